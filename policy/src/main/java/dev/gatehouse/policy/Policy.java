@@ -1,0 +1,49 @@
+package dev.gatehouse.policy;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An immutable, validated access policy. Loaded by {@link PolicyLoader}; evaluated by
+ * {@link PolicyEvaluator}.
+ *
+ * @param forbiddenLogins logins refused everywhere; always contains {@code root}
+ */
+public record Policy(
+        Set<String> forbiddenLogins,
+        List<User> users,
+        List<Node> nodes,
+        List<Role> roles,
+        List<Elevation> elevations) {
+
+    public Policy {
+        forbiddenLogins = Set.copyOf(forbiddenLogins);
+        users = List.copyOf(users);
+        nodes = List.copyOf(nodes);
+        roles = List.copyOf(roles);
+        elevations = List.copyOf(elevations);
+    }
+
+    public Optional<User> user(String name) {
+        return users.stream().filter(u -> u.name().equals(name)).findFirst();
+    }
+
+    public Optional<Node> node(String name) {
+        return nodes.stream().filter(n -> n.name().equals(name)).findFirst();
+    }
+
+    public Optional<Role> role(String name) {
+        return roles.stream().filter(r -> r.name().equals(name)).findFirst();
+    }
+
+    /** The user owning a public key given as {@code TYPE BASE64} (comment ignored). */
+    public Optional<User> userByKey(String keyLine) {
+        String[] parts = keyLine.trim().split("\\s+");
+        if (parts.length < 2) {
+            return Optional.empty();
+        }
+        String wanted = parts[0] + " " + parts[1];
+        return users.stream().filter(u -> u.keys().contains(wanted)).findFirst();
+    }
+}

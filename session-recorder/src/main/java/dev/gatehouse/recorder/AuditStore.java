@@ -1,0 +1,64 @@
+package dev.gatehouse.recorder;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The append-only, hash-chained audit store (DESIGN.md "The audit store").
+ *
+ * <p>Appends are cheap: sequence numbers and hashes are assigned synchronously, in call order, and
+ * the record is handed to a bounded background writer that commits in batches (group commit).
+ * When the queue is full, {@code append} blocks up to {@code appendTimeout} (backpressure) and
+ * then throws {@link StoreUnavailableException}. {@link #close()} drains everything and writes a
+ * final signed checkpoint. Nothing here issues UPDATE or DELETE; the schema's triggers refuse them.
+ */
+public interface AuditStore extends AutoCloseable {
+
+    /** Opens (and migrates) the store. A read-only store ({@code chainId == null}) refuses appends. */
+    static AuditStore open(StoreOptions options) {
+        return StoreFactory.open(options);
+    }
+
+    String chainId();
+
+    /** Appends an event to this instance's chain. @return the sequence number assigned */
+    long append(AuditEvent event);
+
+    /** Appends a recording chunk to its session's chain. @return the chunk's hash */
+    String appendChunk(RecordingChunk chunk);
+
+    /** Head hash of a session's recording chain (what {@code session.end} should carry), or empty. */
+    Optional<String> recordingHead(String sessionId);
+
+    /** Blocks until everything appended so far is committed. @throws StoreUnavailableException on failure */
+    void flush();
+
+    /** True when the last write (or probe) succeeded; false while the database refuses writes. */
+    boolean healthy();
+
+    /** Sessions that started on this chain but have no {@code session.end}: left by a crash. */
+    List<SessionSummary> unfinishedSessions();
+
+    List<StoredEvent> events(EventQuery query);
+
+    /** Sessions, newest first. */
+    List<SessionSummary> sessions(int limit);
+
+    Optional<SessionSummary> session(String sessionId);
+
+    /** All chunks of a session's recording in order. */
+    List<RecordingChunk> recording(String sessionId);
+
+    /** Verifies one session's recording chain (and its link to {@code session.end} when present). */
+    VerifyReport verifyRecording(String sessionId);
+
+    /** Verifies every chain, checkpoint and recording. */
+    VerifyReport verify();
+
+    /** Signs and stores a checkpoint of this chain's head now. */
+    void checkpoint();
+
+    /** Drains the writer, writes a final checkpoint and closes connections. */
+    @Override
+    void close();
+}

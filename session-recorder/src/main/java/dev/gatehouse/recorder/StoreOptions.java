@@ -1,0 +1,45 @@
+package dev.gatehouse.recorder;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How to open the audit store.
+ *
+ * @param jdbcUrl {@code jdbc:sqlite:PATH} or {@code jdbc:postgresql://...}
+ * @param chainId this writer's chain (one per gateway instance); null for read-only use (CLI)
+ * @param signer signs checkpoints; also verifies them in {@code verify()}
+ * @param clock time source
+ * @param queueCapacity records the async writer holds before {@code append} applies backpressure
+ * @param batchSize most records committed in one transaction (group commit)
+ * @param appendTimeout how long {@code append} waits for room before failing with
+ *     {@link StoreUnavailableException}
+ * @param checkpointEvery sign a checkpoint after this many records ...
+ * @param checkpointInterval ... or this much time, whichever comes first
+ * @param witnessFile optional file each signed checkpoint is also appended to (an external witness)
+ */
+public record StoreOptions(
+        String jdbcUrl,
+        String chainId,
+        CheckpointSigner signer,
+        Clock clock,
+        int queueCapacity,
+        int batchSize,
+        Duration appendTimeout,
+        int checkpointEvery,
+        Duration checkpointInterval,
+        Optional<Path> witnessFile) {
+
+    /** Sensible defaults for a writer. */
+    public static StoreOptions defaults(String jdbcUrl, String chainId, CheckpointSigner signer, Clock clock) {
+        return new StoreOptions(jdbcUrl, chainId, signer, clock, 65_536, 1_000, Duration.ofSeconds(5), 1_000,
+                Duration.ofSeconds(30), Optional.empty());
+    }
+
+    public StoreOptions withWitnessFile(Path file) {
+        return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, batchSize, appendTimeout,
+                checkpointEvery, checkpointInterval, Optional.of(file));
+    }
+}
