@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -20,6 +21,7 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * A YAML value that remembers where it came from, so every validation error can name
@@ -56,9 +58,35 @@ public final class ConfigNode {
             throw new ConfigException(source, 1, "not valid YAML: " + e.getMessage(), e);
         }
         if (root == null) {
-            root = new MappingNode(org.yaml.snakeyaml.nodes.Tag.MAP, List.of(), null);
+            root = new MappingNode(Tag.MAP, List.of(), DumperOptions.FlowStyle.BLOCK);
         }
+        refuseAnchorsAndTags(source, root);
         return new ConfigNode(source, root);
+    }
+
+    /**
+     * SnakeYAML's composer accepts scalar aliases and local tags ({@code !foo}); refuse them here,
+     * as the class comment promises, so a value always reads as what is written at its line.
+     */
+    private static void refuseAnchorsAndTags(String source, Node node) {
+        ConfigNode at = new ConfigNode(source, node);
+        if (node.getAnchor() != null) {
+            throw at.error("YAML anchors and aliases (&" + node.getAnchor() + ", *" + node.getAnchor()
+                    + ") are not supported here; write the value out");
+        }
+        if (!node.getTag().getValue().startsWith(Tag.PREFIX)) {
+            throw at.error("YAML tag '" + node.getTag().getValue() + "' is not supported here; remove it");
+        }
+        if (node instanceof MappingNode mapping) {
+            for (NodeTuple tuple : mapping.getValue()) {
+                refuseAnchorsAndTags(source, tuple.getKeyNode());
+                refuseAnchorsAndTags(source, tuple.getValueNode());
+            }
+        } else if (node instanceof SequenceNode sequence) {
+            for (Node item : sequence.getValue()) {
+                refuseAnchorsAndTags(source, item);
+            }
+        }
     }
 
     public String source() {
@@ -87,6 +115,11 @@ public final class ConfigNode {
         return node instanceof ScalarNode;
     }
 
+    /** True for an absent value ({@code key:} with nothing after it, {@code ~} or {@code null}). */
+    public boolean isNull() {
+        return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
+    }
+
     /** The entries of a mapping, in file order. */
     public Map<String, ConfigNode> map(String what) {
         if (!(node instanceof MappingNode mapping)) {
@@ -94,10 +127,16 @@ public final class ConfigNode {
         }
         Map<String, ConfigNode> entries = new LinkedHashMap<>();
         for (NodeTuple tuple : mapping.getValue()) {
+            ConfigNode keyNode = new ConfigNode(source, tuple.getKeyNode());
             if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
-                throw new ConfigNode(source, tuple.getKeyNode()).error("keys in " + what + " must be plain strings");
+                throw keyNode.error("keys in " + what + " must be plain strings");
             }
-            entries.put(key.getValue(), new ConfigNode(source, tuple.getValueNode()));
+            // The composer does not enforce setAllowDuplicateKeys(false); without this check a
+            // second "users:" would silently replace the first.
+            ConfigNode previous = entries.put(key.getValue(), new ConfigNode(source, tuple.getValueNode()));
+            if (previous != null) {
+                throw keyNode.error("'" + key.getValue() + "' appears twice in " + what + "; keep one");
+            }
         }
         return entries;
     }
@@ -213,13 +252,17 @@ public final class ConfigNode {
         } catch (NumberFormatException e) {
             throw error(what + " is too large: '" + text + "'");
         }
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
+        try {
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+        } catch (ArithmeticException e) {
+            throw error(what + " is too large: '" + text + "'");
+        }
     }
 
     /** A value from a mapping returned by {@link #map} or {@link #fields}, or an error naming the missing key. */
