@@ -1,0 +1,151 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.gateway.ssh.SshFront;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamConnector;
+import dev.gatehouse.policy.Policy;
+import dev.gatehouse.recorder.AuditStore;
+import dev.gatehouse.recorder.RecorderOptions;
+import dev.gatehouse.recorder.SessionRecorder;
+import dev.gatehouse.recorder.SessionSummary;
+import dev.gatehouse.recorder.StoreOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the running gateway: keys, audit store, policy, recorder, upstream connector and the SSH
+ * front. {@link #close()} is the graceful stop: sessions end with their {@code session.end}
+ * events, then the store drains and writes a final signed checkpoint.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayServices services;
+    private final SshFront front;
+    private final ScheduledExecutorService timer;
+    private final PolicyWatcher watcher;
+    private final InetSocketAddress address;
+    private volatile boolean closed;
+
+    private Gateway(GatewayServices services, SshFront front, ScheduledExecutorService timer, PolicyWatcher watcher,
+            InetSocketAddress address) {
+        this.services = services;
+        this.front = front;
+        this.timer = timer;
+        this.watcher = watcher;
+        this.address = address;
+    }
+
+    /**
+     * Starts the gateway.
+     *
+     * @throws dev.gatehouse.policy.ConfigException when the policy file is wrong
+     * @throws IOException when keys, the store or the listening socket cannot be set up
+     */
+    public static Gateway start(GatewayConfig config, Clock clock) throws IOException {
+        GatewayKeys keys = GatewayKeys.open(config);
+        String policyText;
+        try {
+            policyText = Files.readString(config.policyFile(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new dev.gatehouse.policy.ConfigException(config.file().toString(), 1,
+                    "cannot read policy file " + config.policyFile() + ": " + e.getMessage());
+        }
+        Policy policy = dev.gatehouse.policy.PolicyLoader.parse(policyText, config.policyFile().toString());
+
+        StoreOptions defaults = StoreOptions.defaults(config.store().url(), keys.chainId(), keys.checkpointSigner(), clock);
+        StoreOptions options = new StoreOptions(defaults.jdbcUrl(), defaults.chainId(), defaults.signer(), clock,
+                defaults.queueCapacity(), defaults.batchSize(), defaults.appendTimeout(), config.store().checkpointEvery(),
+                config.store().checkpointInterval(), defaults.witnessFile()).withWitnessFile(keys.dataDir().resolve("checkpoints.jsonl"));
+        AuditStore store = AuditStore.open(options);
+        AuditTrail audit = new AuditTrail(store, clock, config.store().failClosed());
+        recoverInterrupted(audit);
+
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, daemon("gatehouse-timer"));
+        ExecutorService commands = new ThreadPoolExecutor(0, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemon("gatehouse-command"));
+        PolicyHolder holder = new PolicyHolder(keys.userCa(), clock, policy);
+        RecorderOptions recorderOptions = new RecorderOptions(config.recording().recordInput(), config.recording().streamCapBytes(),
+                RecorderOptions.defaults(clock).chunkBytes(), clock);
+        GatewayServices services = new GatewayServices(config, clock, holder, audit,
+                SessionRecorder.create(store, recorderOptions),
+                new UpstreamConnector(config.ssh().upstreamConnectTimeout(), timer),
+                new SessionRegistry(), commands, timer);
+        SshFront front = new SshFront(services, keys.hostKey());
+        InetSocketAddress bound = front.start();
+        PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText);
+        watcher.schedule(timer);
+        audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
+                .with("chain", store.chainId()).with("policy", config.policyFile()));
+        return new Gateway(services, front, timer, watcher, bound);
+    }
+
+    /** Sessions a crash left open get their end written now, with what the recording holds. */
+    private static void recoverInterrupted(AuditTrail audit) {
+        for (SessionSummary s : audit.store().unfinishedSessions()) {
+            audit.append(audit.event("session.end", "interrupted")
+                    .withUser(s.user()).withTarget(s.node(), s.login()).withSource(s.source()).withSessionId(s.id())
+                    .with("reason", "gateway stopped without ending the session (crash)")
+                    .with("recording_hash", audit.store().recordingHead(s.id()).orElse(null)));
+            LOG.warn("session {} was interrupted by a crash; its recording is kept up to the last flushed batch", s.id());
+        }
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public GatewayServices services() {
+        return services;
+    }
+
+    /** SIGHUP: reload the policy now. */
+    public void reloadPolicy() {
+        watcher.reload(true);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        int ended = services.sessions().terminate(s -> true, "the gateway is shutting down");
+        try {
+            front.close();
+        } catch (IOException e) {
+            LOG.warn("closing the SSH front: {}", e.getMessage());
+        }
+        services.upstream().close();
+        timer.shutdownNow();
+        services.commandPool().shutdownNow();
+        services.audit().append(services.audit().event("gateway.stop", "success").with("sessions_ended", ended));
+        services.audit().store().close();
+        LOG.info("gateway stopped; audit store drained");
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

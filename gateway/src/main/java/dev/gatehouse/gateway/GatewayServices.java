@@ -1,0 +1,35 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamConnector;
+import dev.gatehouse.recorder.SessionRecorder;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What every session handler needs, built once by {@link Gateway}.
+ *
+ * @param config start-up configuration
+ * @param clock time source
+ * @param policy current policy and CA
+ * @param audit the audit log
+ * @param recorder session recordings
+ * @param upstream connections to nodes
+ * @param sessions live sessions
+ * @param commandPool runs gateway-shell commands (they may read the store)
+ * @param timer timeouts and periodic work
+ */
+public record GatewayServices(
+        GatewayConfig config,
+        Clock clock,
+        PolicyHolder policy,
+        AuditTrail audit,
+        SessionRecorder recorder,
+        UpstreamConnector upstream,
+        SessionRegistry sessions,
+        ExecutorService commandPool,
+        ScheduledExecutorService timer) {}

@@ -1,0 +1,41 @@
+package dev.gatehouse.gateway.cli;
+
+import dev.gatehouse.gateway.GatewayKeys;
+import dev.gatehouse.pki.SshKeys;
+import java.security.KeyPair;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** Prints the gateway's public keys for nodes' and clients' trust files. */
+@Command(name = "ca", description = "Show the gateway's CA and host keys.", subcommands = CaCommand.Show.class)
+final class CaCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "usage: gatehouse ca show ssh-user|ssh-host");
+    }
+
+    @Command(name = "show", description = "ssh-user: the line for a node's TrustedUserCAKeys; ssh-host: the gateway's host key for known_hosts.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Parameters(index = "0", paramLabel = "ssh-user|ssh-host")
+        String which;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!which.equals("ssh-user") && !which.equals("ssh-host")) {
+                throw new Main.UsageException("unknown key '" + which + "': use ssh-user or ssh-host");
+            }
+            GatewayKeys keys = GatewayKeys.open(config.load());
+            KeyPair pair = which.equals("ssh-user") ? keys.userCa() : keys.hostKey();
+            System.out.println(SshKeys.toLine(pair.getPublic()) + (which.equals("ssh-user") ? " gatehouse-user-ca" : " gatehouse-host"));
+            return Main.OK;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.gatehouse.gateway.cli;
+
+import dev.gatehouse.gateway.GatewayKeys;
+import dev.gatehouse.gateway.config.ConfigLoader;
+import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.recorder.AuditStore;
+import dev.gatehouse.recorder.StoreOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import picocli.CommandLine.Option;
+
+/** The {@code --config} option every command shares, and what it opens. */
+final class ConfigOption {
+    @Option(names = "--config", paramLabel = "FILE", description = "gateway configuration (default: ${DEFAULT-VALUE})",
+            defaultValue = "config/gatehouse.yaml")
+    Path file;
+
+    GatewayConfig load() {
+        return ConfigLoader.load(file);
+    }
+
+    /** Opens the store read-only, with the audit key to verify checkpoints. */
+    AuditStore openStore() throws IOException {
+        GatewayConfig config = load();
+        GatewayKeys keys = GatewayKeys.open(config);
+        StoreOptions defaults = StoreOptions.defaults(config.store().url(), null, keys.checkpointSigner(), Clock.systemUTC());
+        return AuditStore.open(defaults);
+    }
+}

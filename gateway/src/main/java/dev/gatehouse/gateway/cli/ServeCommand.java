@@ -1,0 +1,36 @@
+package dev.gatehouse.gateway.cli;
+
+import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.gateway.config.GatewayConfig;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** Runs the gateway until SIGTERM or SIGINT, then drains the recorder and exits 0. */
+@Command(name = "serve", description = "Run the gateway.")
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Override
+    @SuppressWarnings("removal")
+    public Integer call() throws Exception {
+        GatewayConfig cfg = config.load();
+        Gateway gateway = Gateway.start(cfg, Clock.systemUTC());
+        CountDownLatch stop = new CountDownLatch(1);
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> stop.countDown());
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> stop.countDown());
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> gateway.reloadPolicy());
+        System.out.println("gatehouse: listening on " + gateway.address().getHostString() + ":" + gateway.address().getPort());
+        System.out.flush();
+        stop.await();
+        System.out.println("gatehouse: stopping; draining the audit store");
+        System.out.flush();
+        gateway.close();
+        System.out.println("gatehouse: stopped");
+        System.out.flush();
+        return Main.OK;
+    }
+}

@@ -1,0 +1,213 @@
+package dev.gatehouse.gateway.config;
+
+import dev.gatehouse.policy.ConfigException;
+import dev.gatehouse.policy.ConfigNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Loads {@code gatehouse.yaml} into a {@link GatewayConfig}, reporting the first problem as {@code file:line}. */
+public final class ConfigLoader {
+    private static final Pattern CIDR = Pattern.compile("[0-9A-Fa-f:.]+/\\d{1,3}");
+
+    private ConfigLoader() {}
+
+    public static GatewayConfig load(Path file) {
+        Path absolute = file.toAbsolutePath().normalize();
+        String text;
+        try {
+            text = Files.readString(absolute, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file.toString(), 1, "configuration file not found (pass --config FILE)");
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), 1, "cannot read configuration: " + e.getMessage());
+        }
+        return parse(text, file.toString(), absolute.getParent());
+    }
+
+    /** Parses configuration text; relative paths resolve against {@code base}. */
+    public static GatewayConfig parse(String text, String source, Path base) {
+        ConfigNode root = ConfigNode.parse(text, source);
+        Map<String, ConfigNode> top = root.fields("the configuration",
+                Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "policy"));
+
+        Path dataDir = base.resolve(ConfigNode.optional(top, "data_dir")
+                .map(n -> n.nonEmptyString("data_dir")).orElse("../data")).normalize();
+
+        GatewayConfig.Ssh ssh = ssh(top.get("ssh"), root);
+        GatewayConfig.Store store = store(top.get("store"), base, dataDir);
+        GatewayConfig.Certificates certificates = certificates(top.get("certificates"));
+        GatewayConfig.Recording recording = recording(top.get("recording"));
+        GatewayConfig.Keys keys = keys(top.get("keys"), base);
+        Path policy = base.resolve(ConfigNode.required(top, "policy", root, "the configuration")
+                .nonEmptyString("policy")).normalize();
+        return new GatewayConfig(base.resolve(Path.of(source).getFileName().toString()), dataDir, ssh, store,
+                certificates, recording, keys, policy);
+    }
+
+    private static GatewayConfig.Ssh ssh(ConfigNode node, ConfigNode root) {
+        InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 2222);
+        Duration idle = Duration.ofMinutes(30);
+        int attempts = 3;
+        int failures = 10;
+        int unauthenticated = 20;
+        Duration connect = Duration.ofSeconds(10);
+        if (node != null) {
+            Map<String, ConfigNode> f = node.fields("ssh", Set.of("listen", "idle_timeout", "max_auth_attempts",
+                    "auth_failures_per_minute", "max_unauthenticated_per_source", "upstream_connect_timeout"));
+            if (f.containsKey("listen")) {
+                listen = address(f.get("listen"), "ssh.listen");
+            }
+            if (f.containsKey("idle_timeout")) {
+                idle = positive(f.get("idle_timeout"), "ssh.idle_timeout");
+            }
+            if (f.containsKey("max_auth_attempts")) {
+                attempts = f.get("max_auth_attempts").integer("ssh.max_auth_attempts", 1, 6);
+            }
+            if (f.containsKey("auth_failures_per_minute")) {
+                failures = f.get("auth_failures_per_minute").integer("ssh.auth_failures_per_minute", 1, 10_000);
+            }
+            if (f.containsKey("max_unauthenticated_per_source")) {
+                unauthenticated = f.get("max_unauthenticated_per_source").integer("ssh.max_unauthenticated_per_source", 1, 10_000);
+            }
+            if (f.containsKey("upstream_connect_timeout")) {
+                connect = positive(f.get("upstream_connect_timeout"), "ssh.upstream_connect_timeout");
+            }
+        }
+        return new GatewayConfig.Ssh(listen, idle, attempts, failures, unauthenticated, connect);
+    }
+
+    private static GatewayConfig.Store store(ConfigNode node, Path base, Path dataDir) {
+        String url = "jdbc:sqlite:" + dataDir.resolve("audit.db");
+        boolean failClosed = true;
+        int every = 1000;
+        Duration interval = Duration.ofSeconds(30);
+        if (node != null) {
+            Map<String, ConfigNode> f = node.fields("store", Set.of("url", "fail_closed", "checkpoint_every", "checkpoint_interval"));
+            if (f.containsKey("url")) {
+                ConfigNode u = f.get("url");
+                url = u.nonEmptyString("store.url");
+                if (url.startsWith("jdbc:sqlite:")) {
+                    String path = url.substring("jdbc:sqlite:".length());
+                    if (path.isEmpty() || path.startsWith(":memory:")) {
+                        throw u.error("store.url must name a SQLite file, not an in-memory database (audit data must survive restarts)");
+                    }
+                    url = "jdbc:sqlite:" + base.resolve(path).normalize();
+                } else if (!url.startsWith("jdbc:postgresql://")) {
+                    throw u.error("store.url must start with jdbc:sqlite: or jdbc:postgresql://, not '" + url + "'");
+                }
+            }
+            if (f.containsKey("fail_closed")) {
+                failClosed = f.get("fail_closed").bool("store.fail_closed");
+            }
+            if (f.containsKey("checkpoint_every")) {
+                every = f.get("checkpoint_every").integer("store.checkpoint_every", 1, 1_000_000);
+            }
+            if (f.containsKey("checkpoint_interval")) {
+                interval = positive(f.get("checkpoint_interval"), "store.checkpoint_interval");
+            }
+        }
+        return new GatewayConfig.Store(url, failClosed, every, interval);
+    }
+
+    private static GatewayConfig.Certificates certificates(ConfigNode node) {
+        Duration ttl = Duration.ofMinutes(2);
+        List<String> sources = List.of("127.0.0.1/32");
+        if (node != null) {
+            Map<String, ConfigNode> f = node.fields("certificates", Set.of("ttl", "source_addresses"));
+            if (f.containsKey("ttl")) {
+                ConfigNode t = f.get("ttl");
+                ttl = positive(t, "certificates.ttl");
+                if (ttl.compareTo(Duration.ofHours(1)) > 0) {
+                    throw t.error("certificates.ttl must be at most 1h: per-connection certificates are short-lived");
+                }
+                if (ttl.compareTo(Duration.ofSeconds(10)) < 0) {
+                    throw t.error("certificates.ttl must be at least 10s, or connections fail while authenticating");
+                }
+            }
+            if (f.containsKey("source_addresses")) {
+                ConfigNode s = f.get("source_addresses");
+                sources = s.strings("certificates.source_addresses");
+                if (sources.isEmpty()) {
+                    throw s.error("certificates.source_addresses must name at least one CIDR (the gateway's egress address)");
+                }
+                for (ConfigNode item : s.list("certificates.source_addresses")) {
+                    String cidr = item.string("certificates.source_addresses");
+                    if (!CIDR.matcher(cidr).matches()) {
+                        throw item.error("'" + cidr + "' is not a CIDR such as 10.0.0.5/32");
+                    }
+                }
+            }
+        }
+        return new GatewayConfig.Certificates(ttl, sources);
+    }
+
+    private static GatewayConfig.Recording recording(ConfigNode node) {
+        boolean input = false;
+        long cap = 1L << 20;
+        if (node != null) {
+            Map<String, ConfigNode> f = node.fields("recording", Set.of("record_input", "stream_cap"));
+            if (f.containsKey("record_input")) {
+                input = f.get("record_input").bool("recording.record_input");
+            }
+            if (f.containsKey("stream_cap")) {
+                cap = f.get("stream_cap").longValue("recording.stream_cap", 0, 1L << 40);
+            }
+        }
+        return new GatewayConfig.Recording(input, cap);
+    }
+
+    private static GatewayConfig.Keys keys(ConfigNode node, Path base) {
+        if (node == null) {
+            return new GatewayConfig.Keys(Optional.empty(), Optional.empty());
+        }
+        Map<String, ConfigNode> f = node.fields("keys", Set.of("passphrase_env", "passphrase_file"));
+        if (f.containsKey("passphrase_env") && f.containsKey("passphrase_file")) {
+            throw node.error("keys takes passphrase_env or passphrase_file, not both");
+        }
+        Optional<String> env = ConfigNode.optional(f, "passphrase_env").map(n -> n.nonEmptyString("keys.passphrase_env"));
+        Optional<Path> file = ConfigNode.optional(f, "passphrase_file")
+                .map(n -> base.resolve(n.nonEmptyString("keys.passphrase_file")).normalize());
+        return new GatewayConfig.Keys(env, file);
+    }
+
+    private static Duration positive(ConfigNode node, String what) {
+        Duration d = node.duration(what);
+        if (d.isZero() || d.isNegative()) {
+            throw node.error(what + " must be longer than zero");
+        }
+        return d;
+    }
+
+    /** {@code host:port} or {@code [v6]:port}. */
+    static InetSocketAddress address(ConfigNode node, String what) {
+        String text = node.nonEmptyString(what);
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw node.error(what + " must be host:port, such as 127.0.0.1:2222, not '" + text + "'");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw node.error(what + " has a port that is not a number: '" + text + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw node.error(what + " port must be between 0 and 65535, not " + port);
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+}

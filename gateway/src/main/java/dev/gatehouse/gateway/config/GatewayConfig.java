@@ -1,0 +1,73 @@
+package dev.gatehouse.gateway.config;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The gateway's start-up configuration, validated once (see {@link ConfigLoader}). Everything here
+ * needs a restart to change; the policy file it names is reloaded on change.
+ *
+ * @param file the configuration file itself
+ * @param dataDir CA key, host key, audit key and (by default) the SQLite store
+ * @param ssh SSH front settings
+ * @param store audit store settings
+ * @param certificates per-connection certificate settings
+ * @param recording what sessions record
+ * @param keys how the gateway's private keys are protected at rest
+ * @param policyFile the hot-reloadable policy file
+ */
+public record GatewayConfig(
+        Path file,
+        Path dataDir,
+        Ssh ssh,
+        Store store,
+        Certificates certificates,
+        Recording recording,
+        Keys keys,
+        Path policyFile) {
+
+    /**
+     * @param listen address the SSH front binds (port 0 picks a free port)
+     * @param idleTimeout idle sessions are closed after this long
+     * @param maxAuthAttempts authentication attempts per connection
+     * @param authFailuresPerMinute failed authentications tolerated per source address and per user name per minute
+     * @param maxUnauthenticatedPerSource concurrent connections per source address that have not authenticated yet
+     * @param upstreamConnectTimeout how long to wait for a node to answer
+     */
+    public record Ssh(
+            InetSocketAddress listen,
+            Duration idleTimeout,
+            int maxAuthAttempts,
+            int authFailuresPerMinute,
+            int maxUnauthenticatedPerSource,
+            Duration upstreamConnectTimeout) {}
+
+    /**
+     * @param url JDBC URL ({@code jdbc:sqlite:...} or {@code jdbc:postgresql://...}); SQLite paths are absolute here
+     * @param failClosed refuse new sessions while the store cannot take writes (default true)
+     * @param checkpointEvery records between signed checkpoints
+     * @param checkpointInterval time between signed checkpoints
+     */
+    public record Store(String url, boolean failClosed, int checkpointEvery, Duration checkpointInterval) {}
+
+    /**
+     * @param ttl lifetime of per-connection certificates (default 2 minutes)
+     * @param sourceAddresses CIDRs written into {@code source-address}: the gateway's egress addresses
+     */
+    public record Certificates(Duration ttl, List<String> sourceAddresses) {}
+
+    /**
+     * @param recordInput record keystrokes of interactive sessions too
+     * @param streamCapBytes bytes of each exec stream stored (hash and count always cover all of it)
+     */
+    public record Recording(boolean recordInput, long streamCapBytes) {}
+
+    /**
+     * @param passphraseEnv environment variable holding the key passphrase
+     * @param passphraseFile file holding the key passphrase
+     */
+    public record Keys(Optional<String> passphraseEnv, Optional<Path> passphraseFile) {}
+}

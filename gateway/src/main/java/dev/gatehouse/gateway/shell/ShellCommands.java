@@ -1,0 +1,240 @@
+package dev.gatehouse.gateway.shell;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.policy.Permission;
+import dev.gatehouse.policy.PolicyEvaluator;
+import dev.gatehouse.policy.User;
+import dev.gatehouse.recorder.Asciicast;
+import dev.gatehouse.recorder.RecordingChunk;
+import dev.gatehouse.recorder.VerifyReport;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The gateway's own commands. Identity comes from the key; permissions from policy, re-read for
+ * every command so a reload takes effect at once. Input is hostile until proven otherwise: length
+ * and characters are checked before anything is parsed, and a refusal is one line with a non-zero
+ * status.
+ */
+public final class ShellCommands {
+    static final int MAX_LINE = 4096;
+
+    private final GatewayServices services;
+    private final Identity identity;
+
+    public ShellCommands(GatewayServices services, Identity identity) {
+        this.services = services;
+        this.identity = identity;
+    }
+
+    /** Runs one command line; output goes to {@code out}, the refusal line to {@code err}. @return exit status */
+    public int run(String line, PrintStream out, PrintStream err) {
+        if (line.length() > MAX_LINE) {
+            return refuse(err, "command line is longer than " + MAX_LINE + " characters");
+        }
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return refuse(err, "command contains control characters");
+            }
+        }
+        List<String> args;
+        try {
+            args = split(line);
+        } catch (IllegalArgumentException e) {
+            return refuse(err, e.getMessage());
+        }
+        if (args.isEmpty()) {
+            return 0;
+        }
+        String name = args.get(0);
+        List<String> rest = args.subList(1, args.size());
+        services.audit().append(services.audit().event("shell.command", "info")
+                .withSource(identity.source()).withUser(identity.user()).with("command", Views.oneLine(line)));
+        return switch (name) {
+            case "help" -> help(out);
+            case "whoami" -> whoami(rest, out, err);
+            case "nodes" -> nodes(rest, out, err);
+            case "sessions" -> sessions(rest, out, err);
+            case "replay" -> replay(rest, out, err);
+            default -> refuse(err, "unknown command '" + Views.oneLine(name) + "' (try 'help')");
+        };
+    }
+
+    private int help(PrintStream out) {
+        out.println("Gatehouse gateway shell. Commands:");
+        out.println("  whoami [--json]           who you are and what you may do");
+        out.println("  nodes [--json]            nodes you can reach, with the logins allowed");
+        Set<Permission> permissions = permissions();
+        if (permissions.contains(Permission.AUDIT)) {
+            out.println("  sessions [--json]         recorded sessions (auditors)");
+            out.println("  replay ID [--speed N]     play a recorded session (auditors)");
+        }
+        out.println("  help                      this list");
+        out.println("Reach a node with: ssh -p PORT LOGIN@NODE@GATEWAY");
+        return 0;
+    }
+
+    private int whoami(List<String> args, PrintStream out, PrintStream err) {
+        boolean json = flag(args, "--json");
+        if (!args.isEmpty()) {
+            return refuse(err, "whoami takes no arguments besides --json");
+        }
+        User user = services.policy().current().policy().user(identity.user()).orElse(null);
+        List<String> roles = user == null ? List.of() : user.roles();
+        if (json) {
+            var o = Views.json().createObjectNode();
+            o.put("id", identity.user());
+            o.put("user", identity.user());
+            o.putPOJO("roles", roles);
+            o.putPOJO("permissions", permissions().stream().map(p -> p.name().toLowerCase(java.util.Locale.ROOT)).sorted().toList());
+            o.put("key", identity.keyFingerprint());
+            o.put("source", identity.source());
+            out.println(o);
+        } else {
+            out.println(identity.user());
+            out.println("roles: " + String.join(", ", roles));
+            out.println("key: " + identity.keyFingerprint());
+            out.println("from: " + identity.source());
+        }
+        return 0;
+    }
+
+    private int nodes(List<String> args, PrintStream out, PrintStream err) {
+        boolean json = flag(args, "--json");
+        if (!args.isEmpty()) {
+            return refuse(err, "nodes takes no arguments besides --json");
+        }
+        List<PolicyEvaluator.NodeAccess> nodes = services.policy().current().evaluator().reachableNodes(identity.user());
+        if (json) {
+            var array = Views.json().createArrayNode();
+            for (PolicyEvaluator.NodeAccess n : nodes) {
+                var o = array.addObject();
+                o.put("id", n.node());
+                o.put("node", n.node());
+                o.putPOJO("logins", n.logins());
+            }
+            out.println(array);
+        } else {
+            for (PolicyEvaluator.NodeAccess n : nodes) {
+                out.println(n.node() + "  logins: " + String.join(", ", n.logins()));
+            }
+        }
+        return 0;
+    }
+
+    private int sessions(List<String> args, PrintStream out, PrintStream err) {
+        if (!permissions().contains(Permission.AUDIT)) {
+            return refuse(err, "sessions needs the audit permission");
+        }
+        boolean json = flag(args, "--json");
+        if (!args.isEmpty()) {
+            return refuse(err, "sessions takes no arguments besides --json");
+        }
+        var list = services.audit().store().sessions(1000);
+        out.print(json ? Views.sessionsJson(list) + "\n" : Views.sessionsTable(list));
+        return 0;
+    }
+
+    private int replay(List<String> args, PrintStream out, PrintStream err) {
+        if (!permissions().contains(Permission.AUDIT)) {
+            return refuse(err, "replay needs the audit permission");
+        }
+        double speed = 1.0;
+        List<String> rest = new ArrayList<>(args);
+        int at = rest.indexOf("--speed");
+        if (at >= 0) {
+            if (at + 1 >= rest.size()) {
+                return refuse(err, "--speed needs a number");
+            }
+            try {
+                speed = Double.parseDouble(rest.get(at + 1));
+            } catch (NumberFormatException e) {
+                return refuse(err, "--speed needs a number, not '" + Views.oneLine(rest.get(at + 1)) + "'");
+            }
+            if (!(speed > 0 && speed <= 10_000)) {
+                return refuse(err, "--speed must be between 0 and 10000");
+            }
+            rest.remove(at + 1);
+            rest.remove(at);
+        }
+        if (rest.size() != 1) {
+            return refuse(err, "usage: replay ID [--speed N]");
+        }
+        String id = rest.get(0);
+        if (services.audit().store().session(id).isEmpty()) {
+            return refuse(err, "no session '" + Views.oneLine(id) + "'");
+        }
+        VerifyReport report = services.audit().store().verifyRecording(id);
+        if (!report.intact()) {
+            return refuse(err, "recording of session " + id + " failed verification: " + report.firstProblem());
+        }
+        List<RecordingChunk> chunks = services.audit().store().recording(id);
+        try {
+            Asciicast.replay(chunks, out, speed, micros -> Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+        out.flush();
+        return 0;
+    }
+
+    private Set<Permission> permissions() {
+        return services.policy().current().evaluator().permissions(identity.user());
+    }
+
+    private static boolean flag(List<String> args, String name) {
+        boolean present = args.contains(name);
+        if (present) {
+            args.removeIf(name::equals);
+        }
+        return present;
+    }
+
+    private static int refuse(PrintStream err, String why) {
+        err.println("gatehouse: " + why);
+        err.flush();
+        return 1;
+    }
+
+    /** Splits on blanks, honouring single and double quotes. */
+    static List<String> split(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        char quote = 0;
+        boolean inWord = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    cur.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                inWord = true;
+            } else if (c == ' ' || c == '\t') {
+                if (inWord) {
+                    out.add(cur.toString());
+                    cur.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                cur.append(c);
+                inWord = true;
+            }
+        }
+        if (quote != 0) {
+            throw new IllegalArgumentException("unbalanced quote in command");
+        }
+        if (inWord) {
+            out.add(cur.toString());
+        }
+        return new ArrayList<>(out);
+    }
+}

@@ -1,0 +1,226 @@
+package dev.gatehouse.gateway.ssh;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SessionIds;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
+import dev.gatehouse.pki.CertificateRefusedException;
+import dev.gatehouse.pki.CertificateRequest;
+import dev.gatehouse.pki.IssuedCertificate;
+import dev.gatehouse.pki.SshKeys;
+import dev.gatehouse.policy.Decision;
+import dev.gatehouse.policy.Node;
+import dev.gatehouse.policy.Target;
+import dev.gatehouse.recorder.AuditEvent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.io.IoOutputStream;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.channel.ChannelSessionAware;
+import org.apache.sshd.server.command.AsyncCommand;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles one session channel whose user name is {@code LOGIN@NODE}: decides, mints the
+ * certificate, connects upstream and hands over to a {@link BridgedChannel}. Runs on I/O threads
+ * and never blocks: every step continues from a future's listener.
+ *
+ * <p>Every refusal happens before any upstream connection and reaches the user as one line
+ * ({@code gatehouse: ...}) on stderr with exit status 1, plus an audit event.
+ */
+final class SessionBridge implements AsyncCommand, ChannelSessionAware {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionBridge.class);
+
+    /** What the channel asked for. */
+    enum Kind { SHELL, EXEC, SFTP }
+
+    private final GatewayServices services;
+    private final Kind kind;
+    private final String command;
+    private IoInputStream in;
+    private IoOutputStream out;
+    private IoOutputStream err;
+    private ExitCallback exit;
+    private GatewayChannelSession channel;
+    private volatile BridgedChannel bridged;
+    private volatile boolean destroyed;
+
+    SessionBridge(GatewayServices services, Kind kind, String command) {
+        this.services = services;
+        this.kind = kind;
+        this.command = command;
+    }
+
+    @Override
+    public void setChannelSession(ChannelSession session) {
+        channel = (GatewayChannelSession) session;
+    }
+
+    @Override
+    public void setIoInputStream(IoInputStream value) {
+        in = value;
+    }
+
+    @Override
+    public void setIoOutputStream(IoOutputStream value) {
+        out = value;
+    }
+
+    @Override
+    public void setIoErrorStream(IoOutputStream value) {
+        err = value;
+    }
+
+    @Override
+    public void setExitCallback(ExitCallback value) {
+        exit = value;
+    }
+
+    @Override
+    public void setInputStream(java.io.InputStream value) {
+        // async streams only
+    }
+
+    @Override
+    public void setOutputStream(java.io.OutputStream value) {
+        // async streams only
+    }
+
+    @Override
+    public void setErrorStream(java.io.OutputStream value) {
+        // async streams only
+    }
+
+    @Override
+    public void start(ChannelSession session, Environment env) {
+        Identity identity = session.getSession().getAttribute(SessionAttributes.IDENTITY);
+        String sessionId = SessionIds.next(services.clock());
+        String sshUser = session.getSession().getUsername();
+        Target target;
+        try {
+            target = Target.parse(sshUser).orElseThrow();
+        } catch (IllegalArgumentException e) {
+            refuse(identity, sessionId, null, null, e.getMessage());
+            return;
+        }
+        PolicyHolder.Snapshot snapshot = services.policy().current();
+        Decision decision = snapshot.evaluator().decide(identity.user(), target.login(), target.node());
+        if (!decision.allowed()) {
+            refuse(identity, sessionId, target.node(), target.login(), decision.reason());
+            return;
+        }
+        if (!services.audit().acceptingSessions()) {
+            refuse(identity, sessionId, target.node(), target.login(),
+                    "the audit store is unavailable; new sessions are refused until it recovers");
+            return;
+        }
+        Node node = snapshot.policy().node(target.node()).orElseThrow();
+        GatewayChannelSession.PtyRequest pty = channel.pty();
+        KeyPair ephemeral = SshKeys.generateEd25519();
+        IssuedCertificate cert;
+        try {
+            cert = snapshot.ca().issue(new CertificateRequest(
+                    ephemeral.getPublic(),
+                    List.of(target.login()),
+                    "user=" + identity.user() + ";session=" + sessionId,
+                    services.config().certificates().ttl(),
+                    Optional.empty(),
+                    services.config().certificates().sourceAddresses(),
+                    pty != null ? Set.of("permit-pty") : Set.of()));
+        } catch (CertificateRefusedException e) {
+            refuse(identity, sessionId, target.node(), target.login(), e.getMessage());
+            return;
+        }
+        SessionFacts facts = new SessionFacts(sessionId, identity, node, target.login(), kind, command, cert, services.clock().instant(), services.clock());
+        boolean recorded = services.audit().append(facts.event("cert.issued", "success")
+                .with("key_id", cert.keyId())
+                .with("principals", String.join(",", cert.principals()))
+                .with("valid_after", cert.validAfter())
+                .with("valid_before", cert.validBefore())
+                .with("extensions", pty != null ? "permit-pty" : ""));
+        recorded &= services.audit().append(facts.event("session.start", "success")
+                .with("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
+                .with("command", command)
+                .with("pty", pty != null ? pty.term() + " " + pty.cols() + "x" + pty.rows() : null)
+                .with("rule", decision.reason()));
+        if (!recorded && !services.audit().acceptingSessions()) {
+            refuse(identity, sessionId, target.node(), target.login(),
+                    "the audit store is unavailable; new sessions are refused until it recovers");
+            return;
+        }
+        BridgedChannel bridge = new BridgedChannel(services, facts, channel, in, out, err, exit);
+        bridged = bridge;
+        services.upstream().connect(node, target.login(), new KeyPair(cert.certificate(), ephemeral.getPrivate()))
+                .whenComplete((ClientSession upstream, Throwable failure) -> {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                        String message = cause instanceof UpstreamException ue ? ue.getMessage() : "cannot reach node '" + node.name() + "'";
+                        String type = cause instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.HOST_KEY_MISMATCH
+                                ? "upstream.host_key_mismatch" : "upstream.failure";
+                        services.audit().append(facts.event(type, "failure").with("reason", message));
+                        bridge.failBeforeOpen(message);
+                        return;
+                    }
+                    if (destroyed) {
+                        upstream.close(true);
+                        bridge.failBeforeOpen("client went away");
+                        return;
+                    }
+                    bridge.open(upstream);
+                });
+    }
+
+    /** Refuses the session: one line to the user, one audit event, exit status 1; nothing upstream. */
+    private void refuse(Identity identity, String sessionId, String node, String login, String reason) {
+        AuditEvent event = services.audit().event("session.denied", "denied")
+                .withSource(identity.source())
+                .withUser(identity.user())
+                .withTarget(node, login)
+                .withSessionId(sessionId)
+                .with("reason", reason)
+                .with("ssh_user", channel.getSession().getUsername());
+        services.audit().append(event);
+        LOG.info("session refused: user={} target={} reason={}", identity.user(), printable(channel.getSession().getUsername()), reason);
+        writeLineAndExit(err, exit, "gatehouse: " + reason, 1);
+    }
+
+    /** Writes one line to the stream, then exits once it is on its way. */
+    static void writeLineAndExit(IoOutputStream stream, ExitCallback exit, String line, int status) {
+        byte[] bytes = (line + "\r\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            stream.writeBuffer(new ByteArrayBuffer(bytes)).addListener(f -> exit.onExit(status, line));
+        } catch (IOException e) {
+            exit.onExit(status, line);
+        }
+    }
+
+    /** A user name made safe for a log line. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void destroy(ChannelSession session) {
+        destroyed = true;
+        BridgedChannel b = bridged;
+        if (b != null) {
+            b.clientClosed();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.gatehouse.gateway.ssh;
+
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.pki.IssuedCertificate;
+import dev.gatehouse.policy.Node;
+import dev.gatehouse.recorder.AuditEvent;
+import java.time.Clock;
+import java.time.Instant;
+
+/** The fixed facts of one bridged session, and the audit events they stamp. */
+record SessionFacts(
+        String id,
+        Identity identity,
+        Node node,
+        String login,
+        SessionBridge.Kind kind,
+        String command,
+        IssuedCertificate certificate,
+        Instant start,
+        Clock clock) {
+
+    /** An event about this session, carrying who, where, which certificate. */
+    AuditEvent event(String type, String outcome) {
+        return AuditEvent.of(type, clock.instant(), outcome)
+                .withSource(identity.source())
+                .withUser(identity.user())
+                .withTarget(node.name(), login)
+                .withCertSerial(certificate.serial())
+                .withSessionId(id);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.gatehouse.gateway.ssh;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.AuthThrottle;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.shell.GatewayShell;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.forward.DirectTcpipFactory;
+import org.apache.sshd.server.subsystem.SubsystemFactory;
+
+/**
+ * The SSH front door: public keys only, the algorithms of {@link Algorithms}, and a router that
+ * sends {@code LOGIN@NODE} sessions to the bridge and plain user names to the gateway shell.
+ * Nothing here serves files or forwards ports: the gateway's own disk and network are not
+ * reachable through it.
+ */
+public final class SshFront implements AutoCloseable {
+    private static final AttributeKey<Boolean> COUNTED = new AttributeKey<>();
+
+    private final GatewayServices services;
+    private final SshServer server;
+    private final Map<String, AtomicInteger> unauthenticated = new ConcurrentHashMap<>();
+
+    public SshFront(GatewayServices services, KeyPair hostKey) {
+        this.services = services;
+        var ssh = services.config().ssh();
+        server = SshServer.setUpDefaultServer();
+        Algorithms.applyFront(server);
+        server.setHost(ssh.listen().getHostString());
+        server.setPort(ssh.listen().getPort());
+        server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        server.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        server.setPublickeyAuthenticator(new KeyAuthenticator(services, new AuthThrottle(services.clock(), ssh.authFailuresPerMinute())));
+        server.setPasswordAuthenticator(null);
+        server.setKeyboardInteractiveAuthenticator(null);
+        server.setGSSAuthenticator(null);
+        server.setHostBasedAuthenticator(null);
+        server.setChannelFactories(List.of(new GatewayChannelSession.Factory(), DirectTcpipFactory.INSTANCE));
+        server.setForwardingFilter(new ForwardingRefusal(services.audit()));
+        server.setShellFactory(channel -> route(channel, SessionBridge.Kind.SHELL, null));
+        server.setCommandFactory((channel, command) -> route(channel, SessionBridge.Kind.EXEC, command));
+        server.setSubsystemFactories(List.of(new SubsystemFactory() {
+            @Override
+            public String getName() {
+                return "sftp";
+            }
+
+            @Override
+            public Command createSubsystem(ChannelSession channel) {
+                return route(channel, SessionBridge.Kind.SFTP, "sftp");
+            }
+        }));
+        CoreModuleProperties.SERVER_IDENTIFICATION.set(server, "Gatehouse");
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 12);
+        CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(60));
+        CoreModuleProperties.IDLE_TIMEOUT.set(server, ssh.idleTimeout());
+        CoreModuleProperties.TCP_NODELAY.set(server, true);
+        server.addSessionListener(new FloodLimit());
+    }
+
+    /** Starts listening; returns the bound address (the real port when the configuration says 0). */
+    public InetSocketAddress start() throws IOException {
+        server.start();
+        return new InetSocketAddress(services.config().ssh().listen().getHostString(), server.getPort());
+    }
+
+    private Command route(ChannelSession channel, SessionBridge.Kind kind, String command) {
+        Identity identity = channel.getSession().getAttribute(SessionAttributes.IDENTITY);
+        String user = channel.getSession().getUsername();
+        if (user != null && user.indexOf('@') >= 0) {
+            return new SessionBridge(services, kind, command);
+        }
+        if (kind == SessionBridge.Kind.SFTP) {
+            return new GatewayShell(services, identity, "sftp");
+        }
+        return new GatewayShell(services, identity, command);
+    }
+
+    /** Caps connections per source address that have not authenticated yet (R24). */
+    private final class FloodLimit implements SessionListener {
+        @Override
+        public void sessionCreated(Session session) {
+            String ip = KeyAuthenticator.ip(session.getIoSession().getRemoteAddress());
+            int now = unauthenticated.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
+            session.setAttribute(COUNTED, Boolean.TRUE);
+            if (now > services.config().ssh().maxUnauthenticatedPerSource()) {
+                services.audit().append(services.audit().event("connection.refused", "denied")
+                        .withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
+                        .with("reason", "too many unauthenticated connections from this address"));
+                session.close(true);
+            }
+        }
+
+        @Override
+        public void sessionEvent(Session session, Event event) {
+            if (event == Event.Authenticated) {
+                release(session);
+            }
+        }
+
+        @Override
+        public void sessionClosed(Session session) {
+            release(session);
+        }
+
+        private void release(Session session) {
+            if (session.removeAttribute(COUNTED) != null) {
+                String ip = KeyAuthenticator.ip(session.getIoSession().getRemoteAddress());
+                AtomicInteger count = unauthenticated.get(ip);
+                if (count != null && count.decrementAndGet() <= 0) {
+                    unauthenticated.remove(ip, count);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(true);
+    }
+}

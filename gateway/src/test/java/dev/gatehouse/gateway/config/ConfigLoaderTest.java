@@ -1,0 +1,113 @@
+package dev.gatehouse.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.policy.ConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final Path BASE = Path.of("/etc/gatehouse");
+
+    private static GatewayConfig parse(String yaml) {
+        return ConfigLoader.parse(yaml, "gatehouse.yaml", BASE);
+    }
+
+    @Test
+    void fullConfigurationResolvesPathsAgainstTheFilesFolder() {
+        GatewayConfig c = parse("""
+                data_dir: ../data
+                ssh:
+                  listen: 0.0.0.0:2222
+                  idle_timeout: 15m
+                store:
+                  url: jdbc:sqlite:../data/audit.db
+                certificates:
+                  ttl: 90s
+                  source_addresses: [10.0.0.5/32, "fd00::5/128"]
+                recording:
+                  record_input: true
+                  stream_cap: 4096
+                policy: policy.yaml
+                """);
+        assertThat(c.dataDir()).isEqualTo(Path.of("/etc/data"));
+        assertThat(c.store().url()).isEqualTo("jdbc:sqlite:/etc/data/audit.db");
+        assertThat(c.ssh().listen().getHostString()).isEqualTo("0.0.0.0");
+        assertThat(c.ssh().listen().getPort()).isEqualTo(2222);
+        assertThat(c.ssh().idleTimeout()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.certificates().ttl()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.certificates().sourceAddresses()).containsExactly("10.0.0.5/32", "fd00::5/128");
+        assertThat(c.recording().recordInput()).isTrue();
+        assertThat(c.recording().streamCapBytes()).isEqualTo(4096);
+        assertThat(c.policyFile()).isEqualTo(Path.of("/etc/gatehouse/policy.yaml"));
+        assertThat(c.store().failClosed()).isTrue();
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        GatewayConfig c = parse("policy: policy.yaml\n");
+        assertThat(c.certificates().ttl()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.ssh().maxAuthAttempts()).isEqualTo(3);
+        assertThat(c.ssh().listen().getPort()).isEqualTo(2222);
+        assertThat(c.store().url()).isEqualTo("jdbc:sqlite:/etc/data/audit.db");
+        assertThat(c.recording().recordInput()).isFalse();
+    }
+
+    @Test
+    void aTypoIsReportedWithItsLineAndTheKnownFields() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  listen: 127.0.0.1:2222\n  idle_timout: 5m\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:4: unknown field 'idle_timout' in ssh")
+                .hasMessageContaining("idle_timeout");
+    }
+
+    @Test
+    void missingPolicyIsNamed() {
+        assertThatThrownBy(() -> parse("ssh:\n  listen: 127.0.0.1:2222\n"))
+                .hasMessageStartingWith("gatehouse.yaml:1: ").hasMessageContaining("'policy'");
+    }
+
+    @Test
+    void badListenAddressIsReported() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  listen: localhost\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: ssh.listen must be host:port");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  listen: 127.0.0.1:70000\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: ssh.listen port must be between 0 and 65535");
+    }
+
+    @Test
+    void auditDataMustSurviveRestartsSoInMemorySqliteIsRefused() {
+        // Threat: an operator (or attacker with config access) points the audit log at memory and loses it on restart.
+        assertThatThrownBy(() -> parse("policy: p.yaml\nstore:\n  url: \"jdbc:sqlite::memory:\"\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: store.url must name a SQLite file");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nstore:\n  url: jdbc:mysql://x/y\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: store.url must start with jdbc:sqlite: or jdbc:postgresql://");
+    }
+
+    @Test
+    void certificatesStayShortLived() {
+        // Threat: a long certificate lifetime turns a stolen per-connection certificate into standing access.
+        assertThatThrownBy(() -> parse("policy: p.yaml\ncertificates:\n  ttl: 2h\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: certificates.ttl must be at most 1h");
+        assertThatThrownBy(() -> parse("policy: p.yaml\ncertificates:\n  source_addresses: [gateway]\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: 'gateway' is not a CIDR");
+        assertThatThrownBy(() -> parse("policy: p.yaml\ncertificates:\n  source_addresses: []\n"))
+                .hasMessageContaining("at least one CIDR");
+    }
+
+    @Test
+    void brokenYamlIsReportedWithALine() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh: [unclosed\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:")
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void passphraseSourcesAreExclusive() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\nkeys:\n  passphrase_env: X\n  passphrase_file: f\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: keys takes passphrase_env or passphrase_file, not both");
+    }
+}
