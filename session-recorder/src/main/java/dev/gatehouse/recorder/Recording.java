@@ -21,6 +21,13 @@ public interface Recording {
 
     void fileOperation(FileOperation operation);
 
+    /**
+     * Stores buffered data that has waited at least the coalescing interval; cheap when nothing
+     * waits. The gateway calls it periodically so the last output of a quiet session reaches the
+     * store, which bounds what a crash can lose.
+     */
+    void flushIdle();
+
     /** Flushes buffered data and closes the recording. Idempotent. */
     RecordingSummary finish();
 }

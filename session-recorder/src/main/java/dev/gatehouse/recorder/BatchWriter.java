@@ -1,0 +1,369 @@
+package dev.gatehouse.recorder;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single background writer: group commit of everything queued, up to {@code batchSize} per
+ * transaction.
+ *
+ * <p>Implementation notes. Records arrive sequenced and hashed, so the writer must never drop or
+ * reorder them: a failed commit keeps its batch and retries it with capped exponential backoff
+ * until it succeeds (or {@link #abandon()} on a shutdown that cannot drain). Health flips to false
+ * on the first failure and back on the next commit, which reports the outage duration to
+ * {@code onRecovered}. Checkpoints of this chain's head are signed here, in the same
+ * transaction as the events they cover, so they never name an uncommitted head.
+ */
+final class BatchWriter implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
+    private static final long IDLE_TICK_MS = 100;
+    private static final long MAX_BACKOFF_MS = 2_000;
+
+    private final ArrayBlockingQueue<WriteItem> queue;
+    private final DataSource dataSource;
+    private final StoreOptions options;
+    private final Clock clock;
+    private final Consumer<Duration> onRecovered;
+    private final WitnessFile witness;
+    private final Thread thread;
+    private final Object progress = new Object();
+
+    // Writer-thread state: the committed head of this chain and the last checkpoint.
+    private long headSeq;
+    private String headHash;
+    private long checkpointSeq;
+    private Instant checkpointTime;
+
+    private volatile long committedTicket;
+    private volatile boolean healthy = true;
+    private volatile Instant failingSince;
+    private volatile String lastError = "none";
+    private volatile boolean stopping;
+    private volatile boolean abandoned;
+
+    BatchWriter(StoreOptions options, DataSource dataSource, long headSeq, String headHash, long checkpointSeq,
+            Consumer<Duration> onRecovered) {
+        this.options = options;
+        this.dataSource = dataSource;
+        this.clock = options.clock();
+        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.witness = options.witnessFile().map(WitnessFile::new).orElse(null);
+        this.headSeq = headSeq;
+        this.headHash = headHash;
+        this.checkpointSeq = checkpointSeq;
+        this.checkpointTime = clock.instant();
+        this.onRecovered = onRecovered;
+        this.thread = new Thread(this, "gatehouse-audit-writer");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean healthy() {
+        return healthy;
+    }
+
+    long committedTicket() {
+        return committedTicket;
+    }
+
+    /**
+     * Queues an item, waiting for room until the deadline (backpressure). Fails fast when the
+     * queue is full while the database is failing: waiting would only delay the refusal.
+     */
+    void enqueue(WriteItem item, long deadlineNanos) {
+        try {
+            while (true) {
+                if (stopping) {
+                    throw new StoreUnavailableException("audit store is closing: record refused");
+                }
+                if (!healthy && queue.remainingCapacity() == 0) {
+                    throw new StoreUnavailableException("audit store is failing and its queue is full " + state());
+                }
+                long remaining = deadlineNanos - System.nanoTime();
+                if (queue.offer(item, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+                if (System.nanoTime() - deadlineNanos >= 0) {
+                    throw new StoreUnavailableException("audit store queue full: waited "
+                            + options.appendTimeout().toMillis() + " ms for room " + state());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while waiting for room in the audit store queue " + state(), e);
+        }
+    }
+
+    /**
+     * Waits until the item with {@code ticket} is committed. Fails when no progress is made for
+     * {@code stallLimit}, or for the append timeout while the database is failing.
+     */
+    void awaitCommitted(long ticket, Duration stallLimit) {
+        long lastSeen = committedTicket;
+        long lastProgress = System.nanoTime();
+        synchronized (progress) {
+            while (committedTicket < ticket) {
+                if (abandoned) {
+                    throw new StoreUnavailableException("audit store writer stopped before committing " + state());
+                }
+                long now = System.nanoTime();
+                if (committedTicket != lastSeen) {
+                    lastSeen = committedTicket;
+                    lastProgress = now;
+                }
+                Duration limit = healthy ? stallLimit : options.appendTimeout();
+                if (now - lastProgress >= limit.toNanos()) {
+                    throw new StoreUnavailableException("audit store flush made no progress for "
+                            + limit.toMillis() + " ms " + state());
+                }
+                try {
+                    progress.wait(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreUnavailableException("interrupted while flushing the audit store " + state(), e);
+                }
+            }
+        }
+    }
+
+    /** Lets the loop finish once the queue is empty. */
+    void stop(Duration wait) {
+        stopping = true;
+        try {
+            thread.join(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            abandon();
+        }
+    }
+
+    /** Gives up retrying (shutdown against a dead database); what is still queued is lost and logged. */
+    void abandon() {
+        abandoned = true;
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    String state() {
+        return "(queued=" + queue.size() + ", capacity=" + options.queueCapacity() + ", healthy=" + healthy
+                + ", last error: " + lastError + ")";
+    }
+
+    @Override
+    public void run() {
+        List<WriteItem> items = new ArrayList<>(options.batchSize());
+        while (!abandoned) {
+            WriteItem first;
+            try {
+                first = queue.poll(IDLE_TICK_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                continue;
+            }
+            if (first == null) {
+                if (stopping) {
+                    break;
+                }
+                commitTimedCheckpoint();
+                continue;
+            }
+            items.clear();
+            items.add(first);
+            queue.drainTo(items, options.batchSize() - 1);
+            commit(prepare(items));
+        }
+        if (!queue.isEmpty() || abandoned) {
+            log.error("audit store writer stopped with {} records not committed: the database stayed unavailable",
+                    queue.size());
+        }
+    }
+
+    private void commitTimedCheckpoint() {
+        if (headSeq > checkpointSeq && intervalElapsed()) {
+            List<CheckpointRow> checkpoints = new ArrayList<>(1);
+            sign(checkpoints, headSeq, headHash);
+            if (!checkpoints.isEmpty()) {
+                commit(new Batch(List.of(), List.of(), checkpoints, headSeq, headHash, committedTicket));
+            }
+        }
+    }
+
+    private boolean intervalElapsed() {
+        return !clock.instant().isBefore(checkpointTime.plus(options.checkpointInterval()));
+    }
+
+    /** Turns queued items into rows once, so that retries insert exactly the same rows. */
+    private Batch prepare(List<WriteItem> items) {
+        List<WriteItem.EventRow> events = new ArrayList<>();
+        List<RecordingChunk> chunks = new ArrayList<>();
+        List<CheckpointRow> checkpoints = new ArrayList<>(1);
+        long seq = headSeq;
+        String hash = headHash;
+        long covered = checkpointSeq;
+        for (WriteItem item : items) {
+            if (item instanceof WriteItem.EventRow row) {
+                events.add(row);
+                seq = row.seq();
+                hash = row.hash();
+                if (seq - covered >= options.checkpointEvery()) {
+                    // Exactly every N records, wherever the batch boundaries fall.
+                    sign(checkpoints, seq, hash);
+                    covered = seq;
+                }
+            } else if (item instanceof WriteItem.ChunkRow row) {
+                chunks.add(row.chunk());
+            } else if (item instanceof WriteItem.CheckpointMark && seq > covered) {
+                sign(checkpoints, seq, hash);
+                covered = seq;
+            }
+        }
+        if (seq > covered && intervalElapsed()) {
+            sign(checkpoints, seq, hash);
+        }
+        return new Batch(events, chunks, checkpoints, seq, hash, items.get(items.size() - 1).ticket());
+    }
+
+    private void sign(List<CheckpointRow> into, long seq, String hash) {
+        try {
+            into.add(CheckpointRow.sign(options.signer(), options.chainId(), seq, hash,
+                    ChainHash.micros(clock.instant())));
+        } catch (RuntimeException e) {
+            // Events matter more than their checkpoint: store them, try the checkpoint again later.
+            log.error("cannot sign an audit checkpoint of chain {} at seq {}: {}", options.chainId(), seq, e.toString());
+        }
+    }
+
+    /** Commits a batch, retrying with backoff until it succeeds or the writer is abandoned. */
+    private void commit(Batch batch) {
+        long backoff = 10;
+        while (true) {
+            try {
+                insert(batch);
+                break;
+            } catch (SQLException | RuntimeException e) {
+                failed(e, batch);
+                if (abandoned) {
+                    return;
+                }
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    if (abandoned) {
+                        return;
+                    }
+                }
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+            }
+        }
+        headSeq = batch.headSeq();
+        headHash = batch.headHash();
+        if (!batch.checkpoints().isEmpty()) {
+            checkpointSeq = batch.checkpoints().get(batch.checkpoints().size() - 1).seq();
+            checkpointTime = clock.instant();
+            if (witness != null) {
+                batch.checkpoints().forEach(witness::append);
+            }
+        }
+        synchronized (progress) {
+            committedTicket = Math.max(committedTicket, batch.lastTicket());
+            progress.notifyAll();
+        }
+        if (!healthy) {
+            recovered();
+        }
+    }
+
+    private void failed(Exception e, Batch batch) {
+        lastError = describe(e);
+        if (healthy) {
+            failingSince = clock.instant();
+            healthy = false;
+            // The message names the database error only; record contents never reach the log.
+            log.error("audit store write failed; keeping {} records and retrying {}", batch.size(), state());
+        } else {
+            log.debug("audit store write failed again: {}", lastError);
+        }
+        synchronized (progress) {
+            progress.notifyAll();
+        }
+    }
+
+    /**
+     * The database error without record contents: drivers echo bound values in batch errors
+     * (pgjdbc prints the whole INSERT) and in details ("Failing row contains ..."), so keep the
+     * innermost error's first line only.
+     */
+    static String describe(Throwable e) {
+        Throwable inner = e;
+        if (e instanceof SQLException sql && sql.getNextException() != null) {
+            inner = sql.getNextException();
+        }
+        while (inner instanceof java.sql.BatchUpdateException && inner.getCause() != null) {
+            inner = inner.getCause();
+        }
+        String message = String.valueOf(inner.getMessage());
+        int cut = message.indexOf('\n');
+        message = cut >= 0 ? message.substring(0, cut) : message;
+        if (inner instanceof java.sql.BatchUpdateException) {
+            message = "batch insert failed";
+        }
+        String state = inner instanceof SQLException sql && sql.getSQLState() != null ? " [" + sql.getSQLState() + "]" : "";
+        return inner.getClass().getSimpleName() + state + ": "
+                + (message.length() > 300 ? message.substring(0, 300) + "..." : message);
+    }
+
+    private void recovered() {
+        Duration down = Duration.between(failingSince, clock.instant());
+        healthy = true;
+        log.warn("audit store recovered after {} ms", down.toMillis());
+        if (onRecovered != null) {
+            onRecovered.accept(down);
+        }
+    }
+
+    private void insert(Batch batch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                RowInserter.events(c, batch.events());
+                RowInserter.chunks(c, batch.chunks());
+                RowInserter.checkpoints(c, batch.checkpoints());
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Rows of one transaction and the chain head after it. */
+    private record Batch(List<WriteItem.EventRow> events, List<RecordingChunk> chunks, List<CheckpointRow> checkpoints,
+            long headSeq, String headHash, long lastTicket) {
+        int size() {
+            return events.size() + chunks.size() + checkpoints.size();
+        }
+    }
+}

@@ -1,0 +1,341 @@
+package dev.gatehouse.recorder;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit store over JDBC (SQLite or PostgreSQL).
+ *
+ * <p>Implementation notes. One lock orders all appends: under it a record gets its seq and hash
+ * from the in-memory head and is queued; the head only advances once the record is queued, so a
+ * refused append leaves no gap. Recording heads are kept per live session and dropped once the
+ * session has ended and its last chunk is committed (a later chunk reloads the head from the
+ * database). Reads first wait briefly for queued records, so callers read their own writes.
+ */
+final class JdbcAuditStore implements AuditStore {
+    private static final Logger log = LoggerFactory.getLogger(JdbcAuditStore.class);
+    private static final Duration FLUSH_STALL_LIMIT = Duration.ofSeconds(30);
+    private static final Duration READ_FLUSH_LIMIT = Duration.ofSeconds(1);
+    private static final Duration CLOSE_DRAIN_LIMIT = Duration.ofSeconds(30);
+
+    /** A live recording's head; guarded by {@link #lock}. */
+    private static final class SessionHead {
+        long seq;
+        String hash;
+        long lastTicket;
+        boolean ended;
+
+        SessionHead(long seq, String hash) {
+            this.seq = seq;
+            this.hash = hash;
+        }
+    }
+
+    private final StoreOptions options;
+    private final String chainId;
+    private final HikariDataSource dataSource;
+    private final StoreQueries queries;
+    private final ChainVerifier verifier;
+    private final BatchWriter writer;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, SessionHead> sessionHeads = new HashMap<>();
+    private final ArrayDeque<String> endedSessions = new ArrayDeque<>();
+
+    // Guarded by lock.
+    private long headSeq;
+    private String headHash;
+    private volatile long lastTicket;
+    private volatile boolean closed;
+
+    JdbcAuditStore(StoreOptions options, Dialect dialect, HikariDataSource dataSource) {
+        this.options = options;
+        this.chainId = options.chainId();
+        this.dataSource = dataSource;
+        this.queries = new StoreQueries(dataSource);
+        this.verifier = new ChainVerifier(dataSource, dialect, options.signer());
+        if (chainId == null) {
+            this.writer = null;
+            return;
+        }
+        // Restart: continue the chain from its stored head.
+        queries.ensureChain(chainId, ChainHash.micros(options.clock().instant()));
+        StoreQueries.Head head = queries.chainHead(chainId);
+        this.headSeq = head.seq();
+        this.headHash = head.hash();
+        this.writer = new BatchWriter(options, dataSource, head.seq(), head.hash(), queries.lastCheckpointSeq(chainId),
+                this::recovered);
+        writer.start();
+        log.info("audit store open: chain {} continues at seq {}", chainId, headSeq + 1);
+    }
+
+    @Override
+    public String chainId() {
+        return chainId;
+    }
+
+    @Override
+    public long append(AuditEvent event) {
+        if (event == null) {
+            throw new IllegalArgumentException("audit event is null");
+        }
+        String details = CanonicalJson.details(event.details());
+        long micros = ChainHash.micros(event.time());
+        long deadline = deadline();
+        lockUntil(deadline);
+        try {
+            long seq = headSeq + 1;
+            String hash = ChainHash.event(chainId, seq, micros, event.type(), event.outcome(), event.source(),
+                    event.user(), event.node(), event.login(), event.certSerial(), event.grantId(), event.sessionId(),
+                    details, headHash);
+            long ticket = lastTicket + 1;
+            writer.enqueue(new WriteItem.EventRow(ticket, chainId, seq, micros, event, details, headHash, hash), deadline);
+            lastTicket = ticket;
+            headSeq = seq;
+            headHash = hash;
+            if ("session.end".equals(event.type()) && event.sessionId() != null) {
+                SessionHead h = sessionHeads.get(event.sessionId());
+                if (h != null && !h.ended) {
+                    h.ended = true;
+                    endedSessions.addLast(event.sessionId());
+                }
+            }
+            return seq;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String appendChunk(RecordingChunk chunk) {
+        if (chunk == null || chunk.sessionId() == null || chunk.sessionId().isBlank() || chunk.stream() == null
+                || chunk.data() == null) {
+            throw new IllegalArgumentException("a recording chunk needs a session id, a stream and data");
+        }
+        // Copy before hashing: the caller may reuse its buffer while the record waits in the queue.
+        byte[] data = chunk.data().clone();
+        byte[] digest = ChainHash.dataDigest(data);
+        long deadline = deadline();
+        lockUntil(deadline);
+        try {
+            SessionHead h = sessionHead(chunk.sessionId());
+            long seq = h.seq + 1;
+            String hash = ChainHash.chunk(chunk.sessionId(), seq, chunk.stream(), chunk.offsetMicros(), data.length,
+                    digest, h.hash);
+            long ticket = lastTicket + 1;
+            RecordingChunk row = new RecordingChunk(chunk.sessionId(), seq, chunk.stream(), chunk.offsetMicros(), data,
+                    h.hash, hash);
+            writer.enqueue(new WriteItem.ChunkRow(ticket, row), deadline);
+            lastTicket = ticket;
+            h.seq = seq;
+            h.hash = hash;
+            h.lastTicket = ticket;
+            dropEndedSessions();
+            return hash;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<String> recordingHead(String sessionId) {
+        lock.lock();
+        try {
+            SessionHead h = sessionHeads.get(sessionId);
+            if (h != null) {
+                return Optional.of(h.hash);
+            }
+        } finally {
+            lock.unlock();
+        }
+        StoreQueries.Head head = queries.recordingHead(sessionId);
+        return head.seq() == 0 ? Optional.empty() : Optional.of(head.hash());
+    }
+
+    @Override
+    public void flush() {
+        if (writer != null) {
+            writer.awaitCommitted(lastTicket, FLUSH_STALL_LIMIT);
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return writer == null || writer.healthy();
+    }
+
+    @Override
+    public void checkpoint() {
+        long deadline = deadline();
+        lockUntil(deadline);
+        long ticket;
+        try {
+            ticket = lastTicket + 1;
+            writer.enqueue(new WriteItem.CheckpointMark(ticket), deadline);
+            lastTicket = ticket;
+        } finally {
+            lock.unlock();
+        }
+        writer.awaitCommitted(ticket, FLUSH_STALL_LIMIT);
+    }
+
+    @Override
+    public List<SessionSummary> unfinishedSessions() {
+        readOwnWrites();
+        return queries.unfinished(chainId);
+    }
+
+    @Override
+    public List<StoredEvent> events(EventQuery query) {
+        readOwnWrites();
+        return queries.events(query == null ? EventQuery.all() : query);
+    }
+
+    @Override
+    public List<SessionSummary> sessions(int limit) {
+        readOwnWrites();
+        return queries.sessions(limit);
+    }
+
+    @Override
+    public Optional<SessionSummary> session(String sessionId) {
+        readOwnWrites();
+        return queries.session(sessionId);
+    }
+
+    @Override
+    public List<RecordingChunk> recording(String sessionId) {
+        readOwnWrites();
+        return queries.recording(sessionId);
+    }
+
+    @Override
+    public VerifyReport verifyRecording(String sessionId) {
+        readOwnWrites();
+        return verifier.verifyRecording(sessionId);
+    }
+
+    @Override
+    public VerifyReport verify() {
+        readOwnWrites();
+        return verifier.verifyAll();
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        long target;
+        try {
+            if (closed) {
+                return;
+            }
+            if (writer != null) {
+                try {
+                    long ticket = lastTicket + 1;
+                    writer.enqueue(new WriteItem.CheckpointMark(ticket), deadline());
+                    lastTicket = ticket;
+                } catch (StoreUnavailableException e) {
+                    log.error("audit store closing without a final checkpoint: {}", e.getMessage());
+                }
+            }
+            closed = true;
+            target = lastTicket;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            if (writer != null) {
+                writer.awaitCommitted(target, CLOSE_DRAIN_LIMIT);
+            }
+        } catch (StoreUnavailableException e) {
+            log.error("audit store could not drain before close: {}", e.getMessage());
+        } finally {
+            if (writer != null) {
+                writer.stop(Duration.ofSeconds(5));
+            }
+            dataSource.close();
+        }
+    }
+
+    /** Emitted by a helper thread: the writer must not wait on the append lock it may be holding up. */
+    private void recovered(Duration down) {
+        AuditEvent event = AuditEvent.of("audit.store_recovered", options.clock().instant(), "info")
+                .with("down_ms", down.toMillis())
+                .with("failed_at", options.clock().instant().minus(down));
+        Thread t = new Thread(() -> {
+            try {
+                append(event);
+            } catch (RuntimeException e) {
+                log.error("could not record the audit store recovery: {}", e.getMessage());
+            }
+        }, "gatehouse-audit-recovered");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private SessionHead sessionHead(String sessionId) {
+        SessionHead h = sessionHeads.get(sessionId);
+        if (h == null) {
+            // New session (or one whose head was dropped after it ended and was committed).
+            StoreQueries.Head stored = queries.recordingHead(sessionId);
+            h = new SessionHead(stored.seq(), stored.hash());
+            sessionHeads.put(sessionId, h);
+        }
+        return h;
+    }
+
+    private void dropEndedSessions() {
+        long committed = writer.committedTicket();
+        while (!endedSessions.isEmpty()) {
+            SessionHead h = sessionHeads.get(endedSessions.peekFirst());
+            if (h != null && h.lastTicket > committed) {
+                return;
+            }
+            sessionHeads.remove(endedSessions.pollFirst());
+        }
+    }
+
+    private void readOwnWrites() {
+        if (writer != null && writer.healthy() && !closed) {
+            try {
+                writer.awaitCommitted(lastTicket, READ_FLUSH_LIMIT);
+            } catch (StoreUnavailableException e) {
+                log.debug("reading before queued records are committed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private long deadline() {
+        if (writer == null) {
+            throw new StoreUnavailableException("audit store is open read-only (no chain id): appends are refused");
+        }
+        if (closed) {
+            throw new StoreUnavailableException("audit store is closed: appends are refused");
+        }
+        return System.nanoTime() + options.appendTimeout().toNanos();
+    }
+
+    private void lockUntil(long deadlineNanos) {
+        try {
+            if (!lock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new StoreUnavailableException("audit store busy: waited " + options.appendTimeout().toMillis()
+                        + " ms for other appenders " + writer.state());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while appending to the audit store", e);
+        }
+        if (closed) {
+            lock.unlock();
+            throw new StoreUnavailableException("audit store is closed: appends are refused");
+        }
+    }
+}

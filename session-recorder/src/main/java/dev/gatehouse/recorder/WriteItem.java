@@ -1,0 +1,18 @@
+package dev.gatehouse.recorder;
+
+/** What the append path hands to the background writer, already sequenced and hashed. */
+sealed interface WriteItem {
+
+    /** Position in the queue (1, 2, ...): {@code flush()} waits until the writer committed its ticket. */
+    long ticket();
+
+    /** An audit event row, values exactly as they will be stored. */
+    record EventRow(long ticket, String chainId, long seq, long timeMicros, AuditEvent event, String detailsJson,
+            String prevHash, String hash) implements WriteItem {}
+
+    /** A recording chunk row. */
+    record ChunkRow(long ticket, RecordingChunk chunk) implements WriteItem {}
+
+    /** Asks the writer for a checkpoint of the chain head as of this point in the queue. */
+    record CheckpointMark(long ticket) implements WriteItem {}
+}

@@ -1,0 +1,109 @@
+package dev.gatehouse.recorder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The store contract on embedded SQLite (the default), plus its file handling. */
+class SqliteAuditStoreTest implements AuditStoreContract {
+    final HmacSigner signer = new HmacSigner("audit-key");
+    final MutableClock clock = new MutableClock(T0);
+
+    @TempDir
+    Path dir;
+    Path db;
+
+    @BeforeEach
+    void file() {
+        db = dir.resolve("data").resolve("audit.db");
+    }
+
+    @Override
+    public HmacSigner signer() {
+        return signer;
+    }
+
+    @Override
+    public MutableClock clock() {
+        return clock;
+    }
+
+    @Override
+    public String url(int lockTimeoutMs) {
+        return "jdbc:sqlite:" + db + "?busy_timeout=" + lockTimeoutMs;
+    }
+
+    @Override
+    public Connection raw() throws SQLException {
+        return DriverManager.getConnection("jdbc:sqlite:" + db);
+    }
+
+    @Override
+    public Connection tamperConnection() throws SQLException {
+        Connection c = raw();
+        try (Statement st = c.createStatement()) {
+            for (String table : new String[] {"audit_events", "recording_chunks", "checkpoints", "chains"}) {
+                st.executeUpdate("DROP TRIGGER IF EXISTS " + table + "_no_update");
+                st.executeUpdate("DROP TRIGGER IF EXISTS " + table + "_no_delete");
+            }
+        }
+        return c;
+    }
+
+    @Override
+    public AutoCloseable holdWriteLock() throws SQLException {
+        Connection c = raw();
+        Statement st = c.createStatement();
+        st.execute("BEGIN IMMEDIATE");
+        return () -> {
+            st.execute("ROLLBACK");
+            st.close();
+            c.close();
+        };
+    }
+
+    @Test
+    void databaseFileIsCreatedPrivateInWalMode() throws Exception {
+        try (AuditStore store = open(CHAIN)) {
+            store.append(event(1));
+        }
+        assertThat(Files.getPosixFilePermissions(db)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        try (Connection c = raw(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
+        }
+    }
+
+    @Test
+    void readOnlyOpenOfAMissingFileCreatesNothing() {
+        assertThatThrownBy(this::openReadOnly).isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("no audit store at");
+        assertThat(Files.exists(db)).isFalse();
+    }
+
+    @Test
+    void triggersAreNamedForTheEndToEndTests() throws SQLException {
+        try (AuditStore store = open(CHAIN)) {
+            store.flush();
+        }
+        try (Connection c = raw(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+                        + " AND name IN ('audit_events_no_update', 'audit_events_no_delete', 'recording_chunks_no_update',"
+                        + " 'recording_chunks_no_delete', 'checkpoints_no_update', 'checkpoints_no_delete',"
+                        + " 'chains_no_update', 'chains_no_delete')")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(8);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package dev.gatehouse.recorder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/** The writer part of the contract: group commit, backpressure, outage and recovery, close, checkpoints. */
+interface WriterContract extends StoreFixture {
+
+    // ---- writer: group commit, backpressure, outage, close ----
+
+    @Test
+    default void eightConcurrentAppendersGetOneGaplessChainInCallOrder() throws Exception {
+        int threads = 8;
+        int perThread = 1500;
+        try (AuditStore store = open(CHAIN)) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<List<Long>>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    go.await();
+                    List<Long> seqs = new ArrayList<>();
+                    for (int n = 0; n < perThread; n++) {
+                        seqs.add(store.append(AuditEvent.of("test.event", T0, "info").with("thread", thread).with("n", n)));
+                    }
+                    return seqs;
+                }));
+            }
+            go.countDown();
+            for (Future<List<Long>> f : results) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isSorted();
+            }
+            pool.shutdown();
+            store.flush();
+            List<StoredEvent> events = store.events(EventQuery.all());
+            assertThat(events).hasSize(threads * perThread);
+            int[] lastN = new int[threads];
+            java.util.Arrays.fill(lastN, -1);
+            for (int i = 0; i < events.size(); i++) {
+                StoredEvent e = events.get(i);
+                assertThat(e.seq()).isEqualTo(i + 1);
+                int thread = Integer.parseInt(e.event().details().get("thread"));
+                int n = Integer.parseInt(e.event().details().get("n"));
+                assertThat(n).as("thread %d order", thread).isEqualTo(lastN[thread] + 1);
+                lastN[thread] = n;
+            }
+            assertThat(store.verify().problems()).isEmpty();
+        }
+    }
+
+    /** Threat: a stalled database must not let the queue grow without bound or let appends hang. */
+    @Test
+    @SuppressWarnings("try") // the lock is held for the block, never referenced
+    default void fullQueueWithAStalledDatabaseBlocksThenThrows() throws Exception {
+        StoreOptions o = new StoreOptions(url(LONG_LOCK_MS), CHAIN, signer(), clock(), 4, 2, Duration.ofMillis(400), 1000,
+                Duration.ofHours(1), Optional.empty());
+        try (AuditStore store = AuditStore.open(o)) {
+            store.append(event(0));
+            store.flush();
+            int accepted = 1;
+            try (AutoCloseable lock = holdWriteLock()) {
+                long start = 0;
+                StoreUnavailableException refused = null;
+                for (int i = 1; i <= 20 && refused == null; i++) {
+                    start = System.nanoTime();
+                    try {
+                        store.append(event(i));
+                        accepted++;
+                    } catch (StoreUnavailableException e) {
+                        refused = e;
+                    }
+                }
+                long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertThat(refused).as("an append is refused once the queue is full").isNotNull();
+                assertThat(refused.getMessage()).contains("queue full");
+                assertThat(waitedMs).isBetween(350L, 3000L);
+                assertThat(accepted).isLessThanOrEqualTo(1 + 4 + 2);
+            }
+            store.flush();
+            assertThat(store.events(EventQuery.all())).extracting(StoredEvent::seq).hasSize(accepted).isSorted();
+            assertThat(store.verify().problems()).isEmpty();
+        }
+    }
+
+    /** Threat: an audit-store outage goes unnoticed; it must be visible, fail closed, and be recorded once over. */
+    @Test
+    @SuppressWarnings("try") // the lock is held for the block, never referenced
+    default void outageMakesTheStoreUnhealthyAndRecoveryIsAudited() throws Exception {
+        StoreOptions o = new StoreOptions(url(200), CHAIN, signer(), clock(), 1024, 100, Duration.ofSeconds(2), 1000,
+                Duration.ofHours(1), Optional.empty());
+        try (AuditStore store = AuditStore.open(o)) {
+            store.append(event(1));
+            store.flush();
+            assertThat(store.healthy()).isTrue();
+            try (AutoCloseable lock = holdWriteLock()) {
+                store.append(event(2));
+                await("store unhealthy", () -> !store.healthy());
+                clock().advance(Duration.ofSeconds(42));
+                store.append(event(3)); // room in the queue: still accepted
+                assertThat(store.healthy()).isFalse();
+            }
+            await("store healthy again", store::healthy);
+            await("recovery event", () -> !store.events(new EventQuery("audit.store_recovered", null, null, null, 10)).isEmpty());
+            store.flush();
+            List<StoredEvent> events = store.events(EventQuery.all());
+            assertThat(events).extracting(StoredEvent::seq).containsExactly(1L, 2L, 3L, 4L);
+            StoredEvent recovered = events.get(3);
+            assertThat(recovered.event().type()).isEqualTo("audit.store_recovered");
+            assertThat(recovered.event().outcome()).isEqualTo("info");
+            assertThat(recovered.event().details()).containsEntry("down_ms", "42000");
+            assertThat(store.verify().problems()).isEmpty();
+        }
+    }
+
+    /** Threat: while the database refuses writes and the queue is full, sessions must be refused at once. */
+    @Test
+    @SuppressWarnings("try") // the lock is held for the block, never referenced
+    default void failingStoreWithAFullQueueFailsFast() throws Exception {
+        StoreOptions o = new StoreOptions(url(100), CHAIN, signer(), clock(), 2, 1, Duration.ofSeconds(3), 1000,
+                Duration.ofHours(1), Optional.empty());
+        try (AuditStore store = AuditStore.open(o)) {
+            try (AutoCloseable lock = holdWriteLock()) {
+                store.append(event(1));
+                await("store unhealthy", () -> !store.healthy());
+                store.append(event(2));
+                store.append(event(3));
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> store.append(event(4))).isInstanceOf(StoreUnavailableException.class)
+                        .hasMessageContaining("failing");
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
+                assertThatThrownBy(store::flush).isInstanceOf(StoreUnavailableException.class);
+            }
+            store.flush();
+        }
+    }
+
+    @Test
+    default void closeDrainsTheQueueAndWritesAFinalCheckpoint() throws SQLException {
+        int n = 2000;
+        try (AuditStore store = open(CHAIN)) {
+            for (int i = 0; i < n; i++) {
+                store.append(event(i));
+            }
+        }
+        assertThatThrownBy(() -> {
+            AuditStore closed = open(CHAIN);
+            closed.close();
+            closed.append(event(0));
+        }).isInstanceOf(StoreUnavailableException.class).hasMessageContaining("closed");
+        try (AuditStore store = openReadOnly()) {
+            assertThat(store.events(EventQuery.all())).hasSize(n);
+            VerifyReport report = store.verify();
+            assertThat(report.problems()).isEmpty();
+            assertThat(report.events()).isEqualTo(n);
+        }
+        assertThat(count("SELECT MAX(seq) FROM checkpoints WHERE chain_id = 'gw-1'")).isEqualTo(n);
+    }
+
+    @Test
+    default void checkpointsFollowTheRecordCountAndTheInjectedClock() throws Exception {
+        StoreOptions o = new StoreOptions(url(), CHAIN, signer(), clock(), 1024, 7, Duration.ofSeconds(2), 10,
+                Duration.ofMinutes(5), Optional.empty());
+        try (AuditStore store = AuditStore.open(o)) {
+            for (int i = 0; i < 25; i++) {
+                store.append(event(i));
+            }
+            store.flush();
+            assertThat(count("SELECT COUNT(*) FROM checkpoints")).isEqualTo(2);
+            assertThat(count("SELECT MAX(seq) FROM checkpoints")).isEqualTo(20);
+            store.append(event(26));
+            store.flush();
+            clock().advance(Duration.ofMinutes(6));
+            await("timed checkpoint", () -> {
+                try {
+                    return count("SELECT MAX(seq) FROM checkpoints") == 26;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+    }
+
+    @Test
+    default void checkpointsAreWrittenToTheWitnessFile() throws Exception {
+        Path witness = Files.createTempDirectory("gatehouse-witness").resolve("witness.jsonl");
+        try (AuditStore store = AuditStore.open(options(CHAIN).withWitnessFile(witness))) {
+            store.append(event(1));
+            store.checkpoint();
+            store.append(event(2));
+        }
+        List<String> lines = Files.readAllLines(witness);
+        assertThat(lines).hasSize(2);
+        Map<String, Object> last = new com.fasterxml.jackson.databind.ObjectMapper().readValue(lines.get(1),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+        assertThat(last).containsEntry("chain", CHAIN).containsEntry("seq", 2).containsEntry("head", storedHash(2));
+        byte[] payload = signer().verify((String) last.get("jws"));
+        assertThat(new String(payload, StandardCharsets.UTF_8)).startsWith("{\"chain\":\"gw-1\",\"head\":\"");
+    }
+}
