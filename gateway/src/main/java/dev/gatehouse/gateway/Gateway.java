@@ -2,6 +2,7 @@ package dev.gatehouse.gateway;
 
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.LiveSession;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionRegistry;
 import dev.gatehouse.gateway.ssh.SshFront;
@@ -91,6 +92,9 @@ public final class Gateway implements AutoCloseable {
         InetSocketAddress bound = front.start();
         PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText);
         watcher.schedule(timer);
+        // quiet sessions' buffered output reaches the store within ~150 ms: the crash-loss bound
+        timer.scheduleWithFixedDelay(() -> services.sessions().all().forEach(Gateway::flushQuietly),
+                100, 100, TimeUnit.MILLISECONDS);
         audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         return new Gateway(services, front, timer, watcher, bound);
@@ -104,6 +108,15 @@ public final class Gateway implements AutoCloseable {
                     .with("reason", "gateway stopped without ending the session (crash)")
                     .with("recording_hash", audit.store().recordingHead(s.id()).orElse(null)));
             LOG.warn("session {} was interrupted by a crash; its recording is kept up to the last flushed batch", s.id());
+        }
+    }
+
+    /** A failing store must not stop the periodic flush for everyone else. */
+    private static void flushQuietly(LiveSession session) {
+        try {
+            session.flushRecording();
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: recording flush failed: {}", session.id(), e.getMessage());
         }
     }
 

@@ -38,7 +38,13 @@ final class PolicyWatcher {
     }
 
     void schedule(ScheduledExecutorService timer) {
-        timer.scheduleWithFixedDelay(() -> reload(false), 1, 1, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                reload(false);
+            } catch (RuntimeException e) {
+                LOG.error("policy reload failed: {}", e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Re-reads the file; {@code forced} reloads even when unchanged (SIGHUP). */

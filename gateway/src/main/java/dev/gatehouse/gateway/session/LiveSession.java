@@ -16,6 +16,9 @@ public interface LiveSession {
 
     Instant start();
 
+    /** Stores recording data that has been buffered for a while (called periodically). */
+    void flushRecording();
+
     /** Ends the session now, telling the user why (one line). */
     void terminate(String reason);
 }

@@ -8,6 +8,7 @@ import dev.gatehouse.recorder.RecordingInfo;
 import dev.gatehouse.recorder.RecordingSummary;
 import dev.gatehouse.recorder.ScpObserver;
 import dev.gatehouse.recorder.SftpObserver;
+import dev.gatehouse.recorder.StoreUnavailableException;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -40,6 +41,7 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     private static final Logger LOG = LoggerFactory.getLogger(BridgedChannel.class);
     private static final int CHUNK = 32 * 1024;
     private static final long CLOSE_GRACE_MS = 5_000;
+    private static final String UNRECORDABLE = "the audit store is unavailable; the session cannot be recorded and has been ended";
 
     private final GatewayServices services;
     private final SessionFacts facts;
@@ -196,6 +198,10 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     }
 
     private void inputEnded(Throwable failure) {
+        if (failure instanceof StoreUnavailableException) {
+            terminateQuietly(UNRECORDABLE);
+            return;
+        }
         ClientChannel ch = upstreamChannel;
         if (failure == null && ch != null) {
             // the client sent EOF: pass it on once the data before it is written
@@ -208,7 +214,7 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     private void outputEnded(Throwable failure) {
         if (failure != null) {
             LOG.debug("session {}: output failed: {}", facts.id(), failure.toString());
-            terminateQuietly(null);
+            terminateQuietly(failure instanceof StoreUnavailableException ? UNRECORDABLE : null);
             return;
         }
         if (openOutputs.decrementAndGet() > 0) {
@@ -263,6 +269,16 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     }
 
     @Override
+    public void flushRecording() {
+        Recording r = recording;
+        if (r != null && !ended.get()) {
+            synchronized (recordLock) {
+                r.flushIdle();
+            }
+        }
+    }
+
+    @Override
     public void terminate(String reason) {
         terminateQuietly(reason);
     }
@@ -305,7 +321,12 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
         Recording r = recording;
         if (r != null) {
             synchronized (recordLock) {
-                summary = r.finish();
+                try {
+                    summary = r.finish();
+                } catch (RuntimeException e) {
+                    LOG.error("session {}: recording could not be completed: {}", facts.id(), e.getMessage());
+                    reason = reason == null ? "recording incomplete: " + e.getMessage() : reason;
+                }
             }
         }
         var event = facts.event("session.end", outcome)

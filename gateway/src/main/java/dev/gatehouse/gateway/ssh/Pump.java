@@ -90,7 +90,13 @@ final class Pump {
         if (length <= 0) {
             return true;
         }
-        tap.accept(buffer.array(), buffer.rpos(), length);
+        try {
+            tap.accept(buffer.array(), buffer.rpos(), length);
+        } catch (RuntimeException e) {
+            // the recorder refused (store down): the bytes must not pass unrecorded
+            finish(e);
+            return false;
+        }
         IoWriteFuture write;
         try {
             write = sink.write(buffer);
