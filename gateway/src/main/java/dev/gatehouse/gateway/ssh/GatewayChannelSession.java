@@ -28,8 +28,13 @@ final class GatewayChannelSession extends ChannelSession {
         void breakRequest(long millis);
     }
 
+    private final ForwardingRefusal forwarding;
     private volatile PtyRequest pty;
     private volatile RequestListener listener;
+
+    GatewayChannelSession(ForwardingRefusal forwarding) {
+        this.forwarding = forwarding;
+    }
 
     static boolean allowedEnv(String name) {
         return name.equals("LANG") || name.equals("TERM") || (name.startsWith("LC_") && name.length() > 3
@@ -50,6 +55,16 @@ final class GatewayChannelSession extends ChannelSession {
             return RequestHandler.Result.ReplyFailure;
         }
         return super.handleEnvParsed(name, value);
+    }
+
+    /**
+     * MINA turns agent requests down before consulting the forwarding filter when no agent factory
+     * is set, which would leave the attempt unaudited; refuse and record it here (R20).
+     */
+    @Override
+    protected RequestHandler.Result handleAgentForwarding(String requestType, Buffer buffer, boolean wantReply) {
+        forwarding.canForwardAgent(getSession(), requestType);
+        return RequestHandler.Result.ReplyFailure;
     }
 
     @Override
@@ -112,9 +127,15 @@ final class GatewayChannelSession extends ChannelSession {
 
     /** Registered with the server in place of MINA's session channel factory. */
     static final class Factory extends org.apache.sshd.server.channel.ChannelSessionFactory {
+        private final ForwardingRefusal forwarding;
+
+        Factory(ForwardingRefusal forwarding) {
+            this.forwarding = forwarding;
+        }
+
         @Override
         public org.apache.sshd.common.channel.Channel createChannel(org.apache.sshd.common.session.Session session) {
-            return new GatewayChannelSession();
+            return new GatewayChannelSession(forwarding);
         }
     }
 }

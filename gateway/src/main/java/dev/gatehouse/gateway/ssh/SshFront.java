@@ -51,8 +51,9 @@ public final class SshFront implements AutoCloseable {
         server.setKeyboardInteractiveAuthenticator(null);
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
-        server.setChannelFactories(List.of(new GatewayChannelSession.Factory(), DirectTcpipFactory.INSTANCE));
-        server.setForwardingFilter(new ForwardingRefusal(services.audit()));
+        ForwardingRefusal forwarding = new ForwardingRefusal(services.audit());
+        server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding), DirectTcpipFactory.INSTANCE));
+        server.setForwardingFilter(forwarding);
         server.setShellFactory(channel -> route(channel, SessionBridge.Kind.SHELL, null));
         server.setCommandFactory((channel, command) -> route(channel, SessionBridge.Kind.EXEC, command));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {

@@ -1,0 +1,414 @@
+package dev.gatehouse.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway under test: the real jar in a subprocess with its config, policy, data dir and the
+ * test users' keys in a temp dir. Users: alice (engineer: aiops on gpu-node-1), carol (auditor,
+ * {@code permissions: [audit]}, no logins), dave (engineer but disabled), and "stranger", whose
+ * key is in no policy.
+ */
+final class Gateway implements AutoCloseable {
+    static final String NODE = "gpu-node-1";
+    /** The SSH user name that reaches the node: LOGIN@NODE. */
+    static final String TARGET = Accounts.AIOPS + "@" + NODE;
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern LISTENING = Pattern.compile("listening on ([0-9.]+):(\\d+)");
+    private static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+
+    /** A person in the test policy and the private key file they log in with. */
+    record User(String name, Path key) {}
+
+    /** How to start the gateway; the defaults are the contract's example configuration. */
+    static final class Options {
+        final List<String> jvmOptions = new ArrayList<>();
+        String pinnedHostKey;
+        String storeUrl = "jdbc:sqlite:data/audit.db";
+        boolean recordInput = true;
+        long streamCap = 1_048_576;
+
+        Options jvm(String... options) {
+            jvmOptions.addAll(List.of(options));
+            return this;
+        }
+
+        /** Pins this host key for gpu-node-1 instead of the node's real one. */
+        Options pinHostKey(String hostKeyLine) {
+            pinnedHostKey = hostKeyLine;
+            return this;
+        }
+
+        Options store(String jdbcUrl) {
+            storeUrl = jdbcUrl;
+            return this;
+        }
+    }
+
+    private final NodeSshd node;
+    private final Options options;
+    private final Path dir;
+    private final Path config;
+    private final Path knownHosts;
+    private final User alice;
+    private final User carol;
+    private final User dave;
+    private final User stranger;
+    private Process process;
+    private Path currentLog;
+    private int launches;
+    private int port;
+    private boolean caTrusted;
+
+    private Gateway(NodeSshd node, Options options, Path dir) {
+        this.node = node;
+        this.options = options;
+        this.dir = dir;
+        this.config = dir.resolve("gatehouse.yaml");
+        this.knownHosts = dir.resolve("known_hosts");
+        this.alice = newUser("alice");
+        this.carol = newUser("carol");
+        this.dave = newUser("dave");
+        this.stranger = newUser("stranger");
+    }
+
+    static Gateway start(NodeSshd node) {
+        return start(node, new Options());
+    }
+
+    static Gateway start(NodeSshd node, Options options) {
+        try {
+            Gateway gw = new Gateway(node, options, Files.createTempDirectory("gatehouse-gw-"));
+            gw.writeConfig();
+            gw.launch();
+            return gw;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The gateway jar built by the reactor ({@code gatehouse.jar} system property from failsafe). */
+    static Path jar() {
+        String prop = System.getProperty("gatehouse.jar");
+        Path jar = prop != null ? Path.of(prop)
+                : Path.of(System.getProperty("gatehouse.root", "."), "gateway", "target", "gatehouse.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("gateway jar not found at " + jar.toAbsolutePath()
+                    + ": run the suite through bin/test (mvn -B verify builds it first)");
+        }
+        return jar.toAbsolutePath().normalize();
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private User newUser(String name) {
+        Path key = dir.resolve("keys").resolve(name);
+        try {
+            Files.createDirectories(key.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Keys.generate(key, name + "@e2e");
+        return new User(name, key);
+    }
+
+    private void writeConfig() {
+        Keys.write(config, GatewayFiles.config(options, "data", options.storeUrl, "policy.yaml"));
+        String hostKey = options.pinnedHostKey != null ? options.pinnedHostKey : node.hostPublicKey();
+        Keys.write(dir.resolve("policy.yaml"), GatewayFiles.policy(node.address(), hostKey, alice, carol, dave));
+    }
+
+    /**
+     * Writes a config at {@code target} that shares this gateway's data dir (keys) and policy but
+     * reads the store at {@code storeUrl}; the tamper tests point the CLI at altered copies this way.
+     */
+    Path configForStore(Path target, String storeUrl) {
+        Keys.write(target, GatewayFiles.config(options, dataDir().toString(), storeUrl,
+                dir.resolve("policy.yaml").toString()));
+        return target;
+    }
+
+    private void launch() {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("gateway already running");
+        }
+        launches++;
+        currentLog = dir.resolve("gateway-" + launches + ".log");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.addAll(options.jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString(), "serve", "--config", config.toString()));
+        try {
+            process = Proc.builder(cmd, Map.of())
+                    .directory(dir.toFile())
+                    .redirectInput(new File("/dev/null"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(currentLog.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + cmd, e);
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Matcher m = LISTENING.matcher(log());
+            if (m.find()) {
+                port = Integer.parseInt(m.group(2));
+                afterListening();
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("gateway exited with " + process.exitValue()
+                        + " before listening; its output:\n" + log());
+            }
+            NodeSshd.sleep(100);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("gateway printed no 'listening' line within " + START_TIMEOUT
+                + "; its output:\n" + log());
+    }
+
+    private void afterListening() {
+        String hostLine = cli("ca", "show", "ssh-host").requireSuccess().stdout().trim();
+        Keys.write(knownHosts, "[127.0.0.1]:" + port + " " + hostLine + "\n");
+        if (!caTrusted) {
+            String caLine = cli("ca", "show", "ssh-user").requireSuccess().stdout().trim();
+            if (caLine.lines().count() != 1 || !caLine.startsWith("ssh-ed25519 ")) {
+                throw new AssertionError("`ca show ssh-user` must print one ssh-ed25519 line, got:\n" + caLine);
+            }
+            node.trustUserCa(caLine);
+            caTrusted = true;
+        }
+    }
+
+    /** SIGTERM, then waits for the drain; returns the exit status. */
+    int stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("gateway did not exit within 60 s of SIGTERM; output:\n" + log());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return process.exitValue();
+    }
+
+    /** kill -9: no drain, no final checkpoint. */
+    void kill9() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Starts the stopped gateway again on the same config and data (a new ephemeral port). */
+    void restart() {
+        launch();
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    int port() {
+        return port;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    Path config() {
+        return config;
+    }
+
+    Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    /** What the current run of the gateway has printed. */
+    String log() {
+        return currentLog == null ? "" : Proc.tail(currentLog);
+    }
+
+    /** Resident set size from /proc/PID/status, in KiB. */
+    long rssKiB() {
+        for (String line : Keys.read(Path.of("/proc", Long.toString(pid()), "status")).split("\n")) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/" + pid() + "/status");
+    }
+
+    User alice() {
+        return alice;
+    }
+
+    User carol() {
+        return carol;
+    }
+
+    User dave() {
+        return dave;
+    }
+
+    User stranger() {
+        return stranger;
+    }
+
+    // ---- local CLI ----
+
+    /** {@code java -jar gatehouse.jar ARGS --config FILE} against this gateway's config. */
+    Proc.Result cli(String... args) {
+        return cli(config, args);
+    }
+
+    static Proc.Result cli(Path config, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.addAll(CLI_JVM);
+        cmd.addAll(List.of("-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--config", config.toString()));
+        return Proc.run(cmd, null, Map.of(), Duration.ofSeconds(90));
+    }
+
+    /** {@code audit log --json}, oldest first or as the CLI orders it. */
+    List<JsonNode> auditLog() {
+        return Json.array(cli("audit", "log", "--json").requireSuccess());
+    }
+
+    /** {@code sessions --json}, newest first. */
+    List<JsonNode> sessions() {
+        return Json.array(cli("sessions", "--json").requireSuccess());
+    }
+
+    /** Polls the audit log until an event matches (the recorder writes asynchronously). */
+    JsonNode awaitEvent(String description, Predicate<JsonNode> match) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<JsonNode> events = List.of();
+        while (System.nanoTime() < deadline) {
+            events = auditLog();
+            for (JsonNode e : events) {
+                if (match.test(e)) {
+                    return e;
+                }
+            }
+            NodeSshd.sleep(300);
+        }
+        throw new AssertionError("no audit event " + description + " within 20 s; log has " + events.size()
+                + " events:\n" + Json.tail(events, 15));
+    }
+
+    /** Polls {@code sessions --json} until a session matches. */
+    JsonNode awaitSession(String description, Predicate<JsonNode> match) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<JsonNode> sessions = List.of();
+        while (System.nanoTime() < deadline) {
+            sessions = sessions();
+            for (JsonNode s : sessions) {
+                if (match.test(s)) {
+                    return s;
+                }
+            }
+            NodeSshd.sleep(300);
+        }
+        throw new AssertionError("no session " + description + " within 20 s; sessions:\n" + Json.tail(sessions, 10));
+    }
+
+    /** A finished session (end set) whose command contains {@code marker}. */
+    JsonNode awaitEndedSession(String marker) {
+        return awaitSession("with command containing '" + marker + "' that ended",
+                s -> Json.text(s, "command").contains(marker) && !Json.text(s, "end").isEmpty());
+    }
+
+    // ---- SSH clients ----
+
+    /** Options shared by ssh, scp and sftp: no user config, no agent, this key only, pinned host key. */
+    List<String> clientOptions(User user) {
+        return new ArrayList<>(List.of("-F", "/dev/null", "-i", user.key().toString(),
+                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=15"));
+    }
+
+    /** {@code ssh -p PORT <options>} without destination. */
+    List<String> sshPrefix(User user) {
+        List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(port)));
+        cmd.addAll(clientOptions(user));
+        return cmd;
+    }
+
+    /** Runs {@code ssh -l SSHUSER 127.0.0.1 COMMAND} (SSHUSER such as aiops@gpu-node-1, or alice). */
+    Proc.Result ssh(User user, String sshUser, String command, String... extraOptions) {
+        return ssh(user, sshUser, command, Map.of(), extraOptions);
+    }
+
+    Proc.Result ssh(User user, String sshUser, String command, Map<String, String> env, String... extraOptions) {
+        List<String> cmd = sshPrefix(user);
+        cmd.addAll(List.of(extraOptions));
+        cmd.addAll(List.of("-l", sshUser, "127.0.0.1"));
+        if (command != null) {
+            cmd.add(command);
+        }
+        return Proc.run(cmd, null, env, Proc.DEFAULT_TIMEOUT);
+    }
+
+    List<String> scpPrefix(User user) {
+        List<String> cmd = new ArrayList<>(List.of("scp", "-q", "-P", Integer.toString(port)));
+        cmd.addAll(clientOptions(user));
+        return cmd;
+    }
+
+    List<String> sftpPrefix(User user) {
+        List<String> cmd = new ArrayList<>(List.of("sftp", "-q", "-P", Integer.toString(port)));
+        cmd.addAll(clientOptions(user));
+        return cmd;
+    }
+
+    /** The value for rsync's {@code -e}: ssh with the user name given by -l, as rsync can't parse LOGIN@NODE@HOST. */
+    String rsyncShell(User user, String sshUser) {
+        List<String> cmd = sshPrefix(user);
+        cmd.addAll(List.of("-l", sshUser));
+        return String.join(" ", cmd);
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Keys.deleteTree(dir);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.gatehouse.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The gateway's own command shell (user name without '@') and the local operator CLI. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayShellIT {
+    private NodeSshd node;
+    private Gateway gw;
+
+    @BeforeAll
+    void start() {
+        node = NodeSshd.start();
+        gw = Gateway.start(node);
+        // one finished session so that listings have something in them
+        gw.ssh(gw.alice(), Gateway.TARGET, "echo shell-it-seed").requireSuccess();
+        gw.awaitEndedSession("shell-it-seed");
+    }
+
+    @AfterAll
+    void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void whoamiPrintsTheUserAndRoles() {
+        Proc.Result r = gw.ssh(gw.alice(), "alice", "whoami").requireSuccess();
+        List<String> lines = r.stdout().lines().toList();
+        assertThat(lines.get(0).trim()).isEqualTo("alice");
+        assertThat(r.stdout()).contains("engineer");
+        Proc.Result c = gw.ssh(gw.carol(), "carol", "whoami").requireSuccess();
+        assertThat(c.stdout().lines().findFirst().orElse("").trim()).isEqualTo("carol");
+        assertThat(c.stdout()).contains("auditor");
+    }
+
+    @Test
+    void nodesListsTheReachableNode() {
+        Proc.Result r = gw.ssh(gw.alice(), "alice", "nodes").requireSuccess();
+        assertThat(r.stdout()).contains(Gateway.NODE);
+    }
+
+    @Test
+    void helpListsCommands() {
+        Proc.Result r = gw.ssh(gw.alice(), "alice", "help").requireSuccess();
+        assertThat(r.stdout()).contains("whoami").contains("nodes");
+    }
+
+    @Test
+    void unknownGatewayCommandIsRefusedWithOneLine() {
+        Proc.Result r = gw.ssh(gw.alice(), "alice", "frobnicate --now");
+        assertThat(r.exit()).as(r.describe()).isNotZero();
+        assertThat((r.stdout() + r.stderr()).strip().lines().count()).as(r.describe()).isEqualTo(1);
+    }
+
+    @Test
+    void auditorListsSessionsAsJson() {
+        Proc.Result r = gw.ssh(gw.carol(), "carol", "sessions --json").requireSuccess();
+        List<JsonNode> sessions = Json.array(r);
+        assertThat(sessions).anySatisfy(s -> assertThat(Json.text(s, "command")).contains("shell-it-seed"));
+    }
+
+    /** Threat: an engineer reads other people's sessions (commands, output) without the audit permission. */
+    @Test
+    void engineerCannotListSessions() {
+        Proc.Result r = gw.ssh(gw.alice(), "alice", "sessions --json");
+        assertThat(r.exit()).as(r.describe()).isNotZero();
+        assertThat(r.stdout()).doesNotContain("shell-it-seed");
+        assertThat((r.stdout() + r.stderr()).strip().lines().count()).as(r.describe()).isEqualTo(1);
+    }
+
+    /** Threat: an engineer replays another session's recording without the audit permission. */
+    @Test
+    void engineerCannotReplay() {
+        String id = Json.text(gw.awaitEndedSession("shell-it-seed"), "id");
+        Proc.Result r = gw.ssh(gw.alice(), "alice", "replay " + id);
+        assertThat(r.exit()).as(r.describe()).isNotZero();
+        assertThat(r.stdout()).doesNotContain("shell-it-seed");
+    }
+
+    @Test
+    void auditorReplaysASession() {
+        String id = Json.text(gw.awaitEndedSession("shell-it-seed"), "id");
+        Proc.Result r = gw.ssh(gw.carol(), "carol", "replay " + id).requireSuccess();
+        assertThat(r.stdout()).contains("shell-it-seed");
+    }
+
+    @Test
+    void localCliListsSessionsNewestFirst() {
+        gw.ssh(gw.alice(), Gateway.TARGET, "echo newer-session").requireSuccess();
+        gw.awaitEndedSession("newer-session");
+        List<JsonNode> sessions = gw.sessions();
+        assertThat(Json.text(sessions.get(0), "command")).contains("newer-session");
+        for (String field : List.of("id", "user", "login", "node", "kind", "command", "source", "start", "end",
+                "exit_status", "outcome")) {
+            assertThat(sessions.get(0).has(field)).as("field " + field + " in " + sessions.get(0)).isTrue();
+        }
+    }
+
+    @Test
+    void localCliAuditLogHasTheContractFields() {
+        List<JsonNode> events = gw.auditLog();
+        assertThat(events).isNotEmpty();
+        for (String field : List.of("id", "type", "time", "outcome", "user", "node", "login", "cert_serial",
+                "grant_id", "session_id", "source", "details")) {
+            assertThat(events).allSatisfy(e -> assertThat(e.has(field)).as("field " + field + " in " + e).isTrue());
+        }
+        assertThat(events).anySatisfy(e -> assertThat(Json.text(e, "type")).isEqualTo("auth.success"));
+        assertThat(events).anySatisfy(e -> assertThat(Json.text(e, "type")).isEqualTo("session.start"));
+    }
+
+    @Test
+    void auditVerifyIsCleanWhileRunning() {
+        Proc.Result r = gw.cli("audit", "verify");
+        assertThat(r.exit()).as(r.describe()).isZero();
+        assertThat(r.stdout() + r.stderr()).isNotBlank();
+    }
+}
