@@ -21,7 +21,15 @@ public record Node(
         Optional<String> hostKey,
         Optional<String> hostCa,
         Map<String, String> labels) {
+    /** The label naming a node's tenant. */
+    public static final String TENANT_LABEL = "tenant";
+
     public Node {
         labels = Map.copyOf(labels);
+    }
+
+    /** The node's tenant (its {@code tenant} label), empty for none. */
+    public Optional<String> tenant() {
+        return Optional.ofNullable(labels.get(TENANT_LABEL));
     }
 }

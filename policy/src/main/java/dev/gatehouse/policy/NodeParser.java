@@ -112,12 +112,17 @@ final class NodeParser {
                 throw e.getValue().error(what + " has key " + Names.quote(e.getKey())
                         + "; use letters, digits, '.', '_', '/' and '-'");
             }
-            String value = e.getValue().nonEmptyString(what + "." + e.getKey());
-            if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                throw e.getValue().error(what + "." + e.getKey() + " contains a control character");
-            }
-            out.put(e.getKey(), value);
+            out.put(e.getKey(), labelValue(e.getValue(), what + "." + e.getKey()));
         }
         return out;
+    }
+
+    /** A label value (also a user's tenant): non-empty, no control characters. */
+    static String labelValue(ConfigNode node, String what) {
+        String value = node.nonEmptyString(what);
+        if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw node.error(what + " contains a control character");
+        }
+        return value;
     }
 }

@@ -25,6 +25,16 @@ public record Policy(
         elevations = List.copyOf(elevations);
     }
 
+    /**
+     * True when any user declares a tenant. Then tenancy is strict: a user reaches only nodes
+     * whose {@code tenant} label equals the user's tenant, and a user without a tenant only nodes
+     * without one. Otherwise (no user has a tenant, the single-tenant shape of older policies)
+     * the {@code tenant} label is an ordinary label and role selectors alone decide.
+     */
+    public boolean multiTenant() {
+        return users.stream().anyMatch(u -> u.tenant().isPresent());
+    }
+
     public Optional<User> user(String name) {
         return users.stream().filter(u -> u.name().equals(name)).findFirst();
     }

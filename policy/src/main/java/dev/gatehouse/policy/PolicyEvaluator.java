@@ -1,22 +1,34 @@
 package dev.gatehouse.policy;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Pure access decisions: no I/O, no clock reads beyond what callers pass in. Deny wins over allow:
- * a forbidden or malformed login, a disabled or unknown user, or an unknown node is refused
- * whatever any role says.
+ * a lock, a forbidden or malformed login, a disabled or unknown user, an unknown node or another
+ * tenant's node is refused whatever any role or grant says.
  */
 public interface PolicyEvaluator {
 
     /** May {@code user} open a session on {@code node} as {@code login} with standing access? */
     Decision decide(String user, String login, String node);
 
+    /**
+     * May {@code user} open, or keep, a session on {@code node} as {@code login} at {@code now},
+     * given the locks and grants in {@code state}? Deny wins: a matching lock first ({@code user
+     * 'bob' is locked}), then the standing-access refusals, then tenancy ({@code node 'x' belongs
+     * to another tenant}); then standing roles allow; then an ACTIVE grant of this user covering
+     * (login, node) with {@code now} in its window allows with {@link Decision#grantId()} and
+     * {@link Decision#grantEnd()}. Gateways re-run this for live sessions to enforce revocation,
+     * locks and expiry.
+     */
+    Decision decide(String user, String login, String node, AccessState state, Instant now);
+
     /** Gateway permissions the user holds through their roles (empty for unknown or disabled users). */
     Set<Permission> permissions(String user);
 
-    /** Nodes the user may reach with standing access, with the logins allowed on each. */
+    /** Nodes the user may reach with standing access, with the logins allowed on each (own tenant only). */
     List<NodeAccess> reachableNodes(String user);
 
     Policy policy();

@@ -23,7 +23,7 @@ import java.util.TreeSet;
  */
 final class PolicyParser {
     private static final Set<String> TOP = Set.of("forbidden_logins", "users", "nodes", "roles", "elevations");
-    private static final Set<String> USER_FIELDS = Set.of("name", "keys", "roles", "disabled");
+    private static final Set<String> USER_FIELDS = Set.of("name", "keys", "roles", "disabled", "tenant");
     private static final Set<String> ROLE_FIELDS = Set.of("name", "logins", "nodes", "permissions");
     private static final Set<String> ELEVATION_FIELDS = Set.of("login", "nodes", "max_duration", "approvals",
             "requesters", "approvers", "require_reason", "second_factor");
@@ -134,7 +134,10 @@ final class PolicyParser {
         }
         List<String> roleNames = roleRefs(f.get("roles"), what + " roles", what);
         boolean disabled = ConfigNode.optional(f, "disabled").map(n -> n.bool(what + " disabled")).orElse(false);
-        return new User(name, keys, roleNames, disabled);
+        // Same rules as a label value, because it is compared with the nodes' tenant label.
+        Optional<String> tenant = ConfigNode.optional(f, "tenant").filter(n -> !n.isNull())
+                .map(n -> NodeParser.labelValue(n, what + " tenant"));
+        return new User(name, keys, roleNames, disabled, tenant);
     }
 
     private Role role(ConfigNode item) {

@@ -1,5 +1,7 @@
 package dev.gatehouse.policy;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -8,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,6 +23,10 @@ import java.util.TreeSet;
  * role's selector to the set of node names it matches and each user to their role objects, so
  * {@link #decide} does a handful of hash lookups and, for lower-case logins, allocates nothing
  * on the allow path.
+ *
+ * <p>With an {@link AccessState}, locks are checked before anything else, then the checks above,
+ * then tenancy, then standing roles, and only then a just-in-time grant: a grant never outvotes a
+ * lock, a tenant boundary or a forbidden login.
  */
 final class RuleEvaluator implements PolicyEvaluator {
     private final Policy policy;
@@ -29,12 +36,16 @@ final class RuleEvaluator implements PolicyEvaluator {
     /** Per user, their roles with logins and matched nodes resolved. */
     private final Map<String, List<CompiledRole>> rolesByUser = new HashMap<>();
     private final List<Node> nodesByName;
+    /** Per user, the elevations they may request (elevations with refused logins dropped). */
+    private final Map<String, List<Elevation>> requestableByUser = new HashMap<>();
+    private final boolean multiTenant;
 
     /** A role reduced to what decide() needs. */
     private record CompiledRole(Decision allow, Set<String> logins, Set<String> nodes, Set<Permission> permissions) {}
 
     RuleEvaluator(Policy policy) {
         this.policy = policy;
+        this.multiTenant = policy.multiTenant();
         for (String login : policy.forbiddenLogins()) {
             forbiddenLower.add(login.toLowerCase(Locale.ROOT));
         }
@@ -71,6 +82,11 @@ final class RuleEvaluator implements PolicyEvaluator {
                 }
             }
             rolesByUser.putIfAbsent(user.name(), List.copyOf(roles));
+            requestableByUser.putIfAbsent(user.name(), policy.elevations().stream()
+                    .filter(e -> LoginNames.problem(e.login()).isEmpty()
+                            && !forbiddenLower.contains(e.login().toLowerCase(Locale.ROOT))
+                            && Actors.holdsAny(user, e.requesters()))
+                    .toList());
         }
     }
 
@@ -89,6 +105,22 @@ final class RuleEvaluator implements PolicyEvaluator {
 
     @Override
     public Decision decide(String user, String login, String node) {
+        return decide(user, login, node, AccessState.empty(), null);
+    }
+
+    @Override
+    public Decision decide(String user, String login, String node, AccessState state, Instant now) {
+        Objects.requireNonNull(state, "state");
+        User known = user == null ? null : users.get(user);
+        Node target = node == null ? null : nodes.get(node);
+        String userTenant = known == null ? null : Tenants.of(known);
+        if (!state.locks().isEmpty()) {
+            List<Lock> locks = state.locksMatching(user, userTenant, login, node,
+                    target == null ? null : Tenants.of(target));
+            if (!locks.isEmpty()) {
+                return Decision.deny(locks.get(0).describe() + " is locked");
+            }
+        }
         Optional<String> malformed = LoginNames.problem(login);
         if (malformed.isPresent()) {
             return Decision.deny(malformed.get());
@@ -100,22 +132,53 @@ final class RuleEvaluator implements PolicyEvaluator {
         if (forbiddenLower.contains(lower)) {
             return Decision.deny("login '" + login + "' is forbidden");
         }
-        User known = user == null ? null : users.get(user);
         if (known == null) {
             return Decision.deny("unknown user");
         }
         if (known.disabled()) {
             return Decision.deny("user '" + known.name() + "' is disabled");
         }
-        if (node == null || !nodes.containsKey(node)) {
+        if (target == null) {
             return Decision.deny("unknown node " + Names.quote(node == null ? "" : node));
+        }
+        if (!Tenants.reaches(multiTenant, userTenant, target)) {
+            return Decision.deny("node '" + node + "' belongs to another tenant");
         }
         for (CompiledRole role : rolesByUser.get(known.name())) {
             if (role.logins().contains(login) && role.nodes().contains(node)) {
                 return role.allow();
             }
         }
+        Elevation elevation = requestable(known, login, target);
+        if (now != null && elevation != null) {
+            Optional<AccessRequest> grant = state.activeGrant(known.name(), login, target, now);
+            // The grant's tenant must still be the user's: a user moved to another tenant keeps
+            // no elevated access from the old one.
+            if (grant.isPresent() && Tenants.same(grant.get().tenant(), userTenant)) {
+                return Decision.allowGrant(grant.get().id(), grant.get().windowEnd());
+            }
+        }
+        if (elevation != null) {
+            Duration suggested = elevation.maxDuration().compareTo(Duration.ofMinutes(30)) < 0
+                    ? elevation.maxDuration() : Duration.ofMinutes(30);
+            return Decision.deny("no active grant for login '" + login + "' on node '" + node + "' (request one with: request "
+                    + login + "@" + node + " --for " + Texts.duration(suggested) + " --reason ...)");
+        }
         return Decision.deny("no role allows login '" + login + "' on node '" + node + "'");
+    }
+
+    /**
+     * An elevation {@code user} may request for {@code login} on {@code node}, or null. A grant is
+     * honoured only while one exists, so a policy reload that drops the elevation or the
+     * requester's role ends the grant's effect at once.
+     */
+    private Elevation requestable(User user, String login, Node node) {
+        for (Elevation e : requestableByUser.get(user.name())) {
+            if (e.login().equals(login) && matches(e.nodes(), node.labels())) {
+                return e;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -136,7 +199,11 @@ final class RuleEvaluator implements PolicyEvaluator {
             return List.of();
         }
         List<NodeAccess> out = new ArrayList<>();
+        String tenant = Tenants.of(users.get(user));
         for (Node node : nodesByName) {
+            if (!Tenants.reaches(multiTenant, tenant, node)) {
+                continue;
+            }
             Set<String> logins = new TreeSet<>();
             for (CompiledRole role : roles) {
                 if (role.nodes().contains(node.name())) {

@@ -1,6 +1,7 @@
 package dev.gatehouse.policy;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A named person. Users are never deleted from the audit trail; a user marked {@code disabled}
@@ -10,10 +11,18 @@ import java.util.List;
  * @param keys public keys as {@code TYPE BASE64} (comments stripped)
  * @param roles role names
  * @param disabled true when the user may not log in
+ * @param tenant the tenant the user belongs to, empty for none; see {@link Policy#multiTenant()}
+ *     for what reaching a node requires
  */
-public record User(String name, List<String> keys, List<String> roles, boolean disabled) {
+public record User(String name, List<String> keys, List<String> roles, boolean disabled, Optional<String> tenant) {
     public User {
         keys = List.copyOf(keys);
         roles = List.copyOf(roles);
+        tenant = tenant == null ? Optional.empty() : tenant;
+    }
+
+    /** A user without a tenant (the shape before tenants existed). */
+    public User(String name, List<String> keys, List<String> roles, boolean disabled) {
+        this(name, keys, roles, disabled, Optional.empty());
     }
 }

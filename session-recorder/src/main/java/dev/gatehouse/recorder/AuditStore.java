@@ -55,6 +55,16 @@ public interface AuditStore extends AutoCloseable {
     /** Verifies every chain, checkpoint and recording. */
     VerifyReport verify();
 
+    /**
+     * The just-in-time access log (requests, decisions, locks, issued certificates, TOTP
+     * enrolments) over this store's database and connection pool; it closes with the store. On a
+     * read-only store its reads work and its writes are refused. The default refuses: only the
+     * JDBC store keeps one (test doubles need not).
+     */
+    default AccessLog accessLog() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no access log");
+    }
+
     /** Signs and stores a checkpoint of this chain's head now. */
     void checkpoint();
 

@@ -46,6 +46,7 @@ final class JdbcAuditStore implements AuditStore {
     private final StoreQueries queries;
     private final ChainVerifier verifier;
     private final BatchWriter writer;
+    private final AccessLog accessLog;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, SessionHead> sessionHeads = new HashMap<>();
     private final ArrayDeque<String> endedSessions = new ArrayDeque<>();
@@ -62,6 +63,7 @@ final class JdbcAuditStore implements AuditStore {
         this.dataSource = dataSource;
         this.queries = new StoreQueries(dataSource);
         this.verifier = new ChainVerifier(dataSource, dialect, options.signer());
+        this.accessLog = new JdbcAccessLog(dataSource, chainId == null);
         if (chainId == null) {
             this.writer = null;
             return;
@@ -227,6 +229,11 @@ final class JdbcAuditStore implements AuditStore {
     public VerifyReport verify() {
         readOwnWrites();
         return verifier.verifyAll();
+    }
+
+    @Override
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     @Override

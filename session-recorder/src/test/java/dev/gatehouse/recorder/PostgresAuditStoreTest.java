@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The store contract on a real PostgreSQL (127.0.0.1:5432, user postgres, database test), each
  * test in its own fresh schema. PostgreSQL is required: when it is unreachable these tests fail.
  */
-class PostgresAuditStoreTest implements AuditStoreContract {
+class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract {
     final HmacSigner signer = new HmacSigner("audit-key");
     final MutableClock clock = new MutableClock(T0);
 
@@ -101,6 +101,21 @@ class PostgresAuditStoreTest implements AuditStoreContract {
             }
         }
         assertThat(count("SELECT COUNT(*) FROM audit_events")).isEqualTo(1);
+    }
+
+    /** Threat: TRUNCATE would wipe requests, revocations or locks without firing row triggers. */
+    @Test
+    void databaseRefusesTruncateOnEveryAccessTable() throws SQLException {
+        try (AuditStore store = open(CHAIN)) {
+            oneOfEach(store.accessLog());
+        }
+        for (String table : ACCESS_TABLES) {
+            try (Connection c = raw(); Statement st = c.createStatement()) {
+                assertThatThrownBy(() -> st.executeUpdate("TRUNCATE " + table)).as(table)
+                        .isInstanceOf(SQLException.class).hasMessageContaining("append-only");
+            }
+            assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isEqualTo(1);
+        }
     }
 
     @Test

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The store contract on embedded SQLite (the default), plus its file handling. */
-class SqliteAuditStoreTest implements AuditStoreContract {
+class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
     final HmacSigner signer = new HmacSigner("audit-key");
     final MutableClock clock = new MutableClock(T0);
 
@@ -104,6 +104,22 @@ class SqliteAuditStoreTest implements AuditStoreContract {
                         + " 'chains_no_update', 'chains_no_delete')")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void accessTriggersAreNamedLikeTheAuditOnes() throws SQLException {
+        try (AuditStore store = open(CHAIN)) {
+            store.flush();
+        }
+        for (String table : ACCESS_TABLES) {
+            try (Connection c = raw(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+                            + " AND tbl_name = '" + table + "' AND name IN ('" + table + "_no_update', '" + table
+                            + "_no_delete')")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as(table).isEqualTo(2);
+            }
         }
     }
 }

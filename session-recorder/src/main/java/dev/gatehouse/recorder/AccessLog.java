@@ -1,0 +1,138 @@
+package dev.gatehouse.recorder;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The just-in-time access log: elevation requests, decisions on them, locks, the elevated
+ * certificates issued under a grant, and TOTP enrolments (issue 3).
+ *
+ * <p>It stores plain facts, append-only: a state change is a new row, never an update, and the
+ * database refuses UPDATE and DELETE on these tables as it does on the audit tables. The gateway
+ * folds the rows into state with the policy module's state machine (this module must not depend
+ * on policy), so after a restart it rebuilds the same state: an expired grant stays expired, a
+ * lock stays on.
+ *
+ * <p>Obtained from {@link AuditStore#accessLog()}; it shares the store's connection pool and
+ * lives as long as the store (closing the store closes it). Writes are synchronous: committed
+ * before they return, since they are rare and a human waits for them. They throw
+ * {@link StoreUnavailableException} when the database fails, and {@link IllegalArgumentException}
+ * for bad input (a missing field, an unknown action, a decision on an unknown request). On a
+ * read-only store (the CLI) reads work and writes are refused. Times are kept to the microsecond,
+ * as in the audit tables; certificate serials are OpenSSH's unsigned 64-bit values in a signed
+ * {@code long} (compare with {@link Long#compareUnsigned}).
+ */
+public interface AccessLog {
+
+    /** Actions of a {@link DecisionRow}. */
+    Set<String> DECISION_ACTIONS = Set.of("approve", "deny", "cancel", "revoke", "expire", "end");
+    /** Actions of a {@link LockRow}. */
+    Set<String> LOCK_ACTIONS = Set.of("lock", "unlock");
+    /** What a {@link LockRow} names. */
+    Set<String> LOCK_KINDS = Set.of("user", "node", "login", "tenant");
+
+    /** Stores a new request. @throws IllegalArgumentException when its id already exists */
+    void createRequest(RequestRow request);
+
+    /**
+     * Appends a decision to its request, assigning the next seq of that request (the row's own
+     * seq is ignored; pass 0). Concurrent appends to one request get distinct, gapless seqs.
+     *
+     * @return the seq assigned, from 1
+     */
+    long appendDecision(DecisionRow decision);
+
+    /** Appends a lock or unlock, assigning the next global seq (the row's own is ignored). @return it */
+    long appendLock(LockRow lock);
+
+    /** Records an elevated certificate issued under a request's grant. */
+    void recordIssued(IssuedRow issued);
+
+    /** Stores a user's TOTP secret, encrypted by the caller; a later enrolment replaces it. */
+    void saveTotpSecret(String user, String ciphertext, Instant at);
+
+    /** All requests, oldest first. */
+    List<RequestRow> requests();
+
+    /** Requests created at or after {@code since} (all when null), oldest first. */
+    List<RequestRow> requests(Instant since);
+
+    Optional<RequestRow> request(String id);
+
+    /** One request's decisions in seq order. */
+    List<DecisionRow> decisions(String requestId);
+
+    /** Every decision, grouped by request id, each request's in seq order. */
+    List<DecisionRow> allDecisions();
+
+    /** Every lock and unlock in seq order; the caller folds them. */
+    List<LockRow> locks();
+
+    /** Certificates issued under a request, in issue order. */
+    List<IssuedRow> issued(String requestId);
+
+    /** The user's current (latest) encrypted TOTP secret, if enrolled. */
+    Optional<String> totpSecret(String user);
+
+    /**
+     * An elevation request. It names either one node or a label selector of nodes.
+     *
+     * @param tenant the requester's tenant, or null when tenants are not used
+     * @param targetNode the node asked for, or null when a selector is given
+     * @param targetSelector labels the nodes must carry (kept sorted; stored as canonical JSON; never
+     *     empty, which would match every node), or null when a node is named
+     * @param duration how long the grant should last, whole seconds
+     * @param reason the requester's reason, or null when none was required or given
+     */
+    record RequestRow(String id, String requester, String tenant, String login, String targetNode,
+            Map<String, String> targetSelector, Duration duration, String reason, Instant created) {
+        public RequestRow {
+            targetSelector = targetSelector == null ? null : Collections.unmodifiableMap(new TreeMap<>(targetSelector));
+        }
+    }
+
+    /**
+     * A decision on a request.
+     *
+     * @param seq position in the request's history, from 1 (assigned by {@link #appendDecision})
+     * @param action one of {@link #DECISION_ACTIONS}
+     * @param actor who decided (a user, or the gateway for expire and end)
+     * @param comment free text, or null
+     * @param certificateSerial a certificate the decision concerns, or null
+     * @param jws the signed statement binding actor, request, decision and time, or null
+     */
+    record DecisionRow(String requestId, long seq, String action, String actor, String comment, Instant time,
+            Long certificateSerial, String jws) {}
+
+    /**
+     * A lock or an unlock.
+     *
+     * @param seq global position, from 1 (assigned by {@link #appendLock})
+     * @param action one of {@link #LOCK_ACTIONS}
+     * @param kind one of {@link #LOCK_KINDS}
+     * @param tenant the tenant the lock is limited to (a tenant admin's lock), or null for every tenant
+     * @param reason free text, or null
+     */
+    record LockRow(long seq, String action, String kind, String name, String tenant, String actor, String reason,
+            Instant time) {
+        /** A lock or unlock that applies in every tenant. */
+        public LockRow(long seq, String action, String kind, String name, String actor, String reason, Instant time) {
+            this(seq, action, kind, name, null, actor, reason, time);
+        }
+    }
+
+    /**
+     * An elevated certificate issued under a request's grant.
+     *
+     * @param sessionId the session it was issued for, or null
+     * @param validBefore the certificate's end of validity
+     * @param time when it was issued
+     */
+    record IssuedRow(String requestId, long serial, String sessionId, Instant validBefore, Instant time) {}
+}
