@@ -1,6 +1,14 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.gateway.access.AccessService;
+import dev.gatehouse.gateway.access.SecondFactor;
+import dev.gatehouse.gateway.auth.SecretBox;
 import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.gateway.notify.Webhook;
+import dev.gatehouse.pki.JwsSigner;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.LiveSession;
 import dev.gatehouse.gateway.session.PolicyHolder;
@@ -84,20 +92,53 @@ public final class Gateway implements AutoCloseable {
         PolicyHolder holder = new PolicyHolder(keys.userCa(), clock, policy);
         RecorderOptions recorderOptions = new RecorderOptions(config.recording().recordInput(), config.recording().streamCapBytes(),
                 RecorderOptions.defaults(clock).chunkBytes(), clock);
+        SessionRegistry registry = new SessionRegistry();
+        java.security.KeyPair auditKey = keys.auditKey();
+        AccessService access = new AccessService(holder, store.accessLog(), audit, registry, JwsSigner.es256(auditKey), clock,
+                config.elevation().pendingTimeout(), notifier(config, commands));
+        SecondFactor totp = new SecondFactor(store.accessLog(), new SecretBox(auditKey.getPrivate().getEncoded()), clock);
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), timer),
-                new SessionRegistry(), commands, timer);
+                registry, commands, timer, access, totp);
+        access.load();
         SshFront front = new SshFront(services, keys.hostKey());
         InetSocketAddress bound = front.start();
         PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText);
         watcher.schedule(timer);
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                access.tick();
+            } catch (RuntimeException e) {
+                LOG.error("elevation tick failed: {}", e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         // quiet sessions' buffered output reaches the store within ~150 ms: the crash-loss bound
         timer.scheduleWithFixedDelay(() -> services.sessions().all().forEach(Gateway::flushQuietly),
                 100, 100, TimeUnit.MILLISECONDS);
         audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         return new Gateway(services, front, timer, watcher, bound);
+    }
+
+    /** Posts request and decision events to the configured webhook, if any; never blocks the caller. */
+    private static Consumer<Map<String, Object>> notifier(GatewayConfig config, ExecutorService executor) {
+        if (config.elevation().webhook().isEmpty()) {
+            return payload -> { };
+        }
+        GatewayConfig.Webhook w = config.elevation().webhook().get();
+        byte[] secret = null;
+        if (w.secretEnv().isPresent()) {
+            String value = System.getenv(w.secretEnv().get());
+            if (value == null || value.isEmpty()) {
+                throw new IllegalStateException("elevation.webhook.secret_env names " + w.secretEnv().get() + ", which is not set");
+            }
+            secret = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Webhook hook = secret == null
+                ? new Webhook(w.url(), w.timeout(), w.attempts(), Duration.ofMillis(500), executor, Webhook.Sleeper.on(executor))
+                : new Webhook(w.url(), w.timeout(), w.attempts(), Duration.ofMillis(500), executor, Webhook.Sleeper.on(executor), secret);
+        return hook::send;
     }
 
     /** Sessions a crash left open get their end written now, with what the recording holds. */

@@ -1,5 +1,7 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.gateway.access.AccessService;
+import dev.gatehouse.gateway.access.SecondFactor;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.PolicyHolder;
@@ -22,6 +24,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param sessions live sessions
  * @param commandPool runs gateway-shell commands (they may read the store)
  * @param timer timeouts and periodic work
+ * @param access elevation requests, grants and locks
+ * @param totp TOTP second factor
  */
 public record GatewayServices(
         GatewayConfig config,
@@ -32,4 +36,6 @@ public record GatewayServices(
         UpstreamConnector upstream,
         SessionRegistry sessions,
         ExecutorService commandPool,
-        ScheduledExecutorService timer) {}
+        ScheduledExecutorService timer,
+        AccessService access,
+        SecondFactor totp) {}

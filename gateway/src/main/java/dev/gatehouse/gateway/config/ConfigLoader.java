@@ -38,7 +38,7 @@ public final class ConfigLoader {
     public static GatewayConfig parse(String text, String source, Path base) {
         ConfigNode root = ConfigNode.parse(text, source);
         Map<String, ConfigNode> top = root.fields("the configuration",
-                Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "policy"));
+                Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "elevation", "policy"));
 
         Path dataDir = base.resolve(ConfigNode.optional(top, "data_dir")
                 .map(n -> n.nonEmptyString("data_dir")).orElse("../data")).normalize();
@@ -48,10 +48,11 @@ public final class ConfigLoader {
         GatewayConfig.Certificates certificates = certificates(top.get("certificates"));
         GatewayConfig.Recording recording = recording(top.get("recording"));
         GatewayConfig.Keys keys = keys(top.get("keys"), base);
+        GatewayConfig.Elevation elevation = elevation(top.get("elevation"));
         Path policy = base.resolve(ConfigNode.required(top, "policy", root, "the configuration")
                 .nonEmptyString("policy")).normalize();
         return new GatewayConfig(base.resolve(Path.of(source).getFileName().toString()), dataDir, ssh, store,
-                certificates, recording, keys, policy);
+                certificates, recording, keys, elevation, policy);
     }
 
     private static GatewayConfig.Ssh ssh(ConfigNode node, ConfigNode root) {
@@ -178,6 +179,37 @@ public final class ConfigLoader {
         Optional<Path> file = ConfigNode.optional(f, "passphrase_file")
                 .map(n -> base.resolve(n.nonEmptyString("keys.passphrase_file")).normalize());
         return new GatewayConfig.Keys(env, file);
+    }
+
+    private static GatewayConfig.Elevation elevation(ConfigNode node) {
+        Duration pending = Duration.ofHours(1);
+        Optional<GatewayConfig.Webhook> webhook = Optional.empty();
+        if (node != null) {
+            Map<String, ConfigNode> f = node.fields("elevation", Set.of("pending_timeout", "webhook"));
+            if (f.containsKey("pending_timeout")) {
+                pending = positive(f.get("pending_timeout"), "elevation.pending_timeout");
+            }
+            if (f.containsKey("webhook")) {
+                ConfigNode w = f.get("webhook");
+                Map<String, ConfigNode> wf = w.fields("elevation.webhook", Set.of("url", "timeout", "attempts", "secret_env"));
+                ConfigNode urlNode = ConfigNode.required(wf, "url", w, "elevation.webhook");
+                String url = urlNode.nonEmptyString("elevation.webhook.url");
+                java.net.URI uri;
+                try {
+                    uri = new java.net.URI(url);
+                } catch (java.net.URISyntaxException e) {
+                    throw urlNode.error("elevation.webhook.url is not a URL: " + e.getReason());
+                }
+                if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw urlNode.error("elevation.webhook.url must be an http:// or https:// URL with a host");
+                }
+                Duration timeout = wf.containsKey("timeout") ? positive(wf.get("timeout"), "elevation.webhook.timeout") : Duration.ofSeconds(5);
+                int attempts = wf.containsKey("attempts") ? wf.get("attempts").integer("elevation.webhook.attempts", 1, 10) : 5;
+                Optional<String> secret = ConfigNode.optional(wf, "secret_env").map(n -> n.nonEmptyString("elevation.webhook.secret_env"));
+                webhook = Optional.of(new GatewayConfig.Webhook(uri, timeout, attempts, secret));
+            }
+        }
+        return new GatewayConfig.Elevation(pending, webhook);
     }
 
     private static Duration positive(ConfigNode node, String what) {

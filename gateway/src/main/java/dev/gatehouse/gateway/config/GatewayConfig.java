@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param certificates per-connection certificate settings
  * @param recording what sessions record
  * @param keys how the gateway's private keys are protected at rest
+ * @param elevation just-in-time elevation settings
  * @param policyFile the hot-reloadable policy file
  */
 public record GatewayConfig(
@@ -27,6 +28,7 @@ public record GatewayConfig(
         Certificates certificates,
         Recording recording,
         Keys keys,
+        Elevation elevation,
         Path policyFile) {
 
     /**
@@ -70,4 +72,18 @@ public record GatewayConfig(
      * @param passphraseFile file holding the key passphrase
      */
     public record Keys(Optional<String> passphraseEnv, Optional<Path> passphraseFile) {}
+
+    /**
+     * @param pendingTimeout requests not approved within this long expire
+     * @param webhook where to post notifications of new requests and decisions, if anywhere
+     */
+    public record Elevation(Duration pendingTimeout, Optional<Webhook> webhook) {}
+
+    /**
+     * @param url http(s) URL receiving a JSON POST per event
+     * @param timeout per attempt
+     * @param attempts attempts before giving up
+     * @param secretEnv environment variable with the HMAC signing secret ({@code X-Gatehouse-Signature}), if any
+     */
+    public record Webhook(java.net.URI url, Duration timeout, int attempts, Optional<String> secretEnv) {}
 }

@@ -2,7 +2,7 @@ package dev.gatehouse.gateway.session;
 
 import java.time.Instant;
 
-/** A session in progress, as the registry sees it. */
+/** A session in progress, as the registry (and admins' kill switches) see it. */
 public interface LiveSession {
     String id();
 
@@ -15,6 +15,24 @@ public interface LiveSession {
     String kindName();
 
     Instant start();
+
+    /** The user's tenant, or null. */
+    String userTenant();
+
+    /** The node's tenant, or null. */
+    String nodeTenant();
+
+    /** The elevation grant (request id) this session runs under, or null for standing access. */
+    String grantId();
+
+    /** When that grant ends, or null. */
+    Instant grantEnd();
+
+    /** How many expiry warnings were sent (0, 1 or 2); the ticker uses it to warn once per threshold. */
+    int warningsSent();
+
+    /** Writes one line to the user's terminal (stderr) without ending the session. */
+    void warn(int level, String line);
 
     /** Stores recording data that has been buffered for a while (called periodically). */
     void flushRecording();

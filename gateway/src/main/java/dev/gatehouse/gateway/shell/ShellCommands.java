@@ -60,7 +60,10 @@ public final class ShellCommands {
             case "nodes" -> nodes(rest, out, err);
             case "sessions" -> sessions(rest, out, err);
             case "replay" -> replay(rest, out, err);
-            default -> refuse(err, "unknown command '" + Views.oneLine(name) + "' (try 'help')");
+            default -> {
+                Integer status = new AccessCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
+                yield status != null ? status : refuse(err, "unknown command '" + Views.oneLine(name) + "' (try 'help')");
+            }
         };
     }
 
@@ -68,7 +71,19 @@ public final class ShellCommands {
         out.println("Gatehouse gateway shell. Commands:");
         out.println("  whoami [--json]           who you are and what you may do");
         out.println("  nodes [--json]            nodes you can reach, with the logins allowed");
+        out.println("  request LOGIN@NODE --for 30m [--reason TEXT]   ask for an elevated login (also LOGIN@key=value,...)");
+        out.println("  requests [--json]         requests you may see (yours, or ones you may approve)");
+        out.println("  approve ID [--comment T]  approve a request (never your own)");
+        out.println("  deny ID --reason TEXT     deny a request");
+        out.println("  cancel ID                 withdraw your pending request");
+        out.println("  grants [--json]           active grants you may see");
+        out.println("  revoke ID                 end a grant now; its sessions are cut");
+        out.println("  totp enroll               set up the TOTP second factor (shown once)");
         Set<Permission> permissions = permissions();
+        if (permissions.contains(Permission.ADMIN)) {
+            out.println("  lock user|node|login|tenant NAME [--reason T]   kill switch: end sessions, refuse new ones");
+            out.println("  unlock user|node|login|tenant NAME");
+        }
         if (permissions.contains(Permission.AUDIT)) {
             out.println("  sessions [--json]         recorded sessions (auditors)");
             out.println("  replay ID [--speed N]     play a recorded session (auditors)");
@@ -134,7 +149,7 @@ public final class ShellCommands {
         if (!args.isEmpty()) {
             return refuse(err, "sessions takes no arguments besides --json");
         }
-        var list = services.audit().store().sessions(1000);
+        var list = services.audit().store().sessions(1000).stream().filter(this::visible).toList();
         out.print(json ? Views.sessionsJson(list) + "\n" : Views.sessionsTable(list));
         return 0;
     }
@@ -165,7 +180,7 @@ public final class ShellCommands {
             return refuse(err, "usage: replay ID [--speed N]");
         }
         String id = rest.get(0);
-        if (services.audit().store().session(id).isEmpty()) {
+        if (services.audit().store().session(id).filter(this::visible).isEmpty()) {
             return refuse(err, "no session '" + Views.oneLine(id) + "'");
         }
         VerifyReport report = services.audit().store().verifyRecording(id);
@@ -181,6 +196,18 @@ public final class ShellCommands {
         }
         out.flush();
         return 0;
+    }
+
+    /** Tenants never see each other's sessions (R19): a session belongs to its node's tenant. */
+    private boolean visible(dev.gatehouse.recorder.SessionSummary session) {
+        var policy = services.policy().current().policy();
+        if (!policy.multiTenant()) {
+            return true;
+        }
+        String mine = policy.user(identity.user()).flatMap(dev.gatehouse.policy.User::tenant).orElse(null);
+        String nodeTenant = session.node() == null ? null
+                : policy.node(session.node()).flatMap(dev.gatehouse.policy.Node::tenant).orElse(null);
+        return java.util.Objects.equals(mine, nodeTenant);
     }
 
     private Set<Permission> permissions() {

@@ -49,7 +49,9 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     private final IoInputStream in;
     private final IoOutputStream out;
     private final IoOutputStream err;
+    private final SerialSink errSink;
     private final ExitCallback exit;
+    private final AtomicInteger warnings = new AtomicInteger();
     private final Object recordLock = new Object();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final AtomicInteger openOutputs = new AtomicInteger(2);
@@ -72,6 +74,7 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
         this.in = in;
         this.out = out;
         this.err = err;
+        this.errSink = new SerialSink(err);
         this.exit = exit;
     }
 
@@ -190,7 +193,7 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
             }
         }
         stdout = new Pump(ch.getAsyncOut(), out::writeBuffer, outTap, this::outputEnded, CHUNK);
-        stderr = new Pump(ch.getAsyncErr(), err::writeBuffer, errTap, this::outputEnded, CHUNK);
+        stderr = new Pump(ch.getAsyncErr(), errSink, errTap, this::outputEnded, CHUNK);
         stdin = new Pump(in, ch.getAsyncIn()::writeBuffer, inTap, this::inputEnded, CHUNK);
         stdout.start();
         stderr.start();
@@ -295,7 +298,8 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
             s.close(true);
         }
         if (reason != null) {
-            SessionBridge.writeLineAndExit(err, exit, "gatehouse: " + reason, 255);
+            byte[] line = ("\r\ngatehouse: " + reason + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            errSink.write(new org.apache.sshd.common.util.buffer.ByteArrayBuffer(line)).addListener(f -> exit.onExit(255, reason));
         } else {
             channel.close(true);
         }
@@ -441,5 +445,40 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     @Override
     public String kindName() {
         return kind();
+    }
+
+    @Override
+    public String userTenant() {
+        return facts.userTenant();
+    }
+
+    @Override
+    public String nodeTenant() {
+        return facts.node().tenant().orElse(null);
+    }
+
+    @Override
+    public String grantId() {
+        return facts.grantId();
+    }
+
+    @Override
+    public Instant grantEnd() {
+        return facts.grantEnd();
+    }
+
+    @Override
+    public int warningsSent() {
+        return warnings.get();
+    }
+
+    @Override
+    public void warn(int level, String line) {
+        if (ended.get() || warnings.getAndSet(level) >= level) {
+            return;
+        }
+        services.audit().append(facts.event("session.warned", "info").with("message", line));
+        errSink.write(new org.apache.sshd.common.util.buffer.ByteArrayBuffer(
+                ("\r\n" + line + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

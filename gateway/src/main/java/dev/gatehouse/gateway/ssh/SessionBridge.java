@@ -12,7 +12,9 @@ import dev.gatehouse.pki.SshKeys;
 import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.Node;
 import dev.gatehouse.policy.Target;
+import dev.gatehouse.recorder.AccessLog;
 import dev.gatehouse.recorder.AuditEvent;
+import dev.gatehouse.policy.AccessState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -116,9 +118,16 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
             return;
         }
         PolicyHolder.Snapshot snapshot = services.policy().current();
-        Decision decision = snapshot.evaluator().decide(identity.user(), target.login(), target.node());
+        java.time.Instant now = services.clock().instant();
+        AccessState access = services.access().state();
+        Decision decision = snapshot.evaluator().decide(identity.user(), target.login(), target.node(), access, now);
         if (!decision.allowed()) {
             refuse(identity, sessionId, target.node(), target.login(), decision.reason());
+            return;
+        }
+        if (decision.viaGrant() && TotpAuth.required(services, decision) && !TotpAuth.passed(session.getSession())) {
+            refuse(identity, sessionId, target.node(), target.login(),
+                    "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt");
             return;
         }
         if (!services.audit().acceptingSessions()) {
@@ -134,16 +143,28 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
             cert = snapshot.ca().issue(new CertificateRequest(
                     ephemeral.getPublic(),
                     List.of(target.login()),
-                    "user=" + identity.user() + ";session=" + sessionId,
+                    "user=" + identity.user() + ";session=" + sessionId + (decision.viaGrant() ? ";grant=" + decision.grantId() : ""),
                     services.config().certificates().ttl(),
-                    Optional.empty(),
+                    Optional.ofNullable(decision.grantEnd()),
                     services.config().certificates().sourceAddresses(),
                     pty != null ? Set.of("permit-pty") : Set.of()));
         } catch (CertificateRefusedException e) {
             refuse(identity, sessionId, target.node(), target.login(), e.getMessage());
             return;
         }
-        SessionFacts facts = new SessionFacts(sessionId, identity, node, target.login(), kind, command, cert, services.clock().instant(), services.clock());
+        String userTenant = snapshot.policy().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
+        SessionFacts facts = new SessionFacts(sessionId, identity, node, target.login(), kind, command, cert, now,
+                services.clock(), decision.grantId(), decision.grantEnd(), userTenant);
+        if (decision.viaGrant()) {
+            try {
+                services.access().log().recordIssued(new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId,
+                        cert.validBefore(), now));
+            } catch (RuntimeException e) {
+                refuse(identity, sessionId, target.node(), target.login(),
+                        "the audit store is unavailable; new sessions are refused until it recovers");
+                return;
+            }
+        }
         boolean recorded = services.audit().append(facts.event("cert.issued", "success")
                 .with("key_id", cert.keyId())
                 .with("principals", String.join(",", cert.principals()))

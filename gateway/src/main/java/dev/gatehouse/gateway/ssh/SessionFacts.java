@@ -17,7 +17,10 @@ record SessionFacts(
         String command,
         IssuedCertificate certificate,
         Instant start,
-        Clock clock) {
+        Clock clock,
+        String grantId,
+        Instant grantEnd,
+        String userTenant) {
 
     /** An event about this session, carrying who, where, which certificate. */
     AuditEvent event(String type, String outcome) {
@@ -26,6 +29,7 @@ record SessionFacts(
                 .withUser(identity.user())
                 .withTarget(node.name(), login)
                 .withCertSerial(certificate.serial())
-                .withSessionId(id);
+                .withSessionId(id)
+                .withGrantId(grantId);
     }
 }

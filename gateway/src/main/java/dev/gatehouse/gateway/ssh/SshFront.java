@@ -18,7 +18,6 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
@@ -45,10 +44,12 @@ public final class SshFront implements AutoCloseable {
         server.setHost(ssh.listen().getHostString());
         server.setPort(ssh.listen().getPort());
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-        server.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        TotpAuth totp = new TotpAuth(services);
+        server.setUserAuthFactories(List.of(new TotpAuth.PublicKeyFirst(services),
+                org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory.INSTANCE));
         server.setPublickeyAuthenticator(new KeyAuthenticator(services, new AuthThrottle(services.clock(), ssh.authFailuresPerMinute())));
         server.setPasswordAuthenticator(null);
-        server.setKeyboardInteractiveAuthenticator(null);
+        server.setKeyboardInteractiveAuthenticator(totp);
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
         ForwardingRefusal forwarding = new ForwardingRefusal(services.audit());

@@ -1,0 +1,362 @@
+package dev.gatehouse.gateway.access;
+
+import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.pki.JwsSigner;
+import dev.gatehouse.policy.AccessRequest;
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.policy.Lock;
+import dev.gatehouse.policy.NodeTarget;
+import dev.gatehouse.policy.Policy;
+import dev.gatehouse.policy.RequestEvent;
+import dev.gatehouse.policy.RequestState;
+import dev.gatehouse.policy.Result;
+import dev.gatehouse.recorder.AccessLog;
+import dev.gatehouse.recorder.AuditEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Just-in-time elevation and kill switches at run time: requests, approvals, grants and locks.
+ *
+ * <p>Every change follows the same order: judge it with the pure rules of the policy module,
+ * write it to the access log (synchronously; a store failure refuses the change), then swap the
+ * in-memory state, append an audit event, and act: cut sessions, notify. At start the state is
+ * rebuilt from the log, and time that passed while the gateway was down is applied, so an expired
+ * grant stays expired and a lock stays on.
+ */
+public final class AccessService {
+    private static final Logger LOG = LoggerFactory.getLogger(AccessService.class);
+    static final String GATEWAY = "gatehouse";
+
+    private final PolicyHolder policy;
+    private final AccessLog log;
+    private final AuditTrail audit;
+    private final SessionRegistry sessions;
+    private final JwsSigner signer;
+    private final Clock clock;
+    private final Duration pendingTimeout;
+    private final Consumer<Map<String, Object>> notifier;
+    private volatile AccessState state = AccessState.empty();
+
+    public AccessService(PolicyHolder policy, AccessLog log, AuditTrail audit, SessionRegistry sessions, JwsSigner signer,
+            Clock clock, Duration pendingTimeout, Consumer<Map<String, Object>> notifier) {
+        this.policy = policy;
+        this.log = log;
+        this.audit = audit;
+        this.sessions = sessions;
+        this.signer = signer;
+        this.clock = clock;
+        this.pendingTimeout = pendingTimeout;
+        this.notifier = notifier;
+    }
+
+    /** The current requests and locks (for decisions on the data path). */
+    public AccessState state() {
+        return state;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public AccessLog log() {
+        return log;
+    }
+
+    /** Rebuilds the state from the log, then applies the time that passed. */
+    public synchronized void load() {
+        Map<String, AccessRequest> byId = new HashMap<>();
+        for (AccessLog.RequestRow row : log.requests()) {
+            byId.put(row.id(), RequestReplay.pending(row, pendingTimeout));
+        }
+        for (AccessLog.DecisionRow d : log.allDecisions()) {
+            AccessRequest r = byId.get(d.requestId());
+            if (r != null) {
+                byId.put(r.id(), RequestReplay.apply(r, d));
+            }
+        }
+        Set<Lock> locks = new HashSet<>();
+        for (AccessLog.LockRow row : log.locks()) {
+            Lock lock = RequestReplay.lock(row);
+            if (row.action().equals("lock")) {
+                locks.add(lock);
+            } else {
+                locks.removeIf(l -> l.kind() == lock.kind() && l.name().equals(lock.name())
+                        && java.util.Objects.equals(l.tenant(), lock.tenant()));
+            }
+        }
+        state = new AccessState(List.copyOf(byId.values()), locks);
+        LOG.info("access state loaded: {} requests ({} live), {} locks", byId.size(),
+                byId.values().stream().filter(r -> r.state().live()).count(), locks.size());
+        tick();
+    }
+
+    /** A new request; returns it, or throws {@link Refused} with the one-line reason. */
+    public synchronized AccessRequest request(String requester, String login, NodeTarget target, Duration duration,
+            String reason) {
+        Instant now = clock.instant();
+        String id = RequestIds.next();
+        Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.newRequest(policy.current().policy(), id, requester,
+                login, target, duration, reason, now, state, pendingTimeout);
+        if (!result.isOk()) {
+            refusedEvent("request.refused", requester, null, result.reason(), Map.of("login", login, "target", target.toString()));
+            throw new Refused(result.reason());
+        }
+        AccessRequest r = result.value();
+        log.createRequest(new AccessLog.RequestRow(r.id(), r.requester(), r.tenant(), r.login(), target.node(),
+                target.isSelector() ? target.selector() : null, r.duration(), r.reason(), r.createdAt()));
+        state = state.withRequest(r);
+        audit.append(requestEvent("request.created", "success", r, requester).with("duration", r.duration()).with("reason", r.reason()));
+        notify("request.created", r, requester, null);
+        return r;
+    }
+
+    public synchronized AccessRequest approve(String approver, String id, String comment) {
+        return decide(id, approver, "approve", comment, new RequestEvent.Approve(approver, comment, clock.instant()));
+    }
+
+    public synchronized AccessRequest deny(String approver, String id, String reason) {
+        return decide(id, approver, "deny", reason, new RequestEvent.Deny(approver, reason, clock.instant()));
+    }
+
+    public synchronized AccessRequest cancel(String requester, String id) {
+        return decide(id, requester, "cancel", null, new RequestEvent.Cancel(requester, clock.instant()));
+    }
+
+    /** Ends a grant (or a pending request); its live sessions end at once. */
+    public synchronized AccessRequest revoke(String by, String id) {
+        AccessRequest r = decide(id, by, "revoke", null, new RequestEvent.Revoke(by, clock.instant()));
+        int ended = sessions.terminate(s -> id.equals(s.grantId()), "grant " + id + " was revoked by " + by);
+        LOG.info("grant {} revoked by {}; {} live session(s) ended", id, by, ended);
+        return r;
+    }
+
+    private AccessRequest decide(String id, String actor, String action, String comment, RequestEvent event) {
+        AccessRequest before = visible(actor, id);
+        Policy p = policy.current().policy();
+        Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(p, before, event, state);
+        AccessRequest after = result.value();
+        if (!result.isOk()) {
+            if (after != null && after.state() != before.state()) {
+                record(before, after, event.at());
+            }
+            refusedEvent(action + ".refused", actor, before, result.reason(), Map.of());
+            throw new Refused(result.reason());
+        }
+        record(before, after, event.at());
+        // the signed statement binds who decided what about which request, when, and with what result
+        String jws = sign(action, actor, after, comment, event.at());
+        log.appendDecision(new AccessLog.DecisionRow(id, 0, action, actor, comment, event.at(), null, jws));
+        state = state.withRequest(after);
+        String type = switch (action) {
+            case "approve" -> after.state() == RequestState.ACTIVE ? "grant.active" : "request.approved";
+            case "deny" -> "request.denied";
+            case "cancel" -> "request.cancelled";
+            default -> "grant.revoked";
+        };
+        audit.append(requestEvent(type, "success", after, actor).with("comment", comment).with("approvals", after.approvals().size())
+                .with("window_end", after.windowEnd()).with("signature", jws));
+        notify(type, after, actor, comment);
+        return after;
+    }
+
+    /** The request if {@code user} may see it; otherwise the same "no such request" as for a missing id. */
+    public AccessRequest visible(String user, String id) {
+        AccessRequest r = state.request(id).orElse(null);
+        if (r == null || !dev.gatehouse.policy.ElevationRules.canSee(policy.current().policy(), user, r)) {
+            throw new Refused("no request '" + id + "'");
+        }
+        return r;
+    }
+
+    /** Requests {@code user} may see, newest first. */
+    public List<AccessRequest> visibleRequests(String user) {
+        Policy p = policy.current().policy();
+        return state.requests().stream().filter(r -> dev.gatehouse.policy.ElevationRules.canSee(p, user, r))
+                .sorted((a, b) -> b.createdAt().compareTo(a.createdAt())).toList();
+    }
+
+    /** Sets a lock: matching sessions end now; new sessions, certificates and approvals are refused. */
+    public synchronized Lock lock(String by, Lock.Kind kind, String name, String reason) {
+        Result<Lock> result = dev.gatehouse.policy.ElevationRules.lock(policy.current().policy(), by, kind, name, reason, clock.instant());
+        if (!result.isOk()) {
+            refusedEvent("lock.refused", by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
+            throw new Refused(result.reason());
+        }
+        Lock lock = result.value();
+        log.appendLock(new AccessLog.LockRow(0, "lock", kind.name().toLowerCase(Locale.ROOT), name, lock.tenant(), by, reason, lock.at()));
+        state = state.withLock(lock);
+        int ended = sessions.terminate(s -> lock.matches(s.user(), s.userTenant(), s.login(), s.node(), s.nodeTenant()),
+                lock.describe() + " was locked by " + by);
+        audit.append(audit.event("lock.set", "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
+                .with("name", name).with("tenant", lock.tenant()).with("reason", reason).with("sessions_ended", ended));
+        notifier.accept(Map.of("event", "lock.set", "by", by, "kind", kind.name().toLowerCase(Locale.ROOT), "name", name,
+                "time", lock.at().toString()));
+        return lock;
+    }
+
+    public synchronized void unlock(String by, Lock.Kind kind, String name) {
+        Lock existing = state.locks().stream().filter(l -> l.kind() == kind && l.name().equals(name)).findFirst()
+                .orElseThrow(() -> new Refused(kind.name().toLowerCase(Locale.ROOT) + " '" + name + "' is not locked"));
+        Result<Lock> result = dev.gatehouse.policy.ElevationRules.unlock(policy.current().policy(), by, existing);
+        if (!result.isOk()) {
+            refusedEvent("unlock.refused", by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
+            throw new Refused(result.reason());
+        }
+        Instant now = clock.instant();
+        log.appendLock(new AccessLog.LockRow(0, "unlock", kind.name().toLowerCase(Locale.ROOT), name, existing.tenant(), by, null, now));
+        state = state.withoutLock(kind, name, existing.tenant());
+        audit.append(audit.event("lock.lifted", "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
+                .with("name", name).with("tenant", existing.tenant()));
+    }
+
+    /**
+     * Time-driven work, once a second: pending requests expire, grants end (their sessions are cut),
+     * and sessions under a grant are warned 5 minutes and 1 minute before it ends.
+     */
+    public synchronized void tick() {
+        Instant now = clock.instant();
+        Policy p = policy.current().policy();
+        for (AccessRequest r : state.requests()) {
+            if (!r.state().live()) {
+                continue;
+            }
+            Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(p, r, new RequestEvent.Tick(now), state);
+            AccessRequest next = result.value();
+            if (next != null && next.state() != r.state()) {
+                record(r, next, now);
+            }
+        }
+        for (LiveSession s : sessions.all()) {
+            Instant end = s.grantEnd();
+            if (end == null) {
+                continue;
+            }
+            Duration left = Duration.between(now, end);
+            AccessRequest grant = state.request(s.grantId()).orElse(null);
+            if (left.isNegative() || left.isZero() || grant == null || !grant.activeAt(now)) {
+                s.terminate("your elevated access (grant " + s.grantId() + ") has ended");
+            } else if (left.compareTo(Duration.ofMinutes(1)) <= 0 && s.warningsSent() < 2) {
+                s.warn(2, "gatehouse: your elevated access (grant " + s.grantId() + ") ends in " + seconds(left) + "; save your work");
+            } else if (left.compareTo(Duration.ofMinutes(5)) <= 0 && s.warningsSent() < 1) {
+                s.warn(1, "gatehouse: your elevated access (grant " + s.grantId() + ") ends in " + seconds(left));
+            }
+        }
+    }
+
+    /** Persists and audits a time-driven transition (expiry, end) found while handling something else. */
+    private void record(AccessRequest before, AccessRequest after, Instant at) {
+        if (after.state() == before.state() || after.state() == RequestState.ACTIVE) {
+            return;
+        }
+        String action;
+        String type;
+        if (after.state() == RequestState.EXPIRED) {
+            action = "expire";
+            type = "request.expired";
+        } else if (after.state() == RequestState.ENDED) {
+            action = "end";
+            type = "grant.ended";
+        } else {
+            return;
+        }
+        log.appendDecision(new AccessLog.DecisionRow(after.id(), 0, action, GATEWAY, null, at, null, null));
+        state = state.withRequest(after);
+        audit.append(requestEvent(type, "info", after, GATEWAY));
+        if (after.state() == RequestState.ENDED) {
+            sessions.terminate(s -> after.id().equals(s.grantId()), "your elevated access (grant " + after.id() + ") has ended");
+        }
+        notify(type, after, GATEWAY, null);
+    }
+
+    private String sign(String action, String actor, AccessRequest r, String comment, Instant at) {
+        Map<String, Object> claims = new java.util.TreeMap<>();
+        claims.put("request", r.id());
+        claims.put("action", action);
+        claims.put("actor", actor);
+        claims.put("time", at.toString());
+        claims.put("requester", r.requester());
+        claims.put("login", r.login());
+        claims.put("target", r.target().toString());
+        claims.put("state", r.state().name().toLowerCase(Locale.ROOT));
+        if (r.windowEnd() != null) {
+            claims.put("window_start", r.windowStart().toString());
+            claims.put("window_end", r.windowEnd().toString());
+        }
+        if (comment != null) {
+            claims.put("comment", comment);
+        }
+        try {
+            return signer.sign(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(claims));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a decision", e);
+        }
+    }
+
+    private AuditEvent requestEvent(String type, String outcome, AccessRequest r, String actor) {
+        return audit.event(type, outcome).withUser(actor).withGrantId(r.id())
+                .withTarget(r.target().isSelector() ? null : r.target().node(), r.login())
+                .with("requester", r.requester()).with("target", r.target().toString()).with("state", r.state().name().toLowerCase(Locale.ROOT))
+                .with("tenant", r.tenant());
+    }
+
+    private void refusedEvent(String type, String actor, AccessRequest r, String reason, Map<String, String> details) {
+        AuditEvent e = audit.event(type, "denied").withUser(actor).with("reason", reason);
+        if (r != null) {
+            e = e.withGrantId(r.id()).withTarget(r.target().isSelector() ? null : r.target().node(), r.login());
+        }
+        for (Map.Entry<String, String> d : details.entrySet()) {
+            e = e.with(d.getKey(), d.getValue());
+        }
+        audit.append(e);
+    }
+
+    private void notify(String type, AccessRequest r, String actor, String comment) {
+        Map<String, Object> payload = new java.util.LinkedHashMap<>();
+        payload.put("event", type);
+        payload.put("request", r.id());
+        payload.put("requester", r.requester());
+        payload.put("login", r.login());
+        payload.put("target", r.target().toString());
+        payload.put("state", r.state().name().toLowerCase(Locale.ROOT));
+        payload.put("actor", actor);
+        payload.put("time", clock.instant().toString());
+        if (r.reason() != null) {
+            payload.put("reason", r.reason());
+        }
+        if (comment != null) {
+            payload.put("comment", comment);
+        }
+        if (r.windowEnd() != null) {
+            payload.put("window_end", r.windowEnd().toString());
+        }
+        notifier.accept(payload);
+    }
+
+    private static String seconds(Duration d) {
+        long s = Math.max(1, d.toSeconds());
+        return s >= 60 ? (s / 60) + " min " + (s % 60) + " s" : s + " s";
+    }
+
+    /** A refused change: the message is the one line the user sees. */
+    public static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public Refused(String message) {
+            super(message);
+        }
+    }
+}
