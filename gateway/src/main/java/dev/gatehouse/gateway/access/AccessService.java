@@ -63,6 +63,11 @@ public final class AccessService {
         this.notifier = notifier;
     }
 
+    /** Now, to the microsecond: what the store keeps, so signed times match stored ones exactly. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
     /** The current requests and locks (for decisions on the data path). */
     public AccessState state() {
         return state;
@@ -107,7 +112,7 @@ public final class AccessService {
     /** A new request; returns it, or throws {@link Refused} with the one-line reason. */
     public synchronized AccessRequest request(String requester, String login, NodeTarget target, Duration duration,
             String reason) {
-        Instant now = clock.instant();
+        Instant now = now();
         String id = RequestIds.next();
         Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.newRequest(policy.current().policy(), id, requester,
                 login, target, duration, reason, now, state, pendingTimeout);
@@ -125,20 +130,20 @@ public final class AccessService {
     }
 
     public synchronized AccessRequest approve(String approver, String id, String comment) {
-        return decide(id, approver, "approve", comment, new RequestEvent.Approve(approver, comment, clock.instant()));
+        return decide(id, approver, "approve", comment, new RequestEvent.Approve(approver, comment, now()));
     }
 
     public synchronized AccessRequest deny(String approver, String id, String reason) {
-        return decide(id, approver, "deny", reason, new RequestEvent.Deny(approver, reason, clock.instant()));
+        return decide(id, approver, "deny", reason, new RequestEvent.Deny(approver, reason, now()));
     }
 
     public synchronized AccessRequest cancel(String requester, String id) {
-        return decide(id, requester, "cancel", null, new RequestEvent.Cancel(requester, clock.instant()));
+        return decide(id, requester, "cancel", null, new RequestEvent.Cancel(requester, now()));
     }
 
     /** Ends a grant (or a pending request); its live sessions end at once. */
     public synchronized AccessRequest revoke(String by, String id) {
-        AccessRequest r = decide(id, by, "revoke", null, new RequestEvent.Revoke(by, clock.instant()));
+        AccessRequest r = decide(id, by, "revoke", null, new RequestEvent.Revoke(by, now()));
         int ended = sessions.terminate(s -> id.equals(s.grantId()), "grant " + id + " was revoked by " + by);
         LOG.info("grant {} revoked by {}; {} live session(s) ended", id, by, ended);
         return r;
@@ -191,7 +196,7 @@ public final class AccessService {
 
     /** Sets a lock: matching sessions end now; new sessions, certificates and approvals are refused. */
     public synchronized Lock lock(String by, Lock.Kind kind, String name, String reason) {
-        Result<Lock> result = dev.gatehouse.policy.ElevationRules.lock(policy.current().policy(), by, kind, name, reason, clock.instant());
+        Result<Lock> result = dev.gatehouse.policy.ElevationRules.lock(policy.current().policy(), by, kind, name, reason, now());
         if (!result.isOk()) {
             refusedEvent("lock.refused", by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
             throw new Refused(result.reason());
@@ -216,7 +221,7 @@ public final class AccessService {
             refusedEvent("unlock.refused", by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
             throw new Refused(result.reason());
         }
-        Instant now = clock.instant();
+        Instant now = now();
         log.appendLock(new AccessLog.LockRow(0, "unlock", kind.name().toLowerCase(Locale.ROOT), name, existing.tenant(), by, null, now));
         state = state.withoutLock(kind, name, existing.tenant());
         audit.append(audit.event("lock.lifted", "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
@@ -228,7 +233,7 @@ public final class AccessService {
      * and sessions under a grant are warned 5 minutes and 1 minute before it ends.
      */
     public synchronized void tick() {
-        Instant now = clock.instant();
+        Instant now = now();
         Policy p = policy.current().policy();
         for (AccessRequest r : state.requests()) {
             if (!r.state().live()) {
@@ -333,7 +338,7 @@ public final class AccessService {
         payload.put("target", r.target().toString());
         payload.put("state", r.state().name().toLowerCase(Locale.ROOT));
         payload.put("actor", actor);
-        payload.put("time", clock.instant().toString());
+        payload.put("time", now().toString());
         if (r.reason() != null) {
             payload.put("reason", r.reason());
         }

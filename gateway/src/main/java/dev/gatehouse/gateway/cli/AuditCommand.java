@@ -28,9 +28,15 @@ final class AuditCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (AuditStore store = config.openStore()) {
-                VerifyReport report = store.verify();
+                VerifyReport chains = store.verify();
+                java.util.List<String> decisionProblems = SignedDecisions.verify(store.accessLog(), config.signer());
+                java.util.List<String> problems = new java.util.ArrayList<>(chains.problems());
+                problems.addAll(decisionProblems);
+                VerifyReport report = new VerifyReport(problems.isEmpty(), chains.chains(), chains.events(), chains.checkpoints(),
+                        chains.recordings(), problems);
                 String summary = report.chains() + " chain(s), " + report.events() + " event(s), " + report.checkpoints()
-                        + " signed checkpoint(s), " + report.recordings() + " recording(s)";
+                        + " signed checkpoint(s), " + report.recordings() + " recording(s), "
+                        + SignedDecisions.count(store.accessLog()) + " signed decision(s)";
                 if (report.intact()) {
                     System.out.println("audit verify: OK: " + summary);
                     return Main.OK;

@@ -20,6 +20,11 @@ final class ConfigOption {
         return ConfigLoader.load(file);
     }
 
+    /** The audit key's JWS signer (verifies checkpoints and signed decisions). */
+    dev.gatehouse.pki.JwsSigner signer() throws IOException {
+        return dev.gatehouse.pki.JwsSigner.es256(GatewayKeys.open(load()).auditKey());
+    }
+
     /** Opens the store read-only, with the audit key to verify checkpoints. */
     AuditStore openStore() throws IOException {
         GatewayConfig config = load();

@@ -133,7 +133,7 @@ final class AccessCommands {
         out.printf("%-12s  %-10s  %-12s  %-32s  %-9s  %s%n", "ID", "STATE", "REQUESTER", "TARGET", "FOR", grantsOnly ? "UNTIL" : "REASON");
         for (AccessRequest r : rows) {
             out.printf("%-12s  %-10s  %-12s  %-32s  %-9s  %s%n", r.id(), r.state().name().toLowerCase(Locale.ROOT), r.requester(),
-                    r.login() + "@" + r.target(), r.duration().toMinutes() + "m",
+                    r.login() + "@" + r.target(), human(r.duration()),
                     grantsOnly ? r.windowEnd() : (r.reason() == null ? "" : Views.oneLine(r.reason())));
         }
         return 0;
@@ -244,6 +244,15 @@ final class AccessCommands {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
+    }
+
+    /** 2h, 30m or 90s: the way it was asked for. */
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s % 3600 == 0) {
+            return s / 3600 + "h";
+        }
+        return s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 
     private static int refuse(PrintStream err, String why) {
