@@ -99,7 +99,7 @@ public final class Gateway implements AutoCloseable {
         SecondFactor totp = new SecondFactor(store.accessLog(), new SecretBox(auditKey.getPrivate().getEncoded()), clock);
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
-                new UpstreamConnector(config.ssh().upstreamConnectTimeout(), timer),
+                new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer),
                 registry, commands, timer, access, totp);
         access.load();
         SshFront front = new SshFront(services, keys.hostKey());

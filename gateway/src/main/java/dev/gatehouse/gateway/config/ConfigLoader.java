@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.config;
 
+import dev.gatehouse.gateway.ssh.Algorithms;
 import dev.gatehouse.policy.ConfigException;
 import dev.gatehouse.policy.ConfigNode;
 import java.io.IOException;
@@ -62,9 +63,22 @@ public final class ConfigLoader {
         int failures = 10;
         int unauthenticated = 20;
         Duration connect = Duration.ofSeconds(10);
+        List<String> kex = Algorithms.DEFAULT_KEX;
+        List<String> ciphers = Algorithms.DEFAULT_CIPHERS;
+        List<String> upstreamKex = Algorithms.DEFAULT_UPSTREAM_KEX;
         if (node != null) {
             Map<String, ConfigNode> f = node.fields("ssh", Set.of("listen", "idle_timeout", "max_auth_attempts",
-                    "auth_failures_per_minute", "max_unauthenticated_per_source", "upstream_connect_timeout"));
+                    "auth_failures_per_minute", "max_unauthenticated_per_source", "upstream_connect_timeout", "kex",
+                    "ciphers", "upstream_kex"));
+            if (f.containsKey("kex")) {
+                kex = algorithms(f.get("kex"), "ssh.kex", Algorithms.KEX.keySet());
+            }
+            if (f.containsKey("ciphers")) {
+                ciphers = algorithms(f.get("ciphers"), "ssh.ciphers", Algorithms.CIPHERS.keySet());
+            }
+            if (f.containsKey("upstream_kex")) {
+                upstreamKex = algorithms(f.get("upstream_kex"), "ssh.upstream_kex", Algorithms.KEX.keySet());
+            }
             if (f.containsKey("listen")) {
                 listen = address(f.get("listen"), "ssh.listen");
             }
@@ -84,7 +98,22 @@ public final class ConfigLoader {
                 connect = positive(f.get("upstream_connect_timeout"), "ssh.upstream_connect_timeout");
             }
         }
-        return new GatewayConfig.Ssh(listen, idle, attempts, failures, unauthenticated, connect);
+        return new GatewayConfig.Ssh(listen, idle, attempts, failures, unauthenticated, connect, kex, ciphers, upstreamKex);
+    }
+
+    /** A non-empty list drawn from the algorithms R10 allows; anything else is refused by name. */
+    private static List<String> algorithms(ConfigNode node, String what, Set<String> allowed) {
+        List<String> names = node.strings(what);
+        if (names.isEmpty()) {
+            throw node.error(what + " must name at least one algorithm");
+        }
+        for (ConfigNode item : node.list(what)) {
+            String name = item.string(what);
+            if (!allowed.contains(name)) {
+                throw item.error("'" + name + "' is not allowed in " + what + " (allowed: " + String.join(", ", allowed) + ")");
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(names));
     }
 
     private static GatewayConfig.Store store(ConfigNode node, Path base, Path dataDir) {

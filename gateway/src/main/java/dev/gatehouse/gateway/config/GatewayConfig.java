@@ -45,7 +45,10 @@ public record GatewayConfig(
             int maxAuthAttempts,
             int authFailuresPerMinute,
             int maxUnauthenticatedPerSource,
-            Duration upstreamConnectTimeout) {}
+            Duration upstreamConnectTimeout,
+            List<String> kex,
+            List<String> ciphers,
+            List<String> upstreamKex) {}
 
     /**
      * @param url JDBC URL ({@code jdbc:sqlite:...} or {@code jdbc:postgresql://...}); SQLite paths are absolute here

@@ -1,42 +1,65 @@
 package dev.gatehouse.gateway.ssh;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import org.apache.sshd.common.compression.BuiltinCompressions;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
+import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.common.helpers.AbstractFactoryManager;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.DHFactory;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.mac.BuiltinMacs;
 import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.server.ServerBuilder;
-import org.apache.sshd.client.ClientBuilder;
-import org.apache.sshd.common.kex.DHFactory;
-import java.util.function.Function;
 
 /**
- * The only algorithms Gatehouse offers (R10): post-quantum hybrid key exchange first, AEAD ciphers,
+ * The only algorithms Gatehouse may offer (R10): post-quantum hybrid key exchange, AEAD ciphers,
  * encrypt-then-MAC MACs; no SHA-1, CBC, NIST-curve key exchange or DSA. Strict key exchange (the
  * Terrapin countermeasure) is negotiated automatically by MINA SSHD when the peer offers it.
+ * Which of them are offered, and in what order, is configuration ({@code ssh.ciphers},
+ * {@code ssh.kex}, {@code ssh.upstream_kex}); the defaults and why are in the README.
  */
 public final class Algorithms {
-    /** Key exchange, most preferred first. */
-    static final List<BuiltinDHFactories> KEX = List.of(
+    /** Every key exchange Gatehouse can offer, by its SSH name. */
+    public static final Map<String, BuiltinDHFactories> KEX = named(
             BuiltinDHFactories.mlkem768x25519,
             BuiltinDHFactories.sntrup761x25519_openssh,
             BuiltinDHFactories.curve25519,
             BuiltinDHFactories.curve25519_libssh);
 
-    /**
-     * Ciphers offered to clients. OpenSSH clients pick by their own order (chacha20 first), so
-     * this order matters only for other clients.
-     */
-    static final List<BuiltinCiphers> FRONT_CIPHERS = List.of(
-            BuiltinCiphers.cc20p1305_openssh, BuiltinCiphers.aes256gcm, BuiltinCiphers.aes128gcm);
-
-    /** Ciphers toward nodes: we are the client and choose AES-GCM first (AES-NI is several times faster in Java). */
-    static final List<BuiltinCiphers> UPSTREAM_CIPHERS = List.of(
+    /** Every cipher Gatehouse can offer, by its SSH name. */
+    public static final Map<String, BuiltinCiphers> CIPHERS = named(
             BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm, BuiltinCiphers.cc20p1305_openssh);
+
+    /**
+     * Key exchange offered to clients, PQ hybrids first. The client's order decides; OpenSSH 9.9+
+     * picks ML-KEM, older clients sntrup761.
+     */
+    public static final List<String> DEFAULT_KEX = List.of("mlkem768x25519-sha256", "sntrup761x25519-sha512@openssh.com",
+            "curve25519-sha256", "curve25519-sha256@libssh.org");
+
+    /**
+     * Key exchange toward nodes, where the gateway chooses: ML-KEM hybrid first (cheap), then
+     * curve25519; sntrup761 last, because in Java it costs about 100 ms of CPU per connection.
+     */
+    public static final List<String> DEFAULT_UPSTREAM_KEX = List.of("mlkem768x25519-sha256", "curve25519-sha256",
+            "curve25519-sha256@libssh.org", "sntrup761x25519-sha512@openssh.com");
+
+    /**
+     * Ciphers offered to clients: AES-GCM only. OpenSSH clients take chacha20-poly1305 whenever it
+     * is offered, and Java's ChaCha20 runs at a few hundred MiB/s per core against several GiB/s for
+     * AES-GCM with AES-NI; offering it would cap every transfer through the gateway.
+     */
+    public static final List<String> DEFAULT_CIPHERS = List.of("aes256-gcm@openssh.com", "aes128-gcm@openssh.com");
+
+    /** Ciphers toward nodes: we are the client and choose AES-GCM first. */
+    static final List<String> UPSTREAM_CIPHERS = List.of("aes128-gcm@openssh.com", "aes256-gcm@openssh.com",
+            "chacha20-poly1305@openssh.com");
 
     static final List<BuiltinMacs> MACS = List.of(BuiltinMacs.hmacsha512etm, BuiltinMacs.hmacsha256etm);
 
@@ -56,22 +79,44 @@ public final class Algorithms {
     private Algorithms() {}
 
     /** Front (server) algorithms. */
-    public static void applyFront(AbstractFactoryManager manager) {
-        apply(manager, FRONT_CIPHERS, ServerBuilder.DH2KEX);
+    public static void applyFront(AbstractFactoryManager manager, List<String> kex, List<String> ciphers) {
+        apply(manager, kex, ciphers, ServerBuilder.DH2KEX);
     }
 
     /** Upstream (client) algorithms. */
-    public static void applyUpstream(AbstractFactoryManager manager) {
-        apply(manager, UPSTREAM_CIPHERS, ClientBuilder.DH2KEX);
+    public static void applyUpstream(AbstractFactoryManager manager, List<String> kex) {
+        apply(manager, kex, UPSTREAM_CIPHERS, ClientBuilder.DH2KEX);
     }
 
-    private static void apply(AbstractFactoryManager manager, List<BuiltinCiphers> ciphers,
+    private static void apply(AbstractFactoryManager manager, List<String> kexNames, List<String> cipherNames,
             Function<DHFactory, KeyExchangeFactory> role) {
-        List<KeyExchangeFactory> kex = NamedFactory.setUpTransformedFactories(true, KEX, role);
-        manager.setKeyExchangeFactories(kex);
+        List<BuiltinDHFactories> kex = pick(KEX, kexNames);
+        List<BuiltinCiphers> ciphers = pick(CIPHERS, cipherNames);
+        manager.setKeyExchangeFactories(NamedFactory.setUpTransformedFactories(true, kex, role));
         manager.setCipherFactories(List.copyOf(NamedFactory.setUpBuiltinFactories(true, ciphers)));
         manager.setMacFactories(List.copyOf(NamedFactory.setUpBuiltinFactories(true, MACS)));
         manager.setSignatureFactories(List.copyOf(NamedFactory.setUpBuiltinFactories(true, SIGNATURES)));
         manager.setCompressionFactories(List.of(BuiltinCompressions.none));
+    }
+
+    private static <T> List<T> pick(Map<String, T> known, List<String> names) {
+        List<T> out = new ArrayList<>();
+        for (String name : names) {
+            T value = known.get(name);
+            if (value == null) {
+                throw new IllegalArgumentException("unknown algorithm '" + name + "' (known: " + known.keySet() + ")");
+            }
+            out.add(value);
+        }
+        return out;
+    }
+
+    @SafeVarargs
+    private static <T extends org.apache.sshd.common.NamedResource> Map<String, T> named(T... values) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (T v : values) {
+            out.put(v.getName(), v);
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 }

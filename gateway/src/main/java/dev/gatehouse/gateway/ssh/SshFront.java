@@ -40,7 +40,7 @@ public final class SshFront implements AutoCloseable {
         this.services = services;
         var ssh = services.config().ssh();
         server = SshServer.setUpDefaultServer();
-        Algorithms.applyFront(server);
+        Algorithms.applyFront(server, ssh.kex(), ssh.ciphers());
         server.setHost(ssh.listen().getHostString());
         server.setPort(ssh.listen().getPort());
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));

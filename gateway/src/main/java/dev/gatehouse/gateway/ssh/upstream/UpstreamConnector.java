@@ -31,11 +31,11 @@ public final class UpstreamConnector implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Duration timeout;
 
-    public UpstreamConnector(Duration timeout, ScheduledExecutorService timer) {
+    public UpstreamConnector(Duration timeout, List<String> kex, ScheduledExecutorService timer) {
         this.timeout = timeout;
         this.timer = timer;
         client = SshClient.setUpDefaultClient();
-        Algorithms.applyUpstream(client);
+        Algorithms.applyUpstream(client, kex);
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
