@@ -110,4 +110,18 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse("policy: p.yaml\nkeys:\n  passphrase_env: X\n  passphrase_file: f\n"))
                 .hasMessageStartingWith("gatehouse.yaml:3: keys takes passphrase_env or passphrase_file, not both");
     }
+
+    @Test
+    void onlyTheAlgorithmsOfR10CanBeOffered() {
+        // Threat: a configuration quietly re-enabling a weak cipher or SHA-1 key exchange.
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  ciphers: [aes128-gcm@openssh.com, aes128-cbc]\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: 'aes128-cbc' is not allowed in ssh.ciphers");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  kex: [diffie-hellman-group14-sha1]\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: 'diffie-hellman-group14-sha1' is not allowed in ssh.kex");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  upstream_kex: []\n"))
+                .hasMessageContaining("at least one algorithm");
+        GatewayConfig c = parse("policy: p.yaml\nssh:\n  ciphers: [chacha20-poly1305@openssh.com, aes256-gcm@openssh.com]\n");
+        assertThat(c.ssh().ciphers()).containsExactly("chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com");
+        assertThat(parse("policy: p.yaml\n").ssh().ciphers()).doesNotContain("chacha20-poly1305@openssh.com");
+    }
 }
