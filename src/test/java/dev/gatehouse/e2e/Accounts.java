@@ -10,6 +10,8 @@ import java.util.List;
 final class Accounts {
     /** The login every engineer in the test policy may use. */
     static final String AIOPS = "aiops";
+    /** The privileged (still non-root) login that only just-in-time elevation grants. */
+    static final String MLOPS = "mlops";
 
     private Accounts() {}
 

@@ -8,9 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,7 +22,8 @@ import java.util.regex.Pattern;
  * The gateway under test: the real jar in a subprocess with its config, policy, data dir and the
  * test users' keys in a temp dir. Users: alice (engineer: aiops on gpu-node-1), carol (auditor,
  * {@code permissions: [audit]}, no logins), dave (engineer but disabled), and "stranger", whose
- * key is in no policy.
+ * key is in no policy. {@link Options#users} adds more people and {@link Options#policy} replaces
+ * the policy (the elevation tests use {@link GatewayFiles#elevationPolicy}).
  */
 final class Gateway implements AutoCloseable {
     static final String NODE = "gpu-node-1";
@@ -39,6 +43,14 @@ final class Gateway implements AutoCloseable {
         String storeUrl = "jdbc:sqlite:data/audit.db";
         boolean recordInput = true;
         long streamCap = 1_048_576;
+        /** Extra people (besides alice, carol, dave, stranger) who get a key pair. */
+        final List<String> users = new ArrayList<>();
+        /** Writes the policy for this gateway instead of the default one; null for the default. */
+        Function<Gateway, String> policy;
+        /** A YAML block appended to the gateway config (such as {@code elevation:}); may be null. */
+        String extraConfig;
+        /** Environment variables for the gateway process (such as a webhook secret). */
+        final Map<String, String> env = new HashMap<>();
 
         Options jvm(String... options) {
             jvmOptions.addAll(List.of(options));
@@ -55,6 +67,26 @@ final class Gateway implements AutoCloseable {
             storeUrl = jdbcUrl;
             return this;
         }
+
+        Options users(String... names) {
+            users.addAll(List.of(names));
+            return this;
+        }
+
+        Options policy(Function<Gateway, String> writer) {
+            policy = writer;
+            return this;
+        }
+
+        Options config(String yamlBlock) {
+            extraConfig = yamlBlock;
+            return this;
+        }
+
+        Options env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
     }
 
     private final NodeSshd node;
@@ -66,6 +98,7 @@ final class Gateway implements AutoCloseable {
     private final User carol;
     private final User dave;
     private final User stranger;
+    private final Map<String, User> others = new LinkedHashMap<>();
     private Process process;
     private Path currentLog;
     private int launches;
@@ -82,6 +115,9 @@ final class Gateway implements AutoCloseable {
         this.carol = newUser("carol");
         this.dave = newUser("dave");
         this.stranger = newUser("stranger");
+        for (String name : options.users) {
+            others.put(name, newUser(name));
+        }
     }
 
     static Gateway start(NodeSshd node) {
@@ -128,8 +164,32 @@ final class Gateway implements AutoCloseable {
 
     private void writeConfig() {
         Keys.write(config, GatewayFiles.config(options, "data", options.storeUrl, "policy.yaml"));
+        if (options.policy != null) {
+            Keys.write(dir.resolve("policy.yaml"), options.policy.apply(this));
+            return;
+        }
         String hostKey = options.pinnedHostKey != null ? options.pinnedHostKey : node.hostPublicKey();
         Keys.write(dir.resolve("policy.yaml"), GatewayFiles.policy(node.address(), hostKey, alice, carol, dave));
+    }
+
+    /** The node this gateway fronts. */
+    NodeSshd node() {
+        return node;
+    }
+
+    /**
+     * Replaces the policy file; the gateway reloads it on its own. Written to a temp file and moved
+     * into place so the watcher never reads half a file.
+     */
+    void writePolicy(String yaml) {
+        Path tmp = dir.resolve("policy.yaml.tmp");
+        Keys.write(tmp, yaml);
+        try {
+            Files.move(tmp, dir.resolve("policy.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -153,7 +213,7 @@ final class Gateway implements AutoCloseable {
         cmd.addAll(options.jvmOptions);
         cmd.addAll(List.of("-jar", jar().toString(), "serve", "--config", config.toString()));
         try {
-            process = Proc.builder(cmd, Map.of())
+            process = Proc.builder(cmd, options.env)
                     .directory(dir.toFile())
                     .redirectInput(new File("/dev/null"))
                     .redirectErrorStream(true)
@@ -278,6 +338,28 @@ final class Gateway implements AutoCloseable {
 
     User stranger() {
         return stranger;
+    }
+
+    /** Anyone with a key here: alice, carol, dave, stranger or a name from {@link Options#users}. */
+    User user(String name) {
+        return switch (name) {
+            case "alice" -> alice;
+            case "carol" -> carol;
+            case "dave" -> dave;
+            case "stranger" -> stranger;
+            default -> {
+                User u = others.get(name);
+                if (u == null) {
+                    throw new IllegalArgumentException("no test user '" + name + "'; add it with Options.users");
+                }
+                yield u;
+            }
+        };
+    }
+
+    /** Runs one gateway-shell command as {@code user} (the SSH user name is the person's own name). */
+    Proc.Result shell(User user, String command) {
+        return ssh(user, user.name(), command);
     }
 
     // ---- local CLI ----

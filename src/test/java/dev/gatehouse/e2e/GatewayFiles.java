@@ -1,5 +1,8 @@
 package dev.gatehouse.e2e;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** The gateway config and policy the suite runs with, shaped exactly as the contract's examples. */
 final class GatewayFiles {
     private GatewayFiles() {}
@@ -21,6 +24,7 @@ final class GatewayFiles {
                 "  record_input: " + options.recordInput,
                 "  stream_cap: " + options.streamCap,
                 "policy: " + policy,
+                options.extraConfig == null ? "" : options.extraConfig,
                 "");
     }
 
@@ -55,7 +59,92 @@ final class GatewayFiles {
                 "");
     }
 
-    private static String pub(Gateway.User u) {
+    /** Tenant team-a's second node, where elevation needs two approvals (same sshd as gpu-node-1). */
+    static final String CRITICAL_NODE = "gpu-node-2";
+    /** Tenant team-b's node (same sshd, but policy puts it in another tenant). */
+    static final String TENANT_B_NODE = "gpu-node-b";
+    /** The people {@link #elevationPolicy} names besides alice, carol and dave. */
+    static final String[] ELEVATION_USERS = {"bob", "erin", "frank"};
+
+    /**
+     * A two-tenant policy with just-in-time elevation to {@code mlops}. Tenant team-a: alice
+     * (engineer), bob (approver and admin), erin (engineer and approver), carol (auditor), dave
+     * (engineer, disabled). Tenant team-b: frank (engineer, approver and admin). Engineers hold
+     * {@code aiops} on every gpu node, so only tenancy keeps frank off team-a's nodes. Elevation to
+     * {@code mlops}: on {@code tier: critical} nodes two approvals, elsewhere one (with a TOTP
+     * second factor when {@code totp}); at most 1 h, a reason required.
+     */
+    static String elevationPolicy(Gateway gw, boolean totp) {
+        String address = gw.node().address();
+        String hostKey = gw.node().hostPublicKey();
+        List<String> lines = new ArrayList<>(List.of(
+                "# written by the e2e suite (elevation)",
+                "forbidden_logins: [toor]",
+                "users:"));
+        lines.addAll(user(gw, "alice", "team-a", "engineer", false));
+        lines.addAll(user(gw, "bob", "team-a", "approver, admin", false));
+        lines.addAll(user(gw, "erin", "team-a", "engineer, approver", false));
+        lines.addAll(user(gw, "carol", "team-a", "auditor", false));
+        lines.addAll(user(gw, "dave", "team-a", "engineer", true));
+        lines.addAll(user(gw, "frank", "team-b", "engineer, approver, admin", false));
+        lines.add("nodes:");
+        lines.addAll(node(Gateway.NODE, address, hostKey, "{tenant: team-a, gpu: h100}"));
+        lines.addAll(node(CRITICAL_NODE, address, hostKey, "{tenant: team-a, gpu: h100, tier: critical}"));
+        lines.addAll(node(TENANT_B_NODE, address, hostKey, "{tenant: team-b, gpu: h100}"));
+        lines.addAll(List.of(
+                "roles:",
+                "  - name: engineer",
+                "    logins: [" + Accounts.AIOPS + "]",
+                "    nodes: {gpu: h100}",
+                "  - name: approver",
+                "  - name: admin",
+                "    permissions: [admin]",
+                "  - name: auditor",
+                "    permissions: [audit]",
+                "elevations:",
+                "  - login: " + Accounts.MLOPS,
+                "    nodes: {tier: critical}",
+                "    max_duration: 1h",
+                "    approvals: 2",
+                "    requesters: [engineer]",
+                "    approvers: [approver]",
+                "    require_reason: true",
+                "  - login: " + Accounts.MLOPS,
+                "    nodes: {gpu: h100}",
+                "    max_duration: 1h",
+                "    approvals: 1",
+                "    requesters: [engineer]",
+                "    approvers: [approver]",
+                "    require_reason: true"));
+        if (totp) {
+            lines.add("    second_factor: totp");
+        }
+        lines.add("");
+        return String.join("\n", lines);
+    }
+
+    private static List<String> user(Gateway gw, String name, String tenant, String roles, boolean disabled) {
+        List<String> l = new ArrayList<>(List.of(
+                "  - name: " + name,
+                "    keys: [\"" + pub(gw.user(name)) + "\"]",
+                "    tenant: " + tenant,
+                "    roles: [" + roles + "]"));
+        if (disabled) {
+            l.add("    disabled: true");
+        }
+        return l;
+    }
+
+    private static List<String> node(String name, String address, String hostKey, String labels) {
+        return List.of(
+                "  - name: " + name,
+                "    address: " + address,
+                "    host_key: \"" + hostKey + "\"",
+                "    labels: " + labels);
+    }
+
+    /** The user's public key line as the policy lists it. */
+    static String pub(Gateway.User u) {
         return Keys.publicLine(u.key().resolveSibling(u.name() + ".pub")) + " " + u.name() + "@e2e";
     }
 }

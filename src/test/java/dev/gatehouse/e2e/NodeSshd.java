@@ -45,12 +45,13 @@ final class NodeSshd implements AutoCloseable {
         this.port = freePort();
     }
 
-    /** Starts a node; the account {@link Accounts#AIOPS} is created if missing. */
+    /** Starts a node; the accounts {@link Accounts#AIOPS} and {@link Accounts#MLOPS} are created if missing. */
     static NodeSshd start() {
         if (!Files.isExecutable(Path.of(SSHD))) {
             throw new IllegalStateException(SSHD + " is missing: install openssh-server (bin/test does)");
         }
         Accounts.ensure(Accounts.AIOPS);
+        Accounts.ensure(Accounts.MLOPS);
         try {
             NodeSshd node = new NodeSshd(Files.createTempDirectory("gatehouse-node-"));
             node.launch();
