@@ -1,5 +1,6 @@
 package dev.gatehouse.recorder;
 
+import dev.gatehouse.pki.testing.TestClock;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,7 +20,7 @@ class AsciicastCodecTest {
     private static final String TRICKY = "tab\there \"quoted\" back\\slash \u0000\u0007\u001b[31mred\u001b[0m 😀 𝄞\r\n";
 
     private final FakeAuditStore store = new FakeAuditStore();
-    private final FakeClock clock = new FakeClock(START);
+    private final TestClock clock = new TestClock(START);
 
     private Recording start(String kind, boolean recordInput) {
         return SessionRecorder.create(store, new RecorderOptions(recordInput, 1 << 20, 1024, clock))

@@ -1,5 +1,6 @@
 package dev.gatehouse.recorder;
 
+import dev.gatehouse.pki.testing.TestClock;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,7 +22,7 @@ class ChunkingRecorderTest {
     private static final String MIXED = "héllo wörld € 𝄞 日本語 😀 end";
 
     private final FakeAuditStore store = new FakeAuditStore();
-    private final FakeClock clock = new FakeClock(START);
+    private final TestClock clock = new TestClock(START);
 
     private Recording start(String kind, RecorderOptions options) {
         return SessionRecorder.create(store, options).start(

@@ -1,5 +1,6 @@
 package dev.gatehouse.recorder;
 
+import dev.gatehouse.pki.testing.TestClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract {
     final HmacSigner signer = new HmacSigner("audit-key");
-    final MutableClock clock = new MutableClock(T0);
+    final TestClock clock = new TestClock(T0);
 
     static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
 
@@ -50,7 +51,7 @@ class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract {
     }
 
     @Override
-    public MutableClock clock() {
+    public TestClock clock() {
         return clock;
     }
 

@@ -1,5 +1,6 @@
 package dev.gatehouse.recorder;
 
+import dev.gatehouse.pki.testing.TestClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The store contract on embedded SQLite (the default), plus its file handling. */
 class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
     final HmacSigner signer = new HmacSigner("audit-key");
-    final MutableClock clock = new MutableClock(T0);
+    final TestClock clock = new TestClock(T0);
 
     @TempDir
     Path dir;
@@ -35,7 +36,7 @@ class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
     }
 
     @Override
-    public MutableClock clock() {
+    public TestClock clock() {
         return clock;
     }
 

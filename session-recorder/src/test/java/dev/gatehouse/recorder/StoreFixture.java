@@ -1,5 +1,6 @@
 package dev.gatehouse.recorder;
 
+import dev.gatehouse.pki.testing.TestClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +48,7 @@ interface StoreFixture {
     HmacSigner signer();
 
     /** This test's clock (starts at {@link #T0}). */
-    MutableClock clock();
+    TestClock clock();
 
     default String url() {
         return url(LONG_LOCK_MS);

@@ -11,6 +11,7 @@ import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionRegistry;
 import dev.gatehouse.pki.JwsSigner;
 import dev.gatehouse.pki.SshKeys;
+import dev.gatehouse.pki.testing.TestClock;
 import dev.gatehouse.policy.AccessRequest;
 import dev.gatehouse.policy.Lock;
 import dev.gatehouse.policy.NodeTarget;
@@ -24,11 +25,8 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,32 +40,13 @@ class AccessServiceTest {
     @TempDir
     Path dir;
 
-    private final MovableClock clock = new MovableClock();
+    private final TestClock clock = new TestClock(Instant.parse("2026-11-25T10:00:00.123456789Z"));
     private final SessionRegistry sessions = new SessionRegistry();
     private final List<Map<String, Object>> notifications = new ArrayList<>();
     private AuditStore store;
     private PolicyHolder policy;
     private JwsSigner signer;
     private AccessService service;
-
-    static final class MovableClock extends Clock {
-        Instant now = Instant.parse("2026-11-25T10:00:00.123456789Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     /** A live session that only remembers being terminated. */
     static final class FakeSession implements LiveSession {
@@ -143,10 +122,10 @@ class AccessServiceTest {
     @Test
     void anApprovedGrantIsSignedPersistedAndRebuiltAfterARestart() throws Exception {
         AccessRequest r = service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "driver");
-        clock.now = clock.now.plusSeconds(120);
+        clock.advance(Duration.ofSeconds(120));
         AccessRequest active = service.approve("bob", r.id(), "ok");
         assertThat(active.state()).isEqualTo(RequestState.ACTIVE);
-        assertThat(active.windowStart()).isEqualTo(clock.now.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+        assertThat(active.windowStart()).isEqualTo(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
         assertThat(active.windowEnd()).isEqualTo(active.windowStart().plus(Duration.ofMinutes(30)));
 
         AccessLog.DecisionRow decision = store.accessLog().decisions(r.id()).get(0);
@@ -182,7 +161,7 @@ class AccessServiceTest {
         service.approve("bob", r.id(), null);
         FakeSession elevated = new FakeSession("alice", "mlops", r.id());
         sessions.add(elevated);
-        clock.now = clock.now.plus(Duration.ofMinutes(11));
+        clock.advance(Duration.ofMinutes(11));
         service.tick();
         assertThat(service.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.ENDED);
         assertThat(elevated.terminatedBecause).contains("has ended");
@@ -196,7 +175,7 @@ class AccessServiceTest {
     @Test
     void aPendingRequestExpiresWhileTheGatewayIsDown() {
         AccessRequest r = service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(10), "x");
-        clock.now = clock.now.plus(Duration.ofHours(2));
+        clock.advance(Duration.ofHours(2));
         AccessService restarted = newService();
         restarted.load();
         assertThat(restarted.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.EXPIRED);

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.auth;
 
+import dev.gatehouse.pki.testing.TestClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ class TotpTest {
             new TotpSecret("12345678901234567890".getBytes(StandardCharsets.US_ASCII));
     private static final Instant T0 = Instant.ofEpochSecond(1_700_000_010L); // 10 s into a step
 
-    private final MutableClock clock = new MutableClock(T0);
+    private final TestClock clock = new TestClock(T0);
     private final Totp totp = new Totp(clock);
     private final TotpSecret secret = Totp.generate(new SecureRandom());
 

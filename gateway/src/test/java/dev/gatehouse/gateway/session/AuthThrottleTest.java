@@ -2,41 +2,15 @@ package dev.gatehouse.gateway.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import dev.gatehouse.pki.testing.TestClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class AuthThrottleTest {
-    /** A clock tests move by hand. */
-    static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-11-25T10:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-    }
-
     @Test
     void aSourceAddressIsBlockedAfterTheLimitAndReleasedAfterAMinute() {
         // Threat: online guessing of keys or user names from one address.
-        MutableClock clock = new MutableClock();
+        TestClock clock = new TestClock();
         AuthThrottle throttle = new AuthThrottle(clock, 5);
         for (int i = 0; i < 5; i++) {
             assertThat(throttle.allows("10.0.0.9", "user" + i)).isTrue();
@@ -51,7 +25,7 @@ class AuthThrottleTest {
     @Test
     void aUserNameIsBlockedWhateverAddressTheAttemptsComeFrom() {
         // Threat: a distributed attack on one account from many addresses.
-        MutableClock clock = new MutableClock();
+        TestClock clock = new TestClock();
         AuthThrottle throttle = new AuthThrottle(clock, 3);
         for (int i = 0; i < 3; i++) {
             throttle.recordFailure("10.0.1." + i, "aiops@gpu-node-1");
@@ -62,7 +36,7 @@ class AuthThrottleTest {
 
     @Test
     void failuresOutsideTheWindowDoNotCount() {
-        MutableClock clock = new MutableClock();
+        TestClock clock = new TestClock();
         AuthThrottle throttle = new AuthThrottle(clock, 3);
         throttle.recordFailure("10.0.0.1", "u");
         throttle.recordFailure("10.0.0.1", "u");

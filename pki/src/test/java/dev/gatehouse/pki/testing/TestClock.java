@@ -1,4 +1,4 @@
-package dev.gatehouse.recorder;
+package dev.gatehouse.pki.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,20 +6,28 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand. */
-final class FakeClock extends Clock {
+/** A UTC clock that tests move by hand instead of sleeping (shared by every module's tests). */
+public final class TestClock extends Clock {
     private volatile Instant now;
 
-    FakeClock(Instant start) {
+    public TestClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration d) {
-        now = now.plus(d);
+    public TestClock() {
+        this(Instant.parse("2026-11-25T10:00:00Z"));
     }
 
-    void advanceMillis(long millis) {
+    public void advance(Duration by) {
+        now = now.plus(by);
+    }
+
+    public void advanceMillis(long millis) {
         advance(Duration.ofMillis(millis));
+    }
+
+    public void set(Instant instant) {
+        now = instant;
     }
 
     @Override
