@@ -96,7 +96,7 @@ public final class Gateway implements AutoCloseable {
         java.security.KeyPair auditKey = keys.auditKey();
         AccessService access = new AccessService(holder, store.accessLog(), audit, registry, JwsSigner.es256(auditKey), clock,
                 config.elevation().pendingTimeout(), notifier(config, commands));
-        SecondFactor totp = new SecondFactor(store.accessLog(), new SecretBox(auditKey.getPrivate().getEncoded()), clock);
+        SecondFactor totp = new SecondFactor(store.accessLog(), audit, new SecretBox(auditKey.getPrivate().getEncoded()), clock);
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer),

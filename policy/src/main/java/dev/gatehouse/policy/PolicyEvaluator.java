@@ -2,6 +2,7 @@ package dev.gatehouse.policy;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,6 +28,12 @@ public interface PolicyEvaluator {
 
     /** Gateway permissions the user holds through their roles (empty for unknown or disabled users). */
     Set<Permission> permissions(String user);
+
+    /**
+     * The second factor (e.g. {@code totp}) that elevated use of {@code login} on {@code node}
+     * needs: asked for by any elevation for that login matching the node (the strictest rule wins).
+     */
+    Optional<String> secondFactor(String login, String node);
 
     /** Nodes the user may reach with standing access, with the logins allowed on each (own tenant only). */
     List<NodeAccess> reachableNodes(String user);

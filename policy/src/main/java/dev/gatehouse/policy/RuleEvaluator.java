@@ -155,6 +155,10 @@ final class RuleEvaluator implements PolicyEvaluator {
             // The grant's tenant must still be the user's: a user moved to another tenant keeps
             // no elevated access from the old one.
             if (grant.isPresent() && Tenants.same(grant.get().tenant(), userTenant)) {
+                String gap = GrantCoverage.gap(policy, users, grant.get(), login, target);
+                if (gap != null) {
+                    return Decision.deny("grant " + grant.get().id() + " does not cover this: " + gap);
+                }
                 return Decision.allowGrant(grant.get().id(), grant.get().windowEnd());
             }
         }
@@ -172,6 +176,12 @@ final class RuleEvaluator implements PolicyEvaluator {
      * honoured only while one exists, so a policy reload that drops the elevation or the
      * requester's role ends the grant's effect at once.
      */
+    @Override
+    public Optional<String> secondFactor(String login, String node) {
+        Node target = node == null ? null : nodes.get(node);
+        return target == null ? Optional.empty() : GrantCoverage.secondFactor(policy, login, target);
+    }
+
     private Elevation requestable(User user, String login, Node node) {
         for (Elevation e : requestableByUser.get(user.name())) {
             if (e.login().equals(login) && matches(e.nodes(), node.labels())) {

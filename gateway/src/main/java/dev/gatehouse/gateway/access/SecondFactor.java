@@ -4,7 +4,12 @@ import dev.gatehouse.gateway.auth.SecretBox;
 import dev.gatehouse.gateway.auth.Totp;
 import dev.gatehouse.gateway.auth.TotpSecret;
 import dev.gatehouse.gateway.session.AuthThrottle;
+import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.recorder.AccessLog;
+import dev.gatehouse.recorder.EventQuery;
+import dev.gatehouse.recorder.StoredEvent;
+import java.time.Instant;
+import java.util.OptionalLong;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -19,14 +24,16 @@ public final class SecondFactor {
     private static final String ISSUER = "Gatehouse";
 
     private final AccessLog log;
+    private final AuditTrail audit;
     private final SecretBox box;
     private final Totp totp;
     private final Clock clock;
     private final AuthThrottle failures;
     private final SecureRandom random = new SecureRandom();
 
-    public SecondFactor(AccessLog log, SecretBox box, Clock clock) {
+    public SecondFactor(AccessLog log, AuditTrail audit, SecretBox box, Clock clock) {
         this.log = log;
+        this.audit = audit;
         this.box = box;
         this.totp = new Totp(clock);
         this.clock = clock;
@@ -44,21 +51,47 @@ public final class SecondFactor {
         return new Enrolment(secret.base32(), secret.otpauthUri(ISSUER, user));
     }
 
-    /** Checks a code; false when wrong, replayed, throttled or not enrolled. */
-    public boolean verify(String user, String code) {
+    /**
+     * Checks a code; empty when wrong, replayed, throttled or not enrolled, else the time step it
+     * belongs to (the caller records it in the {@code auth.totp} audit event). Steps accepted before
+     * a restart, or by another gateway sharing the store, are read back from those events, so a
+     * code is accepted once per user whatever happens to this process.
+     */
+    public OptionalLong verify(String user, String code) {
         if (!failures.allows("totp", user)) {
-            return false;
+            return OptionalLong.empty();
         }
         Optional<String> sealed = log.totpSecret(user);
-        boolean ok = false;
+        OptionalLong accepted = OptionalLong.empty();
         if (sealed.isPresent()) {
             TotpSecret secret = new TotpSecret(box.open(sealed.get(), user));
-            ok = totp.verify(secret, code == null ? "" : code.trim(), user);
+            String offered = code == null ? "" : code.trim();
+            OptionalLong step = totp.matchingStep(secret, offered);
+            if (step.isPresent() && step.getAsLong() > lastRecordedStep(user) && totp.verify(secret, offered, user)) {
+                accepted = step;
+            }
         }
-        if (!ok) {
+        if (accepted.isEmpty()) {
             failures.recordFailure("totp", user);
         }
-        return ok;
+        return accepted;
+    }
+
+    /** The newest step this user's codes were accepted for, as the audit log remembers it (recent events only). */
+    private long lastRecordedStep(String user) {
+        Instant since = clock.instant().minusSeconds(180);
+        long last = Long.MIN_VALUE;
+        for (StoredEvent e : audit.store().events(new EventQuery("auth.totp", user, null, since, 1000))) {
+            String step = e.event().details().get("step");
+            if ("success".equals(e.event().outcome()) && step != null) {
+                try {
+                    last = Math.max(last, Long.parseLong(step));
+                } catch (NumberFormatException ignored) {
+                    // not a step we wrote
+                }
+            }
+        }
+        return last;
     }
 
     /** What enrolment shows the user, once. */

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
@@ -65,10 +66,20 @@ public final class Totp {
      * and that step is later than the last one accepted for {@code replayKey}.
      */
     public boolean verify(TotpSecret secret, String code, String replayKey) {
-        Objects.requireNonNull(secret, "secret");
         Objects.requireNonNull(replayKey, "replayKey");
+        OptionalLong matched = matchingStep(secret, code);
+        return matched.isPresent() && markUsed(replayKey, matched.getAsLong(), stepOf(clock.instant().getEpochSecond()));
+    }
+
+    /**
+     * The time step {@code code} belongs to (now, or one step either side), without replay
+     * checking or marking; empty when it matches none. Callers that keep accepted steps
+     * elsewhere (across restarts) use it to refuse a replay before {@link #verify}.
+     */
+    public OptionalLong matchingStep(TotpSecret secret, String code) {
+        Objects.requireNonNull(secret, "secret");
         if (!isSixAsciiDigits(code)) {
-            return false;
+            return OptionalLong.empty();
         }
         byte[] offered = code.getBytes(StandardCharsets.US_ASCII);
         long now = stepOf(clock.instant().getEpochSecond());
@@ -80,10 +91,9 @@ public final class Totp {
                 matched = step;
             }
         }
-        return matched != Long.MIN_VALUE && markUsed(replayKey, matched, now);
+        return matched == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(matched);
     }
 
-    /** Records {@code step} for the key unless it (or a later step) was already used. */
     private synchronized boolean markUsed(String replayKey, long step, long now) {
         Long last = lastAcceptedStep.get(replayKey);
         if (last != null && step <= last) {

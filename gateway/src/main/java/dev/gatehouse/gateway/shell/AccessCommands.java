@@ -168,7 +168,7 @@ final class AccessCommands {
         }
         SecondFactor totp = services.totp();
         // re-enrolment needs the current code: a stolen SSH key alone must not replace the second factor
-        if (totp.enrolled(identity.user()) && (opts.get("--code") == null || !totp.verify(identity.user(), opts.get("--code")))) {
+        if (totp.enrolled(identity.user()) && (opts.get("--code") == null || totp.verify(identity.user(), opts.get("--code")).isEmpty())) {
             services.audit().append(services.audit().event("totp.enroll", "denied").withUser(identity.user())
                     .withSource(identity.source()).with("reason", "already enrolled, current code missing or wrong"));
             throw new IllegalArgumentException("you are already enrolled; to replace your TOTP secret run 'totp enroll --code CURRENT-CODE'");

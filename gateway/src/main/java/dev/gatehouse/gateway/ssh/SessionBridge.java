@@ -125,7 +125,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
             refuse(identity, sessionId, target.node(), target.login(), decision.reason());
             return;
         }
-        if (decision.viaGrant() && TotpAuth.required(services, decision) && !TotpAuth.passed(session.getSession())) {
+        if (decision.viaGrant() && TotpAuth.required(services, decision, target.login(), target.node()) && !TotpAuth.passed(session.getSession())) {
             refuse(identity, sessionId, target.node(), target.login(),
                     "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt");
             return;

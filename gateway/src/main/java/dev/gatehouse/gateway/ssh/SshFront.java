@@ -98,6 +98,10 @@ public final class SshFront implements AutoCloseable {
     private final class FloodLimit implements SessionListener {
         @Override
         public void sessionCreated(Session session) {
+            // keyboard-interactive exists only for the TOTP step: advertise it only when the policy can ask for it
+            boolean totp = services.policy().current().policy().elevations().stream()
+                    .anyMatch(e -> e.secondFactor().isPresent());
+            CoreModuleProperties.AUTH_METHODS.set(session, totp ? "publickey keyboard-interactive" : "publickey");
             String ip = KeyAuthenticator.ip(session.getIoSession().getRemoteAddress());
             int now = unauthenticated.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
             session.setAttribute(COUNTED, Boolean.TRUE);

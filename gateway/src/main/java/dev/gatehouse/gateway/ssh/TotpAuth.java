@@ -2,9 +2,7 @@ package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.Identity;
-import dev.gatehouse.policy.AccessRequest;
 import dev.gatehouse.policy.Decision;
-import dev.gatehouse.policy.ElevationRules;
 import dev.gatehouse.policy.Target;
 import java.util.List;
 import java.util.Optional;
@@ -33,14 +31,13 @@ final class TotpAuth implements KeyboardInteractiveAuthenticator {
         this.services = services;
     }
 
-    /** Whether the grant behind {@code decision} is governed by an elevation that asks for TOTP. */
-    static boolean required(GatewayServices services, Decision decision) {
-        if (!decision.viaGrant()) {
-            return false;
-        }
-        Optional<AccessRequest> grant = services.access().state().request(decision.grantId());
-        return grant.flatMap(g -> ElevationRules.elevation(services.policy().current().policy(), g))
-                .flatMap(e -> e.secondFactor()).filter("totp"::equals).isPresent();
+    /**
+     * Whether elevated use of {@code login} on {@code node} needs TOTP: any elevation for that login
+     * matching the node asks for it (the strictest rule wins, whichever elevation governed the grant).
+     */
+    static boolean required(GatewayServices services, Decision decision, String login, String node) {
+        return decision.viaGrant()
+                && services.policy().current().evaluator().secondFactor(login, node).filter("totp"::equals).isPresent();
     }
 
     static boolean passed(ServerSession session) {
@@ -56,7 +53,7 @@ final class TotpAuth implements KeyboardInteractiveAuthenticator {
             }
             Decision d = services.policy().current().evaluator().decide(identity.user(), target.get().login(), target.get().node(),
                     services.access().state(), services.clock().instant());
-            return d.allowed() && required(services, d);
+            return d.allowed() && required(services, d, target.get().login(), target.get().node());
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -84,9 +81,11 @@ final class TotpAuth implements KeyboardInteractiveAuthenticator {
         if (identity == null || !Boolean.TRUE.equals(session.getAttribute(PENDING)) || responses.size() != 1) {
             return false;
         }
-        boolean ok = services.totp().verify(identity.user(), responses.get(0));
+        java.util.OptionalLong step = services.totp().verify(identity.user(), responses.get(0));
+        boolean ok = step.isPresent();
         services.audit().append(services.audit().event("auth.totp", ok ? "success" : "failure")
-                .withSource(identity.source()).withUser(identity.user()).with("ssh_user", SessionBridge.printable(username)));
+                .withSource(identity.source()).withUser(identity.user()).with("ssh_user", SessionBridge.printable(username))
+                .with("step", ok ? step.getAsLong() : null));
         if (ok) {
             session.setAttribute(PASSED, Boolean.TRUE);
         }
