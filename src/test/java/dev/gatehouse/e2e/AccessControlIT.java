@@ -4,34 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Who may not get through, and that they are stopped at the gateway, before the node sees them. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AccessControlIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
-    }
+class AccessControlIT extends GatewayTest {
 
     /** Runs {@code id -u} as SSHUSER and asserts a one-line gatehouse denial with no upstream connection. */
     private Proc.Result assertDeniedBeforeUpstream(Gateway.User user, String sshUser) {

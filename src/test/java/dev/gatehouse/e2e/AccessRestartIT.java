@@ -7,31 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Requests, decisions, grants and locks live in the store and are applied again after a restart. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AccessRestartIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node, Elevations.options(false));
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
+class AccessRestartIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return Elevations.options(false);
     }
 
     /**

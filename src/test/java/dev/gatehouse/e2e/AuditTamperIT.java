@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,10 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tampers with its own copy of a store written by a gracefully stopped gateway, one way, with the
  * sqlite3 CLI, and {@code audit verify} must exit 1 naming the first bad record.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuditTamperIT {
-    private NodeSshd node;
-    private Gateway gw;
+class AuditTamperIT extends GatewayTest {
     private Path store;
     /** SQL literal of the longest chain's id, its text, and its first and last seq. */
     private String chainLiteral;
@@ -33,8 +28,6 @@ class AuditTamperIT {
 
     @BeforeAll
     void writeAStoreAndStopGracefully() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
         marker = "tamper-me-" + Keys.token();
         gw.ssh(gw.alice(), Gateway.TARGET, "echo " + marker).requireSuccess();
         for (int i = 0; i < 3; i++) {
@@ -52,16 +45,6 @@ class AuditTamperIT {
         minSeq = Long.parseLong(chain[2]);
         maxSeq = Long.parseLong(chain[3]);
         assertThat(maxSeq - minSeq).as("enough records to tamper in the middle").isGreaterThanOrEqualTo(8);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     /** A record in the middle of the chain. */

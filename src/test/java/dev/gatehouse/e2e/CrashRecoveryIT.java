@@ -5,35 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Threat: killing the gateway (OOM killer, power loss, an intruder's kill -9) erases the record of
  * what a live session did, or leaves a store that no longer verifies.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CrashRecoveryIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
-    }
+class CrashRecoveryIT extends GatewayTest {
 
     @Test
     void killNineKeepsWhatWasPrintedAndRestartClosesTheSessionAsInterrupted() {

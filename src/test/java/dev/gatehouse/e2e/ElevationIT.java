@@ -15,7 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -24,11 +23,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  * for the class. Tests that open a grant on mlops@gpu-node-1 end it before they return, so "no
  * grant, no login" holds for the next one.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ElevationIT {
-    private NodeSshd node;
-    private Gateway gw;
+class ElevationIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return Elevations.options(false);
+    }
+
     private Gateway.User alice;
     private Gateway.User bob;
     private Gateway.User erin;
@@ -36,22 +37,10 @@ class ElevationIT {
 
     @BeforeAll
     void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node, Elevations.options(false));
         alice = gw.alice();
         bob = gw.user("bob");
         erin = gw.user("erin");
         carol = gw.carol();
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     /** Threat: an engineer approves their own elevation and so needs nobody's consent. */

@@ -7,32 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Non-interactive commands through the gateway: output, exit status, env and the certificate. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExecIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
-    }
+class ExecIT extends GatewayTest {
 
     @Test
     void execOutputIsPassedThroughWithTheContractAddressing() {

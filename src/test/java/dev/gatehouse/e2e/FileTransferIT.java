@@ -13,16 +13,12 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** scp (both protocols), sftp and rsync through the gateway, byte for byte, and their audit trail. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FileTransferIT {
+class FileTransferIT extends GatewayTest {
     private static final int FIVE_MIB = 5 * 1024 * 1024;
 
-    private NodeSshd node;
-    private Gateway gw;
     private String home;
     private final List<Path> remoteFiles = new ArrayList<>();
 
@@ -31,8 +27,6 @@ class FileTransferIT {
 
     @BeforeAll
     void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
         home = Accounts.home(Accounts.AIOPS);
     }
 
@@ -40,12 +34,6 @@ class FileTransferIT {
     void stop() throws IOException {
         for (Path p : remoteFiles) {
             Files.deleteIfExists(p);
-        }
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
         }
     }
 

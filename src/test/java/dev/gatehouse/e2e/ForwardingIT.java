@@ -14,35 +14,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Agent, X11 and TCP forwarding are off by default, and every attempt is an audit event. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ForwardingIT {
-    private NodeSshd node;
-    private Gateway gw;
+class ForwardingIT extends GatewayTest {
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     private void assertForwardRefusedRecorded(List<JsonNode> before) {

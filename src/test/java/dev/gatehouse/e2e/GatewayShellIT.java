@@ -4,34 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** The gateway's own command shell (user name without '@') and the local operator CLI. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayShellIT {
-    private NodeSshd node;
-    private Gateway gw;
+class GatewayShellIT extends GatewayTest {
 
     @BeforeAll
     void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
         // one finished session so that listings have something in them
         gw.ssh(gw.alice(), Gateway.TARGET, "echo shell-it-seed").requireSuccess();
         gw.awaitEndedSession("shell-it-seed");
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     @Test

@@ -7,34 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Time ends access on its own: a grant's live sessions are warned and then cut at the window's end,
  * and a request nobody decides on expires. The gateway runs with {@code pending_timeout: 4s}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GrantExpiryIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node, Elevations.options(false).config("elevation:\n  pending_timeout: 4s"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
+class GrantExpiryIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return Elevations.options(false).config("elevation:\n  pending_timeout: 4s");
     }
 
     /** Threat: an elevated session outlives its grant because nobody remembers to end it. */

@@ -6,32 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Interactive pty sessions through the real {@code ssh -tt}, and their recordings. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class InteractiveShellIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
-    }
+class InteractiveShellIT extends GatewayTest {
 
     /** Types a command whose text differs from its output; returns the finished session's id. */
     private String runTypedSession(String token) {

@@ -6,21 +6,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The kill switch: {@code lock user|node|login|tenant} ends matching live sessions within 2 s,
  * refuses new sessions, requests and approvals while on, and {@code unlock} restores access.
  * Each test lifts its locks again, so tests do not depend on each other.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LockIT {
-    private NodeSshd node;
-    private Gateway gw;
+class LockIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return Elevations.options(false);
+    }
     private Gateway.User alice;
     private Gateway.User bob;
     private Gateway.User erin;
@@ -28,22 +27,10 @@ class LockIT {
 
     @BeforeAll
     void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node, Elevations.options(false));
         alice = gw.alice();
         bob = gw.user("bob");
         erin = gw.user("erin");
         frank = gw.user("frank");
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     @AfterEach

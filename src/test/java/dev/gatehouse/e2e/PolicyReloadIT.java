@@ -6,35 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Threat: a policy edit that is broken silently opens access (or drops every live session), and a
  * user removed from access keeps getting in until someone restarts the gateway.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PolicyReloadIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
-    }
+class PolicyReloadIT extends GatewayTest {
 
     @Test
     void aBrokenPolicyIsRejectedWithItsLineAndAGoodOneAppliesWithoutDroppingSessions() throws Exception {

@@ -11,39 +11,31 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The same gateway on PostgreSQL (the multi-instance store): sessions are recorded, the chain
  * verifies, and an edit is caught. Each run uses its own schema, dropped afterwards.
  * The server comes from GATEHOUSE_TEST_PG_URL (bin/test provides one).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostgresStoreIT {
+class PostgresStoreIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return new Gateway.Options().store(storeUrl());
+    }
     static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
 
     private final String baseUrl = System.getenv().getOrDefault("GATEHOUSE_TEST_PG_URL", DEFAULT_URL);
     private final String schema = "gatehouse_e2e_" + Keys.token();
-    private NodeSshd node;
-    private Gateway gw;
 
     @BeforeAll
     void start() throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA " + schema);
         }
-        node = NodeSshd.start();
-        gw = Gateway.start(node, new Gateway.Options().store(storeUrl()));
     }
 
     @AfterAll
     void stop() throws SQLException {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
         try (Connection c = connect(); Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }

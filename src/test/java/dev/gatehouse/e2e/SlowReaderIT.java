@@ -9,36 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Threat: one client that stops reading (a suspended laptop, or an attacker on purpose) makes the
  * gateway buffer a fast stream without bound until it runs out of memory and drops every session.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SlowReaderIT {
+class SlowReaderIT extends GatewayTest {
     private static final long MIB = 1024 * 1024;
 
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node, new Gateway.Options().jvm("-Xmx256m"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
+    @Override
+    Gateway.Options options() {
+        return new Gateway.Options().jvm("-Xmx256m");
     }
 
     @Test

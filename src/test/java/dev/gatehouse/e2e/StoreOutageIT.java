@@ -6,35 +6,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Threat: while the audit store cannot take writes, sessions keep opening and nothing of them is
  * recorded (R15: fail closed, visibly, and say so in the log once the store is back).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class StoreOutageIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
-    }
+class StoreOutageIT extends GatewayTest {
 
     @Test
     void newSessionsAreRefusedWhileTheStoreIsLockedAndAcceptedOnceItRecovers() throws Exception {

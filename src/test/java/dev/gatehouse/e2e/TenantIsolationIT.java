@@ -5,41 +5,28 @@ import static dev.gatehouse.e2e.Elevations.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Nothing crosses tenants: frank (team-b: engineer, approver and admin) and team-a's alice, bob
  * and carol share one gateway, and all three nodes sit on one sshd, so only the policy's tenants
  * keep them apart.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TenantIsolationIT {
-    private NodeSshd node;
-    private Gateway gw;
+class TenantIsolationIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return Elevations.options(false);
+    }
     private Gateway.User alice;
     private Gateway.User frank;
     private String teamARequest;
 
     @BeforeAll
     void start() {
-        node = NodeSshd.start();
-        gw = Gateway.start(node, Elevations.options(false));
         alice = gw.alice();
         frank = gw.user("frank");
         teamARequest = Elevations.request(gw, alice, ELEVATED, "30m");
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     /**

@@ -15,12 +15,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -30,13 +28,15 @@ import org.junit.jupiter.api.TestMethodOrder;
  * active grant for the whole class; only one test gets a code accepted, so no test waits for a
  * fresh 30 s step.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class TotpIT {
+class TotpIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return Elevations.options(true);
+    }
+
     private static final String PROMPT = "TOTP code for " + ELEVATED + ": ";
 
-    private NodeSshd node;
-    private Gateway gw;
     private Gateway.User alice;
     private TotpCodes authenticator;
     private String grantId;
@@ -45,8 +45,6 @@ class TotpIT {
 
     @BeforeAll
     void start() throws IOException {
-        node = NodeSshd.start();
-        gw = Gateway.start(node, Elevations.options(true));
         alice = gw.alice();
         askpassDir = Files.createTempDirectory(gw.dir(), "askpass-");
         Path script = askpassDir.resolve("askpass");
@@ -61,16 +59,6 @@ class TotpIT {
         assertThat(uri).startsWith("otpauth://totp/").contains("secret=" + secret);
         authenticator = new TotpCodes(secret);
         grantId = Json.text(Elevations.activeGrant(gw, "30m"), "id");
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     private static String field(Proc.Result r, String prefix) {
