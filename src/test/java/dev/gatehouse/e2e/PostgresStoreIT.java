@@ -9,7 +9,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,8 +17,14 @@ import org.junit.jupiter.api.Test;
  * The server comes from GATEHOUSE_TEST_PG_URL (bin/test provides one).
  */
 class PostgresStoreIT extends GatewayTest {
+    /** Creates this run's schema before the gateway starts on it. */
     @Override
     Gateway.Options options() {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create schema " + schema + ": " + e.getMessage(), e);
+        }
         return new Gateway.Options().store(storeUrl());
     }
     static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
@@ -27,15 +32,11 @@ class PostgresStoreIT extends GatewayTest {
     private final String baseUrl = System.getenv().getOrDefault("GATEHOUSE_TEST_PG_URL", DEFAULT_URL);
     private final String schema = "gatehouse_e2e_" + Keys.token();
 
-    @BeforeAll
-    void start() throws SQLException {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-        }
-    }
-
     @AfterAll
     void stop() throws SQLException {
+        if (gw != null) {
+            gw.close(); // drain into the schema before it goes
+        }
         try (Connection c = connect(); Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }
