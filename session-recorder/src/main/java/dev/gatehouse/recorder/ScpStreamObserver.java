@@ -234,18 +234,7 @@ final class ScpStreamObserver implements ScpObserver {
     }
 
     private void emitOp(FileOperation op) {
-        try {
-            sink.accept(op);
-        } catch (RuntimeException e) {
-            throw new SinkFailure(e);
-        }
+        SinkFailure.deliver(sink, op);
     }
 
-    private static final class SinkFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        SinkFailure(RuntimeException cause) {
-            super(cause);
-        }
-    }
 }

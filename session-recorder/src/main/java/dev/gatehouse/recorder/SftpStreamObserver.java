@@ -141,20 +141,9 @@ final class SftpStreamObserver implements SftpObserver {
 
     /** The sink's own failure (e.g. the store is unavailable) must reach the caller, not look like bad input. */
     private void emit(FileOperation op) {
-        try {
-            sink.accept(op);
-        } catch (RuntimeException e) {
-            throw new SinkFailure(e);
-        }
+        SinkFailure.deliver(sink, op);
     }
 
-    private static final class SinkFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        SinkFailure(RuntimeException cause) {
-            super(cause);
-        }
-    }
 
     private static String statusText(int code, String message) {
         if (code == FX_OK) {
