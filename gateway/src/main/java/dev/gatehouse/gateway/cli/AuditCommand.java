@@ -11,13 +11,10 @@ import picocli.CommandLine.Option;
 
 /** Verifies and reads the audit log. */
 @Command(name = "audit", description = "Verify or read the audit log.", subcommands = {AuditCommand.Verify.class, AuditCommand.Log.class})
-final class AuditCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
+final class AuditCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "usage: gatehouse audit verify|log");
+    String usage() {
+        return "usage: gatehouse audit verify|log";
     }
 
     @Command(name = "verify", description = "Check every hash chain, signed checkpoint and recording; exit 1 naming the first bad record.")

@@ -10,13 +10,10 @@ import picocli.CommandLine.Parameters;
 
 /** Prints the gateway's public keys for nodes' and clients' trust files. */
 @Command(name = "ca", description = "Show the gateway's CA and host keys.", subcommands = CaCommand.Show.class)
-final class CaCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
+final class CaCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "usage: gatehouse ca show ssh-user|ssh-host");
+    String usage() {
+        return "usage: gatehouse ca show ssh-user|ssh-host";
     }
 
     @Command(name = "show", description = "ssh-user: the line for a node's TrustedUserCAKeys; ssh-host: the gateway's host key for known_hosts.")
