@@ -13,6 +13,7 @@ import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.LiveSession;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.gateway.ssh.SharedIo;
 import dev.gatehouse.gateway.ssh.SshFront;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamConnector;
 import dev.gatehouse.policy.Policy;
@@ -50,12 +51,14 @@ public final class Gateway implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final PolicyWatcher watcher;
     private final InetSocketAddress address;
+    private final SharedIo io;
     private volatile boolean closed;
 
-    private Gateway(GatewayServices services, SshFront front, ScheduledExecutorService timer, PolicyWatcher watcher,
+    private Gateway(GatewayServices services, SshFront front, SharedIo io, ScheduledExecutorService timer, PolicyWatcher watcher,
             InetSocketAddress address) {
         this.services = services;
         this.front = front;
+        this.io = io;
         this.timer = timer;
         this.watcher = watcher;
         this.address = address;
@@ -87,6 +90,7 @@ public final class Gateway implements AutoCloseable {
         recoverInterrupted(audit);
 
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, daemon("gatehouse-timer"));
+        SharedIo io = SharedIo.forThisMachine();
         ExecutorService commands = new ThreadPoolExecutor(0, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemon("gatehouse-command"));
         PolicyHolder holder = new PolicyHolder(keys.userCa(), clock, policy);
@@ -99,10 +103,10 @@ public final class Gateway implements AutoCloseable {
         SecondFactor totp = new SecondFactor(store.accessLog(), audit, new SecretBox(auditKey.getPrivate().getEncoded()), clock);
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
-                new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer),
+                new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
                 registry, commands, timer, access, totp);
         access.load();
-        SshFront front = new SshFront(services, keys.hostKey());
+        SshFront front = new SshFront(services, keys.hostKey(), io);
         InetSocketAddress bound = front.start();
         PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText);
         watcher.schedule(timer);
@@ -118,7 +122,7 @@ public final class Gateway implements AutoCloseable {
                 100, 100, TimeUnit.MILLISECONDS);
         audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
-        return new Gateway(services, front, timer, watcher, bound);
+        return new Gateway(services, front, io, timer, watcher, bound);
     }
 
     /** Posts request and decision events to the configured webhook, if any; never blocks the caller. */
@@ -187,6 +191,7 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("closing the SSH front: {}", e.getMessage());
         }
         services.upstream().close();
+        io.close();
         timer.shutdownNow();
         services.commandPool().shutdownNow();
         services.audit().append(services.audit().event("gateway.stop", "success").with("sessions_ended", ended));

@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BridgedChannel implements LiveSession, GatewayChannelSession.RequestListener {
     private static final Logger LOG = LoggerFactory.getLogger(BridgedChannel.class);
-    private static final int CHUNK = 32 * 1024;
     private static final long CLOSE_GRACE_MS = 5_000;
     private static final String UNRECORDABLE = "the audit store is unavailable; the session cannot be recorded and has been ended";
 
@@ -192,9 +191,12 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
                 };
             }
         }
-        stdout = new Pump(ch.getAsyncOut(), out::writeBuffer, outTap, this::outputEnded, CHUNK);
-        stderr = new Pump(ch.getAsyncErr(), errSink, errTap, this::outputEnded, CHUNK);
-        stdin = new Pump(in, ch.getAsyncIn()::writeBuffer, inTap, this::inputEnded, CHUNK);
+        // a read may take all that the window let the sender put in flight
+        int fromNode = (int) Math.min(Integer.MAX_VALUE, ch.getLocalWindow().getMaxSize());
+        int fromClient = (int) Math.min(Integer.MAX_VALUE, channel.getLocalWindow().getMaxSize());
+        stdout = new Pump(ch.getAsyncOut(), out::writeBuffer, outTap, this::outputEnded, fromNode);
+        stderr = new Pump(ch.getAsyncErr(), errSink, errTap, this::outputEnded, fromNode);
+        stdin = new Pump(in, ch.getAsyncIn()::writeBuffer, inTap, this::inputEnded, fromClient);
         stdout.start();
         stderr.start();
         stdin.start();

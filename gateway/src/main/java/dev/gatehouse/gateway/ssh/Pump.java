@@ -13,7 +13,8 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  * Copies one direction of a bridged channel with end-to-end flow control: read a chunk, show it to
  * the tap (recorder), write it, and read the next chunk only when the write has completed. The SSH
  * window of the source is released only as we read, so a slow reader on one side stalls the sender
- * on the other and the gateway holds at most one chunk per direction.
+ * on the other and the gateway holds at most one chunk per direction: no more than the source's
+ * window, since that is all the sender may have in flight.
  *
  * <p>Completions that arrive synchronously are handled in a loop (a trampoline) rather than by
  * recursion, so a fast stream cannot overflow the stack.
@@ -33,19 +34,29 @@ final class Pump {
     private final Sink sink;
     private final Tap tap;
     private final Consumer<Throwable> onEnd;
-    /** Reused: the next read starts only after the previous write completed. */
-    private final Buffer buffer;
+    private final int maxChunk;
+    /**
+     * Reused: the next read starts only after the previous write completed. Sized to the stream:
+     * small while it is quiet, grown while reads fill it, up to {@code maxChunk}.
+     */
+    private Buffer buffer = new ByteArrayBuffer(MIN_CHUNK, false);
     private volatile boolean stopped;
 
+    /** What an idle or interactive stream holds: a few packets of terminal output. */
+    static final int MIN_CHUNK = 8 * 1024;
+
     /**
+     * @param maxChunk the largest read; MINA compacts its channel buffer after every read, so a
+     *     read that does not drain it copies what is left, and reading a full window in small chunks
+     *     costs time quadratic in the window. Use the channel's local window size.
      * @param onEnd called once: with null at a clean end of stream, else with the failure
      */
-    Pump(IoInputStream source, Sink sink, Tap tap, Consumer<Throwable> onEnd, int chunkSize) {
+    Pump(IoInputStream source, Sink sink, Tap tap, Consumer<Throwable> onEnd, int maxChunk) {
         this.source = source;
         this.sink = sink;
         this.tap = tap;
         this.onEnd = onEnd;
-        this.buffer = new ByteArrayBuffer(chunkSize, false);
+        this.maxChunk = Math.max(MIN_CHUNK, maxChunk);
     }
 
     void start() {
@@ -90,6 +101,7 @@ final class Pump {
         if (length <= 0) {
             return true;
         }
+        resize(length, buffer.array().length); // capacity() is what is left after wpos
         try {
             tap.accept(buffer.array(), buffer.rpos(), length);
         } catch (RuntimeException e) {
@@ -113,6 +125,15 @@ final class Pump {
             }
         });
         return false;
+    }
+
+    /** Called with the chunk just read; the next read uses the new buffer, this one is being written. */
+    private void resize(int length, int capacity) {
+        if (length >= capacity && capacity < maxChunk) {
+            buffer = new ByteArrayBuffer(Math.min(maxChunk, capacity * 4), false);
+        } else if (length <= MIN_CHUNK / 2 && capacity > MIN_CHUNK) {
+            buffer = new ByteArrayBuffer(MIN_CHUNK, false);
+        }
     }
 
     private boolean afterWrite(IoWriteFuture write) {

@@ -36,7 +36,7 @@ public final class SshFront implements AutoCloseable {
     private final SshServer server;
     private final Map<String, AtomicInteger> unauthenticated = new ConcurrentHashMap<>();
 
-    public SshFront(GatewayServices services, KeyPair hostKey) {
+    public SshFront(GatewayServices services, KeyPair hostKey, SharedIo io) {
         this.services = services;
         var ssh = services.config().ssh();
         server = SshServer.setUpDefaultServer();
@@ -72,7 +72,7 @@ public final class SshFront implements AutoCloseable {
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 12);
         CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(60));
         CoreModuleProperties.IDLE_TIMEOUT.set(server, ssh.idleTimeout());
-        CoreModuleProperties.TCP_NODELAY.set(server, true);
+        io.configure(server);
         server.addSessionListener(new FloodLimit());
     }
 

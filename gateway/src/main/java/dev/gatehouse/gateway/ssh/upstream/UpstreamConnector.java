@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import dev.gatehouse.gateway.ssh.SharedIo;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
@@ -31,7 +32,7 @@ public final class UpstreamConnector implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Duration timeout;
 
-    public UpstreamConnector(Duration timeout, List<String> kex, ScheduledExecutorService timer) {
+    public UpstreamConnector(Duration timeout, List<String> kex, ScheduledExecutorService timer, SharedIo io) {
         this.timeout = timeout;
         this.timer = timer;
         client = SshClient.setUpDefaultClient();
@@ -43,7 +44,7 @@ public final class UpstreamConnector implements AutoCloseable {
             HostKeyCheck check = session.getConnectionContext() == null ? null : session.getConnectionContext().getAttribute(CHECK);
             return check != null && check.verify(key);
         });
-        CoreModuleProperties.TCP_NODELAY.set(client, true);
+        io.configure(client);
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(30));
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
         CoreModuleProperties.CLIENT_IDENTIFICATION.set(client, "Gatehouse");
