@@ -42,6 +42,8 @@ final class Gateway implements AutoCloseable {
         String pinnedHostKey;
         String storeUrl = "jdbc:sqlite:data/audit.db";
         boolean recordInput = true;
+        /** recording.streams; written to the config only when false, as the shipped config leaves it out. */
+        boolean recordStreams = true;
         long streamCap = 1_048_576;
         /** Extra people (besides alice, carol, dave, stranger) who get a key pair. */
         final List<String> users = new ArrayList<>();
@@ -75,6 +77,11 @@ final class Gateway implements AutoCloseable {
 
         Options policy(Function<Gateway, String> writer) {
             policy = writer;
+            return this;
+        }
+
+        Options eventsOnly() {
+            recordStreams = false;
             return this;
         }
 

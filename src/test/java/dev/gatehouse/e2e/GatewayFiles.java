@@ -21,6 +21,7 @@ final class GatewayFiles {
                 "  ttl: 2m",
                 "  source_addresses: [127.0.0.1/32]",
                 "recording:",
+                options.recordStreams ? "  # streams: true (the default)" : "  streams: false",
                 "  record_input: " + options.recordInput,
                 "  stream_cap: " + options.streamCap,
                 "policy: " + policy,

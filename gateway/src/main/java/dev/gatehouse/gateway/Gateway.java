@@ -120,7 +120,11 @@ public final class Gateway implements AutoCloseable {
         // quiet sessions' buffered output reaches the store within ~150 ms: the crash-loss bound
         timer.scheduleWithFixedDelay(() -> services.sessions().all().forEach(Gateway::flushQuietly),
                 100, 100, TimeUnit.MILLISECONDS);
+        if (!config.recording().streams()) {
+            LOG.warn("recording.streams is false: session bytes are NOT recorded, only events are audited");
+        }
         audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
+                .with("recording", config.recording().streams() ? "streams" : "events-only")
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         return new Gateway(services, front, io, timer, watcher, bound);
     }

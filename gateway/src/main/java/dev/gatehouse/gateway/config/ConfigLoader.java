@@ -182,10 +182,14 @@ public final class ConfigLoader {
     }
 
     private static GatewayConfig.Recording recording(ConfigNode node) {
+        boolean streams = true;
         boolean input = false;
         long cap = 1L << 20;
         if (node != null) {
-            Map<String, ConfigNode> f = node.fields("recording", Set.of("record_input", "stream_cap"));
+            Map<String, ConfigNode> f = node.fields("recording", Set.of("streams", "record_input", "stream_cap"));
+            if (f.containsKey("streams")) {
+                streams = f.get("streams").bool("recording.streams");
+            }
             if (f.containsKey("record_input")) {
                 input = f.get("record_input").bool("recording.record_input");
             }
@@ -193,7 +197,7 @@ public final class ConfigLoader {
                 cap = f.get("stream_cap").longValue("recording.stream_cap", 0, 1L << 40);
             }
         }
-        return new GatewayConfig.Recording(input, cap);
+        return new GatewayConfig.Recording(streams, input, cap);
     }
 
     private static GatewayConfig.Keys keys(ConfigNode node, Path base) {

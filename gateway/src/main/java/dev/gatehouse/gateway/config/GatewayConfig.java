@@ -65,10 +65,13 @@ public record GatewayConfig(
     public record Certificates(Duration ttl, List<String> sourceAddresses) {}
 
     /**
+     * @param streams record the bytes of sessions (terminal, exec streams); when false only the
+     *     events are audited (session start and end, commands, file transfers, decisions). For
+     *     measuring what recording costs, not for production: the gateway warns at every start
      * @param recordInput record keystrokes of interactive sessions too
      * @param streamCapBytes bytes of each exec stream stored (hash and count always cover all of it)
      */
-    public record Recording(boolean recordInput, long streamCapBytes) {}
+    public record Recording(boolean streams, boolean recordInput, long streamCapBytes) {}
 
     /**
      * @param passphraseEnv environment variable holding the key passphrase

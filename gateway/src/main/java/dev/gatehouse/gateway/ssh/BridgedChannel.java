@@ -157,36 +157,41 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
         Pump.Tap outTap;
         Pump.Tap errTap;
         Pump.Tap inTap;
+        // recording.streams: false leaves the taps to the file-transfer observers alone
+        boolean streams = services.config().recording().streams();
+        Pump.Tap recOut = streams ? (b, o, l) -> recording.output(b, o, l) : Pump.Tap.NONE;
+        Pump.Tap recErr = streams ? (b, o, l) -> recording.error(b, o, l) : Pump.Tap.NONE;
+        Pump.Tap recIn = streams ? (b, o, l) -> recording.input(b, o, l) : Pump.Tap.NONE;
         switch (facts.kind()) {
             case SHELL -> {
                 outTap = (b, o, l) -> {
                     synchronized (recordLock) {
-                        recording.output(b, o, l);
+                        recOut.accept(b, o, l);
                     }
                 };
                 errTap = outTap;
-                inTap = (b, o, l) -> recording.input(b, o, l);
+                inTap = recIn;
             }
             case SFTP -> {
                 outTap = (b, o, l) -> {
-                    recording.output(b, o, l);
+                    recOut.accept(b, o, l);
                     sftp.serverToClient(b, o, l);
                 };
-                errTap = (b, o, l) -> recording.error(b, o, l);
+                errTap = recErr;
                 inTap = (b, o, l) -> {
-                    recording.input(b, o, l);
+                    recIn.accept(b, o, l);
                     sftp.clientToServer(b, o, l);
                 };
             }
             default -> {
                 ScpObserver observer = scp;
-                outTap = observer == null ? (b, o, l) -> recording.output(b, o, l) : (b, o, l) -> {
-                    recording.output(b, o, l);
+                outTap = observer == null ? recOut : (b, o, l) -> {
+                    recOut.accept(b, o, l);
                     observer.serverToClient(b, o, l);
                 };
-                errTap = (b, o, l) -> recording.error(b, o, l);
-                inTap = observer == null ? (b, o, l) -> recording.input(b, o, l) : (b, o, l) -> {
-                    recording.input(b, o, l);
+                errTap = recErr;
+                inTap = observer == null ? recIn : (b, o, l) -> {
+                    recIn.accept(b, o, l);
                     observer.clientToServer(b, o, l);
                 };
             }

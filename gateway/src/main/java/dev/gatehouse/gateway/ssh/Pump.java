@@ -27,6 +27,8 @@ final class Pump {
 
     /** Sees every chunk before it is written; must not keep the array. */
     interface Tap {
+        Tap NONE = (data, offset, length) -> { };
+
         void accept(byte[] data, int offset, int length);
     }
 

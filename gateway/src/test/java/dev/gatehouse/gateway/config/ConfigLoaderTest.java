@@ -28,6 +28,7 @@ class ConfigLoaderTest {
                   ttl: 90s
                   source_addresses: [10.0.0.5/32, "fd00::5/128"]
                 recording:
+                  streams: false
                   record_input: true
                   stream_cap: 4096
                 policy: policy.yaml
@@ -39,6 +40,7 @@ class ConfigLoaderTest {
         assertThat(c.ssh().idleTimeout()).isEqualTo(Duration.ofMinutes(15));
         assertThat(c.certificates().ttl()).isEqualTo(Duration.ofSeconds(90));
         assertThat(c.certificates().sourceAddresses()).containsExactly("10.0.0.5/32", "fd00::5/128");
+        assertThat(c.recording().streams()).isFalse();
         assertThat(c.recording().recordInput()).isTrue();
         assertThat(c.recording().streamCapBytes()).isEqualTo(4096);
         assertThat(c.policyFile()).isEqualTo(Path.of("/etc/gatehouse/policy.yaml"));
@@ -53,6 +55,15 @@ class ConfigLoaderTest {
         assertThat(c.ssh().listen().getPort()).isEqualTo(2222);
         assertThat(c.store().url()).isEqualTo("jdbc:sqlite:/etc/data/audit.db");
         assertThat(c.recording().recordInput()).isFalse();
+        // Threat: a gateway that silently stops recording sessions. Recording is on unless a config says otherwise.
+        assertThat(c.recording().streams()).isTrue();
+    }
+
+    @Test
+    void recordingStreamsTakesOnlyABoolean() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\nrecording:\n  streams: sometimes\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:3: recording.streams");
     }
 
     @Test
