@@ -43,6 +43,9 @@ final class ChunkedRecording implements Recording {
         }
     }
 
+    private static final byte[] NO_BYTES = new byte[0];
+    /** Enough for a prompt or a line of output; a flood grows it to the chunk size. */
+    private static final int FIRST_BUFFER = 4096;
     private static final String O = "o";
     private static final String I = "i";
     private static final String STDOUT = "stdout";
@@ -57,7 +60,12 @@ final class ChunkedRecording implements Recording {
     private final long startSecond;
     private final long startMicroOfSecond;
 
-    private final byte[] buf;
+    /**
+     * Bytes waiting to become a chunk. Grows while output flows, up to {@link #chunkBytes}, and is
+     * dropped when flushed: an idle session holds none of it.
+     */
+    private byte[] buf = NO_BYTES;
+    private final int chunkBytes;
     private int bufLen;
     private String bufStream; // null when empty
     private long bufStartMicros;
@@ -87,7 +95,7 @@ final class ChunkedRecording implements Recording {
         this.recordInput = options.recordInput();
         this.cap = options.streamCapBytes();
         this.clock = options.clock();
-        this.buf = new byte[options.chunkBytes()];
+        this.chunkBytes = options.chunkBytes();
         this.startSecond = start.getEpochSecond();
         this.startMicroOfSecond = start.getNano() / 1000;
     }
@@ -207,15 +215,21 @@ final class ChunkedRecording implements Recording {
         if (bufStream == null) {
             bufStream = stream;
             bufStartMicros = now;
+            if (buf.length == 0) {
+                buf = new byte[Math.min(chunkBytes, FIRST_BUFFER)];
+            }
             bufLen = takeCarry(stream);
         }
         while (length > 0) {
+            if (bufLen == buf.length) {
+                buf = Arrays.copyOf(buf, Math.min(chunkBytes, Math.max(bufLen + length, buf.length * 2)));
+            }
             int n = Math.min(length, buf.length - bufLen);
             System.arraycopy(data, offset, buf, bufLen, n);
             bufLen += n;
             offset += n;
             length -= n;
-            if (bufLen == buf.length) {
+            if (bufLen == chunkBytes) {
                 emitFullBuffer(now);
             }
         }
@@ -245,6 +259,7 @@ final class ChunkedRecording implements Recording {
         }
         bufStream = null;
         bufLen = 0;
+        buf = NO_BYTES;
     }
 
     private int takeCarry(String stream) {

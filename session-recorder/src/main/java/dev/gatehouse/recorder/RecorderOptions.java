@@ -11,6 +11,6 @@ import java.time.Clock;
  */
 public record RecorderOptions(boolean recordInput, long streamCapBytes, int chunkBytes, Clock clock) {
     public static RecorderOptions defaults(Clock clock) {
-        return new RecorderOptions(false, 1L << 20, 16 * 1024, clock);
+        return new RecorderOptions(false, 1L << 20, 64 * 1024, clock);
     }
 }
