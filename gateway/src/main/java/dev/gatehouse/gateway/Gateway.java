@@ -90,7 +90,7 @@ public final class Gateway implements AutoCloseable {
         recoverInterrupted(audit);
 
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, daemon("gatehouse-timer"));
-        SharedIo io = SharedIo.forThisMachine();
+        SharedIo io = new SharedIo(config.ssh().ioThreads());
         ExecutorService commands = new ThreadPoolExecutor(0, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemon("gatehouse-command"));
         PolicyHolder holder = new PolicyHolder(keys.userCa(), clock, policy);

@@ -66,10 +66,14 @@ public final class ConfigLoader {
         List<String> kex = Algorithms.DEFAULT_KEX;
         List<String> ciphers = Algorithms.DEFAULT_CIPHERS;
         List<String> upstreamKex = Algorithms.DEFAULT_UPSTREAM_KEX;
+        int ioThreads = GatewayConfig.Ssh.defaultIoThreads();
         if (node != null) {
             Map<String, ConfigNode> f = node.fields("ssh", Set.of("listen", "idle_timeout", "max_auth_attempts",
                     "auth_failures_per_minute", "max_unauthenticated_per_source", "upstream_connect_timeout", "kex",
-                    "ciphers", "upstream_kex"));
+                    "ciphers", "upstream_kex", "io_threads"));
+            if (f.containsKey("io_threads")) {
+                ioThreads = f.get("io_threads").integer("ssh.io_threads", 1, 256);
+            }
             if (f.containsKey("kex")) {
                 kex = algorithms(f.get("kex"), "ssh.kex", Algorithms.KEX.keySet());
             }
@@ -98,7 +102,8 @@ public final class ConfigLoader {
                 connect = positive(f.get("upstream_connect_timeout"), "ssh.upstream_connect_timeout");
             }
         }
-        return new GatewayConfig.Ssh(listen, idle, attempts, failures, unauthenticated, connect, kex, ciphers, upstreamKex);
+        return new GatewayConfig.Ssh(listen, idle, attempts, failures, unauthenticated, connect, kex, ciphers, upstreamKex,
+                ioThreads);
     }
 
     /** A non-empty list drawn from the algorithms R10 allows; anything else is refused by name. */

@@ -38,6 +38,7 @@ public record GatewayConfig(
      * @param authFailuresPerMinute failed authentications tolerated per source address and per user name per minute
      * @param maxUnauthenticatedPerSource concurrent connections per source address that have not authenticated yet
      * @param upstreamConnectTimeout how long to wait for a node to answer
+     * @param ioThreads threads that run the sockets of both sides (default half the cores, at least 1)
      */
     public record Ssh(
             InetSocketAddress listen,
@@ -48,7 +49,14 @@ public record GatewayConfig(
             Duration upstreamConnectTimeout,
             List<String> kex,
             List<String> ciphers,
-            List<String> upstreamKex) {}
+            List<String> upstreamKex,
+            int ioThreads) {
+
+        /** Half the cores: every socket event is one wake-up, and idle threads cost a hand-off per event. */
+        public static int defaultIoThreads() {
+            return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        }
+    }
 
     /**
      * @param url JDBC URL ({@code jdbc:sqlite:...} or {@code jdbc:postgresql://...}); SQLite paths are absolute here

@@ -57,6 +57,15 @@ class ConfigLoaderTest {
         assertThat(c.recording().recordInput()).isFalse();
         // Threat: a gateway that silently stops recording sessions. Recording is on unless a config says otherwise.
         assertThat(c.recording().streams()).isTrue();
+        assertThat(c.ssh().ioThreads()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    }
+
+    @Test
+    void ioThreadsAreBounded() {
+        assertThat(parse("policy: p.yaml\nssh:\n  io_threads: 3\n").ssh().ioThreads()).isEqualTo(3);
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  io_threads: 0\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:3: ssh.io_threads");
     }
 
     @Test
