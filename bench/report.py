@@ -125,6 +125,28 @@ pty_secs = secs("pty")
 pty_rate = rate("pty")
 add(f"Interactive: pty shell printing base64 of {facts.get('pty_mib', '?')} MiB (MiB/s of terminal output)", pty_rate)
 pty_ratio = add("… same, wall time (s), lower is better", pty_secs)
+# recording on vs off: a second Gatehouse with recording.streams: false ran in the same rounds
+norec_secs = [float(r[4]) for r in results if r[0] == "pty" and r[1] == "gatehouse_norec"]
+norec_sec = statistics.median(norec_secs) if norec_secs else None
+rec_wall = None
+if norec_sec:
+    add("… Gatehouse with recording off (`recording.streams: false`), wall time (s)",
+        {"gatehouse": norec_sec, "proxyjump": pty_secs.get("proxyjump")})
+    if pty_secs.get("gatehouse"):
+        rec_wall = pty_secs["gatehouse"] / norec_sec
+        rows.append(["Recording's cost: Gatehouse pty wall time (s), recording on ÷ off",
+                     f"{fmt(pty_secs['gatehouse'])} on / {fmt(norec_sec)} off", "", "", f"{rec_wall:.2f}×", "< 1.10×", "**met**" if rec_wall < 1.10 else "**missed**"])
+ptycpu = read_tsv("ptycpu.tsv")
+pty_cpu = {}
+for s in ("gatehouse", "gatehouse_norec"):
+    v = [int(r[2]) for r in ptycpu if r[0] == s]
+    pty_cpu[s] = statistics.median(v) / 1000 if v else None
+rec_cpu = None
+if pty_cpu.get("gatehouse") and pty_cpu.get("gatehouse_norec"):
+    rec_cpu = pty_cpu["gatehouse"] / pty_cpu["gatehouse_norec"]
+    rows.append(["… gateway CPU per pty run (s), recording on ÷ off",
+                 f"{fmt(pty_cpu['gatehouse'])} on / {fmt(pty_cpu['gatehouse_norec'])} off", "", "", f"{rec_cpu:.2f}×",
+                 "(CPU the recorder adds)", ""])
 
 # ---- 6. CPU per connection ----
 cpu = read_tsv("cpu.tsv")
@@ -309,11 +331,14 @@ pj_def, pj_aes = rate("download", "default").get("proxyjump"), rate("download", 
 if pj_def and pj_aes:
     L.append(f"- ProxyJump: {fmt(pj_def)} MiB/s with chacha20-poly1305 vs {fmt(pj_aes)} MiB/s with aes128-gcm on both hops, "
              "so the baseline is fastest when the client is told to use AES-GCM.")
-L.append(f"- Recording: there is no switch to turn recording off, so the interactive figure compares Gatehouse (recording on) "
-         f"with ProxyJump and direct. The recorder's own cost, measured alone by JMH with the real SQLite store "
-         f"({fmt(rec_sql * 4096 / 1048576) if rec_sql else 'n/a'} MiB/s on one core), is an estimated "
-         f"**{rec_share * 100:.1f} %** of the Gatehouse pty run's wall time (budget: < 10 %)." if rec_share is not None else
-         "- Recording: no recording-off switch exists; the recorder's share could not be estimated in this run.")
+if rec_wall is not None:
+    L.append(f"- Recording on vs off, in the same rounds: the pty run took {fmt(pty_secs['gatehouse'])} s with recording and "
+             f"{fmt(norec_sec)} s with `recording.streams: false`, so recording adds **{(rec_wall - 1) * 100:.0f} %** of wall "
+             "time (budget: < 10 %)" + (f"; the gateway's CPU per run was {fmt(pty_cpu['gatehouse'])} s vs "
+             f"{fmt(pty_cpu['gatehouse_norec'])} s ({(rec_cpu - 1) * 100:.0f} % more)." if rec_cpu is not None else "."))
+if rec_share is not None:
+    L.append(f"- For reference, the recorder alone under JMH with the real SQLite store moves "
+             f"{fmt(rec_sql * 4096 / 1048576)} MiB/s on one core, {rec_share * 100:.1f} % of the Gatehouse pty run's wall time.")
 rec = facts.get("recorded", "? ?").split()
 if len(rec) == 2 and rec[1].isdigit():
     L.append(f"- The store holds {rec[0]} terminal-output chunks, {int(rec[1]) / 1048576:,.0f} MiB, from the Gatehouse pty runs "
