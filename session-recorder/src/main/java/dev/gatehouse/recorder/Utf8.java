@@ -1,5 +1,8 @@
 package dev.gatehouse.recorder;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -8,6 +11,10 @@ import java.util.Arrays;
  * stored o/i chunks must hold complete, valid characters so that every chunk decodes on its own.
  */
 final class Utf8 {
+    /** Eight bytes at a time: terminal output is mostly ASCII, and a word without a high bit is valid as it is. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
     private Utf8() {}
 
     /**
@@ -35,6 +42,10 @@ final class Utf8 {
         int i = off;
         int end = off + len;
         while (i < end) {
+            if (end - i >= Long.BYTES && ((long) LONGS.get(b, i) & HIGH_BITS) == 0) {
+                i += Long.BYTES;
+                continue;
+            }
             int c = b[i] & 0xFF;
             if (c < 0x80) {
                 i++;
