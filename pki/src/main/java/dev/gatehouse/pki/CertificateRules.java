@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
 final class CertificateRules {
     /** POSIX portable user name (letters of either case, digits, {@code _ . -}), not starting with {@code -} or a digit. */
     private static final Pattern LOGIN = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
+    // compiled once: every certificate passes through these
+    private static final Pattern CIDR = Pattern.compile("[0-9A-Fa-f.:]+/[0-9]{1,3}");
+    private static final Pattern OCTET = Pattern.compile("0|[1-9][0-9]{0,2}");
 
     static final int MAX_LOGIN_LENGTH = 32;
     static final int MAX_KEY_ID_LENGTH = 256;
@@ -123,7 +126,7 @@ final class CertificateRules {
 
     private static void checkCidr(String cidr) {
         String shown = cidr == null ? "null" : SshKeyCodec.quote(cidr, 60);
-        if (cidr == null || !cidr.matches("[0-9A-Fa-f.:]+/[0-9]{1,3}")) {
+        if (cidr == null || !CIDR.matcher(cidr).matches()) {
             throw refused("source address '" + shown + "' is not a CIDR such as 10.0.0.0/24 or ::1/128");
         }
         int slash = cidr.indexOf('/');
@@ -150,7 +153,7 @@ final class CertificateRules {
         for (int i = 0; i < 4; i++) {
             String part = parts[i];
             // Leading zeros are read as octal by some parsers; refuse the ambiguity.
-            if (!part.matches("0|[1-9][0-9]{0,2}") || Integer.parseInt(part) > 255) {
+            if (!OCTET.matcher(part).matches() || Integer.parseInt(part) > 255) {
                 throw refused("source address '" + shown + "' is not a valid IPv4 address");
             }
             bytes[i] = (byte) Integer.parseInt(part);
