@@ -20,7 +20,8 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
 /**
- * OpenSSH user CA on MINA's {@link OpenSshCertificateBuilder}.
+ * OpenSSH user CA: Ed25519 subjects (every per-connection key) are signed by {@link Ed25519CertificateSigner},
+ * other key types by MINA's {@link OpenSshCertificateBuilder}.
  *
  * <p>Implementation notes: every field of the request is checked here (see
  * {@link CertificateRules}) because this is the last point before a signature exists. Times are
@@ -42,6 +43,8 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
     private final Set<String> forbidden;
     private final Clock clock;
     private final SerialGenerator serials;
+    private final Ed25519CertificateSigner signer;
+    private final SecureRandom nonces = new SecureRandom();
 
     OpenSshCertificateAuthority(KeyPair caKey, Set<String> forbiddenLogins, Clock clock) {
         this.caKey = checkCaKey(Objects.requireNonNull(caKey, "caKey"));
@@ -50,6 +53,7 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
                 .collect(Collectors.toUnmodifiableSet());
         this.clock = Objects.requireNonNull(clock, "clock");
         this.serials = new SerialGenerator(new SecureRandom(), SerialGenerator.DEFAULT_WINDOW);
+        this.signer = new Ed25519CertificateSigner(this.caKey);
     }
 
     private static KeyPair checkCaKey(KeyPair pair) {
@@ -81,7 +85,7 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
     @Override
     public IssuedCertificate issue(CertificateRequest request) {
         Objects.requireNonNull(request, "request");
-        checkSubjectKey(request.subjectKey());
+        String subjectType = checkSubjectKey(request.subjectKey());
         CertificateRules.checkPrincipals(request.principals(), forbidden);
         CertificateRules.checkKeyId(request.keyId());
         CertificateRules.checkExtensions(request.extensions());
@@ -91,7 +95,22 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
         Instant validAfter = ceilToSecond(now.minus(MAX_BACKDATE));
         Instant validBefore = validBefore(now, request);
         long serial = serials.next();
+        Map<String, String> extensions = new TreeMap<>();
+        request.extensions().forEach(name -> extensions.put(name, ""));
 
+        if (KeyPairProvider.SSH_ED25519.equals(subjectType)) {
+            TreeMap<String, String> critical = new TreeMap<>();
+            if (!request.sourceAddresses().isEmpty()) {
+                critical.put(OpenSshCertificate.SOURCE_ADDRESS, String.join(",", request.sourceAddresses()));
+            }
+            byte[] nonce = new byte[32];
+            nonces.nextBytes(nonce);
+            OpenSshCertificate certificate = signer.sign(request.subjectKey(), nonce, serial, request.keyId(),
+                    request.principals(), validAfter.getEpochSecond(), validBefore.getEpochSecond(), critical,
+                    extensions.keySet());
+            return new IssuedCertificate(
+                    certificate, serial, request.keyId(), List.copyOf(request.principals()), validAfter, validBefore);
+        }
         OpenSshCertificateBuilder builder = OpenSshCertificateBuilder.userCertificate()
                 .publicKey(request.subjectKey())
                 .serial(serial)
@@ -102,8 +121,6 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
         if (!request.sourceAddresses().isEmpty()) {
             builder.criticalOption(OpenSshCertificate.SOURCE_ADDRESS, String.join(",", request.sourceAddresses()));
         }
-        Map<String, String> extensions = new TreeMap<>();
-        request.extensions().forEach(name -> extensions.put(name, ""));
         builder.extensions(extensions);
 
         OpenSshCertificate certificate;
@@ -116,7 +133,8 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
                 certificate, serial, request.keyId(), List.copyOf(request.principals()), validAfter, validBefore);
     }
 
-    private void checkSubjectKey(PublicKey subject) {
+    /** @return the subject's key type */
+    private String checkSubjectKey(PublicKey subject) {
         if (subject == null) {
             throw CertificateRules.refused("no subject key");
         }
@@ -131,6 +149,7 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
         if (KeyUtils.compareKeys(subject, caKey.getPublic())) {
             throw CertificateRules.refused("the subject key is the CA key");
         }
+        return type;
     }
 
     private static Instant validBefore(Instant now, CertificateRequest request) {
