@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.SignatureException;
 import java.security.spec.ECGenParameterSpec;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -59,17 +58,7 @@ final class BenchStores {
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair pair = g.generateKeyPair();
         JwsSigner jws = JwsSigner.es256(pair);
-        return new CheckpointSigner() {
-            @Override
-            public String sign(byte[] payload) {
-                return jws.sign(payload);
-            }
-
-            @Override
-            public byte[] verify(String token) throws SignatureException {
-                return jws.verify(token);
-            }
-        };
+        return CheckpointSigner.of(jws::sign, jws::verify);
     }
 
     private static void sql(String statement) {

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.SecureRandom;
-import java.security.SignatureException;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -83,17 +82,7 @@ public final class GatewayKeys {
     /** Checkpoint signing with the audit key. */
     public CheckpointSigner checkpointSigner() throws IOException {
         JwsSigner jws = JwsSigner.es256(auditKey());
-        return new CheckpointSigner() {
-            @Override
-            public String sign(byte[] payload) {
-                return jws.sign(payload);
-            }
-
-            @Override
-            public byte[] verify(String token) throws SignatureException {
-                return jws.verify(token);
-            }
-        };
+        return CheckpointSigner.of(jws::sign, jws::verify);
     }
 
     /** This instance's audit chain id, created once. */

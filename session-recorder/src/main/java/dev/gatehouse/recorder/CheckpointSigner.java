@@ -1,5 +1,8 @@
 package dev.gatehouse.recorder;
 
+import java.security.SignatureException;
+import java.util.function.Function;
+
 /** Signs checkpoint payloads (the gateway plugs in its JWS audit key). */
 public interface CheckpointSigner {
 
@@ -7,5 +10,26 @@ public interface CheckpointSigner {
     String sign(byte[] payload);
 
     /** The payload if {@code jws} verifies with this key, else throws. */
-    byte[] verify(String jws) throws java.security.SignatureException;
+    byte[] verify(String jws) throws SignatureException;
+
+    /** The verifying half, as a method reference can supply it. */
+    @FunctionalInterface
+    interface Verifier {
+        byte[] verify(String jws) throws SignatureException;
+    }
+
+    /** A signer from its two halves, such as {@code CheckpointSigner.of(jws::sign, jws::verify)}. */
+    static CheckpointSigner of(Function<byte[], String> sign, Verifier verifier) {
+        return new CheckpointSigner() {
+            @Override
+            public String sign(byte[] payload) {
+                return sign.apply(payload);
+            }
+
+            @Override
+            public byte[] verify(String jws) throws SignatureException {
+                return verifier.verify(jws);
+            }
+        };
+    }
 }

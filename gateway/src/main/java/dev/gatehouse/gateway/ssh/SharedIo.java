@@ -62,7 +62,7 @@ public final class SharedIo implements IoServiceFactoryFactory, AutoCloseable {
     public synchronized IoServiceFactory create(FactoryManager manager) {
         if (shared == null) {
             try {
-                shared = new FixedGroupFactory(manager, workers);
+                shared = new FixedGroupFactory(manager, workers, ThreadUtils.newCachedThreadPool("gatehouse-io-resume"));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start the I/O threads", e);
             }
@@ -92,10 +92,10 @@ public final class SharedIo implements IoServiceFactoryFactory, AutoCloseable {
         private final AsynchronousChannelGroup group;
         private final CloseableExecutorService resume;
 
-        FixedGroupFactory(FactoryManager manager, int workers) throws IOException {
+        FixedGroupFactory(FactoryManager manager, int workers, CloseableExecutorService resume) throws IOException {
             // MINA's own group on an empty cached pool stays unused
-            super(manager, ThreadUtils.newCachedThreadPool("gatehouse-io-unused"), ThreadUtils.newCachedThreadPool("gatehouse-io-resume"));
-            this.resume = ThreadUtils.newCachedThreadPool("gatehouse-io-resume");
+            super(manager, ThreadUtils.newCachedThreadPool("gatehouse-io-unused"), resume);
+            this.resume = resume;
             AtomicInteger n = new AtomicInteger();
             this.group = AsynchronousChannelGroup.withFixedThreadPool(workers, r -> {
                 Thread t = new Thread(r, "gatehouse-io-" + n.incrementAndGet());

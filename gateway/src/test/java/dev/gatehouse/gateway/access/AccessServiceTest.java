@@ -83,10 +83,7 @@ class AccessServiceTest {
         ec.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair auditKey = ec.generateKeyPair();
         signer = JwsSigner.es256(auditKey);
-        CheckpointSigner checkpoints = new CheckpointSigner() {
-            public String sign(byte[] payload) { return signer.sign(payload); }
-            public byte[] verify(String jws) throws java.security.SignatureException { return signer.verify(jws); }
-        };
+        CheckpointSigner checkpoints = CheckpointSigner.of(signer::sign, signer::verify);
         store = AuditStore.open(StoreOptions.defaults("jdbc:sqlite:" + dir.resolve("audit.db"), "gw-0000000000000001", checkpoints, clock));
         String key = SshKeys.toLine(SshKeys.generateEd25519().getPublic());
         String key2 = SshKeys.toLine(SshKeys.generateEd25519().getPublic());
