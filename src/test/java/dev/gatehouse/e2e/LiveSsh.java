@@ -20,13 +20,15 @@ final class LiveSsh implements AutoCloseable {
     private final Path out;
     private final Path err;
     private volatile long exitedAtNanos = -1;
+    /** Completes once the exit time is noted: onExit() itself completes before its dependent stages run. */
+    private final java.util.concurrent.CompletableFuture<Void> exitNoted;
 
     private LiveSsh(Process process, Path out, Path err) {
         this.process = process;
         this.out = out;
         this.err = err;
         // notes the moment the client exits, independent of when the test gets round to asking
-        process.onExit().thenRun(() -> exitedAtNanos = System.nanoTime());
+        exitNoted = process.onExit().thenRun(() -> exitedAtNanos = System.nanoTime());
     }
 
     /**
@@ -72,7 +74,7 @@ final class LiveSsh implements AutoCloseable {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new AssertionError("ssh still running after " + timeout + "\n" + describe());
             }
-            process.onExit().get(5, TimeUnit.SECONDS); // let the exit timestamp land
+            exitNoted.get(5, TimeUnit.SECONDS); // let the exit timestamp land
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
