@@ -27,6 +27,15 @@ public interface AuditStore extends AutoCloseable {
     /** Appends a recording chunk to its session's chain. @return the chunk's hash */
     String appendChunk(RecordingChunk chunk);
 
+    /**
+     * {@link #appendChunk}, for a caller that hands the chunk's array over: it never touches it
+     * again, so the store may queue it without the defensive copy. The recorder uses this for
+     * every chunk it builds, which saves a copy of every recorded byte.
+     */
+    default String appendOwnedChunk(RecordingChunk chunk) {
+        return appendChunk(chunk);
+    }
+
     /** Head hash of a session's recording chain (what {@code session.end} should carry), or empty. */
     Optional<String> recordingHead(String sessionId);
 

@@ -235,11 +235,23 @@ final class ChunkedRecording implements Recording {
         }
     }
 
-    /** Emits a full buffer, keeping an incomplete trailing character in it for the next bytes. */
+    /**
+     * Emits a full buffer, keeping an incomplete trailing character for the next bytes. Output is
+     * flowing, so the next buffer is taken at full size. In the common case (the buffer ends on a
+     * character boundary and is valid UTF-8, or the stream is not text) the buffer itself becomes
+     * the chunk's data, with no copy.
+     */
     private void emitFullBuffer(long now) {
-        int cut = isText(bufStream) ? Utf8.completeLength(buf, bufLen) : bufLen;
-        emit(bufStream, bufStartMicros, isText(bufStream) ? Utf8.sanitizedCopy(buf, 0, cut) : Arrays.copyOf(buf, cut));
-        System.arraycopy(buf, cut, buf, 0, bufLen - cut);
+        boolean text = isText(bufStream);
+        int cut = text ? Utf8.completeLength(buf, bufLen) : bufLen;
+        byte[] next = new byte[chunkBytes];
+        System.arraycopy(buf, cut, next, 0, bufLen - cut);
+        if (cut == buf.length && (!text || Utf8.isValid(buf, 0, cut))) {
+            emit(bufStream, bufStartMicros, buf);
+        } else {
+            emit(bufStream, bufStartMicros, text ? Utf8.sanitizedCopy(buf, 0, cut) : Arrays.copyOf(buf, cut));
+        }
+        buf = next;
         bufLen -= cut;
         bufStartMicros = now;
     }
@@ -291,8 +303,9 @@ final class ChunkedRecording implements Recording {
         return stream == O || stream == I;
     }
 
+    /** @param data handed over: a fresh array that nothing here writes to again */
     private void emit(String stream, long offsetMicros, byte[] data) {
-        lastHash = store.appendChunk(RecordingChunk.of(sessionId, stream, offsetMicros, data));
+        lastHash = store.appendOwnedChunk(RecordingChunk.of(sessionId, stream, offsetMicros, data));
         chunks++;
     }
 

@@ -118,12 +118,25 @@ final class JdbcAuditStore implements AuditStore {
 
     @Override
     public String appendChunk(RecordingChunk chunk) {
+        checkChunk(chunk);
+        // Copy before hashing: the caller may reuse its buffer while the record waits in the queue.
+        return append(chunk, chunk.data().clone());
+    }
+
+    @Override
+    public String appendOwnedChunk(RecordingChunk chunk) {
+        checkChunk(chunk);
+        return append(chunk, chunk.data());
+    }
+
+    private static void checkChunk(RecordingChunk chunk) {
         if (chunk == null || chunk.sessionId() == null || chunk.sessionId().isBlank() || chunk.stream() == null
                 || chunk.data() == null) {
             throw new IllegalArgumentException("a recording chunk needs a session id, a stream and data");
         }
-        // Copy before hashing: the caller may reuse its buffer while the record waits in the queue.
-        byte[] data = chunk.data().clone();
+    }
+
+    private String append(RecordingChunk chunk, byte[] data) {
         byte[] digest = ChainHash.dataDigest(data);
         long deadline = deadline();
         lockUntil(deadline);

@@ -123,6 +123,33 @@ class ChunkingRecorderTest {
         assertThat(chunks("o").get(2).data()).hasSize(600 - 512);
     }
 
+    /**
+     * A flood hands full buffers to the store without copying them. Threat: a recorder that kept
+     * writing into an array it had handed over would rewrite stored history (and break the
+     * chunk's hash) without any error.
+     */
+    @Test
+    void handedOverBuffersAreNeverWrittenAgain() {
+        Recording r = shell(); // chunkBytes 256
+        byte[] flood = new byte[256 * 5 + 100];
+        for (int i = 0; i < flood.length; i++) {
+            flood[i] = (byte) ('a' + i % 26);
+        }
+        for (int off = 0; off < flood.length; off += 100) {
+            r.output(flood, off, Math.min(100, flood.length - off));
+        }
+        List<RecordingChunk> full = chunks("o");
+        assertThat(full).hasSize(5);
+        r.output("tail".getBytes(UTF_8), 0, 4);
+        r.finish();
+        for (int k = 0; k < full.size(); k++) {
+            assertThat(full.get(k).data()).as("chunk %d", k)
+                    .isEqualTo(java.util.Arrays.copyOfRange(flood, k * 256, (k + 1) * 256));
+        }
+        assertThat(store.chainIntact("s1")).isTrue();
+        assertThat(text("o")).isEqualTo(new String(flood, UTF_8) + "tail");
+    }
+
     @Test
     void aStreamSwitchEmitsTheBufferedChunk() {
         Recording r = start("shell", new RecorderOptions(true, 1 << 20, 256, clock));

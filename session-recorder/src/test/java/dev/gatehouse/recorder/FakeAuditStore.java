@@ -19,11 +19,21 @@ final class FakeAuditStore implements AuditStore {
 
     @Override
     public synchronized String appendChunk(RecordingChunk chunk) {
+        return add(chunk, chunk.data().clone());
+    }
+
+    /** Keeps the handed-over array itself, as the real store does: a recorder that wrote to it afterwards would show. */
+    @Override
+    public synchronized String appendOwnedChunk(RecordingChunk chunk) {
+        return add(chunk, chunk.data());
+    }
+
+    private String add(RecordingChunk chunk, byte[] data) {
         List<RecordingChunk> chain = recordings.computeIfAbsent(chunk.sessionId(), k -> new ArrayList<>());
         String prev = chain.isEmpty() ? ZERO_HASH : chain.get(chain.size() - 1).hash();
         long seq = chain.size() + 1L;
         String hash = hash(prev, chunk, seq);
-        chain.add(new RecordingChunk(chunk.sessionId(), seq, chunk.stream(), chunk.offsetMicros(), chunk.data().clone(),
+        chain.add(new RecordingChunk(chunk.sessionId(), seq, chunk.stream(), chunk.offsetMicros(), data,
                 prev, hash));
         return hash;
     }

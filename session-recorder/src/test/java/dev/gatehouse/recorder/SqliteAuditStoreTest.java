@@ -87,6 +87,51 @@ class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
     }
 
     @Test
+    void aNewStoreUsesSixteenKibPagesForItsRecordingChunks() throws Exception {
+        try (AuditStore store = open(CHAIN)) {
+            store.append(event(1));
+        }
+        assertThat(pragma("page_size")).isEqualTo(String.valueOf(DataSources.SQLITE_PAGE_SIZE));
+        assertThat(pragma("journal_mode")).isEqualToIgnoringCase("wal");
+    }
+
+    @Test
+    void anEmptyFileLeftByAnInterruptedStartIsInitialisedLikeANewOne() throws Exception {
+        Files.createDirectories(db.getParent());
+        Files.createFile(db);
+        try (AuditStore store = open(CHAIN)) {
+            store.append(event(1));
+        }
+        assertThat(pragma("page_size")).isEqualTo(String.valueOf(DataSources.SQLITE_PAGE_SIZE));
+    }
+
+    /** A store created before the page size changed keeps its own pages, its data and its chain. */
+    @Test
+    void anExistingStoreKeepsItsPageSize() throws Exception {
+        Files.createDirectories(db.getParent());
+        try (Connection c = raw(); Statement st = c.createStatement()) {
+            st.execute("PRAGMA page_size = 4096");
+            st.execute("PRAGMA journal_mode = WAL");
+        }
+        try (AuditStore store = open(CHAIN)) {
+            store.append(event(1));
+        }
+        try (AuditStore store = open(CHAIN)) {
+            store.append(event(2));
+            store.flush();
+            assertThat(store.verify().problems()).isEmpty();
+        }
+        assertThat(pragma("page_size")).isEqualTo("4096");
+    }
+
+    private String pragma(String name) throws SQLException {
+        try (Connection c = raw(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
     void readOnlyOpenOfAMissingFileCreatesNothing() {
         assertThatThrownBy(this::openReadOnly).isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining("no audit store at");
