@@ -226,6 +226,7 @@ def jrow(label, name, derived=None, target="", limit=None, **params):
 
 ca = jrow("CA: sign one certificate (1 thread = per core)", "CertificateSigningBench.issue", None, "≥ 20,000/s/core", 20000)
 jrow("… floor: one raw Ed25519 signature (MINA's EdDSA signer, 320-byte message)", "CertificateSigningBench.ed25519SignOnly")
+jrow("… floor: one raw Ed25519 signature (Bouncy Castle's parameters, as the CA signs)", "CertificateSigningBench.ed25519BcSignOnly")
 jrow("CA: ephemeral Ed25519 key + certificate (what each upstream login costs)", "CertificateSigningBench.keyAndIssue")
 jrow("Policy: `decide` allow (1,000 users, 1,000 nodes)", "PolicyDecisionBench.standingAllow")
 jrow("Policy: `decide` root refused", "PolicyDecisionBench.rootDenied")

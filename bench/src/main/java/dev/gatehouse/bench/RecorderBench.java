@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The recorder's share of interactive output: {@code output} feeds 4 KiB of terminal text per op
- * (the bridge's tap) into a shell recording, which hashes, buffers and appends 16 KiB chunks to
+ * (the bridge's tap) into a shell recording, which hashes, buffers and appends 64 KiB chunks to
  * the store ({@code memory}: an in-memory fake, so only the recorder's own work; {@code sqlite}:
  * the real store with group commit). Multiply ops/s by 4 KiB for bytes/s.
  */

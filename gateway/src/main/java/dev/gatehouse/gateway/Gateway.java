@@ -83,7 +83,8 @@ public final class Gateway implements AutoCloseable {
 
         StoreOptions defaults = StoreOptions.defaults(config.store().url(), keys.chainId(), keys.checkpointSigner(), clock);
         StoreOptions options = new StoreOptions(defaults.jdbcUrl(), defaults.chainId(), defaults.signer(), clock,
-                defaults.queueCapacity(), defaults.batchSize(), defaults.appendTimeout(), config.store().checkpointEvery(),
+                defaults.queueCapacity(), defaults.queueBytes(), defaults.batchSize(), defaults.appendTimeout(),
+                config.store().checkpointEvery(),
                 config.store().checkpointInterval(), defaults.witnessFile()).withWitnessFile(keys.dataDir().resolve("checkpoints.jsonl"));
         AuditStore store = AuditStore.open(options);
         AuditTrail audit = new AuditTrail(store, clock, config.store().failClosed());

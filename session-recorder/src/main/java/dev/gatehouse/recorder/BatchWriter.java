@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -31,6 +32,12 @@ final class BatchWriter implements Runnable {
     private static final long MAX_BACKOFF_MS = 2_000;
 
     private final ArrayBlockingQueue<WriteItem> queue;
+    /**
+     * One permit per byte of recording data queued or in the batch being committed: the count
+     * bound alone would let a stalled database hold {@code queueCapacity} whole chunks in memory.
+     */
+    private final Semaphore chunkBytes;
+    private final int queueBytes;
     private final DataSource dataSource;
     private final StoreOptions options;
     private final Clock clock;
@@ -58,6 +65,8 @@ final class BatchWriter implements Runnable {
         this.dataSource = dataSource;
         this.clock = options.clock();
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.queueBytes = (int) options.queueBytes();
+        this.chunkBytes = new Semaphore(queueBytes);
         this.witness = options.witnessFile().map(WitnessFile::new).orElse(null);
         this.headSeq = headSeq;
         this.headHash = headHash;
@@ -85,6 +94,53 @@ final class BatchWriter implements Runnable {
      * queue is full while the database is failing: waiting would only delay the refusal.
      */
     void enqueue(WriteItem item, long deadlineNanos) {
+        int bytes = bytes(item);
+        if (bytes > 0) {
+            reserve(bytes, deadlineNanos);
+        }
+        boolean queued = false;
+        try {
+            offer(item, deadlineNanos);
+            queued = true;
+        } finally {
+            if (!queued && bytes > 0) {
+                chunkBytes.release(bytes);
+            }
+        }
+    }
+
+    /** Permits a chunk holds until its batch commits; a chunk larger than the whole budget takes all of it. */
+    private int bytes(WriteItem item) {
+        return item instanceof WriteItem.ChunkRow row ? Math.min(queueBytes, Math.max(1, row.chunk().data().length)) : 0;
+    }
+
+    private void reserve(int bytes, long deadlineNanos) {
+        try {
+            while (true) {
+                if (stopping) {
+                    throw new StoreUnavailableException("audit store is closing: record refused");
+                }
+                if (!healthy && chunkBytes.availablePermits() < bytes) {
+                    throw new StoreUnavailableException("audit store is failing and its queue is full of recording data "
+                            + state());
+                }
+                long remaining = deadlineNanos - System.nanoTime();
+                if (chunkBytes.tryAcquire(bytes, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(50)),
+                        TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+                if (System.nanoTime() - deadlineNanos >= 0) {
+                    throw new StoreUnavailableException("audit store queue full: waited " + options.appendTimeout().toMillis()
+                            + " ms for room for " + bytes + " bytes of recording data " + state());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while waiting for room in the audit store queue " + state(), e);
+        }
+    }
+
+    private void offer(WriteItem item, long deadlineNanos) {
         try {
             while (true) {
                 if (stopping) {
@@ -165,7 +221,8 @@ final class BatchWriter implements Runnable {
     }
 
     String state() {
-        return "(queued=" + queue.size() + ", capacity=" + options.queueCapacity() + ", healthy=" + healthy
+        return "(queued=" + queue.size() + ", capacity=" + options.queueCapacity() + ", recording bytes held="
+                + (queueBytes - chunkBytes.availablePermits()) + " of " + queueBytes + ", healthy=" + healthy
                 + ", last error: " + lastError + ")";
     }
 
@@ -202,7 +259,7 @@ final class BatchWriter implements Runnable {
             List<CheckpointRow> checkpoints = new ArrayList<>(1);
             sign(checkpoints, headSeq, headHash);
             if (!checkpoints.isEmpty()) {
-                commit(new Batch(List.of(), List.of(), checkpoints, headSeq, headHash, committedTicket));
+                commit(new Batch(List.of(), List.of(), checkpoints, headSeq, headHash, committedTicket, 0));
             }
         }
     }
@@ -216,6 +273,7 @@ final class BatchWriter implements Runnable {
         List<WriteItem.EventRow> events = new ArrayList<>();
         List<RecordingChunk> chunks = new ArrayList<>();
         List<CheckpointRow> checkpoints = new ArrayList<>(1);
+        long bytes = 0;
         long seq = headSeq;
         String hash = headHash;
         long covered = checkpointSeq;
@@ -231,6 +289,7 @@ final class BatchWriter implements Runnable {
                 }
             } else if (item instanceof WriteItem.ChunkRow row) {
                 chunks.add(row.chunk());
+                bytes += bytes(row);
             } else if (item instanceof WriteItem.CheckpointMark && seq > covered) {
                 sign(checkpoints, seq, hash);
                 covered = seq;
@@ -239,7 +298,7 @@ final class BatchWriter implements Runnable {
         if (seq > covered && intervalElapsed()) {
             sign(checkpoints, seq, hash);
         }
-        return new Batch(events, chunks, checkpoints, seq, hash, items.get(items.size() - 1).ticket());
+        return new Batch(events, chunks, checkpoints, seq, hash, items.get(items.size() - 1).ticket(), bytes);
     }
 
     private void sign(List<CheckpointRow> into, long seq, String hash) {
@@ -274,6 +333,7 @@ final class BatchWriter implements Runnable {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
             }
         }
+        chunkBytes.release((int) batch.chunkBytes());
         headSeq = batch.headSeq();
         headHash = batch.headHash();
         if (!batch.checkpoints().isEmpty()) {
@@ -361,7 +421,7 @@ final class BatchWriter implements Runnable {
 
     /** Rows of one transaction and the chain head after it. */
     private record Batch(List<WriteItem.EventRow> events, List<RecordingChunk> chunks, List<CheckpointRow> checkpoints,
-            long headSeq, String headHash, long lastTicket) {
+            long headSeq, String headHash, long lastTicket, long chunkBytes) {
         int size() {
             return events.size() + chunks.size() + checkpoints.size();
         }

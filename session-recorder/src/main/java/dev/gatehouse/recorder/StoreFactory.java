@@ -48,6 +48,10 @@ final class StoreFactory {
             }
         }
         positive("queue capacity", o.queueCapacity());
+        if (o.queueBytes() < 1 || o.queueBytes() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("queue bytes is " + o.queueBytes() + ": it must be between 1 and "
+                    + Integer.MAX_VALUE);
+        }
         positive("batch size", o.batchSize());
         positive("checkpoint every", o.checkpointEvery());
         positive("append timeout", o.appendTimeout());

@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param signer signs checkpoints; also verifies them in {@code verify()}
  * @param clock time source
  * @param queueCapacity records the async writer holds before {@code append} applies backpressure
+ * @param queueBytes recording data (chunk bytes) the writer holds, queued or in the batch it is
+ *     committing, before {@code appendChunk} applies backpressure: the memory a slow database can
+ *     make the gateway hold, whatever the chunk size
  * @param batchSize most records committed in one transaction (group commit)
  * @param appendTimeout how long {@code append} waits for room before failing with
  *     {@link StoreUnavailableException}
@@ -26,20 +29,24 @@ public record StoreOptions(
         CheckpointSigner signer,
         Clock clock,
         int queueCapacity,
+        long queueBytes,
         int batchSize,
         Duration appendTimeout,
         int checkpointEvery,
         Duration checkpointInterval,
         Optional<Path> witnessFile) {
 
+    /** Recording data a writer holds by default (64 MiB: a thousand 64 KiB chunks). */
+    public static final long DEFAULT_QUEUE_BYTES = 64L << 20;
+
     /** Sensible defaults for a writer. */
     public static StoreOptions defaults(String jdbcUrl, String chainId, CheckpointSigner signer, Clock clock) {
-        return new StoreOptions(jdbcUrl, chainId, signer, clock, 65_536, 1_000, Duration.ofSeconds(5), 1_000,
-                Duration.ofSeconds(30), Optional.empty());
+        return new StoreOptions(jdbcUrl, chainId, signer, clock, 65_536, DEFAULT_QUEUE_BYTES, 1_000,
+                Duration.ofSeconds(5), 1_000, Duration.ofSeconds(30), Optional.empty());
     }
 
     public StoreOptions withWitnessFile(Path file) {
-        return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, batchSize, appendTimeout,
+        return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
                 checkpointEvery, checkpointInterval, Optional.of(file));
     }
 }

@@ -80,7 +80,7 @@ class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract {
         Connection c = raw();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
-            st.execute("LOCK TABLE audit_events IN EXCLUSIVE MODE");
+            st.execute("LOCK TABLE audit_events, recording_chunks IN EXCLUSIVE MODE");
         }
         return () -> {
             c.rollback();

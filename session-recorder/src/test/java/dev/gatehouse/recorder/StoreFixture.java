@@ -55,7 +55,7 @@ interface StoreFixture {
     }
 
     default StoreOptions options(String chain) {
-        return new StoreOptions(url(), chain, signer(), clock(), 1024, 100, Duration.ofSeconds(2), 1000,
+        return new StoreOptions(url(), chain, signer(), clock(), 1024, StoreOptions.DEFAULT_QUEUE_BYTES, 100, Duration.ofSeconds(2), 1000,
                 Duration.ofHours(1), Optional.empty());
     }
 

@@ -75,7 +75,8 @@ interface WriterContract extends StoreFixture {
     @Test
     @SuppressWarnings("try") // the lock is held for the block, never referenced
     default void fullQueueWithAStalledDatabaseBlocksThenThrows() throws Exception {
-        StoreOptions o = new StoreOptions(url(LONG_LOCK_MS), CHAIN, signer(), clock(), 4, 2, Duration.ofMillis(400), 1000,
+        StoreOptions o = new StoreOptions(url(LONG_LOCK_MS), CHAIN, signer(), clock(), 4,
+                StoreOptions.DEFAULT_QUEUE_BYTES, 2, Duration.ofMillis(400), 1000,
                 Duration.ofHours(1), Optional.empty());
         try (AuditStore store = AuditStore.open(o)) {
             store.append(event(0));
@@ -105,11 +106,56 @@ interface WriterContract extends StoreFixture {
         }
     }
 
+    /**
+     * Threat: a terminal flood against a stalled database fills the queue with whole chunks. The
+     * record count alone would let 65,536 chunks of 64 KiB (4 GiB) pile up in memory; the byte
+     * budget stops the flood at {@code queueBytes}, and what was accepted is stored once the
+     * database is back.
+     */
+    @Test
+    @SuppressWarnings("try") // the lock is held for the block, never referenced
+    default void recordingDataBeyondTheByteBudgetWaitsThenIsRefused() throws Exception {
+        int chunk = 64 * 1024;
+        StoreOptions o = new StoreOptions(url(LONG_LOCK_MS), CHAIN, signer(), clock(), 1024, 4L * chunk, 2,
+                Duration.ofMillis(400), 1000, Duration.ofHours(1), Optional.empty());
+        try (AuditStore store = AuditStore.open(o)) {
+            int accepted = 0;
+            try (AutoCloseable lock = holdWriteLock()) {
+                StoreUnavailableException refused = null;
+                long start = 0;
+                for (int i = 0; i < 20 && refused == null; i++) {
+                    start = System.nanoTime();
+                    try {
+                        store.appendChunk(RecordingChunk.of("s-flood", "o", i, new byte[chunk]));
+                        accepted++;
+                    } catch (StoreUnavailableException e) {
+                        refused = e;
+                    }
+                }
+                long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertThat(refused).as("a chunk is refused once the byte budget is used up").isNotNull();
+                assertThat(refused.getMessage()).contains("queue full").contains("recording data");
+                assertThat(waitedMs).isBetween(350L, 3000L);
+                assertThat(accepted).as("chunks held in memory").isEqualTo(4);
+            }
+            store.flush();
+            assertThat(store.recording("s-flood")).hasSize(accepted);
+            // Committed chunks give their bytes back: many budgets' worth now pass.
+            for (int i = 0; i < 40; i++) {
+                store.appendChunk(RecordingChunk.of("s-flood", "o", 100 + i, new byte[chunk]));
+            }
+            store.flush();
+            assertThat(store.recording("s-flood")).hasSize(accepted + 40);
+            assertThat(store.verifyRecording("s-flood").problems()).isEmpty();
+        }
+    }
+
     /** Threat: an audit-store outage goes unnoticed; it must be visible, fail closed, and be recorded once over. */
     @Test
     @SuppressWarnings("try") // the lock is held for the block, never referenced
     default void outageMakesTheStoreUnhealthyAndRecoveryIsAudited() throws Exception {
-        StoreOptions o = new StoreOptions(url(200), CHAIN, signer(), clock(), 1024, 100, Duration.ofSeconds(2), 1000,
+        StoreOptions o = new StoreOptions(url(200), CHAIN, signer(), clock(), 1024,
+                StoreOptions.DEFAULT_QUEUE_BYTES, 100, Duration.ofSeconds(2), 1000,
                 Duration.ofHours(1), Optional.empty());
         try (AuditStore store = AuditStore.open(o)) {
             store.append(event(1));
@@ -139,7 +185,8 @@ interface WriterContract extends StoreFixture {
     @Test
     @SuppressWarnings("try") // the lock is held for the block, never referenced
     default void failingStoreWithAFullQueueFailsFast() throws Exception {
-        StoreOptions o = new StoreOptions(url(100), CHAIN, signer(), clock(), 2, 1, Duration.ofSeconds(3), 1000,
+        StoreOptions o = new StoreOptions(url(100), CHAIN, signer(), clock(), 2,
+                StoreOptions.DEFAULT_QUEUE_BYTES, 1, Duration.ofSeconds(3), 1000,
                 Duration.ofHours(1), Optional.empty());
         try (AuditStore store = AuditStore.open(o)) {
             try (AutoCloseable lock = holdWriteLock()) {
@@ -181,7 +228,8 @@ interface WriterContract extends StoreFixture {
 
     @Test
     default void checkpointsFollowTheRecordCountAndTheInjectedClock() throws Exception {
-        StoreOptions o = new StoreOptions(url(), CHAIN, signer(), clock(), 1024, 7, Duration.ofSeconds(2), 10,
+        StoreOptions o = new StoreOptions(url(), CHAIN, signer(), clock(), 1024,
+                StoreOptions.DEFAULT_QUEUE_BYTES, 7, Duration.ofSeconds(2), 10,
                 Duration.ofMinutes(5), Optional.empty());
         try (AuditStore store = AuditStore.open(o)) {
             for (int i = 0; i < 25; i++) {
