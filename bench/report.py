@@ -399,7 +399,7 @@ if os.path.exists(notes) and facts.get("mode") == "full":
     L.append("")
 L.append("## How to reproduce")
 L.append("")
-L.append("`sudo bench/run` (full, ~25 min on 2 cores) or `sudo bench/run --quick` (smoke). It builds with `mvn -Pbench`, starts an "
+L.append("`sudo bench/run` (full, 15–25 min on 2 cores) or `sudo bench/run --quick` (smoke). It builds with `mvn -Pbench`, starts an "
          "OpenSSH node, an OpenSSH bastion and Gatehouse on 127.0.0.1 in a temp workspace, measures, stops everything "
          "and rewrites this file. Raw results: `--keep` keeps the workspace (hyperfine JSON, JMH JSON, JFR recording, logs).")
 with open(OUT, "w") as f:
