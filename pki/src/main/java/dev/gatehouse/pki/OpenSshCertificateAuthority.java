@@ -97,12 +97,12 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
         long serial = serials.next();
         Map<String, String> extensions = new TreeMap<>();
         request.extensions().forEach(name -> extensions.put(name, ""));
+        TreeMap<String, String> critical = new TreeMap<>();
+        if (!request.sourceAddresses().isEmpty()) {
+            critical.put(OpenSshCertificate.SOURCE_ADDRESS, String.join(",", request.sourceAddresses()));
+        }
 
         if (KeyPairProvider.SSH_ED25519.equals(subjectType)) {
-            TreeMap<String, String> critical = new TreeMap<>();
-            if (!request.sourceAddresses().isEmpty()) {
-                critical.put(OpenSshCertificate.SOURCE_ADDRESS, String.join(",", request.sourceAddresses()));
-            }
             byte[] nonce = new byte[32];
             nonces.nextBytes(nonce);
             OpenSshCertificate certificate = signer.sign(request.subjectKey(), nonce, serial, request.keyId(),
@@ -118,9 +118,7 @@ final class OpenSshCertificateAuthority implements CertificateAuthority {
                 .principals(request.principals())
                 .validAfter(validAfter)
                 .validBefore(validBefore);
-        if (!request.sourceAddresses().isEmpty()) {
-            builder.criticalOption(OpenSshCertificate.SOURCE_ADDRESS, String.join(",", request.sourceAddresses()));
-        }
+        critical.forEach(builder::criticalOption);
         builder.extensions(extensions);
 
         OpenSshCertificate certificate;

@@ -246,11 +246,9 @@ final class ChunkedRecording implements Recording {
         int cut = text ? Utf8.completeLength(buf, bufLen) : bufLen;
         byte[] next = new byte[chunkBytes];
         System.arraycopy(buf, cut, next, 0, bufLen - cut);
-        if (cut == buf.length && (!text || Utf8.isValid(buf, 0, cut))) {
-            emit(bufStream, bufStartMicros, buf);
-        } else {
-            emit(bufStream, bufStartMicros, text ? Utf8.sanitizedCopy(buf, 0, cut) : Arrays.copyOf(buf, cut));
-        }
+        // Only text can fall short of the whole buffer (a character cut off, or invalid bytes).
+        boolean whole = cut == buf.length && (!text || Utf8.isValid(buf, 0, cut));
+        emit(bufStream, bufStartMicros, whole ? buf : Utf8.sanitizedCopy(buf, 0, cut));
         buf = next;
         bufLen -= cut;
         bufStartMicros = now;
