@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.LiveSession;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionRegistry;
@@ -31,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -45,21 +47,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** Gateway-shell commands running at once, across all sessions, before new ones are refused as "too busy". */
+    static final int MAX_COMMAND_THREADS = 256;
 
     private final GatewayServices services;
     private final SshFront front;
     private final ScheduledExecutorService timer;
+    private final ExecutorService notifications;
     private final PolicyWatcher watcher;
     private final InetSocketAddress address;
     private final SharedIo io;
     private volatile boolean closed;
 
-    private Gateway(GatewayServices services, SshFront front, SharedIo io, ScheduledExecutorService timer, PolicyWatcher watcher,
-            InetSocketAddress address) {
+    private Gateway(GatewayServices services, SshFront front, SharedIo io, ScheduledExecutorService timer,
+            ExecutorService notifications, PolicyWatcher watcher, InetSocketAddress address) {
         this.services = services;
         this.front = front;
         this.io = io;
         this.timer = timer;
+        this.notifications = notifications;
         this.watcher = watcher;
         this.address = address;
     }
@@ -92,15 +98,21 @@ public final class Gateway implements AutoCloseable {
 
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, daemon("gatehouse-timer"));
         SharedIo io = new SharedIo(config.ssh().ioThreads());
-        ExecutorService commands = new ThreadPoolExecutor(0, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                daemon("gatehouse-command"));
+        // Gateway-shell commands: a thread per running command, never a queue, so no session's
+        // command waits behind another's (an admin's lock must not wait for anybody's idle shell).
+        // Past the cap a command is refused with "too busy" rather than queued.
+        ExecutorService commands = new ThreadPoolExecutor(0, MAX_COMMAND_THREADS, 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), daemon("gatehouse-command"));
+        // Webhook deliveries wait on the network: their own threads, in order, never the command pool's.
+        ExecutorService notifications = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000),
+                daemon("gatehouse-webhook"), new ThreadPoolExecutor.DiscardOldestPolicy());
         PolicyHolder holder = new PolicyHolder(keys.userCa(), clock, policy);
         RecorderOptions recorderOptions = new RecorderOptions(config.recording().recordInput(), config.recording().streamCapBytes(),
                 RecorderOptions.defaults(clock).chunkBytes(), clock);
         SessionRegistry registry = new SessionRegistry();
         java.security.KeyPair auditKey = keys.auditKey();
         AccessService access = new AccessService(holder, store.accessLog(), audit, registry, JwsSigner.es256(auditKey), clock,
-                config.elevation().pendingTimeout(), notifier(config, commands));
+                config.elevation().pendingTimeout(), notifier(config, notifications));
         SecondFactor totp = new SecondFactor(store.accessLog(), audit, new SecretBox(auditKey.getPrivate().getEncoded()), clock);
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
@@ -109,13 +121,24 @@ public final class Gateway implements AutoCloseable {
         access.load();
         SshFront front = new SshFront(services, keys.hostKey(), io);
         InetSocketAddress bound = front.start();
-        PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText);
+        Runnable enforce = () -> {
+            access.enforce();
+            front.closeConnections(identity -> IdentityCheck.problem(holder.current(), access.state(), identity));
+        };
+        PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText, enforce);
         watcher.schedule(timer);
         timer.scheduleWithFixedDelay(() -> {
             try {
                 access.tick();
             } catch (RuntimeException e) {
                 LOG.error("elevation tick failed: {}", e.toString());
+            }
+            try {
+                // judged again every second too, so a session that started on the old policy while it
+                // was being replaced cannot slip through
+                enforce.run();
+            } catch (RuntimeException e) {
+                LOG.error("access enforcement failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
         // quiet sessions' buffered output reaches the store within ~150 ms: the crash-loss bound
@@ -127,7 +150,7 @@ public final class Gateway implements AutoCloseable {
         audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
                 .with("recording", config.recording().streams() ? "streams" : "events-only")
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
-        return new Gateway(services, front, io, timer, watcher, bound);
+        return new Gateway(services, front, io, timer, notifications, watcher, bound);
     }
 
     /** Posts request and decision events to the configured webhook, if any; never blocks the caller. */
@@ -199,6 +222,7 @@ public final class Gateway implements AutoCloseable {
         io.close();
         timer.shutdownNow();
         services.commandPool().shutdownNow();
+        notifications.shutdown();
         services.audit().append(services.audit().event("gateway.stop", "success").with("sessions_ended", ended));
         services.audit().store().close();
         LOG.info("gateway stopped; audit store drained");

@@ -15,8 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reloads the policy file when it changes (polled once a second) or on SIGHUP. Live sessions are
- * untouched; a broken file is rejected with {@code file:line} and the old policy stays in force.
+ * Reloads the policy file when it changes (polled once a second) or on SIGHUP. A broken file is
+ * rejected with {@code file:line} and the old policy stays in force. After a good one,
+ * {@code afterReload} judges live sessions and grants again (R28): what the new policy still
+ * allows goes on untouched, what it no longer allows ends.
  */
 final class PolicyWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyWatcher.class);
@@ -24,13 +26,15 @@ final class PolicyWatcher {
     private final Path file;
     private final PolicyHolder holder;
     private final AuditTrail audit;
+    private final Runnable afterReload;
     private String lastText;
 
-    PolicyWatcher(Path file, PolicyHolder holder, AuditTrail audit, String loadedText) {
+    PolicyWatcher(Path file, PolicyHolder holder, AuditTrail audit, String loadedText, Runnable afterReload) {
         this.file = file;
         this.holder = holder;
         this.audit = audit;
         this.lastText = loadedText;
+        this.afterReload = afterReload;
     }
 
     static Policy load(Path file) throws IOException {
@@ -68,6 +72,7 @@ final class PolicyWatcher {
             LOG.info("policy reloaded from {}: {} users, {} nodes, {} roles", file, policy.users().size(), policy.nodes().size(), policy.roles().size());
             audit.append(audit.event("config.reload", "success").with("file", file).with("users", policy.users().size())
                     .with("nodes", policy.nodes().size()));
+            afterReload.run();
         } catch (ConfigException e) {
             LOG.error("policy reload rejected, keeping the previous policy: {}", e.getMessage());
             audit.append(audit.event("config.reload", "failure").with("file", file).with("reason", e.getMessage()));

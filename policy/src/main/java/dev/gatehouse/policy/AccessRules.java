@@ -54,6 +54,11 @@ final class AccessRules {
         return problem == null ? Result.ok(lock) : Result.refused(problem);
     }
 
+    static String adminProblem(Policy policy, String by, String verb) {
+        Actors actors = new Actors(policy);
+        return adminProblem(actors, actors.user(by), verb);
+    }
+
     private static String adminProblem(Actors actors, User admin, String verb) {
         String problem = Actors.actorProblem(admin);
         if (problem == null && !actors.permissions(admin).contains(Permission.ADMIN)) {

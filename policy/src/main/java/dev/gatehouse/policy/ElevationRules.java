@@ -47,7 +47,9 @@ public final class ElevationRules {
      * the requester, once per approver, not while a lock matches; at the threshold the request is
      * ACTIVE for {@code [at, at + duration)}. Deny: PENDING, an approver or admin, not the
      * requester, with a reason. Cancel: PENDING, the requester. Revoke: PENDING or ACTIVE, by the
-     * requester, an approver or an admin of the same tenant. Tick: time-driven transitions only.
+     * requester, an approver or an admin of the same tenant. Withdraw: PENDING or ACTIVE, by the
+     * gateway when {@link #withdrawal} finds the policy no longer allows it. Tick: time-driven
+     * transitions only.
      */
     public static Result<AccessRequest> apply(Policy policy, AccessRequest request, RequestEvent event, AccessState state) {
         return RequestMachine.apply(policy, request, event, state);
@@ -73,6 +75,20 @@ public final class ElevationRules {
     }
 
     /**
+     * Why {@code policy} no longer allows the live {@code request} to stand (R28), or empty: its
+     * requester is gone, disabled or moved to another tenant, or no elevation governs it any more
+     * (the requester lost the requesting role, the elevation or its nodes were removed, its
+     * maximum duration shrank below the request's, its login became forbidden). The gateway then
+     * applies {@link RequestEvent.Withdraw}.
+     */
+    public static Optional<String> withdrawal(Policy policy, AccessRequest request) {
+        if (!request.state().live()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(RequestMachine.withdrawal(new Actors(policy), request));
+    }
+
+    /**
      * The elevation that governs {@code request} under {@code policy} (its approvers, threshold and
      * {@code second_factor}), or empty when the policy no longer allows it.
      */
@@ -92,6 +108,14 @@ public final class ElevationRules {
      */
     public static Result<Lock> lock(Policy policy, String by, Lock.Kind kind, String name, String reason, Instant at) {
         return AccessRules.lock(policy, by, kind, name, reason, at);
+    }
+
+    /**
+     * Why {@code by} may not set or lift locks at all ({@code verb}: "lock" or "unlock"): not an
+     * enabled admin. Checked before anything about a lock is looked up, so a refusal reveals nothing.
+     */
+    public static Optional<String> adminProblem(Policy policy, String by, String verb) {
+        return Optional.ofNullable(AccessRules.adminProblem(policy, by, verb));
     }
 
     /** {@code lock} if {@code by} may lift it (an enabled admin of the lock's tenant scope), or why not. */

@@ -22,31 +22,27 @@ final class Names {
     private Names() {}
 
     /**
-     * {@code text} in single quotes, safe to print on a user's terminal: control and non-ASCII
-     * characters are escaped (a hostile name must not move the cursor or reorder text) and long
-     * input is cut.
+     * {@code text} in single quotes, safe to print on a user's terminal: the {@link Printable}
+     * escapes, and also every non-ASCII character, since names are ASCII and a look-alike letter
+     * (Cyrillic {@code о} for Latin {@code o}) must show; long input is cut.
      */
     static String quote(String text) {
         StringBuilder out = new StringBuilder(Math.min(text.length(), QUOTE_LIMIT) + 8).append('\'');
-        int end = Math.min(text.length(), QUOTE_LIMIT);
-        for (int i = 0; i < end; i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\\' -> out.append("\\\\");
-                case '\'' -> out.append("\\'");
-                default -> {
-                    if (c < 0x20 || c >= 0x7f) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+        int shown = 0;
+        int i = 0;
+        while (i < text.length() && shown < QUOTE_LIMIT) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            shown++;
+            if (cp == '\'') {
+                out.append("\\'");
+            } else if (cp < 0x20 || cp >= 0x7f || cp == '\\') {
+                Printable.appendEscape(out, cp);
+            } else {
+                out.append((char) cp);
             }
         }
-        if (text.length() > QUOTE_LIMIT) {
+        if (i < text.length()) {
             out.append("...");
         }
         return out.append('\'').toString();

@@ -22,6 +22,13 @@ public sealed interface RequestEvent {
     /** The requester, an approver or an admin ends a pending request or a running grant. */
     record Revoke(String by, Instant at) implements RequestEvent {}
 
+    /**
+     * The policy no longer allows a pending request or a running grant ({@link
+     * ElevationRules#withdrawal} says why): it ends as REVOKED by {@code by} (the gateway itself),
+     * with {@code reason} as its close reason. Needs no permission: nobody asked for it.
+     */
+    record Withdraw(String by, String reason, Instant at) implements RequestEvent {}
+
     /** Time passes: pending too long → EXPIRED, window over → ENDED. */
     record Tick(Instant at) implements RequestEvent {}
 }

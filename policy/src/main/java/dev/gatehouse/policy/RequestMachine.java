@@ -5,6 +5,7 @@ import dev.gatehouse.policy.RequestEvent.Cancel;
 import dev.gatehouse.policy.RequestEvent.Deny;
 import dev.gatehouse.policy.RequestEvent.Revoke;
 import dev.gatehouse.policy.RequestEvent.Tick;
+import dev.gatehouse.policy.RequestEvent.Withdraw;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -41,6 +42,8 @@ final class RequestMachine {
             return deny(actors, current, deny);
         } else if (event instanceof Cancel cancel) {
             return cancel(actors, current, cancel);
+        } else if (event instanceof Withdraw withdraw) {
+            return withdraw(current, withdraw);
         } else {
             return revoke(actors, current, (Revoke) event);
         }
@@ -169,6 +172,31 @@ final class RequestMachine {
             return Result.refused(problem, r);
         }
         return Result.ok(r.close(RequestState.REVOKED, actor.name(), e.at(), "revoked by " + actor.name()));
+    }
+
+    private static Result<AccessRequest> withdraw(AccessRequest r, Withdraw e) {
+        if (!r.state().live()) {
+            return Result.refused(notPending(r.state()), r);
+        }
+        if (Texts.blank(e.reason()) || Texts.blank(e.by())) {
+            return Result.refused("a withdrawal names who withdrew it and why", r);
+        }
+        return Result.ok(r.close(RequestState.REVOKED, e.by(), e.at(), e.reason().strip()));
+    }
+
+    /** Why the policy no longer allows {@code r} (see {@link ElevationRules#withdrawal}), or null. */
+    static String withdrawal(Actors actors, AccessRequest r) {
+        User requester = actors.user(r.requester());
+        String problem = requesterProblem(requester, r);
+        if (problem != null) {
+            return problem;
+        }
+        List<Node> nodes = actors.targeted(r.tenant(), r.target());
+        if (actors.governing(requester, r.login(), nodes, r.duration(), r.reason()) == null) {
+            return "the policy no longer allows " + Names.quote(r.requester()) + " to hold login " + Names.quote(r.login())
+                    + " on " + r.target();
+        }
+        return null;
     }
 
     /**

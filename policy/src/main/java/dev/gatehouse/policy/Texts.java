@@ -10,8 +10,9 @@ final class Texts {
     private Texts() {}
 
     /**
-     * Why {@code text} cannot be stored as {@code what}, or null. Control characters are refused
-     * because reasons are printed on other people's terminals.
+     * Why {@code text} cannot be stored as {@code what}, or null. Whatever {@link Printable} would
+     * escape (controls, bidi overrides, zero-width and other invisible characters) is refused,
+     * because reasons are printed on other people's terminals and must say what they seem to say.
      */
     static String problem(String text, String what) {
         if (text == null) {
@@ -20,11 +21,10 @@ final class Texts {
         if (text.length() > MAX_TEXT) {
             return what + " is longer than " + MAX_TEXT + " characters";
         }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                return what + " contains a control character";
-            }
+        int cp = Printable.firstUnsafe(text);
+        if (cp >= 0) {
+            return what + " contains " + (Character.getType(cp) == Character.CONTROL ? "a control character"
+                    : "an invisible or formatting character") + " (" + Printable.name(cp) + ")";
         }
         return null;
     }

@@ -54,7 +54,7 @@ class LoginNamesTest {
             assertThat(p).doesNotContain("\n");
         });
         assertThat(LoginNames.problem("a\u001b[2Jb")).hasValueSatisfying(p -> {
-            assertThat(p).contains("control character").contains("\\u001b");
+            assertThat(p).contains("control character").contains("\\x1b");
             assertThat(p).doesNotContain("\u001b");
         });
         assertThat(LoginNames.problem("a\u0000")).hasValueSatisfying(p -> assertThat(p).contains("control character"));

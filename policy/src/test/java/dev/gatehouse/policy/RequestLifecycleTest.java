@@ -243,6 +243,6 @@ class RequestLifecycleTest {
     @Test
     void approvalCommentsAreCheckedLikeReasons() {
         AccessRequest r = pending("r1", "alice", "mlops", "gpu-a1", HALF_HOUR);
-        assertThat(apply(r, new Approve("bob", "ok\r\nfake line", at(1))).reason()).isEqualTo("comment contains a control character");
+        assertThat(apply(r, new Approve("bob", "ok\r\nfake line", at(1))).reason()).isEqualTo("comment contains a control character (U+000D)");
     }
 }

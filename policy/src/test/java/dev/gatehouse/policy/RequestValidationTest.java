@@ -68,7 +68,7 @@ class RequestValidationTest {
     /** A reason is printed on approvers' terminals: escape sequences in it could forge what they read. */
     @Test
     void reasonsWithControlCharactersOrExcessiveLengthAreRefused() {
-        assertThat(refusal("alice", "mlops", "gpu-a1", HALF_HOUR, "ok\u001b[2J")).isEqualTo("reason contains a control character");
+        assertThat(refusal("alice", "mlops", "gpu-a1", HALF_HOUR, "ok\u001b[2J")).isEqualTo("reason contains a control character (U+001B)");
         assertThat(refusal("alice", "mlops", "gpu-a1", HALF_HOUR, "x".repeat(501)))
                 .isEqualTo("reason is longer than 500 characters");
     }

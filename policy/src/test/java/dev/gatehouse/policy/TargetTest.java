@@ -49,7 +49,7 @@ class TargetTest {
                 .hasMessageStartingWith("node name '../etc' is not valid");
         assertThatThrownBy(() -> Target.parse("aiops@node\u001b[2J"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("\\u001b")
+                .hasMessageContaining("\\x1b")
                 .hasMessageNotContaining("\u001b");
         assertThatThrownBy(() -> Target.parse("aiops@" + "n".repeat(64)))
                 .isInstanceOf(IllegalArgumentException.class);

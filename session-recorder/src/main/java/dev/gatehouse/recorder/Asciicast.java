@@ -2,6 +2,7 @@ package dev.gatehouse.recorder;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.Iterator;
 import java.util.List;
 
 /** asciicast v2 export and terminal replay of stored recordings. */
@@ -23,6 +24,25 @@ public final class Asciicast {
             throws InterruptedException {
         AsciicastCodec.replay(chunks, out, speed, sleeper);
     }
+
+    /**
+     * The replay of {@link #replay} as steps, for callers that wait without holding a thread (the
+     * gateway shell schedules each step on a timer). Pauses are divided by {@code speed} and, like
+     * asciinema's idle limit, at most 2 s of recorded time each. Callers verify the recording first.
+     *
+     * @throws IllegalArgumentException when {@code speed} is not positive
+     */
+    public static Iterator<Frame> frames(List<RecordingChunk> chunks, double speed) {
+        return AsciicastCodec.frames(chunks, speed);
+    }
+
+    /**
+     * One step of a replay.
+     *
+     * @param pauseMicros how long to wait before writing, in microseconds
+     * @param bytes terminal output to write, UTF-8
+     */
+    public record Frame(long pauseMicros, byte[] bytes) {}
 
     /** Waits between frames. */
     @FunctionalInterface

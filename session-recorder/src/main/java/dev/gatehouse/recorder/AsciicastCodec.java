@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
  * Turns stored chunks into asciicast v2 (one header object, then {@code [seconds, type, text]}
@@ -40,24 +42,48 @@ final class AsciicastCodec {
 
     static void replay(List<RecordingChunk> chunks, PrintStream out, double speed, Asciicast.Sleeper sleeper)
             throws InterruptedException {
+        Iterator<Asciicast.Frame> frames = frames(chunks, speed);
+        while (frames.hasNext()) {
+            Asciicast.Frame frame = frames.next();
+            if (frame.pauseMicros() > 0) {
+                sleeper.sleepMicros(frame.pauseMicros());
+            }
+            out.write(frame.bytes(), 0, frame.bytes().length);
+            out.flush();
+        }
+    }
+
+    static Iterator<Asciicast.Frame> frames(List<RecordingChunk> chunks, double speed) {
         if (!(speed > 0)) {
             throw new IllegalArgumentException("replay speed was " + speed + "; use a positive factor such as 1 or 2");
         }
         Events events = new Events(chunks);
-        long previous = 0;
-        while (events.next()) {
-            if (!"o".equals(events.type)) {
-                continue;
+        return new Iterator<>() {
+            private long previous;
+            private Asciicast.Frame next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && events.next()) {
+                    if ("o".equals(events.type)) {
+                        long pause = (long) (Math.min(events.micros - previous, MAX_PAUSE_MICROS) / speed);
+                        previous = events.micros;
+                        next = new Asciicast.Frame(Math.max(0, pause), events.text.getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                return next != null;
             }
-            long pause = (long) (Math.min(events.micros - previous, MAX_PAUSE_MICROS) / speed);
-            previous = events.micros;
-            if (pause > 0) {
-                sleeper.sleepMicros(pause);
+
+            @Override
+            public Asciicast.Frame next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Asciicast.Frame f = next;
+                next = null;
+                return f;
             }
-            byte[] bytes = events.text.getBytes(StandardCharsets.UTF_8);
-            out.write(bytes, 0, bytes.length);
-            out.flush();
-        }
+        };
     }
 
     /** The stored header (first {@code meta} chunk) made valid, or a synthesised one. */

@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway.access;
 
 import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.LiveSession;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionRegistry;
@@ -213,19 +214,106 @@ public final class AccessService {
         return lock;
     }
 
+    /**
+     * Lifts a lock. The permission is checked before anything about the lock is looked at, so a
+     * user who may not unlock learns nothing about what is locked; a tenant admin finds only the
+     * locks of their own tenant and the ones that apply to every tenant.
+     */
     public synchronized void unlock(String by, Lock.Kind kind, String name) {
-        Lock existing = state.locks().stream().filter(l -> l.kind() == kind && l.name().equals(name)).findFirst()
-                .orElseThrow(() -> new Refused(kind.name().toLowerCase(Locale.ROOT) + " '" + name + "' is not locked"));
-        Result<Lock> result = dev.gatehouse.policy.ElevationRules.unlock(policy.current().policy(), by, existing);
+        Policy p = policy.current().policy();
+        String kindName = kind.name().toLowerCase(Locale.ROOT);
+        java.util.Optional<String> notAdmin = dev.gatehouse.policy.ElevationRules.adminProblem(p, by, "unlock");
+        if (notAdmin.isPresent()) {
+            refusedEvent("unlock.refused", by, null, notAdmin.get(), Map.of("kind", kindName, "name", name));
+            throw new Refused(notAdmin.get());
+        }
+        String adminTenant = p.user(by).flatMap(dev.gatehouse.policy.User::tenant).orElse(null);
+        Lock existing = state.locks().stream().filter(l -> l.kind() == kind && l.name().equals(name))
+                .filter(l -> adminTenant == null || l.tenant() == null || adminTenant.equals(l.tenant()))
+                .min(java.util.Comparator.comparing((Lock l) -> l.tenant() == null ? 1 : 0))
+                .orElse(null);
+        if (existing == null) {
+            String why = kindName + " '" + name + "' is not locked";
+            refusedEvent("unlock.refused", by, null, why, Map.of("kind", kindName, "name", name));
+            throw new Refused(why);
+        }
+        Result<Lock> result = dev.gatehouse.policy.ElevationRules.unlock(p, by, existing);
         if (!result.isOk()) {
-            refusedEvent("unlock.refused", by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
+            refusedEvent("unlock.refused", by, null, result.reason(), Map.of("kind", kindName, "name", name));
             throw new Refused(result.reason());
         }
         Instant now = now();
-        log.appendLock(new AccessLog.LockRow(0, "unlock", kind.name().toLowerCase(Locale.ROOT), name, existing.tenant(), by, null, now));
+        log.appendLock(new AccessLog.LockRow(0, "unlock", kindName, name, existing.tenant(), by, null, now));
         state = state.withoutLock(kind, name, existing.tenant());
-        audit.append(audit.event("lock.lifted", "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
+        audit.append(audit.event("lock.lifted", "success").withUser(by).with("kind", kindName)
                 .with("name", name).with("tenant", existing.tenant()));
+    }
+
+    /**
+     * Judges every live request and session again under the current policy (R28), after a policy
+     * reload and once a second: a request or grant the policy no longer allows is withdrawn (REVOKED
+     * by the gateway, signed and audited, its sessions cut), and a session whose user, key, role,
+     * node or login was removed, or whose user was disabled, ends with the reason on the user's
+     * terminal and an {@code access.removed} event, exactly like a lock.
+     *
+     * @return how many sessions it ended
+     */
+    public synchronized int enforce() {
+        Instant now = now();
+        PolicyHolder.Snapshot snapshot = policy.current();
+        Policy p = snapshot.policy();
+        for (AccessRequest r : state.requests()) {
+            java.util.Optional<String> why = dev.gatehouse.policy.ElevationRules.withdrawal(p, r);
+            if (why.isPresent()) {
+                withdraw(r, "the policy changed: " + why.get(), now);
+            }
+        }
+        int ended = 0;
+        for (LiveSession s : sessions.all()) {
+            String why = sessionProblem(snapshot, s, now);
+            if (why == null) {
+                continue;
+            }
+            audit.append(audit.event("access.removed", "success").withUser(s.user()).withSessionId(s.id())
+                    .withTarget(s.node(), s.login()).withGrantId(s.grantId()).with("kind", s.kindName()).with("reason", why));
+            s.terminate("your access was removed: " + why);
+            ended++;
+        }
+        return ended;
+    }
+
+    /** Why {@code s} may not go on under the current policy and state, or null. */
+    private String sessionProblem(PolicyHolder.Snapshot snapshot, LiveSession s, Instant now) {
+        java.util.Optional<String> identity = IdentityCheck.problem(snapshot, state,
+                new dev.gatehouse.gateway.session.Identity(s.user(), s.keyFingerprint(), null));
+        if (identity.isPresent()) {
+            return identity.get();
+        }
+        if (s.node() == null) {
+            return null;
+        }
+        dev.gatehouse.policy.Decision d = snapshot.evaluator().decide(s.user(), s.login(), s.node(), state, now);
+        return d.allowed() ? null : d.reason();
+    }
+
+    private void withdraw(AccessRequest before, String why, Instant at) {
+        Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(policy.current().policy(), before,
+                new RequestEvent.Withdraw(GATEWAY, why, at), state);
+        AccessRequest after = result.value();
+        if (!result.isOk()) {
+            if (after != null && after.state() != before.state()) {
+                record(before, after, at);
+            }
+            return;
+        }
+        String jws = sign("revoke", GATEWAY, after, why, at);
+        log.appendDecision(new AccessLog.DecisionRow(before.id(), 0, "revoke", GATEWAY, why, at, null, jws));
+        state = state.withRequest(after);
+        int ended = sessions.terminate(s -> before.id().equals(s.grantId()), "grant " + before.id() + " was withdrawn: " + why);
+        audit.append(requestEvent("grant.revoked", "success", after, GATEWAY).with("comment", why).with("reason", why)
+                .with("sessions_ended", ended).with("signature", jws));
+        notify("grant.revoked", after, GATEWAY, why);
+        LOG.info("request {} withdrawn: {}; {} live session(s) ended", before.id(), why, ended);
     }
 
     /**

@@ -8,8 +8,13 @@ public interface LiveSession {
 
     String user();
 
+    /** The {@code SHA256:} fingerprint of the key the user proved their identity with. */
+    String keyFingerprint();
+
+    /** The node login, or null for a session on the gateway itself (its command shell). */
     String login();
 
+    /** The node, or null for a session on the gateway itself. */
     String node();
 
     String kindName();

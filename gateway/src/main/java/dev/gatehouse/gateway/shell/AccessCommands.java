@@ -53,9 +53,9 @@ final class AccessCommands {
                 default -> null;
             };
         } catch (AccessService.Refused | IllegalArgumentException e) {
-            return refuse(err, e.getMessage());
+            return ShellCommands.refuse(err, e.getMessage());
         } catch (StoreUnavailableException e) {
-            return refuse(err, "the audit store is unavailable; nothing was changed, try again later");
+            return ShellCommands.refuse(err, "the audit store is unavailable; nothing was changed, try again later");
         }
     }
 
@@ -67,7 +67,7 @@ final class AccessCommands {
         String spec = args.get(0);
         int at = spec.indexOf('@');
         if (at <= 0 || at == spec.length() - 1) {
-            throw new IllegalArgumentException("say what you need as LOGIN@NODE or LOGIN@key=value,..., not '" + Views.oneLine(spec) + "'");
+            throw new IllegalArgumentException("say what you need as LOGIN@NODE or LOGIN@key=value,..., not '" + Views.escape(spec) + "'");
         }
         NodeTarget target = NodeTarget.parse(spec.substring(at + 1));
         Duration duration = duration(opts.get("--for"));
@@ -127,14 +127,14 @@ final class AccessCommands {
         if (opts.containsKey("--json")) {
             ArrayNode array = Views.json().createArrayNode();
             rows.forEach(r -> toJson(array.addObject(), r));
-            out.println(array);
+            out.println(Views.write(array));
             return 0;
         }
         out.printf("%-12s  %-10s  %-12s  %-32s  %-9s  %s%n", "ID", "STATE", "REQUESTER", "TARGET", "FOR", grantsOnly ? "UNTIL" : "REASON");
         for (AccessRequest r : rows) {
-            out.printf("%-12s  %-10s  %-12s  %-32s  %-9s  %s%n", r.id(), r.state().name().toLowerCase(Locale.ROOT), r.requester(),
-                    r.login() + "@" + r.target(), human(r.duration()),
-                    grantsOnly ? r.windowEnd() : (r.reason() == null ? "" : Views.oneLine(r.reason())));
+            out.printf("%-12s  %-10s  %-12s  %-32s  %-9s  %s%n", Views.escape(r.id()), r.state().name().toLowerCase(Locale.ROOT),
+                    Views.escape(r.requester()), Views.escape(r.login() + "@" + r.target()), human(r.duration()),
+                    grantsOnly ? r.windowEnd() : (r.reason() == null ? "" : Views.escape(r.reason())));
         }
         return 0;
     }
@@ -148,15 +148,15 @@ final class AccessCommands {
         try {
             kind = Lock.Kind.valueOf(args.get(0).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("lock what? user, node, login or tenant, not '" + Views.oneLine(args.get(0)) + "'");
+            throw new IllegalArgumentException("lock what? user, node, login or tenant, not '" + Views.escape(args.get(0)) + "'");
         }
         String name = args.get(1);
         if (on) {
             services.access().lock(identity.user(), kind, name, opts.get("--reason"));
-            out.println("locked " + kind.name().toLowerCase(Locale.ROOT) + " " + name);
+            out.println("locked " + kind.name().toLowerCase(Locale.ROOT) + " " + Views.escape(name));
         } else {
             services.access().unlock(identity.user(), kind, name);
-            out.println("unlocked " + kind.name().toLowerCase(Locale.ROOT) + " " + name);
+            out.println("unlocked " + kind.name().toLowerCase(Locale.ROOT) + " " + Views.escape(name));
         }
         return 0;
     }
@@ -213,7 +213,7 @@ final class AccessCommands {
                 continue;
             }
             if (!known.contains(a)) {
-                throw new IllegalArgumentException("unknown option '" + Views.oneLine(a) + "'");
+                throw new IllegalArgumentException("unknown option '" + Views.escape(a) + "'");
             }
             if (found.containsKey(a)) {
                 throw new IllegalArgumentException("option " + a + " given twice");
@@ -235,7 +235,7 @@ final class AccessCommands {
     static Duration duration(String text) {
         Matcher m = DURATION.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("duration must look like 90s, 30m, 2h or 1d, not '" + Views.oneLine(text) + "'");
+            throw new IllegalArgumentException("duration must look like 90s, 30m, 2h or 1d, not '" + Views.escape(text) + "'");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
@@ -253,11 +253,5 @@ final class AccessCommands {
             return s / 3600 + "h";
         }
         return s % 60 == 0 ? s / 60 + "m" : s + "s";
-    }
-
-    private static int refuse(PrintStream err, String why) {
-        err.println("gatehouse: " + why);
-        err.flush();
-        return 1;
     }
 }

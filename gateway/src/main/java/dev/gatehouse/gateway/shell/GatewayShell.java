@@ -2,52 +2,98 @@ package dev.gatehouse.gateway.shell;
 
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.IdentityCheck;
+import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.gateway.session.SessionIds;
+import dev.gatehouse.recorder.Asciicast;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.io.IoOutputStream;
+import org.apache.sshd.common.io.IoReadFuture;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
-import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.command.AsyncCommand;
+import dev.gatehouse.gateway.ssh.SerialSink;
 
 /**
  * The gateway's own command shell, for SSH user names without {@code @}: one command
  * ({@code ssh gateway whoami}) or an interactive prompt with minimal line editing (echo,
- * backspace, Ctrl-C, Ctrl-D). Runs on the gateway's command pool, never on an I/O thread.
+ * backspace, Ctrl-C, Ctrl-D).
+ *
+ * <p>Implementation notes. Nothing here waits on a user: input arrives through MINA's
+ * asynchronous stream and is fed to a {@link LineEditor} on the I/O thread, so an idle prompt holds
+ * no thread. A complete line runs on the command pool, which grows with demand rather than queueing
+ * one session's command behind another's (an admin's {@code lock} must never wait for somebody
+ * else's idle shell). Output is collected, made safe for the terminal ({@link Views#terminalSafe})
+ * and written asynchronously; a replay is played frame by frame from the timer, so it holds no
+ * thread either, and Ctrl-C or a closed channel stops it. Reading pauses while a command runs,
+ * which bounds what one session can queue. The shell is a {@link LiveSession}: locks, policy
+ * changes and shutdown end it like any other session.
  */
-public final class GatewayShell implements Command {
+public final class GatewayShell implements AsyncCommand, LiveSession {
+    /** Input read at once; a line is at most {@link ShellCommands#MAX_LINE} anyway. */
+    private static final int READ_SIZE = 4096;
+
     private final GatewayServices services;
     private final Identity identity;
     private final String commandLine;
-    private InputStream in;
-    private OutputStream out;
-    private OutputStream err;
+    private final String id;
+    private final Instant start;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final ShellCommands commands;
+    private IoInputStream in;
+    private SerialSink out;
+    private SerialSink err;
     private ExitCallback exit;
-    private volatile boolean destroyed;
+    private boolean pty;
+    private LineEditor editor;
+    private String userTenant;
+    /** Input read but not yet fed to the editor (a pasted block of several lines); guarded by this. */
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /** A read is outstanding; guarded by this. */
+    private boolean reading;
+    /** A command of the interactive shell runs; guarded by this. */
+    private boolean running;
+    private volatile Iterator<Asciicast.Frame> playing;
 
     /** @param commandLine the exec command, or null for an interactive shell */
     public GatewayShell(GatewayServices services, Identity identity, String commandLine) {
         this.services = services;
         this.identity = identity;
         this.commandLine = commandLine;
+        this.id = SessionIds.next(services.clock());
+        this.start = services.clock().instant();
+        this.commands = new ShellCommands(services, identity);
     }
 
     @Override
-    public void setInputStream(InputStream value) {
+    public void setIoInputStream(IoInputStream value) {
         in = value;
     }
 
     @Override
-    public void setOutputStream(OutputStream value) {
-        out = value;
+    public void setIoOutputStream(IoOutputStream value) {
+        out = new SerialSink(value);
     }
 
     @Override
-    public void setErrorStream(OutputStream value) {
-        err = value;
+    public void setIoErrorStream(IoOutputStream value) {
+        err = new SerialSink(value);
     }
 
     @Override
@@ -56,132 +102,333 @@ public final class GatewayShell implements Command {
     }
 
     @Override
+    public void setInputStream(InputStream value) {
+        // asynchronous streams only
+    }
+
+    @Override
+    public void setOutputStream(OutputStream value) {
+        // asynchronous streams only
+    }
+
+    @Override
+    public void setErrorStream(OutputStream value) {
+        // asynchronous streams only
+    }
+
+    @Override
     public void start(ChannelSession channel, Environment env) {
-        boolean pty = env.getEnv().containsKey(Environment.ENV_TERM) || !env.getPtyModes().isEmpty();
-        services.commandPool().execute(() -> {
-            int status;
-            try {
-                status = commandLine != null ? runOne(pty) : interactive(pty);
-            } catch (IOException | RuntimeException e) {
-                status = 1;
+        pty = env.getEnv().containsKey(Environment.ENV_TERM) || !env.getPtyModes().isEmpty();
+        userTenant = services.policy().current().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
+        Optional<String> gone = IdentityCheck.problem(services.policy().current(), services.access().state(), identity);
+        if (gone.isPresent()) {
+            services.audit().append(services.audit().event("session.denied", "denied").withSource(identity.source())
+                    .withUser(identity.user()).withSessionId(id).with("kind", "gateway-shell").with("reason", gone.get()));
+            end(1, "gatehouse: " + gone.get() + "\n");
+            return;
+        }
+        services.sessions().add(this);
+        if (commandLine != null) {
+            run(commandLine, true);
+            return;
+        }
+        editor = new LineEditor(pty);
+        write(out, "Gatehouse gateway shell for " + identity.user()
+                + ". Type 'help'; reach a node with ssh LOGIN@NODE@gateway.\n" + prompt());
+        read();
+    }
+
+    private static String prompt() {
+        return "gatehouse> ";
+    }
+
+    /** Asks for more input unless a read is already outstanding (a channel stream takes one at a time). */
+    private synchronized void read() {
+        if (ended.get() || reading) {
+            return;
+        }
+        reading = true;
+        in.read(new ByteArrayBuffer(READ_SIZE, false)).addListener(this::onRead);
+    }
+
+    /**
+     * Input arrived. At the prompt it goes to the editor; during a replay only Ctrl-C counts (it
+     * stops the replay, other typing is dropped); while a command runs it waits its turn.
+     */
+    private synchronized void onRead(IoReadFuture f) {
+        reading = false;
+        if (ended.get()) {
+            return;
+        }
+        Throwable failure = f.getException();
+        if (failure != null) {
+            // EOF (the client closed its input) ends the shell like Ctrl-D; anything else quietly
+            end(0, failure instanceof EOFException && pty ? "\n" : null);
+            return;
+        }
+        Buffer b = f.getBuffer();
+        if (playing != null) {
+            while (b.available() > 0) {
+                if (b.getByte() == 3) {
+                    playing = null;
+                    return;
+                }
             }
-            exit.onExit(status);
+            read();
+            return;
+        }
+        pending.write(b.array(), b.rpos(), b.available());
+        if (!running) {
+            feed();
+        }
+    }
+
+    /** Feeds pending input to the editor until a line is complete (then runs it) or input runs out (then reads). */
+    private synchronized void feed() {
+        byte[] input = pending.toByteArray();
+        pending.reset();
+        for (int i = 0; i < input.length; i++) {
+            LineEditor.Event event = editor.feed(input[i]);
+            if (event == LineEditor.Event.NONE) {
+                continue;
+            }
+            flushEcho();
+            if (event == LineEditor.Event.INTERRUPT) {
+                write(out, prompt());
+                continue;
+            }
+            if (event == LineEditor.Event.END) {
+                end(0, "\n");
+                return;
+            }
+            pending.write(input, i + 1, input.length - i - 1);
+            String line = editor.completed().trim();
+            if (line.equals("exit") || line.equals("quit") || line.equals("logout")) {
+                end(0, null);
+                return;
+            }
+            running = true;
+            run(line, false);
+            return;
+        }
+        flushEcho();
+        read();
+    }
+
+    private void flushEcho() {
+        byte[] echo = editor.takeEcho();
+        if (echo.length > 0) {
+            out.write(new ByteArrayBuffer(echo));
+        }
+    }
+
+    /** Runs one command line on the command pool; then prompts again, or exits for an exec command. */
+    private void run(String line, boolean once) {
+        try {
+            services.commandPool().execute(() -> {
+                ByteArrayOutputStream o = new ByteArrayOutputStream();
+                ByteArrayOutputStream e = once ? new ByteArrayOutputStream() : o;
+                ShellCommands.Result result;
+                try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
+                        PrintStream pe = once ? new PrintStream(e, true, StandardCharsets.UTF_8) : po) {
+                    result = commands.execute(line, po, pe);
+                } catch (RuntimeException failure) {
+                    result = new ShellCommands.Result(1, null);
+                    e.writeBytes(("gatehouse: the command failed: " + failure.getClass().getSimpleName() + "\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                }
+                ShellCommands.Result done = result;
+                write(out, o.toString(StandardCharsets.UTF_8));
+                if (once) {
+                    write(err, e.toString(StandardCharsets.UTF_8));
+                }
+                if (done.playback() != null) {
+                    play(done.playback(), () -> afterCommand(done.status(), once));
+                } else {
+                    afterCommand(done.status(), once);
+                }
+            });
+        } catch (RejectedExecutionException busy) {
+            write(once ? err : out, "gatehouse: the gateway is too busy to run commands now; try again\n");
+            afterCommand(1, once);
+        }
+    }
+
+    private void afterCommand(int status, boolean once) {
+        if (once) {
+            end(status, null);
+            return;
+        }
+        if (ended.get()) {
+            return;
+        }
+        write(out, prompt()).addListener(f -> {
+            synchronized (this) {
+                running = false;
+                feed();
+            }
         });
     }
 
-    private int runOne(boolean pty) {
-        PrintStream o = stream(out, pty);
-        PrintStream e = stream(err, pty);
-        int status = new ShellCommands(services, identity).run(commandLine, o, e);
-        o.flush();
-        e.flush();
-        return status;
-    }
-
-    private int interactive(boolean pty) throws IOException {
-        PrintStream o = stream(out, pty);
-        ShellCommands commands = new ShellCommands(services, identity);
-        o.println("Gatehouse gateway shell for " + identity.user() + ". Type 'help'; reach a node with ssh LOGIN@NODE@gateway.");
-        while (!destroyed) {
-            o.print("gatehouse> ");
-            o.flush();
-            String line = readLine(o, pty);
-            if (line == null) {
-                o.println();
-                o.flush();
-                return 0;
-            }
-            String trimmed = line.trim();
-            if (trimmed.equals("exit") || trimmed.equals("quit") || trimmed.equals("logout")) {
-                return 0;
-            }
-            commands.run(trimmed, o, o);
-            o.flush();
+    /**
+     * Plays frames one at a time from the timer: a frame is written, and the next is scheduled when
+     * the write completed, so a slow client slows the replay instead of filling memory. In the
+     * interactive shell input is read meanwhile, so that Ctrl-C can stop it.
+     */
+    private void play(Iterator<Asciicast.Frame> frames, Runnable then) {
+        playing = frames;
+        if (commandLine == null) {
+            read();
         }
-        return 0;
+        playNext(frames, then);
     }
 
-    /** Reads a line, echoing when there is a pty; null at end of input. */
-    private String readLine(PrintStream echo, boolean pty) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        while (true) {
-            int c = in.read();
-            if (c < 0 || (c == 4 && line.size() == 0)) {
-                return null;
-            }
-            if (c == '\r' || c == '\n') {
-                if (pty) {
-                    echo.println();
+    /** Writes frames while they need no pause and their writes complete at once (a loop, not recursion). */
+    private void playNext(Iterator<Asciicast.Frame> frames, Runnable then) {
+        while (!ended.get()) {
+            if (playing != frames || !frames.hasNext()) {
+                boolean interrupted = playing != frames;
+                playing = null;
+                if (interrupted) {
+                    write(out, "^C\n");
                 }
-                return line.toString(StandardCharsets.UTF_8);
+                then.run();
+                return;
             }
-            if (c == 3) {
-                if (pty) {
-                    echo.println("^C");
-                }
-                return "";
+            Asciicast.Frame frame = frames.next();
+            if (frame.pauseMicros() > 0) {
+                services.timer().schedule(() -> out.write(new ByteArrayBuffer(crlf(frame.bytes())))
+                        .addListener(f -> playNext(frames, then)), frame.pauseMicros(), TimeUnit.MICROSECONDS);
+                return;
             }
-            if (c == 0x7f || c == 8) {
-                if (line.size() > 0) {
-                    byte[] b = line.toByteArray();
-                    int cut = b.length - 1;
-                    while (cut > 0 && (b[cut] & 0xc0) == 0x80) {
-                        cut--;
-                    }
-                    line.reset();
-                    line.write(b, 0, cut);
-                    if (pty) {
-                        echo.print("\b \b");
-                        echo.flush();
-                    }
-                }
-                continue;
-            }
-            if (line.size() >= ShellCommands.MAX_LINE + 1) {
-                continue;
-            }
-            line.write(c);
-            if (pty && c >= 0x20) {
-                echo.write(c);
-                echo.flush();
+            org.apache.sshd.common.io.IoWriteFuture written = out.write(new ByteArrayBuffer(crlf(frame.bytes())));
+            if (!written.isDone()) {
+                written.addListener(f -> playNext(frames, then));
+                return;
             }
         }
     }
 
-    /** With a pty, the client expects CR LF line ends. */
-    private static PrintStream stream(OutputStream target, boolean pty) {
-        OutputStream o = !pty ? target : new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                if (b == '\n') {
-                    target.write('\r');
-                }
-                target.write(b);
-            }
+    /**
+     * Writes text to the client: escaped by {@link Views#terminalSafe}, and with a pty every lone
+     * LF becomes CR LF, as a terminal expects.
+     */
+    private org.apache.sshd.common.io.IoWriteFuture write(SerialSink sink, String text) {
+        byte[] bytes = Views.terminalSafe(text).getBytes(StandardCharsets.UTF_8);
+        return sink.write(new ByteArrayBuffer(crlf(bytes)));
+    }
 
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                int start = off;
-                for (int i = off; i < off + len; i++) {
-                    if (b[i] == '\n') {
-                        target.write(b, start, i - start);
-                        target.write('\r');
-                        start = i;
-                    }
-                }
-                target.write(b, start, off + len - start);
+    private byte[] crlf(byte[] bytes) {
+        if (!pty) {
+            return bytes;
+        }
+        ByteArrayOutputStream b = new ByteArrayOutputStream(bytes.length + 16);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) {
+                b.write('\r');
             }
+            b.write(bytes[i]);
+        }
+        return b.toByteArray();
+    }
 
-            @Override
-            public void flush() throws IOException {
-                target.flush();
-            }
-        };
-        return new PrintStream(o, false, StandardCharsets.UTF_8);
+    /** Ends the shell once: an optional last line on stderr, then the exit status. */
+    private void end(int status, String lastLine) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        playing = null;
+        services.sessions().remove(id);
+        if (lastLine == null) {
+            exit.onExit(status);
+            return;
+        }
+        write(status == 0 ? out : err, lastLine).addListener(f -> exit.onExit(status));
     }
 
     @Override
     public void destroy(ChannelSession channel) {
-        destroyed = true;
+        ended.set(true);
+        playing = null;
+        services.sessions().remove(id);
+    }
+
+    // ---- LiveSession: locks, policy changes and shutdown reach the gateway shell too ----
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String user() {
+        return identity.user();
+    }
+
+    @Override
+    public String keyFingerprint() {
+        return identity.keyFingerprint();
+    }
+
+    @Override
+    public String login() {
+        return null;
+    }
+
+    @Override
+    public String node() {
+        return null;
+    }
+
+    @Override
+    public String kindName() {
+        return "gateway-shell";
+    }
+
+    @Override
+    public Instant start() {
+        return start;
+    }
+
+    @Override
+    public String userTenant() {
+        return userTenant;
+    }
+
+    @Override
+    public String nodeTenant() {
+        return null;
+    }
+
+    @Override
+    public String grantId() {
+        return null;
+    }
+
+    @Override
+    public Instant grantEnd() {
+        return null;
+    }
+
+    @Override
+    public int warningsSent() {
+        return 0;
+    }
+
+    @Override
+    public void warn(int level, String line) {
+        if (!ended.get()) {
+            write(err, "\n" + line + "\n");
+        }
+    }
+
+    @Override
+    public void flushRecording() {
+        // the gateway shell records its commands as audit events, not a terminal recording
+    }
+
+    @Override
+    public void terminate(String reason) {
+        end(255, "\ngatehouse: " + reason + "\n");
     }
 }

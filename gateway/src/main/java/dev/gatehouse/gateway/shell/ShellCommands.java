@@ -2,14 +2,16 @@ package dev.gatehouse.gateway.shell;
 
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.policy.Permission;
 import dev.gatehouse.policy.PolicyEvaluator;
+import dev.gatehouse.policy.Printable;
 import dev.gatehouse.policy.User;
 import dev.gatehouse.recorder.Asciicast;
-import dev.gatehouse.recorder.RecordingChunk;
 import dev.gatehouse.recorder.VerifyReport;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -30,41 +32,70 @@ public final class ShellCommands {
         this.identity = identity;
     }
 
+    /**
+     * What a command left to do once its output is written: nothing, or a recording to play.
+     *
+     * @param status the exit status
+     * @param playback frames to play (the {@code replay} command), or null
+     */
+    public record Result(int status, Iterator<Asciicast.Frame> playback) {}
+
     /** Runs one command line; output goes to {@code out}, the refusal line to {@code err}. @return exit status */
     public int run(String line, PrintStream out, PrintStream err) {
+        return execute(line, out, err).status();
+    }
+
+    /**
+     * Runs one command line. Output goes to {@code out}, the refusal line to {@code err}; a replay
+     * is returned as frames for the caller to play without holding a thread.
+     */
+    public Result execute(String line, PrintStream out, PrintStream err) {
         if (line.length() > MAX_LINE) {
-            return refuse(err, "command line is longer than " + MAX_LINE + " characters");
+            return done(refuse(err, "command line is longer than " + MAX_LINE + " characters"));
         }
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return refuse(err, "command contains control characters");
+        for (int i = 0; i < line.length(); ) {
+            int cp = line.codePointAt(i);
+            if (cp != '\t' && Printable.needsEscape(cp)) {
+                return done(refuse(err, "command contains control characters"));
             }
+            i += Character.charCount(cp);
         }
         List<String> args;
         try {
             args = split(line);
         } catch (IllegalArgumentException e) {
-            return refuse(err, e.getMessage());
+            return done(refuse(err, e.getMessage()));
         }
         if (args.isEmpty()) {
-            return 0;
+            return done(0);
+        }
+        java.util.Optional<String> gone = IdentityCheck.problem(services.policy().current(), services.access().state(), identity);
+        if (gone.isPresent()) {
+            services.audit().append(services.audit().event("shell.refused", "denied")
+                    .withSource(identity.source()).withUser(identity.user()).with("command", line).with("reason", gone.get()));
+            return done(refuse(err, gone.get()));
         }
         String name = args.get(0);
         List<String> rest = args.subList(1, args.size());
         services.audit().append(services.audit().event("shell.command", "info")
-                .withSource(identity.source()).withUser(identity.user()).with("command", Views.oneLine(line)));
-        return switch (name) {
+                .withSource(identity.source()).withUser(identity.user()).with("command", line));
+        if (name.equals("replay")) {
+            return replay(rest, out, err);
+        }
+        return done(switch (name) {
             case "help" -> help(out);
             case "whoami" -> whoami(rest, out, err);
             case "nodes" -> nodes(rest, out, err);
             case "sessions" -> sessions(rest, out, err);
-            case "replay" -> replay(rest, out, err);
             default -> {
                 Integer status = new AccessCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
-                yield status != null ? status : refuse(err, "unknown command '" + Views.oneLine(name) + "' (try 'help')");
+                yield status != null ? status : refuse(err, "unknown command '" + Views.escape(name) + "' (try 'help')");
             }
-        };
+        });
+    }
+
+    private static Result done(int status) {
+        return new Result(status, null);
     }
 
     private int help(PrintStream out) {
@@ -108,7 +139,7 @@ public final class ShellCommands {
             o.putPOJO("permissions", permissions().stream().map(p -> p.name().toLowerCase(java.util.Locale.ROOT)).sorted().toList());
             o.put("key", identity.keyFingerprint());
             o.put("source", identity.source());
-            out.println(o);
+            out.println(Views.write(o));
         } else {
             out.println(identity.user());
             out.println("roles: " + String.join(", ", roles));
@@ -132,7 +163,7 @@ public final class ShellCommands {
                 o.put("node", n.node());
                 o.putPOJO("logins", n.logins());
             }
-            out.println(array);
+            out.println(Views.write(array));
         } else {
             for (PolicyEvaluator.NodeAccess n : nodes) {
                 out.println(n.node() + "  logins: " + String.join(", ", n.logins()));
@@ -154,48 +185,40 @@ public final class ShellCommands {
         return 0;
     }
 
-    private int replay(List<String> args, PrintStream out, PrintStream err) {
+    private Result replay(List<String> args, PrintStream out, PrintStream err) {
         if (!permissions().contains(Permission.AUDIT)) {
-            return refuse(err, "replay needs the audit permission");
+            return done(refuse(err, "replay needs the audit permission"));
         }
         double speed = 1.0;
         List<String> rest = new ArrayList<>(args);
         int at = rest.indexOf("--speed");
         if (at >= 0) {
             if (at + 1 >= rest.size()) {
-                return refuse(err, "--speed needs a number");
+                return done(refuse(err, "--speed needs a number"));
             }
             try {
                 speed = Double.parseDouble(rest.get(at + 1));
             } catch (NumberFormatException e) {
-                return refuse(err, "--speed needs a number, not '" + Views.oneLine(rest.get(at + 1)) + "'");
+                return done(refuse(err, "--speed needs a number, not '" + Views.escape(rest.get(at + 1)) + "'"));
             }
             if (!(speed > 0 && speed <= 10_000)) {
-                return refuse(err, "--speed must be between 0 and 10000");
+                return done(refuse(err, "--speed must be between 0 and 10000"));
             }
             rest.remove(at + 1);
             rest.remove(at);
         }
         if (rest.size() != 1) {
-            return refuse(err, "usage: replay ID [--speed N]");
+            return done(refuse(err, "usage: replay ID [--speed N]"));
         }
         String id = rest.get(0);
         if (services.audit().store().session(id).filter(this::visible).isEmpty()) {
-            return refuse(err, "no session '" + Views.oneLine(id) + "'");
+            return done(refuse(err, "no session '" + Views.escape(id) + "'"));
         }
         VerifyReport report = services.audit().store().verifyRecording(id);
         if (!report.intact()) {
-            return refuse(err, "recording of session " + id + " failed verification: " + report.firstProblem());
+            return done(refuse(err, "recording of session " + id + " failed verification: " + report.firstProblem()));
         }
-        List<RecordingChunk> chunks = services.audit().store().recording(id);
-        try {
-            Asciicast.replay(chunks, out, speed, micros -> Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 130;
-        }
-        out.flush();
-        return 0;
+        return new Result(0, Asciicast.frames(services.audit().store().recording(id), speed));
     }
 
     /** Tenants never see each other's sessions (R19): a session belongs to its node's tenant. */
@@ -222,7 +245,8 @@ public final class ShellCommands {
         return present;
     }
 
-    private static int refuse(PrintStream err, String why) {
+    /** The one-line refusal every command prints: {@code gatehouse: WHY}. @return exit status 1 */
+    static int refuse(PrintStream err, String why) {
         err.println("gatehouse: " + why);
         err.flush();
         return 1;

@@ -1,7 +1,10 @@
 package dev.gatehouse.gateway.shell;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.gatehouse.policy.Printable;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.recorder.SessionSummary;
@@ -10,9 +13,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Text and JSON renderings of listings, shared by the gateway shell and the local CLI. */
+/**
+ * Text and JSON renderings of listings, shared by the gateway shell and the local CLI.
+ *
+ * <p>Every field that came from outside goes through {@link #escape} (the {@link Printable} rule)
+ * in text views, and whole outputs go through {@link #terminalSafe} before they reach a terminal.
+ * JSON keeps values exact: it is written in ASCII with <code>&#92;uXXXX</code> escapes for everything else
+ * (RFC 8259 section 7), so a JSON listing parses back to the stored text and still cannot drive
+ * the terminal it is printed on.
+ */
 public final class Views {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.builder().disable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     private Views() {}
 
@@ -36,7 +48,7 @@ public final class Views {
             }
             o.put("outcome", s.outcome());
         }
-        return array.toString();
+        return write(array);
     }
 
     public static String sessionsTable(List<SessionSummary> sessions) {
@@ -45,8 +57,9 @@ public final class Views {
         for (SessionSummary s : sessions) {
             String status = s.end() == null ? "running" : s.exitStatus() != null ? "exit " + s.exitStatus() : String.valueOf(s.outcome());
             b.append(String.format("%-26s  %-20s  %-12s  %-30s  %-5s  %-9s  %s%n", s.id(),
-                    s.start() == null ? "" : s.start().toString().replaceFirst("\\.\\d+Z$", "Z"), s.user(),
-                    s.login() + "@" + s.node(), s.kind(), status, s.command() == null ? "" : oneLine(s.command())));
+                    s.start() == null ? "" : s.start().toString().replaceFirst("\\.\\d+Z$", "Z"), escape(s.user()),
+                    escape(s.login() + "@" + s.node()), escape(s.kind()), escape(status),
+                    s.command() == null ? "" : escape(s.command())));
         }
         return b.toString();
     }
@@ -78,20 +91,22 @@ public final class Views {
             }
             o.put("hash", e.hash());
         }
-        return array.toString();
+        return write(array);
     }
 
     public static String eventsText(List<StoredEvent> events) {
         StringBuilder b = new StringBuilder();
         for (StoredEvent e : events) {
             var ev = e.event();
-            b.append(ev.time()).append("  ").append(e.seq()).append("  ").append(ev.type()).append("  ").append(ev.outcome());
+            b.append(ev.time()).append("  ").append(e.seq()).append("  ").append(escape(ev.type())).append("  ")
+                    .append(escape(ev.outcome()));
             append(b, "user", ev.user());
             append(b, "target", ev.login() == null && ev.node() == null ? null : ev.login() + "@" + ev.node());
             append(b, "session", ev.sessionId());
             append(b, "serial", ev.certSerial());
+            append(b, "grant", ev.grantId());
             append(b, "from", ev.source());
-            ev.details().forEach((k, v) -> append(b, k, oneLine(v)));
+            ev.details().forEach((k, v) -> append(b, k, v));
             b.append('\n');
         }
         return b.toString();
@@ -99,26 +114,38 @@ public final class Views {
 
     private static void append(StringBuilder b, String key, Object value) {
         if (value != null) {
-            b.append("  ").append(key).append('=').append(value);
+            b.append("  ").append(escape(key)).append('=').append(escape(String.valueOf(value)));
         }
     }
 
-    /** Control characters shown escaped so a stored value cannot drive the reader's terminal. */
-    public static String oneLine(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                b.append(String.format("\\x%02x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
+    /**
+     * A field from outside as one safe line: the {@link Printable} rule (controls, C1, bidi,
+     * zero-width and other invisible characters escaped; backslash doubled). Null stays null.
+     */
+    public static String escape(String s) {
+        return Printable.escape(s);
+    }
+
+    /**
+     * A whole output made safe for a terminal, line breaks kept: every code point {@link Printable}
+     * would escape, except {@code \n}, is escaped. The safety net behind the per-field
+     * {@link #escape}; backslashes are left alone, so already escaped fields are not escaped twice.
+     */
+    public static String terminalSafe(String text) {
+        return Printable.escapeKeepingLines(text);
     }
 
     public static ObjectMapper json() {
         return JSON;
+    }
+
+    /** A JSON document as one ASCII line (see the class comment). */
+    public static String write(com.fasterxml.jackson.databind.JsonNode node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
     }
 
     private static String str(Instant t) {

@@ -2,6 +2,7 @@ package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.gateway.shell.Views;
 import dev.gatehouse.recorder.FileOperation;
 import dev.gatehouse.recorder.Recording;
 import dev.gatehouse.recorder.RecordingInfo;
@@ -305,7 +306,7 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
             s.close(true);
         }
         if (reason != null) {
-            byte[] line = ("\r\ngatehouse: " + reason + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] line = ("\r\ngatehouse: " + Views.terminalSafe(reason) + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             errSink.write(new org.apache.sshd.common.util.buffer.ByteArrayBuffer(line)).addListener(f -> exit.onExit(255, reason));
         } else {
             channel.close(true);
@@ -435,6 +436,11 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     }
 
     @Override
+    public String keyFingerprint() {
+        return facts.identity().keyFingerprint();
+    }
+
+    @Override
     public String login() {
         return facts.login();
     }
@@ -486,6 +492,6 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
         }
         services.audit().append(facts.event("session.warned", "info").with("message", line));
         errSink.write(new org.apache.sshd.common.util.buffer.ByteArrayBuffer(
-                ("\r\n" + line + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                ("\r\n" + Views.terminalSafe(line) + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

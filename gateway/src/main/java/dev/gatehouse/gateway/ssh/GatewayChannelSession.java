@@ -1,5 +1,7 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.Identity;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.sshd.common.SshConstants;
@@ -13,8 +15,23 @@ import org.apache.sshd.server.channel.ChannelSession;
  * pty request (pixel sizes too), window changes as they arrive, signal and break requests by
  * name, and an exit by signal. Environment requests pass an allow-list ({@code LANG}, {@code LC_*},
  * {@code TERM}); anything else is refused, as OpenSSH's {@code AcceptEnv} would.
+ *
+ * <p>Every refused request is audited as {@code channel.refused} (environment variables by name
+ * only: their values may be secrets): unknown subsystems, refused variables, and pty or
+ * window-change requests whose sizes are out of range (RFC 4254 sections 6.2 and 6.7 send them
+ * as uint32, so a hostile client can claim 2^31 columns) or whose terminal type is not a plain
+ * name. After {@value #MAX_REFUSALS} refusals on one channel it is closed, so a client cannot
+ * flood the audit log through one channel.
  */
 final class GatewayChannelSession extends ChannelSession {
+    /** Largest terminal width or height in characters accepted. */
+    static final int MAX_CHARS = 10_000;
+    /** Largest terminal width or height in pixels accepted. */
+    static final int MAX_PIXELS = 100_000;
+    /** Refused requests tolerated on one channel before it is closed. */
+    static final int MAX_REFUSALS = 64;
+    private static final java.util.regex.Pattern TERM = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+
 
     /** The pty-req as the client sent it. */
     record PtyRequest(String term, int cols, int rows, int widthPx, int heightPx, Map<PtyMode, Integer> modes) {}
@@ -29,11 +46,57 @@ final class GatewayChannelSession extends ChannelSession {
     }
 
     private final ForwardingRefusal forwarding;
+    private final AuditTrail audit;
+    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
     private volatile PtyRequest pty;
     private volatile RequestListener listener;
 
-    GatewayChannelSession(ForwardingRefusal forwarding) {
+    GatewayChannelSession(ForwardingRefusal forwarding, AuditTrail audit) {
         this.forwarding = forwarding;
+        this.audit = audit;
+    }
+
+    /**
+     * Why a pty-req ({@code window == false}) or window-change ({@code window == true}) with these
+     * values is refused, or null. Character sizes may be 0 in a pty-req (a client without a
+     * terminal sends zeros; RFC 4254 section 6.2 lets pixels rule then), never in a window-change.
+     */
+    static String sizeProblem(String term, int cols, int rows, int widthPx, int heightPx, boolean window) {
+        int least = window ? 1 : 0;
+        if (cols < least || cols > MAX_CHARS || rows < least || rows > MAX_CHARS) {
+            return "terminal size " + Integer.toUnsignedString(cols) + "x" + Integer.toUnsignedString(rows)
+                    + " is out of range (" + least + " to " + MAX_CHARS + " characters)";
+        }
+        if (widthPx < 0 || widthPx > MAX_PIXELS || heightPx < 0 || heightPx > MAX_PIXELS) {
+            return "terminal size " + Integer.toUnsignedString(widthPx) + "x" + Integer.toUnsignedString(heightPx)
+                    + " pixels is out of range (0 to " + MAX_PIXELS + ")";
+        }
+        if (term != null && !term.isEmpty() && !TERM.matcher(term).matches()) {
+            return "terminal type " + dev.gatehouse.policy.Printable.escape(term.length() > 64 ? term.substring(0, 64) + "..." : term)
+                    + " is not a plain name";
+        }
+        return null;
+    }
+
+    /** Audits a refused channel request; closes the channel once a client keeps sending refused ones. */
+    private RequestHandler.Result refused(String request, String name, String reason) {
+        Identity identity = getSession().getAttribute(SessionAttributes.IDENTITY);
+        int n = refusals.incrementAndGet();
+        if (n <= MAX_REFUSALS) {
+            audit.append(audit.event("channel.refused", "denied")
+                    .withSource(identity != null ? identity.source() : null)
+                    .withUser(identity != null ? identity.user() : null)
+                    .with("request", request).with("name", name).with("reason", reason)
+                    .with("ssh_user", getSession().getUsername()));
+        }
+        if (n == MAX_REFUSALS) {
+            audit.append(audit.event("channel.refused", "denied")
+                    .withSource(identity != null ? identity.source() : null)
+                    .withUser(identity != null ? identity.user() : null)
+                    .with("request", "*").with("reason", "more than " + MAX_REFUSALS + " refused requests on one channel; closing it"));
+            close(false);
+        }
+        return RequestHandler.Result.ReplyFailure;
     }
 
     static boolean allowedEnv(String name) {
@@ -52,9 +115,17 @@ final class GatewayChannelSession extends ChannelSession {
     @Override
     protected RequestHandler.Result handleEnvParsed(String name, String value) throws IOException {
         if (!allowedEnv(name)) {
-            return RequestHandler.Result.ReplyFailure;
+            return refused("env", name, "only LANG, LC_* and TERM are passed on");
         }
         return super.handleEnvParsed(name, value);
+    }
+
+    @Override
+    protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) throws IOException {
+        if (!"sftp".equals(subsystem)) {
+            return refused("subsystem", subsystem, "unknown subsystem; only sftp is served");
+        }
+        return super.handleSubsystemParsed(request, subsystem);
     }
 
     /**
@@ -70,12 +141,20 @@ final class GatewayChannelSession extends ChannelSession {
     @Override
     protected RequestHandler.Result handlePtyReqParsed(String term, int cols, int rows, int width, int height,
             Map<PtyMode, Integer> modes) throws IOException {
+        String problem = sizeProblem(term, cols, rows, width, height, false);
+        if (problem != null) {
+            return refused("pty-req", term, problem);
+        }
         pty = new PtyRequest(term, cols, rows, width, height, Map.copyOf(modes));
         return super.handlePtyReqParsed(term, cols, rows, width, height, modes);
     }
 
     @Override
     protected RequestHandler.Result handleWindowChangeParsed(int cols, int rows, int width, int height) throws IOException {
+        String problem = sizeProblem(null, cols, rows, width, height, true);
+        if (problem != null) {
+            return refused("window-change", null, problem);
+        }
         RequestListener l = listener;
         if (l != null) {
             l.windowChange(cols, rows, width, height);
@@ -128,14 +207,16 @@ final class GatewayChannelSession extends ChannelSession {
     /** Registered with the server in place of MINA's session channel factory. */
     static final class Factory extends org.apache.sshd.server.channel.ChannelSessionFactory {
         private final ForwardingRefusal forwarding;
+        private final AuditTrail audit;
 
-        Factory(ForwardingRefusal forwarding) {
+        Factory(ForwardingRefusal forwarding, AuditTrail audit) {
             this.forwarding = forwarding;
+            this.audit = audit;
         }
 
         @Override
         public org.apache.sshd.common.channel.Channel createChannel(org.apache.sshd.common.session.Session session) {
-            return new GatewayChannelSession(forwarding);
+            return new GatewayChannelSession(forwarding, audit);
         }
     }
 }

@@ -12,12 +12,12 @@ import org.apache.sshd.common.util.buffer.Buffer;
  * stderr pump and the gateway's own warning lines both write to the client's stderr. Writes are
  * queued and issued in order; the queue holds at most the pump's one chunk plus a few lines.
  */
-final class SerialSink implements Pump.Sink {
+public final class SerialSink implements Pump.Sink {
     private final IoOutputStream out;
     private final ArrayDeque<IoWriteFutureImpl> queue = new ArrayDeque<>();
     private boolean busy;
 
-    SerialSink(IoOutputStream out) {
+    public SerialSink(IoOutputStream out) {
         this.out = out;
     }
 

@@ -2,8 +2,10 @@ package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionIds;
+import dev.gatehouse.gateway.shell.Views;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.pki.CertificateRefusedException;
 import dev.gatehouse.pki.CertificateRequest;
@@ -120,6 +122,12 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         PolicyHolder.Snapshot snapshot = services.policy().current();
         java.time.Instant now = services.clock().instant();
         AccessState access = services.access().state();
+        // the connection proved its identity earlier: the user and key must still hold now (R28)
+        Optional<String> gone = IdentityCheck.problem(snapshot, access, identity);
+        if (gone.isPresent()) {
+            refuse(identity, sessionId, target.node(), target.login(), gone.get());
+            return;
+        }
         Decision decision = snapshot.evaluator().decide(identity.user(), target.login(), target.node(), access, now);
         if (!decision.allowed()) {
             refuse(identity, sessionId, target.node(), target.login(), decision.reason());
@@ -219,7 +227,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
 
     /** Writes one line to the stream, then exits once it is on its way. */
     static void writeLineAndExit(IoOutputStream stream, ExitCallback exit, String line, int status) {
-        byte[] bytes = (line + "\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = (Views.terminalSafe(line) + "\r\n").getBytes(StandardCharsets.UTF_8);
         try {
             stream.writeBuffer(new ByteArrayBuffer(bytes)).addListener(f -> exit.onExit(status, line));
         } catch (IOException e) {
@@ -227,13 +235,9 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         }
     }
 
-    /** A user name made safe for a log line. */
+    /** Text from the client made safe for a log line, a prompt or a terminal: the one {@link dev.gatehouse.policy.Printable} rule. */
     static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
-        }
-        return b.toString();
+        return dev.gatehouse.policy.Printable.escape(s);
     }
 
     @Override

@@ -53,7 +53,7 @@ public final class SshFront implements AutoCloseable {
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
         ForwardingRefusal forwarding = new ForwardingRefusal(services.audit());
-        server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding), DirectTcpipFactory.INSTANCE));
+        server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding, services.audit()), DirectTcpipFactory.INSTANCE));
         server.setForwardingFilter(forwarding);
         server.setShellFactory(channel -> route(channel, SessionBridge.Kind.SHELL, null));
         server.setCommandFactory((channel, command) -> route(channel, SessionBridge.Kind.EXEC, command));
@@ -134,6 +134,37 @@ public final class SshFront implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Closes every connection whose proven identity {@code check} rejects (R28: a user removed,
+     * disabled or locked, or their key removed), with the reason in the disconnect message and an
+     * audit event. Their channels end first through the session registry; this stops the
+     * connection itself from opening new ones.
+     *
+     * @return how many connections it closed
+     */
+    public int closeConnections(java.util.function.Function<Identity, java.util.Optional<String>> check) {
+        int closed = 0;
+        for (org.apache.sshd.common.session.helpers.AbstractSession s : server.getActiveSessions()) {
+            Identity identity = s.getAttribute(SessionAttributes.IDENTITY);
+            if (identity == null || s.isClosing()) {
+                continue;
+            }
+            java.util.Optional<String> why = check.apply(identity);
+            if (why.isEmpty()) {
+                continue;
+            }
+            services.audit().append(services.audit().event("connection.closed", "success").withSource(identity.source())
+                    .withUser(identity.user()).with("key", identity.keyFingerprint()).with("reason", why.get()));
+            try {
+                s.disconnect(org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "gatehouse: " + why.get());
+            } catch (IOException | RuntimeException e) {
+                s.close(true);
+            }
+            closed++;
+        }
+        return closed;
     }
 
     @Override

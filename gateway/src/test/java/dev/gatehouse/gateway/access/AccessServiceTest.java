@@ -48,23 +48,34 @@ class AccessServiceTest {
     private JwsSigner signer;
     private AccessService service;
 
+    /** User name to the key pair in the policy. */
+    private final Map<String, KeyPair> keys = new java.util.HashMap<>();
+    private String policyText;
+
     /** A live session that only remembers being terminated. */
-    static final class FakeSession implements LiveSession {
+    final class FakeSession implements LiveSession {
         final String user;
         final String login;
         final String grant;
+        final String node;
         String terminatedBecause;
 
         FakeSession(String user, String login, String grant) {
+            this(user, login, grant, "gpu-node-1");
+        }
+
+        FakeSession(String user, String login, String grant, String node) {
             this.user = user;
             this.login = login;
             this.grant = grant;
+            this.node = node;
         }
 
         public String id() { return "s-" + user + login; }
         public String user() { return user; }
+        public String keyFingerprint() { return SshKeys.fingerprint(keys.get(user).getPublic()); }
         public String login() { return login; }
-        public String node() { return "gpu-node-1"; }
+        public String node() { return node; }
         public String kindName() { return "shell"; }
         public Instant start() { return Instant.EPOCH; }
         public String userTenant() { return null; }
@@ -74,7 +85,13 @@ class AccessServiceTest {
         public int warningsSent() { return 0; }
         public void warn(int level, String line) { }
         public void flushRecording() { }
-        public void terminate(String reason) { terminatedBecause = reason; }
+        public void terminate(String reason) {
+            // like a real session: ends once, and leaves the registry
+            if (terminatedBecause == null) {
+                terminatedBecause = reason;
+            }
+            sessions.remove(id());
+        }
     }
 
     @BeforeEach
@@ -85,25 +102,38 @@ class AccessServiceTest {
         signer = JwsSigner.es256(auditKey);
         CheckpointSigner checkpoints = CheckpointSigner.of(signer::sign, signer::verify);
         store = AuditStore.open(StoreOptions.defaults("jdbc:sqlite:" + dir.resolve("audit.db"), "gw-0000000000000001", checkpoints, clock));
-        String key = SshKeys.toLine(SshKeys.generateEd25519().getPublic());
-        String key2 = SshKeys.toLine(SshKeys.generateEd25519().getPublic());
-        String key3 = SshKeys.toLine(SshKeys.generateEd25519().getPublic());
-        policy = new PolicyHolder(SshKeys.generateEd25519(), clock, PolicyLoader.parse("""
+        for (String user : List.of("alice", "bob", "dan")) {
+            keys.put(user, SshKeys.generateEd25519());
+        }
+        policyText = """
                 users:
                   - {name: alice, keys: ["%s"], roles: [engineer]}
                   - {name: bob, keys: ["%s"], roles: [approver, admin]}
                   - {name: dan, keys: ["%s"], roles: [engineer]}
                 nodes:
                   - {name: gpu-node-1, address: "127.0.0.1:22", host_key: "%s", labels: {tenant: team-a}}
+                  - {name: gpu-node-2, address: "127.0.0.2:22", host_key: "%s", labels: {tenant: team-a}}
                 roles:
                   - {name: engineer, logins: [aiops], nodes: {tenant: team-a}}
                   - {name: approver, logins: [aiops], nodes: {tenant: team-a}}
                   - {name: admin, permissions: [admin]}
                 elevations:
                   - {login: mlops, nodes: {tenant: team-a}, max_duration: 1h, approvals: 1, requesters: [engineer], approvers: [approver]}
-                """.formatted(key, key2, key3, key), "policy.yaml"));
+                """.formatted(line("alice"), line("bob"), line("dan"), line("alice"), line("alice"));
+        policy = new PolicyHolder(SshKeys.generateEd25519(), clock, PolicyLoader.parse(policyText, "policy.yaml"));
         service = newService();
         service.load();
+    }
+
+    private String line(String user) {
+        return SshKeys.toLine(keys.get(user).getPublic());
+    }
+
+    /** The policy reloaded with one piece of text replaced. */
+    private void reloadWith(String from, String to) {
+        assertThat(policyText).contains(from);
+        policyText = policyText.replace(from, to);
+        policy.replace(PolicyLoader.parse(policyText, "policy.yaml"));
     }
 
     private AccessService newService() {
@@ -219,5 +249,95 @@ class AccessServiceTest {
     void onlyAdminsLock() {
         assertThatThrownBy(() -> service.lock("alice", Lock.Kind.USER, "bob", null)).isInstanceOf(AccessService.Refused.class);
         assertThat(store.accessLog().locks()).isEmpty();
+    }
+
+    // ---- removing access ends access (R28) ----
+
+    @Test
+    void unlockChecksThePermissionBeforeLookingAtTheLock() {
+        // Threat: a user without the admin permission probes who is locked through unlock's answers.
+        assertThatThrownBy(() -> service.unlock("alice", Lock.Kind.USER, "dan"))
+                .isInstanceOf(AccessService.Refused.class).hasMessage("you need the admin permission to unlock");
+        service.lock("bob", Lock.Kind.USER, "dan", "incident");
+        assertThatThrownBy(() -> service.unlock("alice", Lock.Kind.USER, "dan"))
+                .isInstanceOf(AccessService.Refused.class).hasMessage("you need the admin permission to unlock");
+        assertThat(service.state().locks()).extracting(Lock::name).containsExactly("dan");
+    }
+
+    @Test
+    void aDisabledUsersGrantIsWithdrawnSignedAndItsSessionsEnd() throws Exception {
+        // Threat: a person disabled in the policy keeps elevated access until the grant runs out.
+        AccessRequest r = service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "driver");
+        service.approve("bob", r.id(), null);
+        FakeSession elevated = new FakeSession("alice", "mlops", r.id());
+        FakeSession standing = new FakeSession("alice", "aiops", null);
+        sessions.add(elevated);
+        sessions.add(standing);
+
+        reloadWith("{name: alice, keys: [\"" + line("alice") + "\"], roles: [engineer]}",
+                "{name: alice, keys: [\"" + line("alice") + "\"], roles: [engineer], disabled: true}");
+        service.enforce();
+
+        AccessRequest after = service.state().request(r.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(RequestState.REVOKED);
+        assertThat(after.closedBy()).isEqualTo("gatehouse");
+        assertThat(elevated.terminatedBecause).contains("withdrawn").contains("disabled");
+        assertThat(standing.terminatedBecause).isEqualTo("your access was removed: user 'alice' is disabled");
+        AccessLog.DecisionRow withdrawal = store.accessLog().decisions(r.id()).get(1);
+        assertThat(withdrawal.action()).isEqualTo("revoke");
+        assertThat(withdrawal.actor()).isEqualTo("gatehouse");
+        assertThat(new ObjectMapper().readTree(signer.verify(withdrawal.jws())).path("state").asText()).isEqualTo("revoked");
+        assertThat(store.events(new dev.gatehouse.recorder.EventQuery("access.removed", "alice", null, null, 10)))
+                .extracting(e -> e.event().details().get("reason")).contains("user 'alice' is disabled");
+
+        AccessService restarted = newService();
+        restarted.load();
+        assertThat(restarted.state().request(r.id()).orElseThrow().state()).as("withdrawn stays withdrawn").isEqualTo(RequestState.REVOKED);
+    }
+
+    @Test
+    void removingARoleEndsTheSessionsItAllowedAndLeavesOthersAlone() {
+        FakeSession dan = new FakeSession("dan", "aiops", null);
+        FakeSession alice = new FakeSession("alice", "aiops", null);
+        sessions.add(dan);
+        sessions.add(alice);
+        reloadWith("{name: dan, keys: [\"" + line("dan") + "\"], roles: [engineer]}", "{name: dan, keys: [\"" + line("dan") + "\"], roles: []}");
+        service.enforce();
+        assertThat(dan.terminatedBecause).isEqualTo("your access was removed: no role allows login 'aiops' on node 'gpu-node-1'");
+        assertThat(alice.terminatedBecause).as("what the new policy still allows goes on").isNull();
+    }
+
+    @Test
+    void removingAKeyEndsTheSessionsProvenWithIt() {
+        FakeSession dan = new FakeSession("dan", "aiops", null);
+        sessions.add(dan);
+        reloadWith("{name: dan, keys: [\"" + line("dan") + "\"]", "{name: dan, keys: []");
+        service.enforce();
+        assertThat(dan.terminatedBecause).startsWith("your access was removed: the key SHA256:").endsWith("no longer belongs to user 'dan'");
+    }
+
+    @Test
+    void removingANodeOrALoginEndsTheSessionsOnIt() {
+        FakeSession onTwo = new FakeSession("dan", "aiops", null, "gpu-node-2");
+        FakeSession onOne = new FakeSession("alice", "aiops", null, "gpu-node-1");
+        sessions.add(onTwo);
+        sessions.add(onOne);
+        reloadWith("- {name: gpu-node-2, address: \"127.0.0.2:22\", host_key: \"" + line("alice") + "\", labels: {tenant: team-a}}", "");
+        service.enforce();
+        assertThat(onTwo.terminatedBecause).isEqualTo("your access was removed: unknown node 'gpu-node-2'");
+        assertThat(onOne.terminatedBecause).isNull();
+
+        reloadWith("{name: engineer, logins: [aiops]", "{name: engineer, logins: [jupyter]");
+        service.enforce();
+        assertThat(onOne.terminatedBecause).isEqualTo("your access was removed: no role allows login 'aiops' on node 'gpu-node-1'");
+    }
+
+    @Test
+    void removingTheRequestersRoleWithdrawsPendingRequestsToo() {
+        AccessRequest r = service.request("dan", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "x");
+        reloadWith("{name: dan, keys: [\"" + line("dan") + "\"], roles: [engineer]}", "{name: dan, keys: [\"" + line("dan") + "\"], roles: []}");
+        service.enforce();
+        assertThat(service.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.REVOKED);
+        assertThatThrownBy(() -> service.approve("bob", r.id(), null)).isInstanceOf(AccessService.Refused.class);
     }
 }

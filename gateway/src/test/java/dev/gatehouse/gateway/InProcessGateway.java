@@ -1,0 +1,194 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.gateway.config.ConfigLoader;
+import dev.gatehouse.pki.SshKeys;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ChannelShell;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+
+/**
+ * The real gateway ({@link Gateway#start}) on a loopback port chosen by the system, with a SQLite
+ * store and keys in a temporary folder, and a MINA SSH client for the people of the test's policy.
+ * No root and no sshd: for what the gateway does itself (its shell, locks, elevation, audit).
+ *
+ * <p>The policy is a function of the users' public key lines, so tests can rewrite it (reload)
+ * with the same keys.
+ */
+final class InProcessGateway implements AutoCloseable {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final Path dir;
+    private final Map<String, KeyPair> keys = new LinkedHashMap<>();
+    private final Gateway gateway;
+    private final SshClient client;
+
+    private InProcessGateway(Path dir, Function<Map<String, String>, String> policy, String... users) throws IOException {
+        this.dir = dir;
+        for (String user : users) {
+            keys.put(user, SshKeys.generateEd25519());
+        }
+        Files.writeString(dir.resolve("policy.yaml"), policy.apply(publicLines()));
+        String config = String.join("\n",
+                "data_dir: data",
+                "ssh:",
+                "  listen: 127.0.0.1:0",
+                "store:",
+                "  checkpoint_interval: 1h",
+                "policy: policy.yaml",
+                "");
+        Files.writeString(dir.resolve("gatehouse.yaml"), config);
+        gateway = Gateway.start(ConfigLoader.load(dir.resolve("gatehouse.yaml")), Clock.systemUTC());
+        client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE); // the test talks to its own gateway on loopback
+        client.start();
+    }
+
+    /** Starts a gateway whose policy {@code policy} writes from the users' {@code TYPE BASE64} key lines. */
+    static InProcessGateway start(Path dir, Function<Map<String, String>, String> policy, String... users) throws IOException {
+        return new InProcessGateway(dir, policy, users);
+    }
+
+    Gateway gateway() {
+        return gateway;
+    }
+
+    /** User name to public key line. */
+    Map<String, String> publicLines() {
+        Map<String, String> out = new LinkedHashMap<>();
+        keys.forEach((user, pair) -> out.put(user, SshKeys.toLine(pair.getPublic())));
+        return out;
+    }
+
+    /** Writes a new policy and reloads it, as SIGHUP does. */
+    void reload(Function<Map<String, String>, String> policy) throws IOException {
+        Files.writeString(dir.resolve("policy.yaml"), policy.apply(publicLines()));
+        gateway.reloadPolicy();
+    }
+
+    /** An authenticated connection for {@code user}'s key, asking for SSH user name {@code sshUser}. */
+    ClientSession connect(String user, String sshUser) throws IOException {
+        ClientSession session = client.connect(sshUser, "127.0.0.1", gateway.address().getPort()).verify(WAIT).getSession();
+        session.addPublicKeyIdentity(keys.get(user));
+        session.auth().verify(WAIT);
+        return session;
+    }
+
+    /**
+     * Runs one gateway-shell command as {@code user}.
+     *
+     * @return stdout, stderr and the exit status
+     */
+    Result exec(String user, String command) throws IOException {
+        try (ClientSession session = connect(user, user)) {
+            return exec(session, command);
+        }
+    }
+
+    Result exec(ClientSession session, String command) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ChannelExec channel = session.createExecChannel(command)) {
+            channel.setOut(out);
+            channel.setErr(err);
+            channel.open().verify(WAIT);
+            channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), WAIT);
+            Integer status = channel.getExitStatus();
+            return new Result(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                    status == null ? -1 : status);
+        }
+    }
+
+    /** An interactive gateway shell (with a pty when asked), idle until the test types. */
+    Shell shell(String user, boolean pty) throws IOException {
+        return shell(connect(user, user), pty);
+    }
+
+    /** Another interactive gateway shell on an open connection (a connection may hold many channels). */
+    Shell shell(ClientSession session, boolean pty) throws IOException {
+        ChannelShell channel = session.createShellChannel();
+        channel.setUsePty(pty);
+        Shell shell = new Shell(session, channel);
+        channel.setOut(shell.output);
+        channel.setErr(shell.output);
+        channel.open().verify(WAIT);
+        shell.input = channel.getInvertedIn();
+        return shell;
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } finally {
+            gateway.close();
+        }
+    }
+
+    /** What a command printed, and its exit status. */
+    record Result(String stdout, String stderr, int status) {}
+
+    /** An open interactive shell. */
+    static final class Shell implements AutoCloseable {
+        final ClientSession session;
+        final ChannelShell channel;
+        final ByteArrayOutputStream output = new SyncBuffer();
+        OutputStream input;
+
+        Shell(ClientSession session, ChannelShell channel) {
+            this.session = session;
+            this.channel = channel;
+        }
+
+        void type(String text) {
+            try {
+                input.write(text.getBytes(StandardCharsets.UTF_8));
+                input.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        String output() {
+            return output.toString(StandardCharsets.UTF_8);
+        }
+
+        boolean closed() {
+            return channel.isClosed();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close(true);
+        }
+    }
+
+    /** The shell's output is written by MINA's thread and read by the test's. */
+    private static final class SyncBuffer extends ByteArrayOutputStream {
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, len);
+        }
+
+        @Override
+        public synchronized String toString(java.nio.charset.Charset charset) {
+            return super.toString(charset);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.gatehouse.policy;
+
+/**
+ * The one escaping rule for text from outside (user names, commands, reasons, addresses, audit
+ * details) that a human view shows: the gateway shell, the local CLI, log lines and, later, the
+ * console. JSON output is not escaped (JSON escapes for itself and must stay exact), and replays
+ * of recorded terminal output are exempt: they show what the terminal showed.
+ *
+ * <p>A code point is shown escaped when a terminal or a text renderer could act on it or not show
+ * it: Unicode general categories Cc (C0 controls, DEL, the 8-bit C1 controls U+0080 to U+009F,
+ * which VT terminals take as CSI, OSC and so on), Cf (format: bidi embeddings, overrides and
+ * isolates U+202A to U+202E and U+2066 to U+2069, the marks U+200E/U+200F/U+061C, zero-width
+ * U+200B to U+200D, U+2060, U+FEFF, soft hyphen, tag characters), Zl and Zp (U+2028, U+2029),
+ * Cs (lone surrogates), Co (private use) and Cn (unassigned, including noncharacters), plus the
+ * Hangul filler letters that render as nothing (U+115F, U+1160, U+3164, U+FFA0). Categories are
+ * the JDK's ({@link Character#getType(int)}).
+ *
+ * <p>The escapes are those of Python's {@code repr}: {@code \t}, {@code \n}, {@code \r},
+ * {@code \xHH} up to U+00FF, <code>&#92;uHHHH</code> in the Basic Multilingual Plane and <code>&#92;UHHHHHHHH</code>
+ * above, lower-case hex. A backslash is written {@code \\}, so the rendering is unambiguous: a
+ * user who types the four characters {@code \x1b} is shown {@code \\x1b}, never a fake escape.
+ * Everything else, letters of every script included, is shown as it is.
+ */
+public final class Printable {
+    private Printable() {}
+
+    /** True when {@code codePoint} must not reach a terminal as it is (see the class comment). */
+    public static boolean needsEscape(int codePoint) {
+        switch (Character.getType(codePoint)) {
+            case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+                    Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED:
+                return true;
+            default:
+                return codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x3164 || codePoint == 0xFFA0;
+        }
+    }
+
+    /** {@code text} with every code point that {@link #needsEscape} written as an escape; null stays null. */
+    public static String escape(String text) {
+        return escape(text, false);
+    }
+
+    /**
+     * A whole multi-line output made safe for a terminal: like {@link #escape}, but line feeds are
+     * kept and backslashes left alone, so fields already escaped are not escaped twice. The safety
+     * net behind per-field escaping; null stays null.
+     */
+    public static String escapeKeepingLines(String text) {
+        return escape(text, true);
+    }
+
+    private static boolean escaped(int cp, boolean lines) {
+        return lines ? cp != '\n' && needsEscape(cp) : cp == '\\' || needsEscape(cp);
+    }
+
+    private static String escape(String text, boolean lines) {
+        if (text == null) {
+            return null;
+        }
+        int i = 0;
+        while (i < text.length()) {
+            int cp = text.codePointAt(i);
+            if (escaped(cp, lines)) {
+                break;
+            }
+            i += Character.charCount(cp);
+        }
+        if (i == text.length()) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, i);
+        while (i < text.length()) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (escaped(cp, lines)) {
+                appendEscape(out, cp);
+            } else {
+                out.appendCodePoint(cp);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The first code point of {@code text} that {@link #needsEscape}, or -1 when there is none. */
+    public static int firstUnsafe(String text) {
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            if (needsEscape(cp)) {
+                return cp;
+            }
+            i += Character.charCount(cp);
+        }
+        return -1;
+    }
+
+    /** {@code U+202E}: how a refusal names a code point. */
+    public static String name(int codePoint) {
+        return String.format("U+%04X", codePoint);
+    }
+
+    /** Writes {@code cp} as its escape, whatever it is ({@link Names#quote} also escapes non-ASCII). */
+    static void appendEscape(StringBuilder out, int cp) {
+        switch (cp) {
+            case '\\' -> out.append("\\\\");
+            case '\t' -> out.append("\\t");
+            case '\n' -> out.append("\\n");
+            case '\r' -> out.append("\\r");
+            default -> {
+                if (cp <= 0xFF) {
+                    out.append(String.format("\\x%02x", cp));
+                } else if (cp <= 0xFFFF) {
+                    out.append(String.format("\\u%04x", cp));
+                } else {
+                    out.append(String.format("\\U%08x", cp));
+                }
+            }
+        }
+    }
+}
