@@ -64,4 +64,37 @@ class InteractiveShellIT extends GatewayTest {
         assertThat(Json.detail(end, "exit_status")).isEqualTo("0");
         assertThat(Json.detail(end, "recording_hash")).isNotEmpty();
     }
+
+    /**
+     * The gateway shell plays a recording at the client's pace from a timer; Ctrl-C stops it and
+     * the prompt comes back (the old shell held a thread for the whole replay and could not stop).
+     */
+    @Test
+    void ctrlCStopsAReplayInTheInteractiveGatewayShell() {
+        String token = Keys.token();
+        Set<String> before = gw.sessions().stream().map(s -> Json.text(s, "id")).collect(Collectors.toSet());
+        try (PtySession pty = PtySession.open(gw, gw.alice(), Gateway.TARGET)) {
+            pty.awaitAnyOutput();
+            // the typed text differs from the output, so output can be told from the echo
+            pty.type("echo start-$((6*7))-" + token + "; sleep 3; echo end-$((7*8))-" + token + "\n");
+            pty.awaitOutput("end-56-" + token);
+            pty.type("exit\n");
+            assertThat(pty.awaitExit()).as(pty.describe()).isZero();
+        }
+        JsonNode session = gw.awaitSession("the recorded session", s -> !before.contains(Json.text(s, "id"))
+                && Json.text(s, "kind").equals("shell") && !Json.text(s, "end").isEmpty());
+        try (PtySession shell = PtySession.open(gw, gw.carol(), "carol")) {
+            shell.awaitOutput("gatehouse> ");
+            // speed 0.2: the pause before the last line (3 s, replayed as at most 2 s) takes 10 s
+            shell.type("replay " + Json.text(session, "id") + " --speed 0.2\n");
+            shell.awaitOutput("start-42-" + token);
+            shell.type("\u0003");
+            shell.awaitOutput("^C");
+            shell.type("whoami\n");
+            shell.awaitOutput("roles: auditor");
+            assertThat(shell.output()).as("the replay stopped in the pause").doesNotContain("end-56-" + token);
+            shell.type("exit\n");
+            assertThat(shell.awaitExit()).as(shell.describe()).isZero();
+        }
+    }
 }

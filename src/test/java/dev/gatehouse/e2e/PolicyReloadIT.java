@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Threat: a policy edit that is broken silently opens access (or drops every live session), and a
- * user removed from access keeps getting in until someone restarts the gateway.
+ * user removed from access keeps working, in new sessions or in the ones already open, until
+ * someone restarts the gateway (R28).
  */
 class PolicyReloadIT extends GatewayTest {
 
@@ -19,7 +20,7 @@ class PolicyReloadIT extends GatewayTest {
         Path file = gw.dir().resolve("policy.yaml");
         String original = Keys.read(file);
         CompletableFuture<Proc.Result> live = CompletableFuture.supplyAsync(
-                () -> gw.ssh(gw.alice(), Gateway.TARGET, "sleep 6; echo still-alive"));
+                () -> gw.ssh(gw.alice(), Gateway.TARGET, "sleep 15; echo still-alive"));
         NodeSshd.sleep(1500);
 
         gw.writePolicy(original + "\nroles: [this is not a mapping\n");
@@ -30,17 +31,43 @@ class PolicyReloadIT extends GatewayTest {
         Proc.Result stillAllowed = gw.ssh(gw.alice(), Gateway.TARGET, "echo old-policy-kept");
         assertThat(stillAllowed.exit()).as(stillAllowed.describe()).isZero();
 
-        String aliceDisabled = original.replaceFirst("(?m)^(    roles: \\[engineer\\])$", "$1\n    disabled: true");
-        assertThat(aliceDisabled).isNotEqualTo(original);
-        gw.writePolicy(aliceDisabled);
-        gw.awaitEvent("an applied reload", e -> Json.type("config.reload").test(e) && "success".equals(Json.text(e, "outcome")));
-        Proc.Result refused = gw.ssh(gw.alice(), Gateway.TARGET, "echo should-not-run");
-        assertThat(refused.exit()).as(refused.describe()).isNotZero();
-        assertThat(refused.stdout()).doesNotContain("should-not-run");
+        long applied = Json.count(gw.auditLog(), PolicyReloadIT::appliedReload);
+        gw.writePolicy(original + "\n# a reload that takes nothing away\n");
+        gw.awaitEvent("an applied reload", e -> Json.count(gw.auditLog(), PolicyReloadIT::appliedReload) > applied);
+        assertThat(live).as("the reload happened while the session ran").isNotDone();
 
         Proc.Result first = live.get(60, TimeUnit.SECONDS);
         assertThat(first.exit()).as("the session open during both reloads ran to its end: " + first.describe()).isZero();
         assertThat(first.stdout()).contains("still-alive");
+        gw.writePolicy(original);
+    }
+
+    @Test
+    void disablingAUserEndsTheirOpenSessionWithinTwoSecondsAndRefusesNewOnes() throws Exception {
+        String original = Keys.read(gw.dir().resolve("policy.yaml"));
+        CompletableFuture<Proc.Result> live = CompletableFuture.supplyAsync(
+                () -> gw.ssh(gw.alice(), Gateway.TARGET, "echo started; sleep 30; echo not-reached"));
+        gw.awaitEvent("the session started", e -> Json.type("session.start").test(e) && "alice".equals(Json.text(e, "user"))
+                && Json.detail(e, "command").contains("not-reached"));
+        NodeSshd.sleep(500);
+
+        String aliceDisabled = original.replaceFirst("(?m)^(    roles: \\[engineer\\])$", "$1\n    disabled: true");
+        assertThat(aliceDisabled).isNotEqualTo(original);
+        long reloaded = System.nanoTime();
+        gw.writePolicy(aliceDisabled);
+        Proc.Result ended = live.get(30, TimeUnit.SECONDS);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - reloaded);
+        assertThat(ended.exit()).as(ended.describe()).isEqualTo(255);
+        assertThat(ended.stdout()).contains("started").doesNotContain("not-reached");
+        assertThat(ended.stderr()).contains("gatehouse: your access was removed: user 'alice' is disabled");
+        // the policy file is polled once a second, then enforcement is immediate: 2 s after it is read
+        assertThat(tookMs).as("ended %d ms after the file was written", tookMs).isLessThan(3_500);
+        JsonNode removed = gw.awaitEvent("the removal", Json.type("access.removed"));
+        assertThat(Json.detail(removed, "reason")).isEqualTo("user 'alice' is disabled");
+
+        Proc.Result refused = gw.ssh(gw.alice(), Gateway.TARGET, "echo should-not-run");
+        assertThat(refused.exit()).as(refused.describe()).isNotZero();
+        assertThat(refused.stdout()).doesNotContain("should-not-run");
 
         gw.writePolicy(original);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -49,5 +76,9 @@ class PolicyReloadIT extends GatewayTest {
             back = gw.ssh(gw.alice(), Gateway.TARGET, "echo back");
         } while (back.exit() != 0 && System.nanoTime() < deadline);
         assertThat(back.exit()).as(back.describe()).isZero();
+    }
+
+    private static boolean appliedReload(JsonNode e) {
+        return Json.type("config.reload").test(e) && "success".equals(Json.text(e, "outcome"));
     }
 }

@@ -121,11 +121,7 @@ public final class Gateway implements AutoCloseable {
         access.load();
         SshFront front = new SshFront(services, keys.hostKey(), io);
         InetSocketAddress bound = front.start();
-        Runnable enforce = () -> {
-            access.enforce();
-            front.closeConnections(identity -> IdentityCheck.problem(holder.current(), access.state(), identity));
-        };
-        PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText, enforce);
+        PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText, access::enforce);
         watcher.schedule(timer);
         timer.scheduleWithFixedDelay(() -> {
             try {
@@ -135,8 +131,9 @@ public final class Gateway implements AutoCloseable {
             }
             try {
                 // judged again every second too, so a session that started on the old policy while it
-                // was being replaced cannot slip through
-                enforce.run();
+                // was being replaced cannot slip through; connections go once their channels have
+                access.enforce();
+                front.closeConnections(identity -> IdentityCheck.problem(holder.current(), access.state(), identity));
             } catch (RuntimeException e) {
                 LOG.error("access enforcement failed: {}", e.toString());
             }

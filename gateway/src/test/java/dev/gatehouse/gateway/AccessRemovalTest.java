@@ -25,7 +25,7 @@ class AccessRemovalTest extends InProcessGatewayTest {
 
         await().atMost(Duration.ofSeconds(2)).until(shell::closed);
         assertThat(shell.output()).contains("gatehouse: your access was removed: user 'admin' is disabled");
-        await().atMost(Duration.ofSeconds(2)).until(() -> shell.session.isClosed());
+        await("the connection goes at the second pass after its channels").atMost(Duration.ofSeconds(4)).until(() -> shell.session.isClosed());
         assertThat(events("access.removed", "admin")).extracting(e -> e.event().details().get("kind")).contains("gateway-shell");
         assertThat(events("connection.closed", "admin")).isNotEmpty();
         assertThatThrownBy(() -> gw.connect("admin", "admin")).as("and cannot come back").isInstanceOf(Exception.class);

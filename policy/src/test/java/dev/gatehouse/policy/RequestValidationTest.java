@@ -73,6 +73,18 @@ class RequestValidationTest {
                 .isEqualTo("reason is longer than 500 characters");
     }
 
+    /** Threat: a reason that reads one way and means another (bidi override, 8-bit CSI, zero-width space). */
+    @Test
+    void reasonsThatWouldHideOrReorderTextAreRefused() {
+        assertThat(refusal("alice", "mlops", "gpu-a1", HALF_HOUR, "fix \u202eesrever")).isEqualTo(
+                "reason contains an invisible or formatting character (U+202E)");
+        assertThat(refusal("alice", "mlops", "gpu-a1", HALF_HOUR, "ok\u009b2J")).isEqualTo("reason contains a control character (U+009B)");
+        assertThat(refusal("alice", "mlops", "gpu-a1", HALF_HOUR, "ad\u200bmin")).isEqualTo(
+                "reason contains an invisible or formatting character (U+200B)");
+        assertThat(ask("r1", "alice", "mlops", "gpu-a1", HALF_HOUR, "Treiber neu starten, GPU \u00fcberhitzt \u2014 \u05e9\u05dc\u05d5\u05dd", NONE)
+                .isOk()).as("letters of any script are fine").isTrue();
+    }
+
     /** Only the roles an elevation names as requesters may ask for it. */
     @Test
     void aUserWithoutARequesterRoleIsRefused() {

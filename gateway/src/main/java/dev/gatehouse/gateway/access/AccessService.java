@@ -205,13 +205,23 @@ public final class AccessService {
         Lock lock = result.value();
         log.appendLock(new AccessLog.LockRow(0, "lock", kind.name().toLowerCase(Locale.ROOT), name, lock.tenant(), by, reason, lock.at()));
         state = state.withLock(lock);
-        int ended = sessions.terminate(s -> lock.matches(s.user(), s.userTenant(), s.login(), s.node(), s.nodeTenant()),
-                lock.describe() + " was locked by " + by);
+        int ended = sessions.terminate(s -> cuts(lock, s), lock.describe() + " was locked by " + by);
         audit.append(audit.event("lock.set", "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
                 .with("name", name).with("tenant", lock.tenant()).with("reason", reason).with("sessions_ended", ended));
         notifier.accept(Map.of("event", "lock.set", "by", by, "kind", kind.name().toLowerCase(Locale.ROOT), "name", name,
                 "time", lock.at().toString()));
         return lock;
+    }
+
+    /**
+     * Whether {@code lock} ends {@code s}: every lock ends the node sessions it matches; only a user
+     * lock ends a gateway shell (see {@link IdentityCheck}).
+     */
+    static boolean cuts(Lock lock, LiveSession s) {
+        if (s.node() == null && lock.kind() != Lock.Kind.USER) {
+            return false;
+        }
+        return lock.matches(s.user(), s.userTenant(), s.login(), s.node(), s.nodeTenant());
     }
 
     /**

@@ -3,14 +3,18 @@ package dev.gatehouse.gateway.session;
 import dev.gatehouse.policy.AccessState;
 import dev.gatehouse.policy.Lock;
 import dev.gatehouse.policy.User;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * Whether a person who proved their identity earlier on a connection still holds it (R28): their
- * user is still in the policy and enabled, the key they signed with is still theirs, and no lock
- * names them or their tenant. Checked before every gateway-shell command and channel, and for every
- * live session after each policy reload, so removing access ends access.
+ * user is still in the policy and enabled, the key they signed with is still theirs, and no user
+ * lock names them. Checked before every gateway-shell command and channel, and for every live
+ * session after each policy reload, so removing access ends access.
+ *
+ * <p>Only user locks count here: they are the kill switch for a compromised account, which must
+ * lose the gateway shell (approve, lock) too. Tenant, node and login locks stop access to nodes
+ * (the evaluator applies them to every node session) but leave the gateway shell to the people
+ * who must investigate and lift them: a tenant admin who locks their own tenant can still unlock it.
  */
 public final class IdentityCheck {
     private IdentityCheck() {}
@@ -28,10 +32,7 @@ public final class IdentityCheck {
         if (!name.equals(policy.keyOwner(identity.keyFingerprint()).orElse(null))) {
             return Optional.of("the key " + identity.keyFingerprint() + " no longer belongs to user '" + name + "'");
         }
-        List<Lock> locks = state.locksMatching(name, user.tenant().orElse(null), null, null, null);
-        if (!locks.isEmpty()) {
-            return Optional.of(locks.get(0).describe() + " is locked");
-        }
-        return Optional.empty();
+        return state.locksMatching(name, user.tenant().orElse(null), null, null, null).stream()
+                .filter(l -> l.kind() == Lock.Kind.USER).findFirst().map(l -> l.describe() + " is locked");
     }
 }

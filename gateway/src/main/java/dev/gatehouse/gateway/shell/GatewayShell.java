@@ -17,11 +17,13 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.io.IoReadFuture;
+import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.Environment;
@@ -69,7 +71,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
     private boolean reading;
     /** A command of the interactive shell runs; guarded by this. */
     private boolean running;
-    private volatile Iterator<Asciicast.Frame> playing;
+    private volatile Playback playing;
 
     /** @param commandLine the exec command, or null for an interactive shell */
     public GatewayShell(GatewayServices services, Identity identity, String commandLine) {
@@ -167,10 +169,11 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
             return;
         }
         Buffer b = f.getBuffer();
-        if (playing != null) {
+        Playback playback = playing;
+        if (playback != null) {
             while (b.available() > 0) {
                 if (b.getByte() == 3) {
-                    playing = null;
+                    playback.stop();
                     return;
                 }
             }
@@ -238,19 +241,20 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
                             .getBytes(StandardCharsets.UTF_8));
                 }
                 ShellCommands.Result done = result;
-                write(out, o.toString(StandardCharsets.UTF_8));
-                if (once) {
-                    write(err, e.toString(StandardCharsets.UTF_8));
-                }
-                if (done.playback() != null) {
-                    play(done.playback(), () -> afterCommand(done.status(), once));
-                } else {
-                    afterCommand(done.status(), once);
-                }
+                IoWriteFuture written = write(out, o.toString(StandardCharsets.UTF_8));
+                IoWriteFuture errors = once ? write(err, e.toString(StandardCharsets.UTF_8)) : written;
+                // the exit status (or the next prompt) follows the output once it is on its way
+                written.addListener(w -> errors.addListener(x -> {
+                    if (done.playback() != null) {
+                        play(done.playback(), () -> afterCommand(done.status(), once));
+                    } else {
+                        afterCommand(done.status(), once);
+                    }
+                }));
             });
         } catch (RejectedExecutionException busy) {
-            write(once ? err : out, "gatehouse: the gateway is too busy to run commands now; try again\n");
-            afterCommand(1, once);
+            write(once ? err : out, "gatehouse: the gateway is too busy to run commands now; try again\n")
+                    .addListener(f -> afterCommand(1, once));
         }
     }
 
@@ -276,36 +280,90 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
      * interactive shell input is read meanwhile, so that Ctrl-C can stop it.
      */
     private void play(Iterator<Asciicast.Frame> frames, Runnable then) {
-        playing = frames;
+        Playback playback = new Playback(frames, then);
+        playing = playback;
         if (commandLine == null) {
             read();
         }
-        playNext(frames, then);
+        playback.next();
     }
 
-    /** Writes frames while they need no pause and their writes complete at once (a loop, not recursion). */
-    private void playNext(Iterator<Asciicast.Frame> frames, Runnable then) {
-        while (!ended.get()) {
-            if (playing != frames || !frames.hasNext()) {
-                boolean interrupted = playing != frames;
-                playing = null;
-                if (interrupted) {
-                    write(out, "^C\n");
+    /** One replay in progress; {@link #stop} ends it at once, even in the middle of a pause. */
+    private final class Playback {
+        private final Iterator<Asciicast.Frame> frames;
+        private final Runnable then;
+        private ScheduledFuture<?> waiting;
+        private boolean stopped;
+        private boolean done;
+
+        Playback(Iterator<Asciicast.Frame> frames, Runnable then) {
+            this.frames = frames;
+            this.then = then;
+        }
+
+        /** Ctrl-C: a pending pause is cancelled; a write in flight finds the stop when it completes. */
+        synchronized void stop() {
+            stopped = true;
+            if (waiting != null && waiting.cancel(false)) {
+                waiting = null;
+                finish();
+            }
+        }
+
+        /** The session ended: drop any pending pause, write nothing more. */
+        synchronized void cancel() {
+            stopped = true;
+            done = true;
+            if (waiting != null) {
+                waiting.cancel(false);
+            }
+        }
+
+        /** Writes frames while they need no pause and their writes complete at once (a loop, not recursion). */
+        void next() {
+            while (!ended.get()) {
+                Asciicast.Frame frame;
+                synchronized (this) {
+                    if (stopped || !frames.hasNext()) {
+                        finish();
+                        return;
+                    }
+                    frame = frames.next();
+                    if (frame.pauseMicros() > 0) {
+                        waiting = services.timer().schedule(() -> afterPause(frame), frame.pauseMicros(), TimeUnit.MICROSECONDS);
+                        return;
+                    }
                 }
-                then.run();
+                IoWriteFuture written = out.write(new ByteArrayBuffer(crlf(frame.bytes())));
+                if (!written.isDone()) {
+                    written.addListener(f -> next());
+                    return;
+                }
+            }
+        }
+
+        private void afterPause(Asciicast.Frame frame) {
+            synchronized (this) {
+                waiting = null;
+                if (stopped) {
+                    finish();
+                    return;
+                }
+            }
+            out.write(new ByteArrayBuffer(crlf(frame.bytes()))).addListener(f -> next());
+        }
+
+        /** Once: the prompt (after "^C" when stopped) or the exit follows. */
+        private synchronized void finish() {
+            if (done) {
                 return;
             }
-            Asciicast.Frame frame = frames.next();
-            if (frame.pauseMicros() > 0) {
-                services.timer().schedule(() -> out.write(new ByteArrayBuffer(crlf(frame.bytes())))
-                        .addListener(f -> playNext(frames, then)), frame.pauseMicros(), TimeUnit.MICROSECONDS);
-                return;
+            done = true;
+            playing = null;
+            if (stopped) {
+                write(out, "^C\n");
             }
-            org.apache.sshd.common.io.IoWriteFuture written = out.write(new ByteArrayBuffer(crlf(frame.bytes())));
-            if (!written.isDone()) {
-                written.addListener(f -> playNext(frames, then));
-                return;
-            }
+            then.run();
         }
     }
 
@@ -313,7 +371,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
      * Writes text to the client: escaped by {@link Views#terminalSafe}, and with a pty every lone
      * LF becomes CR LF, as a terminal expects.
      */
-    private org.apache.sshd.common.io.IoWriteFuture write(SerialSink sink, String text) {
+    private IoWriteFuture write(SerialSink sink, String text) {
         byte[] bytes = Views.terminalSafe(text).getBytes(StandardCharsets.UTF_8);
         return sink.write(new ByteArrayBuffer(crlf(bytes)));
     }
@@ -337,7 +395,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
-        playing = null;
+        cancelPlayback();
         services.sessions().remove(id);
         if (lastLine == null) {
             exit.onExit(status);
@@ -349,8 +407,16 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
     @Override
     public void destroy(ChannelSession channel) {
         ended.set(true);
-        playing = null;
+        cancelPlayback();
         services.sessions().remove(id);
+    }
+
+    private void cancelPlayback() {
+        Playback p = playing;
+        playing = null;
+        if (p != null) {
+            p.cancel();
+        }
     }
 
     // ---- LiveSession: locks, policy changes and shutdown reach the gateway shell too ----

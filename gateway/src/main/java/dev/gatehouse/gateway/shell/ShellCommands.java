@@ -56,7 +56,8 @@ public final class ShellCommands {
         for (int i = 0; i < line.length(); ) {
             int cp = line.codePointAt(i);
             if (cp != '\t' && Printable.needsEscape(cp)) {
-                return done(refuse(err, "command contains control characters"));
+                return done(refuse(err, "command contains " + (Character.getType(cp) == Character.CONTROL
+                        ? "control characters" : "an invisible or formatting character") + " (" + Printable.name(cp) + ")"));
             }
             i += Character.charCount(cp);
         }

@@ -8,9 +8,11 @@ import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.util.buffer.Buffer;
 
 /**
- * Lets two writers share one channel stream: a channel stream takes one write at a time, and the
- * stderr pump and the gateway's own warning lines both write to the client's stderr. Writes are
- * queued and issued in order; the queue holds at most the pump's one chunk plus a few lines.
+ * Lets several writers share one channel stream: a channel stream takes one write at a time, and
+ * the stderr pump and the gateway's own warning lines both write to the client's stderr, as the
+ * gateway shell's echo, output and replay frames write to its stdout. Writes are queued and issued
+ * in order; the queue holds at most a pump's one chunk (or a shell's one command output) plus a
+ * few lines, since each writer waits for its own writes before it reads on.
  */
 public final class SerialSink implements Pump.Sink {
     private final IoOutputStream out;
@@ -24,6 +26,10 @@ public final class SerialSink implements Pump.Sink {
     @Override
     public IoWriteFuture write(Buffer buffer) {
         IoWriteFutureImpl future = new IoWriteFutureImpl(this, buffer);
+        if (buffer.available() == 0) {
+            future.setValue(Boolean.TRUE); // nothing to send: done, and no empty packet on the wire
+            return future;
+        }
         synchronized (this) {
             if (busy) {
                 queue.add(future);

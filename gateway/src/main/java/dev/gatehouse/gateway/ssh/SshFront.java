@@ -31,6 +31,8 @@ import org.apache.sshd.server.subsystem.SubsystemFactory;
  */
 public final class SshFront implements AutoCloseable {
     private static final AttributeKey<Boolean> COUNTED = new AttributeKey<>();
+    /** The connection's identity no longer holds; it is closed at the next pass without channels. */
+    private static final AttributeKey<Boolean> DOOMED = new AttributeKey<>();
 
     private final GatewayServices services;
     private final SshServer server;
@@ -139,8 +141,10 @@ public final class SshFront implements AutoCloseable {
     /**
      * Closes every connection whose proven identity {@code check} rejects (R28: a user removed,
      * disabled or locked, or their key removed), with the reason in the disconnect message and an
-     * audit event. Their channels end first through the session registry; this stops the
-     * connection itself from opening new ones.
+     * audit event. Their channels end first, through the session registry (or, for a channel being
+     * opened, its own refusal); a connection is closed once it has none left, so the reason a
+     * channel gives reaches the user before the connection goes. A connection is closed at the
+     * second pass that finds it so (passes run once a second), never in the middle of opening one.
      *
      * @return how many connections it closed
      */
@@ -148,11 +152,17 @@ public final class SshFront implements AutoCloseable {
         int closed = 0;
         for (org.apache.sshd.common.session.helpers.AbstractSession s : server.getActiveSessions()) {
             Identity identity = s.getAttribute(SessionAttributes.IDENTITY);
-            if (identity == null || s.isClosing()) {
+            if (identity == null || s.isClosing() || hasChannels(s)) {
                 continue;
             }
             java.util.Optional<String> why = check.apply(identity);
             if (why.isEmpty()) {
+                s.removeAttribute(DOOMED);
+                continue;
+            }
+            if (s.setAttribute(DOOMED, Boolean.TRUE) == null) {
+                // seen for the first time: a channel the client is opening right now gets its own
+                // refusal (with its exit status) before the connection goes, at the next pass
                 continue;
             }
             services.audit().append(services.audit().event("connection.closed", "success").withSource(identity.source())
@@ -165,6 +175,11 @@ public final class SshFront implements AutoCloseable {
             closed++;
         }
         return closed;
+    }
+
+    private static boolean hasChannels(org.apache.sshd.common.session.helpers.AbstractSession s) {
+        org.apache.sshd.common.session.ConnectionService service = s.getService(org.apache.sshd.common.session.ConnectionService.class);
+        return service instanceof org.apache.sshd.common.session.helpers.AbstractConnectionService c && !c.getChannels().isEmpty();
     }
 
     @Override

@@ -23,7 +23,7 @@ class ShellCommandsTest {
     void controlCharactersAreRefusedBeforeParsing() {
         // Threat: escape sequences in a command would be echoed into audit listings and auditors' terminals.
         assertThat(run("whoami\u001b[2J")).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("gatehouse: command contains control characters\n");
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("gatehouse: command contains control characters (U+001B)\n");
         assertThat(out.size()).isZero();
     }
 
