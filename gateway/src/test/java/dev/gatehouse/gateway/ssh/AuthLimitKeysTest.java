@@ -78,6 +78,30 @@ class AuthLimitKeysTest extends HarnessTest {
         assertThat(events("auth.totp")).filteredOn(e -> "failure".equals(e.outcome())).extracting(AuditEvent::user).containsOnly("eve");
     }
 
+    /** Threat: one source holds open enough unauthenticated connections to exhaust the gateway for everyone. */
+    @Test
+    void unauthenticatedConnectionsAreCappedPerSource() throws Exception {
+        List<RawUserAuth> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < GatewayHarness.UNAUTHENTICATED_PER_SOURCE; i++) {
+                RawUserAuth c = gw.rawFrom(STRANGER);
+                held.add(c);
+                assertThat(c.isOpen()).as("connection %d", i + 1).isTrue();
+            }
+            try (RawUserAuth over = gw.rawFrom(STRANGER)) {
+                assertThat(over.none(STANDING).kind()).as("one over the cap").isEqualTo(Kind.DISCONNECTED);
+            }
+            try (RawUserAuth c = gw.raw()) {
+                assertThat(c.sign(STANDING, gw.key("alice")).kind()).as("another source").isEqualTo(Kind.SUCCESS);
+            }
+        } finally {
+            for (RawUserAuth c : held) {
+                c.close();
+            }
+        }
+        assertThat(events("connection.refused")).singleElement().satisfies(e -> assertThat(e.source()).startsWith(STRANGER + ":"));
+    }
+
     /** Threat: key queries cost nothing to send, so one source fills the audit store with them. */
     @Test
     void keyQueriesFromOneSourceCannotFloodTheAuditLog() throws Exception {

@@ -48,6 +48,8 @@ final class GatewayHarness implements AutoCloseable {
     static final String ELEVATED = "mlops@" + NODE;
     /** Failures a source may have in a minute in this harness ({@code ssh.auth_failures_per_minute}). */
     static final int FAILURES_PER_MINUTE = 10;
+    /** Connections a source may hold open before authenticating ({@code ssh.max_unauthenticated_per_source}). */
+    static final int UNAUTHENTICATED_PER_SOURCE = 8;
 
     final TestClock clock = new TestClock(Instant.parse("2026-11-25T10:00:00Z"));
     private final Path dir;
@@ -69,7 +71,7 @@ final class GatewayHarness implements AutoCloseable {
                 "  listen: 127.0.0.1:0",
                 "  max_auth_attempts: 3",
                 "  auth_failures_per_minute: " + FAILURES_PER_MINUTE,
-                "  max_unauthenticated_per_source: 20",
+                "  max_unauthenticated_per_source: " + UNAUTHENTICATED_PER_SOURCE,
                 "  upstream_connect_timeout: 5s",
                 "store:",
                 "  url: jdbc:sqlite:data/audit.db",

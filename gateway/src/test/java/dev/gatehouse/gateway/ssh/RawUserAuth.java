@@ -76,13 +76,19 @@ final class RawUserAuth implements AutoCloseable {
         this.inbox = inbox;
     }
 
-    /** Connects from {@code localAddress} (any 127.x address is this host's loopback) and waits until user authentication can start. */
+    /**
+     * Connects from {@code localAddress} (any 127.x address is this host's loopback) and waits until
+     * user authentication can start, or the gateway closed the connection ({@link #isOpen} says which).
+     */
     static RawUserAuth connect(GatewayHarness harness, String localAddress) throws IOException {
         SshClient client = harness.rawClient();
         ClientSession session = client.connect("-", harness.address(), null, new InetSocketAddress(localAddress, 0))
                 .verify(TIMEOUT).getSession();
         Inbox inbox = session.getService(Inbox.class);
-        session.addCloseFutureListener(f -> inbox.replies.add(new byte[0]));
+        session.addCloseFutureListener(f -> {
+            inbox.replies.add(new byte[0]);
+            inbox.started.countDown();
+        });
         try {
             if (!inbox.started.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IOException("key exchange with the gateway did not finish within " + TIMEOUT);
