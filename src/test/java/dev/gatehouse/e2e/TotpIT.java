@@ -35,7 +35,8 @@ class TotpIT extends GatewayTest {
         return Elevations.options(true);
     }
 
-    private static final String PROMPT = "TOTP code for " + ELEVATED + ": ";
+    /** The prompt names the person whose key signed, and the login it is for. */
+    private static final String PROMPT = "alice's TOTP code for " + ELEVATED + ": ";
 
     private Gateway.User alice;
     private TotpCodes authenticator;

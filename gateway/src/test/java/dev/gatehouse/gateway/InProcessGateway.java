@@ -20,7 +20,6 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ChannelShell;
 import org.apache.sshd.client.channel.ClientChannelEvent;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 
 /**
@@ -31,7 +30,7 @@ import org.apache.sshd.client.session.ClientSession;
  * <p>The policy is a function of the users' public key lines, so tests can rewrite it (reload)
  * with the same keys.
  */
-final class InProcessGateway implements AutoCloseable {
+public final class InProcessGateway implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private final Path dir;
@@ -39,7 +38,8 @@ final class InProcessGateway implements AutoCloseable {
     private final Gateway gateway;
     private final SshClient client;
 
-    private InProcessGateway(Path dir, Function<Map<String, String>, String> policy, String... users) throws IOException {
+    private InProcessGateway(Path dir, Clock clock, String sshSettings, Function<Map<String, String>, String> policy,
+            String... users) throws IOException {
         this.dir = dir;
         for (String user : users) {
             keys.put(user, SshKeys.generateEd25519());
@@ -49,23 +49,48 @@ final class InProcessGateway implements AutoCloseable {
                 "data_dir: data",
                 "ssh:",
                 "  listen: 127.0.0.1:0",
+                sshSettings.stripTrailing(),
                 "store:",
                 "  checkpoint_interval: 1h",
                 "policy: policy.yaml",
                 "");
         Files.writeString(dir.resolve("gatehouse.yaml"), config);
-        gateway = Gateway.start(ConfigLoader.load(dir.resolve("gatehouse.yaml")), Clock.systemUTC());
+        gateway = Gateway.start(ConfigLoader.load(dir.resolve("gatehouse.yaml")), clock);
+        java.security.PublicKey pinned = hostKey();
         client = SshClient.setUpDefaultClient();
-        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE); // the test talks to its own gateway on loopback
+        client.setServerKeyVerifier((session, remote, key) -> key.equals(pinned));
         client.start();
     }
 
     /** Starts a gateway whose policy {@code policy} writes from the users' {@code TYPE BASE64} key lines. */
     static InProcessGateway start(Path dir, Function<Map<String, String>, String> policy, String... users) throws IOException {
-        return new InProcessGateway(dir, policy, users);
+        return new InProcessGateway(dir, Clock.systemUTC(), "", policy, users);
     }
 
-    Gateway gateway() {
+    /**
+     * As {@link #start(Path, Function, String...)}, on {@code clock} and with more settings under
+     * {@code ssh:} ({@code sshSettings}: YAML lines indented by two spaces, or empty).
+     */
+    public static InProcessGateway start(Path dir, Clock clock, String sshSettings, Function<Map<String, String>, String> policy,
+            String... users) throws IOException {
+        return new InProcessGateway(dir, clock, sshSettings, policy, users);
+    }
+
+    /** The key pair of a person the gateway was started with. */
+    public KeyPair key(String user) {
+        KeyPair k = keys.get(user);
+        if (k == null) {
+            throw new IllegalArgumentException("no key pair for '" + user + "'");
+        }
+        return k;
+    }
+
+    /** The gateway's SSH host key, as clients should pin it. */
+    public java.security.PublicKey hostKey() throws IOException {
+        return GatewayKeys.open(ConfigLoader.load(dir.resolve("gatehouse.yaml"))).hostKey().getPublic();
+    }
+
+    public Gateway gateway() {
         return gateway;
     }
 

@@ -18,17 +18,20 @@ import java.util.Optional;
 /**
  * TOTP enrolment and checking (R04). Secrets are stored sealed (AES-GCM, bound to the user name)
  * in the access log; a code is accepted once, within one step of clock skew; failures are
- * throttled per user so six digits cannot be guessed online.
+ * throttled per person ({@value #FAILURES_PER_MINUTE} a minute per policy user name, whoever else
+ * fails) so six digits cannot be guessed online, and one person's typos lock out nobody else.
  */
 public final class SecondFactor {
     private static final String ISSUER = "Gatehouse";
+    /** Wrong codes tolerated per person per minute, at login and at re-enrolment together. */
+    static final int FAILURES_PER_MINUTE = 5;
 
     private final AccessLog log;
     private final AuditTrail audit;
     private final SecretBox box;
     private final Totp totp;
     private final Clock clock;
-    private final AuthThrottle failures;
+    private final AuthThrottle<String> failures;
     private final SecureRandom random = new SecureRandom();
 
     public SecondFactor(AccessLog log, AuditTrail audit, SecretBox box, Clock clock) {
@@ -37,7 +40,7 @@ public final class SecondFactor {
         this.box = box;
         this.totp = new Totp(clock);
         this.clock = clock;
-        this.failures = new AuthThrottle(clock, 5);
+        this.failures = AuthThrottle.perPerson(clock, FAILURES_PER_MINUTE);
     }
 
     public boolean enrolled(String user) {
@@ -58,7 +61,7 @@ public final class SecondFactor {
      * code is accepted once per user whatever happens to this process.
      */
     public OptionalLong verify(String user, String code) {
-        if (!failures.allows("totp", user)) {
+        if (throttled(user)) {
             return OptionalLong.empty();
         }
         Optional<String> sealed = log.totpSecret(user);
@@ -72,9 +75,14 @@ public final class SecondFactor {
             }
         }
         if (accepted.isEmpty()) {
-            failures.recordFailure("totp", user);
+            failures.recordFailure(user);
         }
         return accepted;
+    }
+
+    /** Whether {@code user} gave too many wrong codes in the last minute; {@link #verify} then refuses any code. */
+    public boolean throttled(String user) {
+        return !failures.allows(user);
     }
 
     /** The newest step this user's codes were accepted for, as the audit log remembers it (recent events only). */

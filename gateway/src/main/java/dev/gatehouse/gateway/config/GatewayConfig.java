@@ -34,9 +34,11 @@ public record GatewayConfig(
     /**
      * @param listen address the SSH front binds (port 0 picks a free port)
      * @param idleTimeout idle sessions are closed after this long
-     * @param maxAuthAttempts authentication attempts per connection
-     * @param authFailuresPerMinute failed authentications tolerated per source address and per user name per minute
-     * @param maxUnauthenticatedPerSource concurrent connections per source address that have not authenticated yet
+     * @param maxAuthAttempts authentication failures per connection before it is disconnected
+     * @param authFailuresPerMinute failed authentications tolerated per source (IPv4 address, IPv6 /64) per
+     *     minute before authentication; never per user name, which any stranger can type
+     * @param maxUnauthenticatedPerSource concurrent connections per source (IPv4 address, IPv6 /64) that have
+     *     not authenticated yet
      * @param upstreamConnectTimeout how long to wait for a node to answer
      * @param ioThreads threads that run the sockets of both sides (default half the cores, at least 1)
      */

@@ -1,74 +1,69 @@
 package dev.gatehouse.gateway.session;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bucket;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Objects;
 
 /**
- * Counts failed authentications per source address and per requested user name over a sliding
- * minute (R24). Once either count reaches the limit, further attempts from that address or for
- * that name are refused without looking at the key, until the window slides.
+ * Failed authentications per key (R24, R30). Each key has a bucket of {@code limit} tokens refilled
+ * evenly over a minute (Bucket4j); every failure takes a token, and while the bucket is empty the
+ * key is refused without its credential being looked at. A full bucket carries no information, so
+ * a key unused for a minute is forgotten (Caffeine, expire after access); at most
+ * {@value #MAX_KEYS} keys are held, the least used going first.
+ *
+ * <p>A throttle is made for one kind of key, which its factory names: {@link #perSource} before
+ * authentication, where nothing the client says is proven, and {@link #perPerson} after it. A
+ * user name typed by a client is never a key: a stranger could aim it at anyone.
+ *
+ * @param <K> what the throttle is keyed by
  */
-public final class AuthThrottle {
-    private static final Duration WINDOW = Duration.ofMinutes(1);
-    private static final int MAX_TRACKED = 100_000;
+public final class AuthThrottle<K> {
+    static final int MAX_KEYS = 100_000;
 
-    private final Clock clock;
+    private final String keyedBy;
     private final int limit;
-    private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Cache<K, Bucket> buckets;
 
-    public AuthThrottle(Clock clock, int limitPerMinute) {
-        this.clock = clock;
+    private AuthThrottle(String keyedBy, Clock clock, int limitPerMinute) {
+        if (limitPerMinute < 1) {
+            throw new IllegalArgumentException("a throttle needs a limit of at least 1 a minute, got " + limitPerMinute);
+        }
+        this.keyedBy = keyedBy;
         this.limit = limitPerMinute;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.buckets = Caffeine.newBuilder()
+                .ticker(ClockTime.ticker(clock))
+                .expireAfterAccess(ClockTime.MINUTE)
+                .maximumSize(MAX_KEYS)
+                .build();
     }
 
-    /** True when neither the address nor the user name is over its limit. */
-    public boolean allows(String sourceIp, String userName) {
-        long now = clock.millis();
-        return count("ip:" + sourceIp, now) < limit && count("user:" + userName, now) < limit;
+    /** Failures before authentication, keyed by the client's network source (IPv4 address, IPv6 /64). */
+    public static AuthThrottle<SourceKey> perSource(Clock clock, int failuresPerMinute) {
+        return new AuthThrottle<>("source", clock, failuresPerMinute);
     }
 
-    public void recordFailure(String sourceIp, String userName) {
-        long now = clock.millis();
-        if (failures.size() > MAX_TRACKED) {
-            prune(now);
-        }
-        add("ip:" + sourceIp, now);
-        add("user:" + userName, now);
+    /** Failures after authentication (a second factor), keyed by the person: the policy user name. */
+    public static AuthThrottle<String> perPerson(Clock clock, int failuresPerMinute) {
+        return new AuthThrottle<>("person", clock, failuresPerMinute);
     }
 
-    private void add(String key, long now) {
-        Deque<Long> times = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
-        synchronized (times) {
-            times.addLast(now);
-            while (times.size() > limit + 1) {
-                times.removeFirst();
-            }
-        }
+    /** True while {@code key} has failures left. */
+    public boolean allows(K key) {
+        Bucket bucket = buckets.getIfPresent(Objects.requireNonNull(key, "key"));
+        return bucket == null || bucket.getAvailableTokens() > 0;
     }
 
-    private int count(String key, long now) {
-        Deque<Long> times = failures.get(key);
-        if (times == null) {
-            return 0;
-        }
-        synchronized (times) {
-            while (!times.isEmpty() && times.peekFirst() <= now - WINDOW.toMillis()) {
-                times.removeFirst();
-            }
-            return times.size();
-        }
+    /** Counts one failure against {@code key}. */
+    public void recordFailure(K key) {
+        buckets.get(Objects.requireNonNull(key, "key"), k -> ClockTime.perMinute(clock, limit)).tryConsume(1);
     }
 
-    private void prune(long now) {
-        for (Iterator<Map.Entry<String, Deque<Long>>> it = failures.entrySet().iterator(); it.hasNext();) {
-            if (count(it.next().getKey(), now) == 0) {
-                it.remove();
-            }
-        }
+    @Override
+    public String toString() {
+        return "AuthThrottle[per " + keyedBy + ", " + limit + " failures a minute]";
     }
 }

@@ -1,93 +1,75 @@
 package dev.gatehouse.gateway.ssh;
 
-import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.AuthThrottle;
-import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SourceKey;
 import dev.gatehouse.pki.SshKeys;
 import dev.gatehouse.policy.User;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.session.ServerSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Public-key authentication against the users in policy (R05, R06). The identity is the policy
- * user who owns the key, whatever SSH user name was typed. Each rejected key counts against the
- * connection (at most {@code max_auth_attempts}, like OpenSSH's MaxAuthTries) and against the
- * source address and user name ({@link AuthThrottle}); every rejection is an audit event.
+ * Whether a public key may be used at all (R05, R06): it belongs to an enabled user in policy and
+ * the connection's source is not throttled. This is only an opinion about a key: MINA consults it
+ * for key queries and before it checks a signature, so it sets nothing, records nothing and counts
+ * nothing. {@link PublicKeyMethod} acts on its {@link Verdict} once it knows what the request proved.
  */
 final class KeyAuthenticator implements PublickeyAuthenticator {
-    private static final Logger LOG = LoggerFactory.getLogger(KeyAuthenticator.class);
+    private final PolicyHolder policy;
+    private final AuthThrottle<SourceKey> sourceFailures;
 
-    private final GatewayServices services;
-    private final AuthThrottle throttle;
+    KeyAuthenticator(PolicyHolder policy, AuthThrottle<SourceKey> sourceFailures) {
+        this.policy = policy;
+        this.sourceFailures = sourceFailures;
+    }
 
-    KeyAuthenticator(GatewayServices services, AuthThrottle throttle) {
-        this.services = services;
-        this.throttle = throttle;
+    /**
+     * What policy says about {@code key} on this connection.
+     *
+     * @param owner the policy user the key belongs to, when it belongs to one
+     * @param refusal why the key may not be used, or null when it may
+     * @param throttled the refusal is the source's failure throttle, not the key
+     */
+    record Verdict(Optional<User> owner, String refusal, boolean throttled) {
+        boolean accepted() {
+            return refusal == null;
+        }
+
+        static Verdict refused(Optional<User> owner, String reason) {
+            return new Verdict(owner, reason, false);
+        }
+    }
+
+    Verdict check(ServerSession session, PublicKey key) {
+        if (!sourceFailures.allows(SessionAttributes.source(session))) {
+            return new Verdict(Optional.empty(), "too many failed attempts from this source", true);
+        }
+        if (key == null) {
+            return Verdict.refused(Optional.empty(), "malformed or unsupported key");
+        }
+        Optional<User> user = policy.current().policy().userByKey(SshKeys.toLine(key));
+        if (user.isEmpty()) {
+            return Verdict.refused(user, "unknown key");
+        }
+        if (user.get().disabled()) {
+            return Verdict.refused(user, "the key's owner is disabled");
+        }
+        return new Verdict(user, null, false);
     }
 
     @Override
     public boolean authenticate(String username, PublicKey key, ServerSession session) {
-        String source = address(session.getClientAddress());
-        String ip = ip(session.getClientAddress());
-        String fingerprint = SshKeys.fingerprint(key);
-        if (!throttle.allows(ip, username)) {
-            fail(session, username, source, fingerprint, "auth.throttled", "too many failed attempts from this address or for this user name");
-            return false;
-        }
-        Optional<User> user = services.policy().current().policy().userByKey(SshKeys.toLine(key));
-        if (user.isEmpty()) {
-            throttle.recordFailure(ip, username);
-            fail(session, username, source, fingerprint, "auth.failure", "unknown key");
-            return false;
-        }
-        if (user.get().disabled()) {
-            throttle.recordFailure(ip, username);
-            fail(session, username, source, fingerprint, "auth.failure", "user '" + user.get().name() + "' is disabled");
-            return false;
-        }
-        Identity previous = session.getAttribute(SessionAttributes.IDENTITY);
-        session.setAttribute(SessionAttributes.IDENTITY, new Identity(user.get().name(), fingerprint, source));
-        if (previous == null || !previous.user().equals(user.get().name())) {
-            services.audit().append(services.audit().event("auth.success", "success")
-                    .withSource(source).withUser(user.get().name())
-                    .with("key", fingerprint).with("ssh_user", SessionBridge.printable(username)));
-        }
-        return true;
+        return check(session, key).accepted();
     }
 
-    private void fail(ServerSession session, String username, String source, String fingerprint, String type, String reason) {
-        services.audit().append(services.audit().event(type, "failure")
-                .withSource(source).with("key", fingerprint).with("reason", reason)
-                .with("ssh_user", SessionBridge.printable(username)));
-        AtomicInteger failures = session.computeAttributeIfAbsent(SessionAttributes.FAILURES, k -> new AtomicInteger());
-        if (failures.incrementAndGet() >= services.config().ssh().maxAuthAttempts()) {
-            LOG.info("disconnecting {}: too many authentication failures", source);
-            try {
-                session.disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures");
-            } catch (java.io.IOException e) {
-                session.close(true);
-            }
-        }
-    }
-
+    /** {@code ip:port} of a peer, as audit events and {@link dev.gatehouse.gateway.session.Identity#source()} carry it. */
     static String address(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            return ip(address) + ":" + inet.getPort();
-        }
-        return String.valueOf(address);
-    }
-
-    static String ip(SocketAddress address) {
         if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            return inet.getAddress().getHostAddress();
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
         }
         return String.valueOf(address);
     }

@@ -1,8 +1,10 @@
 package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.AuditBudget;
 import dev.gatehouse.gateway.session.AuthThrottle;
 import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.SourceKey;
 import dev.gatehouse.gateway.shell.GatewayShell;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,13 +13,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
@@ -28,15 +30,34 @@ import org.apache.sshd.server.subsystem.SubsystemFactory;
  * sends {@code LOGIN@NODE} sessions to the bridge and plain user names to the gateway shell.
  * Nothing here serves files or forwards ports: the gateway's own disk and network are not
  * reachable through it.
+ *
+ * <p>Authentication ({@link PublicKeyMethod}, {@link TotpAuth}) and its limits (R24, R30), each
+ * keyed by something the client cannot aim at anyone else:
+ * <ul>
+ *   <li>per connection: {@code ssh.max_auth_attempts} failures, {@value #MAX_AUTH_REQUESTS} requests,
+ *       {@value #AUTH_TIMEOUT_SECONDS} s to authenticate;
+ *   <li>per source ({@link SourceKey}: IPv4 address, IPv6 /64), before authentication:
+ *       {@code ssh.auth_failures_per_minute} failures, {@code ssh.max_unauthenticated_per_source}
+ *       connections not yet authenticated, {@value #PRE_AUTH_EVENTS_PER_MINUTE} audit events a minute;
+ *   <li>per person, after the signature: TOTP failures ({@link dev.gatehouse.gateway.access.SecondFactor}).
+ * </ul>
  */
 public final class SshFront implements AutoCloseable {
-    private static final AttributeKey<Boolean> COUNTED = new AttributeKey<>();
+    /** Authentication requests per connection before MINA disconnects (RFC 4252 allows the server to cap them). */
+    static final int MAX_AUTH_REQUESTS = 12;
+    /** Seconds a connection has to authenticate. */
+    static final int AUTH_TIMEOUT_SECONDS = 60;
+    /** Audit events per source per minute from clients that have proven nothing ({@link AuditBudget}). */
+    static final int PRE_AUTH_EVENTS_PER_MINUTE = 60;
+    private static final AttributeKey<SourceKey> COUNTED = new AttributeKey<>();
     /** The connection's identity no longer holds; it is closed at the next pass without channels. */
     private static final AttributeKey<Boolean> DOOMED = new AttributeKey<>();
 
     private final GatewayServices services;
     private final SshServer server;
-    private final Map<String, AtomicInteger> unauthenticated = new ConcurrentHashMap<>();
+    private final AuthAudit authAudit;
+    /** Connections not yet authenticated, per source; an entry goes when its count reaches zero. */
+    private final Map<SourceKey, Integer> unauthenticated = new ConcurrentHashMap<>();
 
     public SshFront(GatewayServices services, KeyPair hostKey, SharedIo io) {
         this.services = services;
@@ -46,10 +67,14 @@ public final class SshFront implements AutoCloseable {
         server.setHost(ssh.listen().getHostString());
         server.setPort(ssh.listen().getPort());
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-        TotpAuth totp = new TotpAuth(services);
-        server.setUserAuthFactories(List.of(new TotpAuth.PublicKeyFirst(services),
-                org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory.INSTANCE));
-        server.setPublickeyAuthenticator(new KeyAuthenticator(services, new AuthThrottle(services.clock(), ssh.authFailuresPerMinute())));
+        AuthThrottle<SourceKey> sourceFailures = AuthThrottle.perSource(services.clock(), ssh.authFailuresPerMinute());
+        authAudit = new AuthAudit(services, sourceFailures,
+                new AuditBudget(services.audit(), services.clock(), PRE_AUTH_EVENTS_PER_MINUTE));
+        KeyAuthenticator keys = new KeyAuthenticator(services.policy(), sourceFailures);
+        TotpAuth totp = new TotpAuth(services, authAudit);
+        server.setUserAuthFactories(List.of(new PublicKeyMethod.Factory(keys, totp, authAudit),
+                UserAuthKeyboardInteractiveFactory.INSTANCE));
+        server.setPublickeyAuthenticator(keys);
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(totp);
         server.setGSSAuthenticator(null);
@@ -71,8 +96,8 @@ public final class SshFront implements AutoCloseable {
             }
         }));
         CoreModuleProperties.SERVER_IDENTIFICATION.set(server, "Gatehouse");
-        CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 12);
-        CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(60));
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, MAX_AUTH_REQUESTS);
+        CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(AUTH_TIMEOUT_SECONDS));
         CoreModuleProperties.IDLE_TIMEOUT.set(server, ssh.idleTimeout());
         io.configure(server);
         server.addSessionListener(new FloodLimit());
@@ -96,7 +121,11 @@ public final class SshFront implements AutoCloseable {
         return new GatewayShell(services, identity, command);
     }
 
-    /** Caps connections per source address that have not authenticated yet (R24). */
+    /**
+     * Caps connections per source that have not authenticated yet (R24), and decides which methods
+     * a connection offers. Counting is atomic per source ({@link Map#merge}, {@link Map#computeIfPresent}),
+     * and a source's entry disappears with its last unauthenticated connection.
+     */
     private final class FloodLimit implements SessionListener {
         @Override
         public void sessionCreated(Session session) {
@@ -104,13 +133,12 @@ public final class SshFront implements AutoCloseable {
             boolean totp = services.policy().current().policy().elevations().stream()
                     .anyMatch(e -> e.secondFactor().isPresent());
             CoreModuleProperties.AUTH_METHODS.set(session, totp ? "publickey keyboard-interactive" : "publickey");
-            String ip = KeyAuthenticator.ip(session.getIoSession().getRemoteAddress());
-            int now = unauthenticated.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
-            session.setAttribute(COUNTED, Boolean.TRUE);
+            session.setAttribute(SessionAttributes.SECOND_FACTOR_OFFERED, totp);
+            SourceKey source = SessionAttributes.source(session);
+            int now = unauthenticated.merge(source, 1, Integer::sum);
+            session.setAttribute(COUNTED, source);
             if (now > services.config().ssh().maxUnauthenticatedPerSource()) {
-                services.audit().append(services.audit().event("connection.refused", "denied")
-                        .withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
-                        .with("reason", "too many unauthenticated connections from this address"));
+                authAudit.connectionRefused(session, "too many unauthenticated connections from this source");
                 session.close(true);
             }
         }
@@ -128,12 +156,9 @@ public final class SshFront implements AutoCloseable {
         }
 
         private void release(Session session) {
-            if (session.removeAttribute(COUNTED) != null) {
-                String ip = KeyAuthenticator.ip(session.getIoSession().getRemoteAddress());
-                AtomicInteger count = unauthenticated.get(ip);
-                if (count != null && count.decrementAndGet() <= 0) {
-                    unauthenticated.remove(ip, count);
-                }
+            SourceKey source = session.removeAttribute(COUNTED);
+            if (source != null) {
+                unauthenticated.computeIfPresent(source, (k, count) -> count > 1 ? count - 1 : null);
             }
         }
     }

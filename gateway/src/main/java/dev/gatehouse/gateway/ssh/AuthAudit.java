@@ -1,0 +1,135 @@
+package dev.gatehouse.gateway.ssh;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.AuditBudget;
+import dev.gatehouse.gateway.session.AuthThrottle;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.SourceKey;
+import dev.gatehouse.pki.SshKeys;
+import dev.gatehouse.recorder.AuditEvent;
+import java.io.IOException;
+import java.security.PublicKey;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the authentication events (R13, R27) and counts failures where they belong (R24, R30):
+ * every failure against the connection ({@code ssh.max_auth_attempts}, then disconnect), refused
+ * keys and bad signatures also against the source ({@link AuthThrottle}). TOTP failures count
+ * against the person in {@link dev.gatehouse.gateway.access.SecondFactor}.
+ *
+ * <p>Events about a client that has proven nothing name no user and go through the source's
+ * {@link AuditBudget}, because they cost the client nothing to cause. Only a verified signature
+ * makes an event name a user.
+ *
+ * <p>Event types: {@code auth.query} (a key query answered with PK_OK), {@code auth.failure}
+ * (a refused key, query or signed, or a signature that does not verify; {@code request} says which),
+ * {@code auth.throttled}, {@code auth.partial} (signature verified, second factor pending),
+ * {@code auth.totp}, {@code auth.success} (the connection is authenticated), {@code connection.refused}.
+ */
+final class AuthAudit {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthAudit.class);
+
+    private final GatewayServices services;
+    private final AuthThrottle<SourceKey> sourceFailures;
+    private final AuditBudget budget;
+
+    AuthAudit(GatewayServices services, AuthThrottle<SourceKey> sourceFailures, AuditBudget budget) {
+        this.services = services;
+        this.sourceFailures = sourceFailures;
+        this.budget = budget;
+    }
+
+    /** A key query answered with PK_OK: the client only showed a public key, so no user is named. */
+    void queryAccepted(Session session, String sshUser, PublicKey key) {
+        unproven(session, event("auth.query", "accepted", session, sshUser).with("key", fingerprint(key)).with("request", "query"));
+    }
+
+    /** A key refused before any signature was looked at, or an attempt from a throttled source. */
+    void keyRefused(Session session, String sshUser, boolean signed, PublicKey key, KeyAuthenticator.Verdict verdict) {
+        AuditEvent event = event(verdict.throttled() ? "auth.throttled" : "auth.failure", "failure", session, sshUser)
+                .with("key", fingerprint(key)).with("reason", verdict.refusal()).with("request", signed ? "signed" : "query");
+        if (!verdict.throttled()) {
+            sourceFailures.recordFailure(SessionAttributes.source(session));
+        }
+        unproven(session, event);
+        countFailure(session);
+    }
+
+    /** An accepted key whose request MINA then refused: a signature that does not verify, or a malformed request. */
+    void requestRejected(Session session, String sshUser, boolean signed, PublicKey key, String reason) {
+        sourceFailures.recordFailure(SessionAttributes.source(session));
+        unproven(session, event("auth.failure", "failure", session, sshUser)
+                .with("key", fingerprint(key)).with("reason", reason).with("request", signed ? "signed" : "query"));
+        countFailure(session);
+    }
+
+    /** A verified signature by {@code otherUser}'s key on a connection whose identity is already {@code established}. */
+    void identityConflict(Session session, String sshUser, Identity established, String otherUser, PublicKey key) {
+        services.audit().append(event("auth.failure", "failure", session, sshUser).withUser(established.user())
+                .with("key", fingerprint(key)).with("key_owner", otherUser).with("request", "signed")
+                .with("reason", "a signature by another person's key on a connection already authenticated as "
+                        + established.user() + "; the identity stays " + established.user()));
+        countFailure(session);
+    }
+
+    /** Signature verified; the connection goes on to the second factor (RFC 4252 partial success). */
+    void partial(Session session, String sshUser, Identity identity) {
+        services.audit().append(event("auth.partial", "partial", session, sshUser).withUser(identity.user())
+                .with("key", identity.keyFingerprint()).with("next", "keyboard-interactive"));
+    }
+
+    /** The connection is authenticated as {@code identity} by {@code methods}. */
+    void success(Session session, String sshUser, Identity identity, String methods) {
+        services.audit().append(event("auth.success", "success", session, sshUser).withUser(identity.user())
+                .with("key", identity.keyFingerprint()).with("methods", methods));
+    }
+
+    /** A TOTP answer by {@code identity}: accepted for {@code step}, or refused for {@code reason}. */
+    void totp(Session session, String sshUser, Identity identity, OptionalLong step, String reason) {
+        services.audit().append(event("auth.totp", step.isPresent() ? "success" : "failure", session, sshUser)
+                .withUser(identity.user()).with("step", step.isPresent() ? step.getAsLong() : null).with("reason", reason));
+        if (step.isEmpty()) {
+            countFailure(session);
+        }
+    }
+
+    /** A connection closed before authentication, for {@code reason}. */
+    void connectionRefused(Session session, String reason) {
+        unproven(session, services.audit().event("connection.refused", "denied")
+                .withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress())).with("reason", reason));
+    }
+
+    /**
+     * Counts a failure against the connection; at {@code ssh.max_auth_attempts} the client is
+     * disconnected, as OpenSSH's MaxAuthTries does.
+     */
+    void countFailure(Session session) {
+        AtomicInteger failures = session.computeAttributeIfAbsent(SessionAttributes.FAILURES, k -> new AtomicInteger());
+        if (failures.incrementAndGet() >= services.config().ssh().maxAuthAttempts()) {
+            LOG.info("disconnecting {}: too many authentication failures", KeyAuthenticator.address(session.getIoSession().getRemoteAddress()));
+            try {
+                session.disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures");
+            } catch (IOException e) {
+                session.close(true);
+            }
+        }
+    }
+
+    private void unproven(Session session, AuditEvent event) {
+        budget.append(SessionAttributes.source(session), event);
+    }
+
+    private AuditEvent event(String type, String outcome, Session session, String sshUser) {
+        return services.audit().event(type, outcome).withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
+                .with("ssh_user", sshUser == null ? null : SessionBridge.printable(sshUser));
+    }
+
+    private static String fingerprint(PublicKey key) {
+        return key == null ? null : SshKeys.fingerprint(key);
+    }
+}
