@@ -7,6 +7,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The access log's hash chain (table {@code access_chain}, R29): one chain for the whole
@@ -20,6 +22,7 @@ import java.util.List;
  * under the lock the per-table seqs ({@code MAX + 1}) cannot collide either.
  */
 final class AccessChain {
+    private static final Logger log = LoggerFactory.getLogger(AccessChain.class);
     /** The chain's last link (seq 0 and {@link ChainHash#GENESIS} when empty). */
     record Head(long seq, String hash) {
         static final Head EMPTY = new Head(0, ChainHash.GENESIS);
@@ -84,6 +87,23 @@ final class AccessChain {
         Link link = next(head(c), kind, row, timeMicros);
         insertLinks(c, List.of(link));
         return link;
+    }
+
+    /**
+     * {@link #adopt} in its own exclusive transaction, at a writer's open.
+     *
+     * @throws StoreUnavailableException when the database refuses
+     */
+    static int adoptOnce(HikariDataSource dataSource, Dialect dialect, long timeMicros) {
+        try {
+            int adopted = exclusive(dataSource, dialect, c -> adopt(c, timeMicros));
+            if (adopted > 0) {
+                log.warn("access log: {} rows stored before the access chain existed were chained now", adopted);
+            }
+            return adopted;
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("cannot chain the access log's existing rows: " + BatchWriter.describe(e), e);
+        }
     }
 
     /**

@@ -1,12 +1,8 @@
 package dev.gatehouse.recorder;
 
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,67 +77,19 @@ final class JdbcAuditStore implements AuditStore {
         }
         // Restart: continue the chain from its stored head.
         queries.ensureChain(chainId, ChainHash.micros(options.clock().instant()));
-        int adopted = adoptAccessRows(dataSource, dialect);
+        int adopted = AccessChain.adoptOnce(dataSource, dialect, ChainHash.micros(options.clock().instant()));
         StoreQueries.Head head = queries.chainHead(chainId);
         this.headSeq = head.seq();
         this.headHash = head.hash();
         CheckpointRow lastCheckpoint = queries.lastCheckpoint(chainId);
         this.writer = new BatchWriter(options, dataSource, head.seq(), head.hash(), lastCheckpoint,
-                witnesses(lastCheckpoint), this::recovered);
+                WitnessFile.caughtUp(options.witnessFiles(), chainId, lastCheckpoint, queries), this::recovered);
         writer.start();
         log.info("audit store open: chain {} continues at seq {}", chainId, headSeq + 1);
         if (adopted > 0) {
             append(AuditEvent.of("access.adopted", options.clock().instant(), "info").with("rows", adopted)
                     .with("reason", "access-log rows stored before the access chain existed"));
         }
-    }
-
-    /** Chains access-log rows written before the access chain existed, once. */
-    private int adoptAccessRows(HikariDataSource dataSource, Dialect dialect) {
-        try {
-            int adopted = AccessChain.exclusive(dataSource, dialect,
-                    c -> AccessChain.adopt(c, ChainHash.micros(options.clock().instant())));
-            if (adopted > 0) {
-                log.warn("access log: {} rows stored before the access chain existed were chained now", adopted);
-            }
-            return adopted;
-        } catch (SQLException e) {
-            throw new StoreUnavailableException("cannot chain the access log's existing rows: "
-                    + BatchWriter.describe(e), e);
-        }
-    }
-
-    /** The witness files, each first brought up to the store's newest checkpoint of this chain. */
-    private List<WitnessFile> witnesses(CheckpointRow lastCheckpoint) {
-        List<WitnessFile> out = new ArrayList<>();
-        for (Path file : options.witnessFiles()) {
-            WitnessFile witness = new WitnessFile(file);
-            out.add(witness);
-            try {
-                long witnessed = witness.lastSeq(chainId);
-                if (lastCheckpoint != null && witnessed > lastCheckpoint.seq()) {
-                    log.error("witness file {} holds checkpoint seq {} of chain {}, but the store's newest is seq {}:"
-                            + " checkpoints were deleted from the store, or it was restored from an older backup;"
-                            + " audit verify will fail", file, witnessed, chainId, lastCheckpoint.seq());
-                    continue;
-                }
-                List<CheckpointRow> missing = witnessed == 0
-                        ? (lastCheckpoint == null ? List.of() : List.of(lastCheckpoint))
-                        : queries.checkpointsAfter(chainId, witnessed);
-                List<CheckpointRow> lines = new ArrayList<>();
-                for (CheckpointRow cp : missing) {
-                    lines.add(CheckpointRow.unverified(cp.jws()));
-                }
-                if (!lines.isEmpty()) {
-                    log.warn("witness file {} lacked {} checkpoint(s) of chain {} (up to seq {}): appending them", file,
-                            lines.size(), chainId, lastCheckpoint.seq());
-                    witness.append(lines);
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                log.error("cannot bring witness file {} up to date with chain {}: {}", file, chainId, e.toString());
-            }
-        }
-        return out;
     }
 
     @Override

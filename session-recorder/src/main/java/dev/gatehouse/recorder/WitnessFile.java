@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
@@ -34,6 +35,44 @@ final class WitnessFile {
 
     WitnessFile(Path file) {
         this.file = file;
+    }
+
+    /**
+     * The witness files of a writer, each first brought up to the store's newest checkpoint of
+     * its chain: the checkpoints after its last line of the chain, or only the newest when it has
+     * none (a new witness, or a crash between a commit and its witness line). A witness that is
+     * ahead of the store is left as it is and logged: the store lost checkpoints.
+     */
+    static List<WitnessFile> caughtUp(List<Path> files, String chainId, CheckpointRow lastCheckpoint, StoreQueries queries) {
+        List<WitnessFile> out = new ArrayList<>();
+        for (Path file : files) {
+            WitnessFile witness = new WitnessFile(file);
+            out.add(witness);
+            if (lastCheckpoint == null) {
+                continue;
+            }
+            try {
+                long witnessed = witness.lastSeq(chainId);
+                if (witnessed > lastCheckpoint.seq()) {
+                    log.error("witness file {} holds checkpoint seq {} of chain {}, but the store's newest is seq {}:"
+                            + " checkpoints were deleted from the store, or it was restored from an older backup;"
+                            + " audit verify will fail", file, witnessed, chainId, lastCheckpoint.seq());
+                    continue;
+                }
+                List<CheckpointRow> lines = new ArrayList<>();
+                for (CheckpointRow cp : witnessed == 0 ? List.of(lastCheckpoint) : queries.checkpointsAfter(chainId, witnessed)) {
+                    lines.add(CheckpointRow.unverified(cp.jws()));
+                }
+                if (!lines.isEmpty()) {
+                    log.warn("witness file {} lacked {} checkpoint(s) of chain {} (up to seq {}): appending them", file,
+                            lines.size(), chainId, lastCheckpoint.seq());
+                    witness.append(lines);
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                log.error("cannot bring witness file {} up to date with chain {}: {}", file, chainId, e.toString());
+            }
+        }
+        return out;
     }
 
     Path path() {
