@@ -204,7 +204,12 @@ final class Gateway implements AutoCloseable {
      * reads the store at {@code storeUrl}; the tamper tests point the CLI at altered copies this way.
      */
     Path configForStore(Path target, String storeUrl) {
-        Keys.write(target, GatewayFiles.config(options, dataDir().toString(), storeUrl,
+        return configFor(target, dataDir(), storeUrl);
+    }
+
+    /** {@link #configForStore}, with another data folder (keys, instance id, witness file) too. */
+    Path configFor(Path target, Path dataDir, String storeUrl) {
+        Keys.write(target, GatewayFiles.config(options, dataDir.toString(), storeUrl,
                 dir.resolve("policy.yaml").toString()));
         return target;
     }

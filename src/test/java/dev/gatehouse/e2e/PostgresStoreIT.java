@@ -104,5 +104,23 @@ class PostgresStoreIT extends GatewayTest {
         assertThat(tampered.exit()).as(tampered.describe()).isEqualTo(1);
         assertThat(tampered.stdout() + tampered.stderr()).as(tampered.describe())
                 .contains("chain " + chain + " seq " + seq + ":");
+
+        // Issue 9: the records after it cut off together with the checkpoint rows that covered them
+        long last;
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("SET search_path TO " + schema);
+            try (var rs = st.executeQuery("SELECT max(seq) FROM checkpoints WHERE chain_id = '" + chain + "'")) {
+                assertThat(rs.next()).isTrue();
+                last = rs.getLong(1);
+            }
+            st.execute("ALTER TABLE checkpoints DISABLE TRIGGER USER");
+            st.executeUpdate("DELETE FROM audit_events WHERE chain_id = '" + chain + "' AND seq > " + seq);
+            st.executeUpdate("DELETE FROM checkpoints WHERE chain_id = '" + chain + "' AND seq > " + seq);
+        }
+        Proc.Result truncated = gw.cli("audit", "verify");
+        assertThat(truncated.exit()).as(truncated.describe()).isEqualTo(1);
+        assertThat(truncated.stdout()).as(truncated.describe()).contains("chain " + chain + " seq " + (seq + 1)
+                + ": missing record: checkpoint at seq " + last + " (witness " + gw.dataDir().resolve("checkpoints.jsonl")
+                + " line ");
     }
 }

@@ -7,10 +7,8 @@ import java.util.List;
 
 /** The sqlite3 CLI, used the way an attacker with file access would use it. */
 final class Sqlite {
-    private static final List<String> TRIGGERS = List.of(
-            "audit_events_no_update", "audit_events_no_delete",
-            "recording_chunks_no_update", "recording_chunks_no_delete",
-            "checkpoints_no_update", "checkpoints_no_delete");
+    private static final List<String> TABLES = List.of("audit_events", "recording_chunks", "checkpoints", "chains",
+            "access_requests", "access_decisions", "access_locks", "access_issued", "totp_secrets", "access_chain");
 
     private Sqlite() {}
 
@@ -39,7 +37,10 @@ final class Sqlite {
     /** What an attacker does first: the append-only triggers are in the way of UPDATE and DELETE. */
     static void dropTriggers(Path db) {
         StringBuilder sql = new StringBuilder();
-        TRIGGERS.forEach(t -> sql.append("DROP TRIGGER IF EXISTS ").append(t).append(";\n"));
+        for (String table : TABLES) {
+            sql.append("DROP TRIGGER IF EXISTS ").append(table).append("_no_update;\n");
+            sql.append("DROP TRIGGER IF EXISTS ").append(table).append("_no_delete;\n");
+        }
         exec(db, sql.toString());
     }
 

@@ -87,19 +87,29 @@ public final class GatewayKeys {
 
     /** This instance's audit chain id, created once. */
     public String chainId() throws IOException {
-        Path file = dataDir.resolve("instance-id");
-        if (Files.exists(file)) {
-            String id = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (!id.matches("gw-[0-9a-f]{16}")) {
-                throw new IOException(file + " does not hold a chain id (gw- and 16 hex digits); restore it from backup");
-            }
-            return id;
+        Optional<String> existing = existingChainId();
+        if (existing.isPresent()) {
+            return existing.get();
         }
+        Path file = dataDir.resolve("instance-id");
         byte[] random = new byte[8];
         new SecureRandom().nextBytes(random);
         String id = "gw-" + HexFormat.of().formatHex(random);
         Files.writeString(file, id + "\n", StandardCharsets.UTF_8);
         return id;
+    }
+
+    /** This instance's audit chain id if one was created (read-only tools must not create one). */
+    public Optional<String> existingChainId() throws IOException {
+        Path file = dataDir.resolve("instance-id");
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        String id = Files.readString(file, StandardCharsets.UTF_8).strip();
+        if (!id.matches("gw-[0-9a-f]{16}")) {
+            throw new IOException(file + " does not hold a chain id (gw- and 16 hex digits); restore it from backup");
+        }
+        return Optional.of(id);
     }
 
     public Path dataDir() {

@@ -19,6 +19,18 @@ public interface JwsSigner {
     /** The public key as a JWK JSON object, for external verifiers. */
     String publicJwk();
 
+    /**
+     * The public key's JWK thumbprint (RFC 7638, SHA-256, base64url): a short, stable name for the
+     * key that an auditor can compare with a copy kept elsewhere.
+     */
+    default String thumbprint() {
+        try {
+            return com.nimbusds.jose.jwk.JWK.parse(publicJwk()).computeThumbprint().toString();
+        } catch (java.text.ParseException | com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException("the public JWK cannot be read back: " + e.getMessage(), e);
+        }
+    }
+
     /** ES256 signer over an EC P-256 key pair. */
     static JwsSigner es256(KeyPair keyPair) {
         return new Es256JwsSigner(keyPair);

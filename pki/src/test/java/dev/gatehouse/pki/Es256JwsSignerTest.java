@@ -122,6 +122,17 @@ class Es256JwsSignerTest {
         assertThat(jws.getHeader().getKeyID()).isEqualTo(parsed.getKeyID());
     }
 
+    /** The thumbprint follows RFC 7638 section 3: SHA-256 over the required members, sorted, no whitespace. */
+    @Test
+    void thumbprintIsTheRfc7638HashOfTheRequiredMembers() throws Exception {
+        com.nimbusds.jose.jwk.ECKey parsed = com.nimbusds.jose.jwk.ECKey.parse(signer.publicJwk());
+        String members = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + parsed.getX() + "\",\"y\":\"" + parsed.getY()
+                + "\"}";
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(members.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(signer.thumbprint()).isEqualTo(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
+    }
+
     @Test
     void nonP256KeysAreRejected() {
         assertThatThrownBy(() -> JwsSigner.es256(ec("secp384r1"))).isInstanceOf(IllegalArgumentException.class);

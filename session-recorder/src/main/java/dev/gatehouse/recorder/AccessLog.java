@@ -19,6 +19,11 @@ import java.util.TreeMap;
  * on policy), so after a restart it rebuilds the same state: an expired grant stays expired, a
  * lock stays on.
  *
+ * <p>Every write also appends a link for its row to the access chain (one hash chain per
+ * database, R29) in the same transaction, and the store records an {@code access.chained} event;
+ * {@link AuditStore#verify()} checks each row against its link and the chain against the access
+ * heads that signed checkpoints carry.
+ *
  * <p>Obtained from {@link AuditStore#accessLog()}; it shares the store's connection pool and
  * lives as long as the store (closing the store closes it). Writes are synchronous: committed
  * before they return, since they are rare and a human waits for them. They throw

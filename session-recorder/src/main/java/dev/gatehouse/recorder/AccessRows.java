@@ -22,6 +22,7 @@ final class AccessRows {
             + " certificate_serial, jws";
     static final String LOCK_COLUMNS = "seq, action, kind, name, tenant, actor, reason, time_micros";
     static final String ISSUED_COLUMNS = "request_id, serial, session_id, valid_before_micros, time_micros";
+    static final String TOTP_COLUMNS = "user_name, seq, secret_ciphertext, time_micros";
 
     private AccessRows() {}
 

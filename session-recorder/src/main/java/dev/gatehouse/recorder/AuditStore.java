@@ -61,8 +61,25 @@ public interface AuditStore extends AutoCloseable {
     /** Verifies one session's recording chain (and its link to {@code session.end} when present). */
     VerifyReport verifyRecording(String sessionId);
 
-    /** Verifies every chain, checkpoint and recording. */
+    /**
+     * Verifies every chain, checkpoint (and that each chain's checkpoints link), recording, and
+     * the access chain against the access-log tables; names records no signed checkpoint has
+     * covered for longer than {@link StoreOptions#checkpointInterval()} plus a slack.
+     */
     VerifyReport verify();
+
+    /**
+     * {@link #verify()}, and against witnesses: each line verifies with the audit key, links to
+     * the line before of its chain, and is in the store as it is in the witness; witnessed
+     * checkpoints check the chains as stored ones do; a {@link Witness.Kind#LIVE} witness must
+     * hold the store's checkpoints of every chain it covers and of {@code localChain}. The
+     * default refuses: only the JDBC store keeps witnesses.
+     *
+     * @param localChain the chain of the gateway that writes the live witnesses, or null
+     */
+    default VerifyReport verify(List<Witness> witnesses, String localChain) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not verify against witnesses");
+    }
 
     /**
      * The just-in-time access log (requests, decisions, locks, issued certificates, TOTP

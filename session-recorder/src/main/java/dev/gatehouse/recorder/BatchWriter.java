@@ -24,7 +24,12 @@ import org.slf4j.LoggerFactory;
  * until it succeeds (or {@link #abandon()} on a shutdown that cannot drain). Health flips to false
  * on the first failure and back on the next commit, which reports the outage duration to
  * {@code onRecovered}. Checkpoints of this chain's head are signed here, in the same
- * transaction as the events they cover, so they never name an uncommitted head.
+ * transaction as the events they cover, so they never name an uncommitted head. Each names the
+ * digest of the one before ({@code prev}) and the access chain's head, read just before the
+ * transaction: committed, so a checkpoint never names an access link that could still vanish.
+ * (Read inside, it would make SQLite's transaction read before it writes, which fails with
+ * SQLITE_BUSY_SNAPSHOT whenever an access write commits in between.) Signing happens on each
+ * attempt, so a retried batch signs afresh; witnesses get the checkpoints once committed.
  */
 final class BatchWriter implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
@@ -42,7 +47,7 @@ final class BatchWriter implements Runnable {
     private final StoreOptions options;
     private final Clock clock;
     private final Consumer<Duration> onRecovered;
-    private final WitnessFile witness;
+    private final List<WitnessFile> witnesses;
     private final Thread thread;
     private final Object progress = new Object();
 
@@ -50,6 +55,7 @@ final class BatchWriter implements Runnable {
     private long headSeq;
     private String headHash;
     private long checkpointSeq;
+    private String checkpointDigest;
     private Instant checkpointTime;
 
     private volatile long committedTicket;
@@ -59,18 +65,22 @@ final class BatchWriter implements Runnable {
     private volatile boolean stopping;
     private volatile boolean abandoned;
 
-    BatchWriter(StoreOptions options, DataSource dataSource, long headSeq, String headHash, long checkpointSeq,
-            Consumer<Duration> onRecovered) {
+    /**
+     * @param lastCheckpoint this chain's newest stored checkpoint, or null: the next one links to it
+     */
+    BatchWriter(StoreOptions options, DataSource dataSource, long headSeq, String headHash, CheckpointRow lastCheckpoint,
+            List<WitnessFile> witnesses, Consumer<Duration> onRecovered) {
         this.options = options;
         this.dataSource = dataSource;
         this.clock = options.clock();
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.queueBytes = (int) options.queueBytes();
         this.chunkBytes = new Semaphore(queueBytes);
-        this.witness = options.witnessFile().map(WitnessFile::new).orElse(null);
+        this.witnesses = List.copyOf(witnesses);
         this.headSeq = headSeq;
         this.headHash = headHash;
-        this.checkpointSeq = checkpointSeq;
+        this.checkpointSeq = lastCheckpoint == null ? 0 : lastCheckpoint.seq();
+        this.checkpointDigest = lastCheckpoint == null ? ChainHash.GENESIS : lastCheckpoint.digest();
         this.checkpointTime = clock.instant();
         this.onRecovered = onRecovered;
         this.thread = new Thread(this, "gatehouse-audit-writer");
@@ -256,11 +266,8 @@ final class BatchWriter implements Runnable {
 
     private void commitTimedCheckpoint() {
         if (headSeq > checkpointSeq && intervalElapsed()) {
-            List<CheckpointRow> checkpoints = new ArrayList<>(1);
-            sign(checkpoints, headSeq, headHash);
-            if (!checkpoints.isEmpty()) {
-                commit(new Batch(List.of(), List.of(), checkpoints, headSeq, headHash, committedTicket, 0));
-            }
+            commit(new Batch(List.of(), List.of(), List.of(new Mark(headSeq, headHash)), headSeq, headHash,
+                    committedTicket, 0));
         }
     }
 
@@ -272,7 +279,7 @@ final class BatchWriter implements Runnable {
     private Batch prepare(List<WriteItem> items) {
         List<WriteItem.EventRow> events = new ArrayList<>();
         List<RecordingChunk> chunks = new ArrayList<>();
-        List<CheckpointRow> checkpoints = new ArrayList<>(1);
+        List<Mark> checkpoints = new ArrayList<>(1);
         long bytes = 0;
         long seq = headSeq;
         String hash = headHash;
@@ -284,39 +291,50 @@ final class BatchWriter implements Runnable {
                 hash = row.hash();
                 if (seq - covered >= options.checkpointEvery()) {
                     // Exactly every N records, wherever the batch boundaries fall.
-                    sign(checkpoints, seq, hash);
+                    checkpoints.add(new Mark(seq, hash));
                     covered = seq;
                 }
             } else if (item instanceof WriteItem.ChunkRow row) {
                 chunks.add(row.chunk());
                 bytes += bytes(row);
             } else if (item instanceof WriteItem.CheckpointMark && seq > covered) {
-                sign(checkpoints, seq, hash);
+                checkpoints.add(new Mark(seq, hash));
                 covered = seq;
             }
         }
         if (seq > covered && intervalElapsed()) {
-            sign(checkpoints, seq, hash);
+            checkpoints.add(new Mark(seq, hash));
         }
         return new Batch(events, chunks, checkpoints, seq, hash, items.get(items.size() - 1).ticket(), bytes);
     }
 
-    private void sign(List<CheckpointRow> into, long seq, String hash) {
+    /** Signs the batch's checkpoints in order, each linked to the one before; none when signing fails. */
+    private List<CheckpointRow> sign(List<Mark> marks, AccessChain.Head access) {
+        List<CheckpointRow> out = new ArrayList<>(marks.size());
+        String prev = checkpointDigest;
         try {
-            into.add(CheckpointRow.sign(options.signer(), options.chainId(), seq, hash,
-                    ChainHash.micros(clock.instant())));
+            for (Mark m : marks) {
+                CheckpointRow cp = CheckpointRow.sign(options.signer(), options.chainId(), m.seq(), m.hash(),
+                        ChainHash.micros(clock.instant()), prev, access);
+                out.add(cp);
+                prev = cp.digest();
+            }
+            return out;
         } catch (RuntimeException e) {
             // Events matter more than their checkpoint: store them, try the checkpoint again later.
-            log.error("cannot sign an audit checkpoint of chain {} at seq {}: {}", options.chainId(), seq, e.toString());
+            log.error("cannot sign an audit checkpoint of chain {} at seq {}: {}", options.chainId(),
+                    marks.get(marks.size() - 1).seq(), e.toString());
+            return List.of();
         }
     }
 
     /** Commits a batch, retrying with backoff until it succeeds or the writer is abandoned. */
     private void commit(Batch batch) {
         long backoff = 10;
+        List<CheckpointRow> checkpoints;
         while (true) {
             try {
-                insert(batch);
+                checkpoints = insert(batch);
                 break;
             } catch (SQLException | RuntimeException e) {
                 failed(e, batch);
@@ -336,11 +354,13 @@ final class BatchWriter implements Runnable {
         chunkBytes.release((int) batch.chunkBytes());
         headSeq = batch.headSeq();
         headHash = batch.headHash();
-        if (!batch.checkpoints().isEmpty()) {
-            checkpointSeq = batch.checkpoints().get(batch.checkpoints().size() - 1).seq();
+        if (!checkpoints.isEmpty()) {
+            CheckpointRow last = checkpoints.get(checkpoints.size() - 1);
+            checkpointSeq = last.seq();
+            checkpointDigest = last.digest();
             checkpointTime = clock.instant();
-            if (witness != null) {
-                batch.checkpoints().forEach(witness::append);
+            for (WitnessFile w : witnesses) {
+                w.append(checkpoints);
             }
         }
         synchronized (progress) {
@@ -400,14 +420,18 @@ final class BatchWriter implements Runnable {
         }
     }
 
-    private void insert(Batch batch) throws SQLException {
+    /** Commits the batch; returns the checkpoints it signed and stored. */
+    private List<CheckpointRow> insert(Batch batch) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
+            AccessChain.Head access = batch.checkpoints().isEmpty() ? null : AccessChain.head(c);
             c.setAutoCommit(false);
             try {
                 RowInserter.events(c, batch.events());
                 RowInserter.chunks(c, batch.chunks());
-                RowInserter.checkpoints(c, batch.checkpoints());
+                List<CheckpointRow> signed = batch.checkpoints().isEmpty() ? List.of() : sign(batch.checkpoints(), access);
+                RowInserter.checkpoints(c, signed);
                 c.commit();
+                return signed;
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();
@@ -419,8 +443,11 @@ final class BatchWriter implements Runnable {
         }
     }
 
+    /** Where a checkpoint goes: the chain head it will sign. */
+    private record Mark(long seq, String hash) {}
+
     /** Rows of one transaction and the chain head after it. */
-    private record Batch(List<WriteItem.EventRow> events, List<RecordingChunk> chunks, List<CheckpointRow> checkpoints,
+    private record Batch(List<WriteItem.EventRow> events, List<RecordingChunk> chunks, List<Mark> checkpoints,
             long headSeq, String headHash, long lastTicket, long chunkBytes) {
         int size() {
             return events.size() + chunks.size() + checkpoints.size();

@@ -2,6 +2,7 @@ package dev.gatehouse.recorder;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.charset.StandardCharsets;
@@ -34,25 +35,66 @@ final class CanonicalJson {
         }
     }
 
-    /** {@code {"chain":..,"head":..,"seq":..,"time":..}}: what a checkpoint's JWS signs. */
+    /**
+     * {@code {"chain":..,"head":..,"seq":..,"time":..}}: what a version-1 checkpoint's JWS signs
+     * (stores written before checkpoints were chained).
+     */
     static byte[] checkpointPayload(String chainId, long seq, String headHash, long timeMicros) {
-        Map<String, Object> payload = new TreeMap<>();
-        payload.put("chain", chainId);
-        payload.put("seq", seq);
-        payload.put("head", headHash);
-        payload.put("time", timeMicros);
+        return write(checkpointFields(chainId, seq, headHash, timeMicros, new TreeMap<>())).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code {"access_head":..,"access_seq":..,"chain":..,"head":..,"prev":..,"seq":..,"time":..}}:
+     * what a version-2 (chained) checkpoint's JWS signs. {@code prev} is the SHA-256 hex of the
+     * previous checkpoint's compact JWS on the same chain (64 zeros for the first);
+     * {@code access_seq}/{@code access_head} are the access chain's head when it was signed.
+     */
+    static byte[] checkpointPayload(String chainId, long seq, String headHash, long timeMicros, String prev,
+            long accessSeq, String accessHead) {
+        Map<String, Object> payload = checkpointFields(chainId, seq, headHash, timeMicros, new TreeMap<>());
+        payload.put("prev", prev);
+        payload.put("access_seq", accessSeq);
+        payload.put("access_head", accessHead);
         return write(payload).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** One witness-file line: the checkpoint's fields and its JWS. */
-    static String witnessLine(String chainId, long seq, String headHash, long timeMicros, String jws) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("chain", chainId);
-        line.put("seq", seq);
-        line.put("head", headHash);
-        line.put("time", timeMicros);
-        line.put("jws", jws);
+    /**
+     * One witness-file line: the checkpoint's fields and its JWS. Version-1 lines have {@code
+     * chain, seq, head, time, jws}; version-2 lines add {@code prev, access_seq, access_head}.
+     */
+    static String witnessLine(CheckpointRow cp) {
+        Map<String, Object> line = checkpointFields(cp.chainId(), cp.seq(), cp.headHash(), cp.timeMicros(),
+                new LinkedHashMap<>());
+        if (cp.chained()) {
+            line.put("prev", cp.prev());
+            line.put("access_seq", cp.accessSeq());
+            line.put("access_head", cp.accessHead());
+        }
+        line.put("jws", cp.jws());
         return write(line);
+    }
+
+    private static Map<String, Object> checkpointFields(String chainId, long seq, String headHash, long timeMicros,
+            Map<String, Object> into) {
+        into.put("chain", chainId);
+        into.put("seq", seq);
+        into.put("head", headHash);
+        into.put("time", timeMicros);
+        return into;
+    }
+
+    /** A JSON array of strings and numbers, such as an access-log row's key. */
+    static String array(Object... values) {
+        return write(values);
+    }
+
+    /** Parses JSON text; throws IllegalArgumentException when it is not JSON. */
+    static JsonNode tree(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     private static String write(Object value) {

@@ -28,6 +28,12 @@ import java.util.HexFormat;
  * number) and the 32-byte SHA-256 of the data. Committing to the data's digest rather than the
  * raw bytes is equivalent for tamper evidence and lets the digest be computed outside the append
  * lock.
+ *
+ * <p>The access log (R29) has one chain per database. An access-log row's digest ({@code
+ * row_hash}) is {@code hex(SHA-256(canonical bytes))} of the tag {@code gatehouse.access.KIND.v1}
+ * and the row's columns in table order (strings and numbers as above); a link ({@code
+ * access_chain}) encodes: tag {@code gatehouse.access.v1}, seq, time_micros, kind, row_key,
+ * row_hash, and is chained like an event.
  */
 final class ChainHash {
     /** {@code prev_hash} of the first record of every chain. */
@@ -70,6 +76,35 @@ final class ChainHash {
         e.string("gatehouse.chunk.v1").string(sessionId).number(seq).string(stream).number(offsetMicros)
                 .number(dataLength).raw(dataDigest);
         return link(prevHash, e.bytes());
+    }
+
+    /**
+     * Digest of an access-log row: its kind and its column values in table order, each a
+     * {@link String}, a {@link Long} or null as the kind's columns are typed.
+     */
+    static String accessRow(String kind, Object[] columns) {
+        Encoder e = new Encoder();
+        e.string("gatehouse.access." + kind + ".v1");
+        for (Object value : columns) {
+            if (value instanceof Long n) {
+                e.number(n);
+            } else {
+                e.string((String) value);
+            }
+        }
+        return hex(sha256().digest(e.bytes()));
+    }
+
+    /** Hash of an access-chain link given its stored column values. */
+    static String accessLink(long seq, long timeMicros, String kind, String rowKey, String rowHash, String prevHash) {
+        Encoder e = new Encoder();
+        e.string("gatehouse.access.v1").number(seq).number(timeMicros).string(kind).string(rowKey).string(rowHash);
+        return link(prevHash, e.bytes());
+    }
+
+    /** Lower-case hex SHA-256 of an ASCII string, such as a compact JWS (what a checkpoint's {@code prev} names). */
+    static String sha256Hex(String ascii) {
+        return hex(sha256().digest(ascii.getBytes(StandardCharsets.US_ASCII)));
     }
 
     static String hex(byte[] bytes) {

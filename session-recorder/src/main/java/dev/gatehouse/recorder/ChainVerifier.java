@@ -1,12 +1,13 @@
 package dev.gatehouse.recorder;
 
-import java.security.SignatureException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -15,58 +16,87 @@ import java.util.TreeSet;
 import javax.sql.DataSource;
 
 /**
- * {@code audit verify}: walks every chain (with {@link LinkWalker}), checks every signed checkpoint
- * against the chain, and every recording against its {@code session.end}.
+ * {@code audit verify}: walks every chain (with {@link LinkWalker}), checks every signed
+ * checkpoint against the chain, every witness against the store ({@link WitnessCheck}), every
+ * recording against its {@code session.end}, and the access chain against the access-log tables
+ * ({@link AccessVerifier}).
  *
  * <p>Signed checkpoints catch what the hash chain alone cannot: an attacker who rewrites records
  * and recomputes every later hash leaves a chain that is consistent but whose head at a
  * checkpointed seq differs from the signed one; one who deletes the tail leaves a checkpoint
- * beyond the last record. Checkpoints are read before events, so records committed during the
- * walk never look like truncation.
+ * beyond the last record. Checkpoints are chained, so deleting one shows; a witnessed checkpoint
+ * checks the chain as a stored one does, so deleting the newest checkpoints with the records
+ * they cover shows too; and records no checkpoint covers for longer than the checkpoint interval
+ * (plus {@link #SLACK}) are named. Witnesses are read first, then checkpoints, then events, so
+ * records committed during the walk never look like truncation.
  */
 final class ChainVerifier {
+    /**
+     * Allowance for what a healthy gateway needs beyond its checkpoint interval to sign, and to
+     * append the signed checkpoint to its witnesses; also covers modest clock skew between hosts.
+     */
+    static final Duration SLACK = Duration.ofSeconds(15);
     private static final int FETCH = 500;
 
-    private record Problem(String subject, long seq, int order, String text) {
-        String line() {
-            return subject + " " + seq + ": " + text;
-        }
-    }
-
-    private record Checkpoint(long seq, String headHash, long timeMicros, String jws) {}
+    /** A checkpoint whose signature verified, and where it came from (null: the store). */
+    private record Signed(CheckpointRow cp, String witness) {}
 
     private final DataSource dataSource;
     private final Dialect dialect;
     private final CheckpointSigner signer;
+    private final Clock clock;
+    private final Duration interval;
 
-    ChainVerifier(DataSource dataSource, Dialect dialect, CheckpointSigner signer) {
+    ChainVerifier(DataSource dataSource, Dialect dialect, CheckpointSigner signer, Clock clock, Duration interval) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.signer = signer;
+        this.clock = clock;
+        this.interval = interval;
     }
 
-    VerifyReport verifyAll() {
+    /**
+     * @param localChain the chain of the gateway whose live witnesses these are, or null: its
+     *     checkpoints must be in every live witness even when the witness is missing
+     */
+    VerifyReport verifyAll(List<Witness> witnesses, String localChain) {
+        Instant now = clock.instant();
+        Duration limit = interval.plus(SLACK);
+        Findings findings = new Findings();
+        WitnessCheck witnessed = WitnessCheck.read(witnesses, signer, findings);
         try (Connection c = dataSource.getConnection()) {
             dialect.beginStreamedRead(c);
             try {
-                List<Problem> problems = new ArrayList<>();
+                StoredCheckpoints stored = StoredCheckpoints.read(c, signer, findings);
+                witnessed.compare(stored, localChain, now, SLACK, findings);
+                Map<String, List<Signed>> signed = signed(stored, witnessed);
                 TreeSet<String> chains = new TreeSet<>(strings(c, "SELECT chain_id FROM chains UNION SELECT chain_id"
-                        + " FROM audit_events UNION SELECT chain_id FROM checkpoints", List.of()));
+                        + " FROM audit_events", List.of()));
+                chains.addAll(stored.chains());
+                chains.addAll(witnessed.chains());
                 long events = 0;
-                long checkpoints = 0;
+                List<VerifyReport.Tail> tails = new ArrayList<>();
                 for (String chain : chains) {
-                    List<Checkpoint> signed = checkpoints(c, chain);
-                    checkpoints += signed.size();
-                    events += verifyChain(c, chain, signed, problems);
+                    TailCounter tail = new TailCounter(signed.getOrDefault(chain, List.of()).stream()
+                            .mapToLong(s -> s.cp().seq()).max().orElse(0));
+                    long[] walked = verifyChain(c, chain, signed.getOrDefault(chain, List.of()), tail, findings);
+                    events += walked[0];
+                    tails.add(tail.finish(chain, "chain " + chain + " seq", walked[1], witnessed.chains().contains(chain),
+                            now, limit, findings));
                 }
                 Map<String, String> endHashes = recordingHashes(c, null);
                 TreeSet<String> sessions = new TreeSet<>(strings(c,
                         "SELECT DISTINCT session_id FROM recording_chunks", List.of()));
                 sessions.addAll(endHashes.keySet());
                 for (String session : sessions) {
-                    verifyRecording(c, session, endHashes.get(session), problems);
+                    verifyRecording(c, session, endHashes.get(session), findings);
                 }
-                return report(chains.size(), events, checkpoints, sessions.size(), problems);
+                AccessVerifier.Result access = AccessVerifier.verify(c, signed.values().stream().flatMap(List::stream)
+                        .map(Signed::cp).toList(), now, limit, findings);
+                tails.add(access.tail());
+                List<String> problems = findings.lines();
+                return new VerifyReport(problems.isEmpty(), chains.size(), events, stored.count(), sessions.size(),
+                        access.links(), problems, tails, witnessed.summaries(), limit);
             } finally {
                 dialect.endStreamedRead(c);
             }
@@ -79,9 +109,10 @@ final class ChainVerifier {
         try (Connection c = dataSource.getConnection()) {
             dialect.beginStreamedRead(c);
             try {
-                List<Problem> problems = new ArrayList<>();
-                verifyRecording(c, sessionId, recordingHashes(c, sessionId).get(sessionId), problems);
-                return report(0, 0, 0, 1, problems);
+                Findings findings = new Findings();
+                verifyRecording(c, sessionId, recordingHashes(c, sessionId).get(sessionId), findings);
+                List<String> problems = findings.lines();
+                return new VerifyReport(problems.isEmpty(), 0, 0, 0, 1, problems);
             } finally {
                 dialect.endStreamedRead(c);
             }
@@ -90,21 +121,26 @@ final class ChainVerifier {
         }
     }
 
-    private static VerifyReport report(int chains, long events, long checkpoints, long recordings, List<Problem> problems) {
-        // Stable order: by subject, then the seq each problem names, walk findings before checkpoint findings.
-        problems.sort(Comparator.comparing(Problem::subject).thenComparingLong(Problem::seq)
-                .thenComparingInt(Problem::order));
-        return new VerifyReport(problems.isEmpty(), chains, events, checkpoints, recordings,
-                problems.stream().map(Problem::line).toList());
+    /** Per chain, the checkpoints whose signature verified: the store's, and witnessed ones the store lacks. */
+    private static Map<String, List<Signed>> signed(StoredCheckpoints stored, WitnessCheck witnessed) {
+        Map<String, List<Signed>> out = new HashMap<>();
+        for (String chain : stored.chains()) {
+            stored.valid(chain).forEach(cp -> out.computeIfAbsent(chain, k -> new ArrayList<>()).add(new Signed(cp, null)));
+        }
+        for (WitnessCheck.Entry e : witnessed.unstored()) {
+            out.computeIfAbsent(e.cp().chainId(), k -> new ArrayList<>()).add(new Signed(e.cp(), e.where()));
+        }
+        out.values().forEach(list -> list.sort(Comparator.comparingLong(s -> s.cp().seq())));
+        return out;
     }
 
-    /** Walks one chain; returns the number of events read. */
-    private long verifyChain(Connection c, String chain, List<Checkpoint> signed, List<Problem> problems)
+    /** Walks one chain; returns the number of events read and the last stored seq. */
+    private long[] verifyChain(Connection c, String chain, List<Signed> signed, TailCounter tail, Findings findings)
             throws SQLException {
         String subject = "chain " + chain + " seq";
         Map<Long, String> hashAt = new HashMap<>();
-        for (Checkpoint cp : signed) {
-            hashAt.put(cp.seq(), null);
+        for (Signed s : signed) {
+            hashAt.put(s.cp().seq(), null);
         }
         LinkWalker walker = new LinkWalker();
         long count = 0;
@@ -124,6 +160,7 @@ final class ChainVerifier {
                             rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
                             certSerial, rs.getString(11), rs.getString(12), rs.getString(13), nonNull(prev));
                     walker.next(seq, nonNull(prev), nonNull(hash), recomputed);
+                    tail.offer(seq, rs.getLong(3));
                     if (hashAt.containsKey(seq)) {
                         hashAt.put(seq, nonNull(hash));
                     }
@@ -132,58 +169,41 @@ final class ChainVerifier {
         }
         LinkWalker.Finding finding = walker.finding();
         if (finding != null) {
-            problems.add(new Problem(subject, finding.seq(), 0, finding.text()));
+            findings.add(subject, finding.seq(), 0, finding.text());
         }
-        checkCheckpoints(chain, subject, signed, hashAt, walker.lastStoredSeq(), problems);
-        return count;
+        checkCheckpoints(subject, signed, hashAt, walker.lastStoredSeq(), findings);
+        return new long[] {count, walker.lastStoredSeq()};
     }
 
-    private void checkCheckpoints(String chain, String subject, List<Checkpoint> stored, Map<Long, String> hashAt,
-            long lastSeq, List<Problem> problems) {
+    private static void checkCheckpoints(String subject, List<Signed> signed, Map<Long, String> hashAt, long lastSeq,
+            Findings findings) {
         long matched = 0;
-        Checkpoint newest = null;
-        for (Checkpoint cp : stored) {
-            String why = signatureProblem(chain, cp);
-            if (why != null) {
-                problems.add(new Problem(subject, cp.seq(), 1, why));
-                continue;
-            }
-            newest = cp;
+        Signed newest = null;
+        for (Signed s : signed) {
+            CheckpointRow cp = s.cp();
+            String named = "checkpoint at seq " + cp.seq() + (s.witness() == null ? "" : " (" + s.witness() + ")");
+            newest = s;
             if (cp.seq() > lastSeq) {
                 continue;
             }
             String actual = hashAt.get(cp.seq());
             if (actual == null) {
-                problems.add(new Problem(subject, cp.seq(), 1, "missing record: checkpoint at seq " + cp.seq() + " covers it"));
+                findings.add(subject, cp.seq(), 1, "missing record: " + named + " covers it");
             } else if (!actual.equals(cp.headHash())) {
-                problems.add(new Problem(subject, cp.seq(), 1, "hash differs from the signed checkpoint at seq "
-                        + cp.seq() + ": the chain was rewritten after seq " + matched));
+                findings.add(subject, cp.seq(), 1, "hash differs from the signed " + named
+                        + ": the chain was rewritten after seq " + matched);
             } else {
                 matched = cp.seq();
             }
         }
-        if (newest != null && newest.seq() > lastSeq) {
-            problems.add(new Problem(subject, lastSeq + 1, 1, "missing record: checkpoint at seq " + newest.seq()
-                    + " covers it (the chain ends at seq " + lastSeq + ")"));
+        if (newest != null && newest.cp().seq() > lastSeq) {
+            findings.add(subject, lastSeq + 1, 1, "missing record: checkpoint at seq " + newest.cp().seq()
+                    + (newest.witness() == null ? "" : " (" + newest.witness() + ")") + " covers it (the chain ends at seq "
+                    + lastSeq + ")");
         }
     }
 
-    /** Null when the checkpoint's JWS verifies and signs exactly this row, else what is wrong. */
-    private String signatureProblem(String chain, Checkpoint cp) {
-        if (signer == null) {
-            return "checkpoint not verified: no checkpoint signer (audit key) configured";
-        }
-        byte[] payload;
-        try {
-            payload = signer.verify(cp.jws());
-        } catch (SignatureException | RuntimeException e) {
-            return "checkpoint signature does not verify (forged checkpoint or wrong audit key): " + e.getMessage();
-        }
-        byte[] expected = CanonicalJson.checkpointPayload(chain, cp.seq(), cp.headHash(), cp.timeMicros());
-        return Arrays.equals(payload, expected) ? null : "checkpoint row does not match its signed payload";
-    }
-
-    private void verifyRecording(Connection c, String session, String endHash, List<Problem> problems)
+    private void verifyRecording(Connection c, String session, String endHash, Findings findings)
             throws SQLException {
         String subject = "session " + session + " chunk";
         LinkWalker walker = new LinkWalker();
@@ -211,15 +231,15 @@ final class ChainVerifier {
         }
         LinkWalker.Finding finding = walker.finding();
         if (finding != null) {
-            problems.add(new Problem(subject, finding.seq(), 0, finding.text()));
+            findings.add(subject, finding.seq(), 0, finding.text());
         } else if (endHash != null && !endHash.equals(head)) {
             long last = walker.lastStoredSeq();
             if (endSeq > 0) {
-                problems.add(new Problem(subject, endSeq + 1, 1, "inserted record: session.end names chunk " + endSeq
-                        + " as the recording head"));
+                findings.add(subject, endSeq + 1, 1, "inserted record: session.end names chunk " + endSeq
+                        + " as the recording head");
             } else {
-                problems.add(new Problem(subject, last + 1, 1, "missing record: the recording head differs from the"
-                        + " recording_hash in session.end (the recording ends at chunk " + last + ")"));
+                findings.add(subject, last + 1, 1, "missing record: the recording head differs from the"
+                        + " recording_hash in session.end (the recording ends at chunk " + last + ")");
             }
         }
     }
@@ -245,20 +265,6 @@ final class ChainVerifier {
                     if (hash != null) {
                         out.putIfAbsent(rs.getString(1), hash);
                     }
-                }
-            }
-        }
-        return out;
-    }
-
-    private static List<Checkpoint> checkpoints(Connection c, String chain) throws SQLException {
-        List<Checkpoint> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT seq, head_hash, time_micros, jws FROM checkpoints WHERE chain_id = ? ORDER BY seq")) {
-            ps.setString(1, chain);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Checkpoint(rs.getLong(1), nonNull(rs.getString(2)), rs.getLong(3), nonNull(rs.getString(4))));
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.gatehouse.recorder;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Locale;
 
 /** The two supported databases and the few places where they differ. */
@@ -48,5 +49,46 @@ enum Dialect {
         if (this == POSTGRESQL) {
             connection.rollback();
         }
+    }
+
+    /**
+     * Starts a transaction that excludes every other access-log writer on the database, from
+     * every gateway instance, until {@link #endExclusive}.
+     * SQLite: {@code BEGIN IMMEDIATE} takes the database's write lock now, so the access chain's
+     * head read next cannot go stale (a deferred transaction that reads before it writes fails
+     * with SQLITE_BUSY_SNAPSHOT when another connection commits in between). PostgreSQL:
+     * {@code access_chain} is locked in EXCLUSIVE mode, which only writers of that table wait for;
+     * readers (verify, the checkpoint writer reading the head) do not.
+     */
+    void beginExclusive(Connection c) throws SQLException {
+        if (this == SQLITE) {
+            try (Statement s = c.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+            }
+            return;
+        }
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE access_chain IN EXCLUSIVE MODE");
+        } catch (SQLException e) {
+            endExclusive(c, false);
+            throw e;
+        }
+    }
+
+    /** Commits (or rolls back) what {@link #beginExclusive} started. */
+    void endExclusive(Connection c, boolean commit) throws SQLException {
+        if (this == SQLITE) {
+            try (Statement s = c.createStatement()) {
+                s.execute(commit ? "COMMIT" : "ROLLBACK");
+            }
+            return;
+        }
+        if (commit) {
+            c.commit();
+        } else {
+            c.rollback();
+        }
+        c.setAutoCommit(true);
     }
 }

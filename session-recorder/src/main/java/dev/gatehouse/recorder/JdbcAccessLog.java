@@ -10,141 +10,96 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import org.sqlite.SQLiteErrorCode;
-import org.sqlite.SQLiteException;
+import java.util.function.Consumer;
 
 /**
  * The access log over the audit store's pool (SQLite or PostgreSQL).
  *
- * <p>Implementation notes. Each write is one autocommitted statement, so it is durable when it
- * returns. Sequence numbers are assigned inside that statement ({@code MAX(seq) + 1} in a
- * subquery): SQLite takes its write lock before the statement reads, so two writers never see the
- * same maximum; PostgreSQL (read committed) may let two see it, and then the loser's insert
- * fails on the unique (…, seq) constraint once the winner commits, and is retried with a fresh
- * maximum. Decisions and issued certificates are inserted with {@code SELECT … FROM
- * access_requests}, so a row about an unknown request inserts nothing and is reported as bad input.
+ * <p>Implementation notes. Each write is one transaction, durable when it returns: it inserts the
+ * row and its link on the access chain ({@link AccessChain}), serialised database-wide against
+ * every other access-log writer, so sequence numbers ({@code MAX(seq) + 1}) cannot collide and
+ * the chain stays gapless. Decisions and issued certificates check their request inside that
+ * transaction, so a row about an unknown request is refused as bad input and stores nothing.
+ * Once committed, the new link is handed to {@code onChained} (the store records it as an event).
  */
 final class JdbcAccessLog implements AccessLog {
-    /**
-     * Attempts on seq collisions. Each collision means another writer committed, so this only
-     * bounds how long one write may keep losing to a burst of others before it reports failure.
-     */
-    private static final int MAX_ATTEMPTS = 50;
-
-    private static final String INSERT_REQUEST = "INSERT INTO access_requests (" + REQUEST_COLUMNS + ")"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String INSERT_DECISION = "INSERT INTO access_decisions (" + DECISION_COLUMNS + ")"
-            + " SELECT r.id, (SELECT COALESCE(MAX(d.seq), 0) + 1 FROM access_decisions d WHERE d.request_id = r.id),"
-            + " ?, ?, ?, ?, ?, ? FROM access_requests r WHERE r.id = ? RETURNING seq";
-    private static final String INSERT_LOCK = "INSERT INTO access_locks (" + LOCK_COLUMNS + ")"
-            + " VALUES ((SELECT COALESCE(MAX(l.seq), 0) + 1 FROM access_locks l), ?, ?, ?, ?, ?, ?, ?) RETURNING seq";
-    private static final String INSERT_ISSUED = "INSERT INTO access_issued (" + ISSUED_COLUMNS + ")"
-            + " SELECT r.id, ?, ?, ?, ? FROM access_requests r WHERE r.id = ? RETURNING serial";
-    private static final String INSERT_TOTP = "INSERT INTO totp_secrets (user_name, seq, secret_ciphertext, time_micros)"
-            + " VALUES (?, (SELECT COALESCE(MAX(t.seq), 0) + 1 FROM totp_secrets t WHERE t.user_name = ?), ?, ?)"
-            + " RETURNING seq";
-
     @FunctionalInterface
-    private interface Binder {
-        void bind(PreparedStatement ps) throws SQLException;
+    private interface RowBuilder {
+        Object[] build(Connection c) throws SQLException;
     }
 
     private final HikariDataSource dataSource;
+    private final Dialect dialect;
     private final boolean readOnly;
+    private final Clock clock;
+    private final Consumer<AccessChain.Link> onChained;
 
-    JdbcAccessLog(HikariDataSource dataSource, boolean readOnly) {
+    JdbcAccessLog(HikariDataSource dataSource, Dialect dialect, boolean readOnly, Clock clock,
+            Consumer<AccessChain.Link> onChained) {
         this.dataSource = dataSource;
+        this.dialect = dialect;
         this.readOnly = readOnly;
+        this.clock = clock;
+        this.onChained = onChained;
     }
 
     @Override
     public void createRequest(RequestRow r) {
         AccessRows.check(r);
-        String what = "store access request " + r.id();
-        writable(what);
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT_REQUEST)) {
-            ps.setString(1, r.id());
-            ps.setString(2, r.requester());
-            ps.setString(3, r.tenant());
-            ps.setString(4, r.login());
-            ps.setString(5, r.targetNode());
-            ps.setString(6, r.targetSelector() == null ? null : CanonicalJson.details(r.targetSelector()));
-            ps.setLong(7, r.duration().getSeconds());
-            ps.setString(8, r.reason());
-            ps.setLong(9, ChainHash.micros(r.created()));
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            if (uniqueViolation(e)) {
+        write("store access request " + r.id(), AccessKind.REQUEST, c -> {
+            if (exists(c, "SELECT 1 FROM access_requests WHERE id = ?", r.id())) {
                 throw new IllegalArgumentException("access request " + r.id() + " already exists: request ids are unique");
             }
-            throw unavailable(what, e);
-        }
+            return new Object[] {r.id(), r.requester(), r.tenant(), r.login(), r.targetNode(),
+                r.targetSelector() == null ? null : CanonicalJson.details(r.targetSelector()), r.duration().getSeconds(),
+                r.reason(), ChainHash.micros(r.created())};
+        });
     }
 
     @Override
     public long appendDecision(DecisionRow d) {
         AccessRows.check(d);
-        String what = "store the " + d.action() + " decision on request " + d.requestId();
-        Long seq = insertReturning(what, INSERT_DECISION, ps -> {
-            ps.setString(1, d.action());
-            ps.setString(2, d.actor());
-            ps.setString(3, d.comment());
-            ps.setLong(4, ChainHash.micros(d.time()));
-            nullableLong(ps, 5, d.certificateSerial());
-            ps.setString(6, d.jws());
-            ps.setString(7, d.requestId());
-        });
-        if (seq == null) {
-            throw unknownRequest(d.requestId(), "a decision");
-        }
-        return seq;
+        Object[] row = write("store the " + d.action() + " decision on request " + d.requestId(), AccessKind.DECISION,
+                c -> {
+                    requireRequest(c, d.requestId(), "a decision");
+                    return new Object[] {d.requestId(),
+                        nextSeq(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM access_decisions WHERE request_id = ?",
+                                d.requestId()),
+                        d.action(), d.actor(), d.comment(), ChainHash.micros(d.time()), d.certificateSerial(), d.jws()};
+                });
+        return (Long) row[1];
     }
 
     @Override
     public long appendLock(LockRow l) {
         AccessRows.check(l);
-        return insertReturning(l.action() + " " + l.kind() + " " + l.name(), INSERT_LOCK, ps -> {
-            ps.setString(1, l.action());
-            ps.setString(2, l.kind());
-            ps.setString(3, l.name());
-            ps.setString(4, l.tenant());
-            ps.setString(5, l.actor());
-            ps.setString(6, l.reason());
-            ps.setLong(7, ChainHash.micros(l.time()));
-        });
+        Object[] row = write(l.action() + " " + l.kind() + " " + l.name(), AccessKind.LOCK, c -> new Object[] {
+            nextSeq(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM access_locks", null), l.action(), l.kind(), l.name(),
+            l.tenant(), l.actor(), l.reason(), ChainHash.micros(l.time())});
+        return (Long) row[0];
     }
 
     @Override
     public void recordIssued(IssuedRow i) {
         AccessRows.check(i);
-        Long inserted = insertReturning("record certificate " + i.serial() + " of request " + i.requestId(),
-                INSERT_ISSUED, ps -> {
-                    ps.setLong(1, i.serial());
-                    ps.setString(2, i.sessionId());
-                    ps.setLong(3, ChainHash.micros(i.validBefore()));
-                    ps.setLong(4, ChainHash.micros(i.time()));
-                    ps.setString(5, i.requestId());
-                });
-        if (inserted == null) {
-            throw unknownRequest(i.requestId(), "an issued certificate");
-        }
+        write("record certificate " + i.serial() + " of request " + i.requestId(), AccessKind.ISSUED, c -> {
+            requireRequest(c, i.requestId(), "an issued certificate");
+            return new Object[] {i.requestId(), i.serial(), i.sessionId(), ChainHash.micros(i.validBefore()),
+                ChainHash.micros(i.time())};
+        });
     }
 
     @Override
     public void saveTotpSecret(String user, String ciphertext, Instant at) {
         AccessRows.checkTotp(user, ciphertext, at);
-        insertReturning("store the TOTP enrolment of " + user, INSERT_TOTP, ps -> {
-            ps.setString(1, user);
-            ps.setString(2, user);
-            ps.setString(3, ciphertext);
-            ps.setLong(4, ChainHash.micros(at));
-        });
+        write("store the TOTP enrolment of " + user, AccessKind.TOTP, c -> new Object[] {user,
+            nextSeq(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM totp_secrets WHERE user_name = ?", user), ciphertext,
+            ChainHash.micros(at)});
     }
 
     @Override
@@ -200,23 +155,53 @@ final class JdbcAccessLog implements AccessLog {
     // ---- plumbing ----
 
     /**
-     * Runs an {@code INSERT … RETURNING} until it does not collide on a seq.
+     * Inserts the row {@code builder} makes and its access-chain link in one exclusive
+     * transaction, then reports the link. Bad input (IllegalArgumentException from the builder)
+     * and database failures roll back and store nothing.
      *
-     * @return the first returned value, or null when the statement inserted nothing
+     * @return the row as stored
      */
-    private Long insertReturning(String what, String sql, Binder binder) {
+    private Object[] write(String what, AccessKind kind, RowBuilder builder) {
         writable(what);
-        for (int attempt = 1; ; attempt++) {
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-                binder.bind(ps);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getLong(1) : null;
-                }
-            } catch (SQLException e) {
-                if (!uniqueViolation(e) || attempt >= MAX_ATTEMPTS) {
-                    throw unavailable(what, e);
-                }
-                pause(attempt, what);
+        Object[][] row = new Object[1][];
+        AccessChain.Link link;
+        try {
+            link = AccessChain.exclusive(dataSource, dialect, c -> {
+                row[0] = builder.build(c);
+                return AccessChain.insert(c, kind, row[0], ChainHash.micros(clock.instant()));
+            });
+        } catch (SQLException e) {
+            throw unavailable(what, e);
+        }
+        onChained.accept(link);
+        return row[0];
+    }
+
+    private static boolean exists(Connection c, String sql, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static void requireRequest(Connection c, String requestId, String what) throws SQLException {
+        if (!exists(c, "SELECT 1 FROM access_requests WHERE id = ?", requestId)) {
+            throw new IllegalArgumentException("no access request " + requestId + ": cannot record " + what
+                    + " for it; create the request first");
+        }
+    }
+
+    /** The next per-table (or per-key, when {@code key} is given) seq; safe under the exclusive lock. */
+    private static long nextSeq(Connection c, String sql, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (key != null) {
+                ps.setString(1, key);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
             }
         }
     }
@@ -250,24 +235,6 @@ final class JdbcAccessLog implements AccessLog {
         return value;
     }
 
-    private static void nullableLong(PreparedStatement ps, int index, Long value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.BIGINT);
-        } else {
-            ps.setLong(index, value);
-        }
-    }
-
-    /** Jitter so that retrying appenders do not collide again in lockstep. */
-    private static void pause(int attempt, String what) {
-        try {
-            Thread.sleep(ThreadLocalRandom.current().nextInt(1, 2 + Math.min(attempt, 20)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("interrupted while trying to " + what, e);
-        }
-    }
-
     private void open() {
         if (dataSource.isClosed()) {
             throw new StoreUnavailableException("the audit store is closed, and its access log with it");
@@ -279,20 +246,6 @@ final class JdbcAccessLog implements AccessLog {
         if (readOnly) {
             throw new StoreUnavailableException("cannot " + what + ": the audit store is open read-only (no chain id)");
         }
-    }
-
-    /** PostgreSQL's unique_violation, or SQLite's UNIQUE / PRIMARY KEY constraint failure. */
-    static boolean uniqueViolation(SQLException e) {
-        if ("23505".equals(e.getSQLState())) {
-            return true;
-        }
-        return e instanceof SQLiteException s && (s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
-                || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
-    }
-
-    private static IllegalArgumentException unknownRequest(String requestId, String what) {
-        return new IllegalArgumentException("no access request " + requestId + ": cannot record " + what
-                + " for it; create the request first");
     }
 
     /** Names the database error only: drivers echo bound values (reasons, ciphertexts) in details. */

@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * refused append leaves no gap. Recording heads are kept per live session and dropped once the
  * session has ended and its last chunk is committed (a later chunk reloads the head from the
  * database). Reads first wait briefly for queued records, so callers read their own writes.
+ *
+ * <p>A writer, at open: adopts access-log rows from before the access chain existed onto it (once,
+ * when the chain is empty), and brings each witness file up to the store's newest checkpoint of
+ * its chain (a crash between commit and append, or a witness added to the configuration). Every
+ * access-log write is also recorded as an {@code access.chained} event naming its link, so a
+ * checkpoint of this chain, which signs the access head, follows within the interval.
  */
 final class JdbcAuditStore implements AuditStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcAuditStore.class);
@@ -62,21 +68,28 @@ final class JdbcAuditStore implements AuditStore {
         this.chainId = options.chainId();
         this.dataSource = dataSource;
         this.queries = new StoreQueries(dataSource);
-        this.verifier = new ChainVerifier(dataSource, dialect, options.signer());
-        this.accessLog = new JdbcAccessLog(dataSource, chainId == null);
+        this.verifier = new ChainVerifier(dataSource, dialect, options.signer(), options.clock(),
+                options.checkpointInterval());
+        this.accessLog = new JdbcAccessLog(dataSource, dialect, chainId == null, options.clock(), this::chained);
         if (chainId == null) {
             this.writer = null;
             return;
         }
         // Restart: continue the chain from its stored head.
         queries.ensureChain(chainId, ChainHash.micros(options.clock().instant()));
+        int adopted = AccessChain.adoptOnce(dataSource, dialect, ChainHash.micros(options.clock().instant()));
         StoreQueries.Head head = queries.chainHead(chainId);
         this.headSeq = head.seq();
         this.headHash = head.hash();
-        this.writer = new BatchWriter(options, dataSource, head.seq(), head.hash(), queries.lastCheckpointSeq(chainId),
-                this::recovered);
+        CheckpointRow lastCheckpoint = queries.lastCheckpoint(chainId);
+        this.writer = new BatchWriter(options, dataSource, head.seq(), head.hash(), lastCheckpoint,
+                WitnessFile.caughtUp(options.witnessFiles(), chainId, lastCheckpoint, queries), this::recovered);
         writer.start();
         log.info("audit store open: chain {} continues at seq {}", chainId, headSeq + 1);
+        if (adopted > 0) {
+            append(AuditEvent.of("access.adopted", options.clock().instant(), "info").with("rows", adopted)
+                    .with("reason", "access-log rows stored before the access chain existed"));
+        }
     }
 
     @Override
@@ -240,8 +253,13 @@ final class JdbcAuditStore implements AuditStore {
 
     @Override
     public VerifyReport verify() {
+        return verify(List.of(), null);
+    }
+
+    @Override
+    public VerifyReport verify(List<Witness> witnesses, String localChain) {
         readOwnWrites();
-        return verifier.verifyAll();
+        return verifier.verifyAll(List.copyOf(witnesses), localChain);
     }
 
     @Override
@@ -282,6 +300,17 @@ final class JdbcAuditStore implements AuditStore {
                 writer.stop(Duration.ofSeconds(5));
             }
             dataSource.close();
+        }
+    }
+
+    /** Records an access-log write on this chain (the store's own access log calls it after each commit). */
+    private void chained(AccessChain.Link link) {
+        try {
+            append(AuditEvent.of("access.chained", options.clock().instant(), "info").with("kind", link.kind())
+                    .with("key", link.rowKey()).with("access_seq", link.seq()).with("access_hash", link.hash()));
+        } catch (StoreUnavailableException e) {
+            // The row and its link are committed; the next checkpoint of any chain covers them.
+            log.error("access seq {} is stored, but its access.chained event is not: {}", link.seq(), e.getMessage());
         }
     }
 

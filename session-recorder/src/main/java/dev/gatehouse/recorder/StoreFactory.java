@@ -56,8 +56,8 @@ final class StoreFactory {
         positive("checkpoint every", o.checkpointEvery());
         positive("append timeout", o.appendTimeout());
         positive("checkpoint interval", o.checkpointInterval());
-        if (o.witnessFile() == null) {
-            throw new IllegalArgumentException("witness file must be Optional.empty(), not null");
+        if (o.witnessFiles() == null) {
+            throw new IllegalArgumentException("witness files must be a list (empty for none), not null");
         }
     }
 

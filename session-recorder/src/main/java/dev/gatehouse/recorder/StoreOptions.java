@@ -3,7 +3,8 @@ package dev.gatehouse.recorder;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How to open the audit store.
@@ -20,8 +21,11 @@ import java.util.Optional;
  * @param appendTimeout how long {@code append} waits for room before failing with
  *     {@link StoreUnavailableException}
  * @param checkpointEvery sign a checkpoint after this many records ...
- * @param checkpointInterval ... or this much time, whichever comes first
- * @param witnessFile optional file each signed checkpoint is also appended to (an external witness)
+ * @param checkpointInterval ... or this much time, whichever comes first; {@code verify()} fails a
+ *     chain whose records stayed uncovered longer than this plus a fixed slack
+ * @param witnessFiles files each signed checkpoint of this chain is also appended to, one JSON
+ *     line each (witnesses: {@code data/checkpoints.jsonl} and {@code store.witness_files}); at
+ *     open, each is brought up to the store's newest checkpoint of this chain
  */
 public record StoreOptions(
         String jdbcUrl,
@@ -34,7 +38,11 @@ public record StoreOptions(
         Duration appendTimeout,
         int checkpointEvery,
         Duration checkpointInterval,
-        Optional<Path> witnessFile) {
+        List<Path> witnessFiles) {
+
+    public StoreOptions {
+        witnessFiles = witnessFiles == null ? null : List.copyOf(witnessFiles);
+    }
 
     /** Recording data a writer holds by default (64 MiB: a thousand 64 KiB chunks). */
     public static final long DEFAULT_QUEUE_BYTES = 64L << 20;
@@ -42,11 +50,20 @@ public record StoreOptions(
     /** Sensible defaults for a writer. */
     public static StoreOptions defaults(String jdbcUrl, String chainId, CheckpointSigner signer, Clock clock) {
         return new StoreOptions(jdbcUrl, chainId, signer, clock, 65_536, DEFAULT_QUEUE_BYTES, 1_000,
-                Duration.ofSeconds(5), 1_000, Duration.ofSeconds(30), Optional.empty());
+                Duration.ofSeconds(5), 1_000, Duration.ofSeconds(30), List.of());
     }
 
+    /** These options with one more witness file. */
     public StoreOptions withWitnessFile(Path file) {
+        List<Path> files = new ArrayList<>(witnessFiles);
+        files.add(file);
         return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
-                checkpointEvery, checkpointInterval, Optional.of(file));
+                checkpointEvery, checkpointInterval, files);
+    }
+
+    /** These options with another checkpoint cadence (what a reader's tail check allows, too). */
+    public StoreOptions withCheckpoints(int every, Duration interval) {
+        return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
+                every, interval, witnessFiles);
     }
 }

@@ -44,8 +44,22 @@ final class StoreQueries {
         return head("SELECT seq, hash FROM recording_chunks WHERE session_id = ? ORDER BY seq DESC LIMIT 1", sessionId);
     }
 
-    long lastCheckpointSeq(String chainId) {
-        return head("SELECT seq, head_hash FROM checkpoints WHERE chain_id = ? ORDER BY seq DESC LIMIT 1", chainId).seq();
+    /** A chain's newest stored checkpoint (as stored, not verified), or null. */
+    CheckpointRow lastCheckpoint(String chainId) {
+        List<CheckpointRow> rows = checkpoints(chainId, "ORDER BY seq DESC LIMIT 1", -1);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** A chain's stored checkpoints after {@code seq}, oldest first (as stored, not verified). */
+    List<CheckpointRow> checkpointsAfter(String chainId, long seq) {
+        return checkpoints(chainId, "AND seq > ? ORDER BY seq", seq);
+    }
+
+    private List<CheckpointRow> checkpoints(String chainId, String rest, long seq) {
+        List<Object> args = seq < 0 ? List.of(chainId) : List.of(chainId, seq);
+        return list("SELECT chain_id, seq, head_hash, time_micros, jws FROM checkpoints WHERE chain_id = ? " + rest, args,
+                rs -> new CheckpointRow(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), null, 0, null,
+                        rs.getString(5)));
     }
 
     List<StoredEvent> events(EventQuery q) {

@@ -236,21 +236,41 @@ interface AccessLogContract extends StoreFixture {
     default void concurrentLocksGetDistinctOrderedSeqs() throws Exception {
         try (AuditStore store = open(CHAIN)) {
             AccessLog log = store.accessLog();
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<Long>> futures = new ArrayList<>();
-                for (int i = 0; i < 20; i++) {
-                    int n = i;
-                    futures.add(pool.submit(() -> log.appendLock(lock("lock", "node", "gpu-node-" + n, n))));
-                }
-                for (Future<Long> f : futures) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            twentyLocksAtOnce(log);
             assertThat(log.locks()).extracting(LockRow::seq)
                     .containsExactly(LongStream.rangeClosed(1, 20).boxed().toArray(Long[]::new));
+        }
+    }
+
+    /** Several gateways share one database (PostgreSQL): their access writes form one gapless chain. */
+    @Test
+    default void twoGatewaysAppendToOneGaplessAccessChain() throws Exception {
+        try (AuditStore a = open("gw-a"); AuditStore b = open("gw-b")) {
+            twentyLocksAtOnce(a.accessLog(), b.accessLog());
+        }
+        assertThat(count("SELECT COUNT(*) FROM access_chain")).isEqualTo(20);
+        assertThat(count("SELECT MAX(seq) FROM access_chain")).isEqualTo(20);
+        VerifyReport report = verifyReadOnly();
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.accessRecords()).isEqualTo(20);
+        assertThat(report.tails()).allSatisfy(t -> assertThat(t.records()).isZero());
+    }
+
+    /** Twenty locks from four threads, spread over the given access logs in turn. */
+    private void twentyLocksAtOnce(AccessLog... logs) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Long>> futures = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                AccessLog log = logs[i % logs.length];
+                int n = i;
+                futures.add(pool.submit(() -> log.appendLock(lock("lock", "node", "gpu-node-" + n, n))));
+            }
+            for (Future<Long> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -273,6 +293,14 @@ interface AccessLogContract extends StoreFixture {
             }
             assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isEqualTo(1);
         }
+        assertThat(count("SELECT COUNT(*) FROM access_chain")).isEqualTo(5);
+        try (Connection c = raw(); Statement st = c.createStatement()) {
+            assertThatThrownBy(() -> st.executeUpdate("UPDATE access_chain SET row_hash = hash"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("append-only");
+            assertThatThrownBy(() -> st.executeUpdate("DELETE FROM access_chain WHERE seq = 5"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("append-only");
+        }
+        assertThat(count("SELECT COUNT(*) FROM access_chain")).isEqualTo(5);
     }
 
     @Test
@@ -336,7 +364,7 @@ interface AccessLogContract extends StoreFixture {
             oneOfEach(store.accessLog());
             assertThat(store.verify().problems()).isEmpty();
         }
-        assertThat(count("SELECT COUNT(*) FROM flyway_schema_history WHERE success")).isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM flyway_schema_history WHERE success")).isEqualTo(3);
         try (AuditStore store = openReadOnly()) {
             assertThat(store.accessLog().requests()).containsExactly(nodeRequest("r-1"));
             assertThat(store.verify().intact()).isTrue();

@@ -46,6 +46,11 @@ class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
     }
 
     @Override
+    public Path scratch() {
+        return dir;
+    }
+
+    @Override
     public Connection raw() throws SQLException {
         return DriverManager.getConnection("jdbc:sqlite:" + db);
     }
@@ -54,7 +59,8 @@ class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
     public Connection tamperConnection() throws SQLException {
         Connection c = raw();
         try (Statement st = c.createStatement()) {
-            for (String table : new String[] {"audit_events", "recording_chunks", "checkpoints", "chains"}) {
+            for (String table : new String[] {"audit_events", "recording_chunks", "checkpoints", "chains", "access_requests",
+                "access_decisions", "access_locks", "access_issued", "totp_secrets", "access_chain"}) {
                 st.executeUpdate("DROP TRIGGER IF EXISTS " + table + "_no_update");
                 st.executeUpdate("DROP TRIGGER IF EXISTS " + table + "_no_delete");
             }
@@ -158,7 +164,8 @@ class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
         try (AuditStore store = open(CHAIN)) {
             store.flush();
         }
-        for (String table : ACCESS_TABLES) {
+        for (String table : java.util.stream.Stream.concat(ACCESS_TABLES.stream(), java.util.stream.Stream.of("access_chain"))
+                .toList()) {
             try (Connection c = raw(); Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
                             + " AND tbl_name = '" + table + "' AND name IN ('" + table + "_no_update', '" + table

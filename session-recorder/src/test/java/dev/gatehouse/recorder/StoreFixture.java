@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,13 +49,16 @@ interface StoreFixture {
     /** This test's clock (starts at {@link #T0}). */
     TestClock clock();
 
+    /** A folder of this test's own (witness files). */
+    Path scratch();
+
     default String url() {
         return url(LONG_LOCK_MS);
     }
 
     default StoreOptions options(String chain) {
         return new StoreOptions(url(), chain, signer(), clock(), 1024, StoreOptions.DEFAULT_QUEUE_BYTES, 100, Duration.ofSeconds(2), 1000,
-                Duration.ofHours(1), Optional.empty());
+                Duration.ofHours(1), List.of());
     }
 
     default AuditStore open(String chain) {
@@ -84,6 +86,55 @@ interface StoreFixture {
         try (AuditStore store = openReadOnly()) {
             return store.verify();
         }
+    }
+
+    /** The file a gateway writes its checkpoints to in this test ({@code data/checkpoints.jsonl}). */
+    default Path witnessPath() {
+        return scratch().resolve("checkpoints.jsonl");
+    }
+
+    /** That file as {@code audit verify} sees it: a live witness of chain {@link #CHAIN}. */
+    default Witness liveWitness() {
+        return Witness.live(witnessPath(), "data_dir");
+    }
+
+    /** A writer that also appends its checkpoints to {@link #witnessPath()}, as a gateway does. */
+    default AuditStore openWitnessed(String chain) {
+        return AuditStore.open(options(chain).withWitnessFile(witnessPath()));
+    }
+
+    /** Ten events with a checkpoint after the fifth, closed (so a final checkpoint covers seq 10), witnessed. */
+    default void tenEventsTwoCheckpointsWitnessed() {
+        try (AuditStore store = openWitnessed(CHAIN)) {
+            tenEventsCheckpointedAfter(store, 5);
+        }
+    }
+
+    /** Appends events 1 to 10, signing a checkpoint after each of the given ones. */
+    default void tenEventsCheckpointedAfter(AuditStore store, int... after) {
+        for (int i = 1; i <= 10; i++) {
+            store.append(event(i));
+            for (int a : after) {
+                if (a == i) {
+                    store.checkpoint();
+                }
+            }
+        }
+    }
+
+    /** Verifies read-only against the witnesses, as the gateway of chain {@link #CHAIN} would, with the clock at {@code now}. */
+    default VerifyReport verifyAt(Instant now, Witness... witnesses) {
+        StoreOptions o = options(null);
+        try (AuditStore store = AuditStore.open(new StoreOptions(o.jdbcUrl(), null, o.signer(), new TestClock(now),
+                o.queueCapacity(), o.queueBytes(), o.batchSize(), o.appendTimeout(), o.checkpointEvery(),
+                o.checkpointInterval(), List.of()))) {
+            return store.verify(List.of(witnesses), CHAIN);
+        }
+    }
+
+    /** {@link #verifyAt} a minute after {@link #T0}: every checkpoint of these tests is older than the slack. */
+    default VerifyReport verifyWith(Witness... witnesses) {
+        return verifyAt(T0.plus(Duration.ofMinutes(1)), witnesses);
     }
 
     default void tamper(String... sql) throws SQLException {
@@ -120,6 +171,47 @@ interface StoreFixture {
             ps.setLong(2, seq);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /**
+     * What an attacker with the schema and this source code does to the access chain: recompute
+     * every link's row digest from the tables and every link's hash, renumbering the links from 1.
+     */
+    default void rehashAccessChain() throws SQLException {
+        try (Connection c = tamperConnection()) {
+            List<AccessChain.Link> links = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + AccessChain.LINK_COLUMNS
+                    + " FROM access_chain ORDER BY seq"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    links.add(new AccessChain.Link(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7)));
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM access_chain");
+            }
+            String prev = ChainHash.GENESIS;
+            long seq = 0;
+            for (AccessChain.Link l : links) {
+                AccessKind kind = AccessKind.of(l.kind());
+                Object[] row = null;
+                try (PreparedStatement ps = c.prepareStatement(kind.selectSql()); ResultSet rs = ps.executeQuery()) {
+                    while (rs.next() && row == null) {
+                        Object[] candidate = kind.read(rs);
+                        row = kind.key(candidate).equals(l.rowKey()) ? candidate : null;
+                    }
+                }
+                if (row == null) {
+                    continue; // the attacker deleted the row: drop its link too
+                }
+                seq++;
+                String digest = kind.digest(row);
+                String hash = ChainHash.accessLink(seq, l.timeMicros(), l.kind(), l.rowKey(), digest, prev);
+                AccessChain.insertLinks(c, List.of(new AccessChain.Link(seq, l.timeMicros(), l.kind(), l.rowKey(), digest,
+                        prev, hash)));
+                prev = hash;
             }
         }
     }

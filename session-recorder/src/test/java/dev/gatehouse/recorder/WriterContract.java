@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,7 +76,7 @@ interface WriterContract extends StoreFixture {
     default void fullQueueWithAStalledDatabaseBlocksThenThrows() throws Exception {
         StoreOptions o = new StoreOptions(url(LONG_LOCK_MS), CHAIN, signer(), clock(), 4,
                 StoreOptions.DEFAULT_QUEUE_BYTES, 2, Duration.ofMillis(400), 1000,
-                Duration.ofHours(1), Optional.empty());
+                Duration.ofHours(1), List.of());
         try (AuditStore store = AuditStore.open(o)) {
             store.append(event(0));
             store.flush();
@@ -117,7 +116,7 @@ interface WriterContract extends StoreFixture {
     default void recordingDataBeyondTheByteBudgetWaitsThenIsRefused() throws Exception {
         int chunk = 64 * 1024;
         StoreOptions o = new StoreOptions(url(LONG_LOCK_MS), CHAIN, signer(), clock(), 1024, 4L * chunk, 2,
-                Duration.ofMillis(400), 1000, Duration.ofHours(1), Optional.empty());
+                Duration.ofMillis(400), 1000, Duration.ofHours(1), List.of());
         try (AuditStore store = AuditStore.open(o)) {
             int accepted = 0;
             try (AutoCloseable lock = holdWriteLock()) {
@@ -156,7 +155,7 @@ interface WriterContract extends StoreFixture {
     default void outageMakesTheStoreUnhealthyAndRecoveryIsAudited() throws Exception {
         StoreOptions o = new StoreOptions(url(200), CHAIN, signer(), clock(), 1024,
                 StoreOptions.DEFAULT_QUEUE_BYTES, 100, Duration.ofSeconds(2), 1000,
-                Duration.ofHours(1), Optional.empty());
+                Duration.ofHours(1), List.of());
         try (AuditStore store = AuditStore.open(o)) {
             store.append(event(1));
             store.flush();
@@ -187,7 +186,7 @@ interface WriterContract extends StoreFixture {
     default void failingStoreWithAFullQueueFailsFast() throws Exception {
         StoreOptions o = new StoreOptions(url(100), CHAIN, signer(), clock(), 2,
                 StoreOptions.DEFAULT_QUEUE_BYTES, 1, Duration.ofSeconds(3), 1000,
-                Duration.ofHours(1), Optional.empty());
+                Duration.ofHours(1), List.of());
         try (AuditStore store = AuditStore.open(o)) {
             try (AutoCloseable lock = holdWriteLock()) {
                 store.append(event(1));
@@ -230,7 +229,7 @@ interface WriterContract extends StoreFixture {
     default void checkpointsFollowTheRecordCountAndTheInjectedClock() throws Exception {
         StoreOptions o = new StoreOptions(url(), CHAIN, signer(), clock(), 1024,
                 StoreOptions.DEFAULT_QUEUE_BYTES, 7, Duration.ofSeconds(2), 10,
-                Duration.ofMinutes(5), Optional.empty());
+                Duration.ofMinutes(5), List.of());
         try (AuditStore store = AuditStore.open(o)) {
             for (int i = 0; i < 25; i++) {
                 store.append(event(i));
@@ -265,6 +264,25 @@ interface WriterContract extends StoreFixture {
                 new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
         assertThat(last).containsEntry("chain", CHAIN).containsEntry("seq", 2).containsEntry("head", storedHash(2));
         byte[] payload = signer().verify((String) last.get("jws"));
-        assertThat(new String(payload, StandardCharsets.UTF_8)).startsWith("{\"chain\":\"gw-1\",\"head\":\"");
+        assertThat(new String(payload, StandardCharsets.UTF_8)).startsWith("{\"access_head\":\"" + ChainHash.GENESIS
+                + "\",\"access_seq\":0,\"chain\":\"gw-1\",\"head\":\"");
+        assertThat(last).containsEntry("prev", ChainHash.sha256Hex((String) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(lines.get(0), Map.class).get("jws")));
+    }
+
+    /** A crash between a checkpoint's commit and its witness line (or a witness added later) leaves no gap after a restart. */
+    @Test
+    default void aWitnessThatMissedCheckpointsIsBroughtUpToDateAtOpen() throws Exception {
+        tenEventsTwoCheckpointsWitnessed();
+        List<String> lines = Files.readAllLines(witnessPath());
+        Files.write(witnessPath(), lines.subList(0, 1));
+        Path added = scratch().resolve("added.jsonl");
+        try (AuditStore store = AuditStore.open(options(CHAIN).withWitnessFile(witnessPath()).withWitnessFile(added))) {
+            assertThat(Files.readAllLines(witnessPath())).isEqualTo(lines);
+            assertThat(Files.readAllLines(added)).containsExactly(lines.get(1));
+        }
+        VerifyReport report = verifyWith(liveWitness(), Witness.live(added, "store.witness_files"));
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.witnesses()).extracting(VerifyReport.WitnessSummary::lines).containsExactly(2L, 1L);
     }
 }

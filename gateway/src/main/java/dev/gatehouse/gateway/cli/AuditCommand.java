@@ -1,9 +1,17 @@
 package dev.gatehouse.gateway.cli;
 
+import dev.gatehouse.gateway.GatewayKeys;
+import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.shell.Views;
+import dev.gatehouse.pki.JwsSigner;
 import dev.gatehouse.recorder.AuditStore;
 import dev.gatehouse.recorder.EventQuery;
 import dev.gatehouse.recorder.VerifyReport;
+import dev.gatehouse.recorder.Witness;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,33 +25,37 @@ final class AuditCommand extends CommandGroup {
         return "usage: gatehouse audit verify|log";
     }
 
-    @Command(name = "verify", description = "Check every hash chain, signed checkpoint and recording; exit 1 naming the first bad record.")
+    @Command(name = "verify", description = "Check every hash chain, signed checkpoint, witness, recording and the"
+            + " access chain; exit 1 naming the first bad record.")
     static final class Verify implements Callable<Integer> {
         @Mixin
         ConfigOption config;
 
+        @Option(names = "--witness", paramLabel = "FILE", description = "also check against this copy of a witness"
+                + " file, e.g. one fetched from another host (repeatable)")
+        List<Path> copies = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
+            GatewayConfig cfg = config.load();
+            List<Witness> witnesses = new ArrayList<>();
+            for (Path live : cfg.witnessFiles()) {
+                witnesses.add(Witness.live(live, live.equals(cfg.defaultWitness()) ? "data_dir" : "store.witness_files"));
+            }
+            for (Path copy : copies) {
+                if (!Files.isRegularFile(copy)) {
+                    throw new Main.UsageException("--witness " + copy + ": no such file");
+                }
+                witnesses.add(Witness.copy(copy.toAbsolutePath().normalize(), "--witness"));
+            }
+            GatewayKeys keys = GatewayKeys.open(cfg);
+            JwsSigner auditKey = JwsSigner.es256(keys.auditKey());
             try (AuditStore store = config.openStore()) {
-                VerifyReport chains = store.verify();
-                java.util.List<String> decisionProblems = SignedDecisions.verify(store.accessLog(), config.signer());
-                java.util.List<String> problems = new java.util.ArrayList<>(chains.problems());
-                problems.addAll(decisionProblems);
-                VerifyReport report = new VerifyReport(problems.isEmpty(), chains.chains(), chains.events(), chains.checkpoints(),
-                        chains.recordings(), problems);
-                String summary = report.chains() + " chain(s), " + report.events() + " event(s), " + report.checkpoints()
-                        + " signed checkpoint(s), " + report.recordings() + " recording(s), "
-                        + SignedDecisions.count(store.accessLog()) + " signed decision(s)";
-                if (report.intact()) {
-                    System.out.println("audit verify: OK: " + summary);
-                    return Main.OK;
-                }
-                System.out.println("audit verify: FAILED: " + report.firstProblem());
-                for (int i = 1; i < Math.min(report.problems().size(), 20); i++) {
-                    System.out.println("  also: " + report.problems().get(i));
-                }
-                System.out.println("checked " + summary);
-                return Main.FAILED;
+                VerifyReport report = store.verify(witnesses, keys.existingChainId().orElse(null))
+                        .withMoreProblems(SignedDecisions.verify(store.accessLog(), auditKey));
+                VerifyOutput.print(System.out, report, SignedDecisions.count(store.accessLog()), auditKey.thumbprint(),
+                        cfg.keys().passphraseEnv().isPresent() || cfg.keys().passphraseFile().isPresent());
+                return report.intact() ? Main.OK : Main.FAILED;
             }
         }
     }

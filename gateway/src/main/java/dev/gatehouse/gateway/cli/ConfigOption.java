@@ -25,11 +25,15 @@ final class ConfigOption {
         return dev.gatehouse.pki.JwsSigner.es256(GatewayKeys.open(load()).auditKey());
     }
 
-    /** Opens the store read-only, with the audit key to verify checkpoints. */
+    /**
+     * Opens the store read-only, with the audit key to verify checkpoints and the configured
+     * checkpoint cadence (what verify allows an unsigned tail).
+     */
     AuditStore openStore() throws IOException {
         GatewayConfig config = load();
         GatewayKeys keys = GatewayKeys.open(config);
         StoreOptions defaults = StoreOptions.defaults(config.store().url(), null, keys.checkpointSigner(), Clock.systemUTC());
-        return AuditStore.open(defaults);
+        return AuditStore.open(defaults.withCheckpoints(config.store().checkpointEvery(),
+                config.store().checkpointInterval()));
     }
 }

@@ -126,8 +126,10 @@ public final class ConfigLoader {
         boolean failClosed = true;
         int every = 1000;
         Duration interval = Duration.ofSeconds(30);
+        List<Path> witnesses = List.of();
         if (node != null) {
-            Map<String, ConfigNode> f = node.fields("store", Set.of("url", "fail_closed", "checkpoint_every", "checkpoint_interval"));
+            Map<String, ConfigNode> f = node.fields("store", Set.of("url", "fail_closed", "checkpoint_every",
+                    "checkpoint_interval", "witness_files"));
             if (f.containsKey("url")) {
                 ConfigNode u = f.get("url");
                 url = u.nonEmptyString("store.url");
@@ -150,8 +152,39 @@ public final class ConfigLoader {
             if (f.containsKey("checkpoint_interval")) {
                 interval = positive(f.get("checkpoint_interval"), "store.checkpoint_interval");
             }
+            if (f.containsKey("witness_files")) {
+                witnesses = witnessFiles(f.get("witness_files"), base, dataDir.resolve("checkpoints.jsonl"));
+            }
         }
-        return new GatewayConfig.Store(url, failClosed, every, interval);
+        return new GatewayConfig.Store(url, failClosed, every, interval, witnesses);
+    }
+
+    /**
+     * {@code store.witness_files}: each in an existing folder (a witness on a mount that is not
+     * mounted must stop the start, not be written to the local disk beneath it), none twice, and
+     * none the data folder's own {@code checkpoints.jsonl}, which is always written.
+     */
+    private static List<Path> witnessFiles(ConfigNode node, Path base, Path defaultWitness) {
+        java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
+        for (ConfigNode item : node.list("store.witness_files")) {
+            Path file = base.resolve(item.nonEmptyString("store.witness_files")).normalize();
+            if (file.equals(defaultWitness)) {
+                throw item.error("store.witness_files: " + file + " is the data folder's own witness, which is always"
+                        + " written; name a file out of reach of the data folder (another host's mount)");
+            }
+            if (!files.add(file)) {
+                throw item.error("store.witness_files names " + file + " twice");
+            }
+            Path folder = file.getParent();
+            if (folder == null || !Files.isDirectory(folder)) {
+                throw item.error("store.witness_files: folder " + folder + " does not exist; create or mount it (a"
+                        + " witness is only useful where someone holding the data folder cannot reach it)");
+            }
+            if (Files.isDirectory(file)) {
+                throw item.error("store.witness_files: " + file + " is a folder; name a file in it");
+            }
+        }
+        return List.copyOf(files);
     }
 
     private static GatewayConfig.Certificates certificates(ConfigNode node) {

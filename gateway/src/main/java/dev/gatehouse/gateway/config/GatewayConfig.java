@@ -65,8 +65,29 @@ public record GatewayConfig(
      * @param failClosed refuse new sessions while the store cannot take writes (default true)
      * @param checkpointEvery records between signed checkpoints
      * @param checkpointInterval time between signed checkpoints
+     * @param witnessFiles more files every signed checkpoint is appended to, besides
+     *     {@link #defaultWitness()}: witnesses kept out of reach of someone holding the data folder
+     *     (a mount from another host); absolute paths, in the configured order
      */
-    public record Store(String url, boolean failClosed, int checkpointEvery, Duration checkpointInterval) {}
+    public record Store(String url, boolean failClosed, int checkpointEvery, Duration checkpointInterval,
+            List<Path> witnessFiles) {
+        public Store {
+            witnessFiles = List.copyOf(witnessFiles);
+        }
+    }
+
+    /** The witness file every gateway keeps: {@code checkpoints.jsonl} in the data folder. */
+    public Path defaultWitness() {
+        return dataDir.resolve("checkpoints.jsonl");
+    }
+
+    /** Every file the gateway appends its signed checkpoints to: the default witness, then {@code store.witness_files}. */
+    public List<Path> witnessFiles() {
+        List<Path> all = new java.util.ArrayList<>();
+        all.add(defaultWitness());
+        all.addAll(store.witnessFiles());
+        return List.copyOf(all);
+    }
 
     /**
      * @param ttl lifetime of per-connection certificates (default 2 minutes)

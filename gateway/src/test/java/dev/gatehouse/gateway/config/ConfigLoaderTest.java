@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.policy.ConfigException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
     private static final Path BASE = Path.of("/etc/gatehouse");
@@ -58,6 +60,31 @@ class ConfigLoaderTest {
         // Threat: a gateway that silently stops recording sessions. Recording is on unless a config says otherwise.
         assertThat(c.recording().streams()).isTrue();
         assertThat(c.ssh().ioThreads()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    }
+
+    @Test
+    void witnessFilesResolveAgainstTheFilesFolderAfterTheDefaultOne(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("mnt/audit-host"));
+        GatewayConfig c = ConfigLoader.parse("policy: p.yaml\nstore:\n  witness_files: [mnt/audit-host/gw.jsonl, "
+                + dir.resolve("w2.jsonl") + "]\n", "gatehouse.yaml", dir);
+        assertThat(c.store().witnessFiles()).containsExactly(dir.resolve("mnt/audit-host/gw.jsonl"), dir.resolve("w2.jsonl"));
+        assertThat(c.witnessFiles()).containsExactly(dir.getParent().resolve("data/checkpoints.jsonl"),
+                dir.resolve("mnt/audit-host/gw.jsonl"), dir.resolve("w2.jsonl"));
+        assertThat(parse("policy: p.yaml\n").witnessFiles()).containsExactly(Path.of("/etc/data/checkpoints.jsonl"));
+    }
+
+    /** A witness on a mount that is not mounted would be written to the local disk beneath it, in reach of an intruder. */
+    @Test
+    void aWitnessFileInAFolderThatDoesNotExistStopsTheStart(@TempDir Path dir) {
+        assertThatThrownBy(() -> ConfigLoader.parse("policy: p.yaml\nstore:\n  witness_files:\n    - /mnt/nowhere/gw.jsonl\n",
+                "gatehouse.yaml", dir)).isInstanceOf(ConfigException.class)
+                .hasMessage("gatehouse.yaml:4: store.witness_files: folder /mnt/nowhere does not exist; create or mount it"
+                        + " (a witness is only useful where someone holding the data folder cannot reach it)");
+        assertThatThrownBy(() -> ConfigLoader.parse("policy: p.yaml\nstore:\n  witness_files: [../data/checkpoints.jsonl]\n",
+                "gatehouse.yaml", dir)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:3: store.witness_files: ").hasMessageContaining("always written");
+        assertThatThrownBy(() -> ConfigLoader.parse("policy: p.yaml\nstore:\n  witness_files: [a.jsonl, ./a.jsonl]\n",
+                "gatehouse.yaml", dir)).isInstanceOf(ConfigException.class).hasMessageContaining("twice");
     }
 
     @Test

@@ -1,0 +1,65 @@
+package dev.gatehouse.gateway.cli;
+
+import dev.gatehouse.recorder.VerifyReport;
+import dev.gatehouse.recorder.Witness;
+import java.io.PrintStream;
+
+/**
+ * What {@code audit verify} prints: the verdict first ({@code audit verify: OK: ...} or
+ * {@code audit verify: FAILED: FIRST PROBLEM}), then what it trusted (the audit key, the
+ * witnesses), what no signed checkpoint covers yet, and what it cannot catch.
+ */
+final class VerifyOutput {
+    private static final int MORE = 20;
+
+    private VerifyOutput() {}
+
+    /**
+     * @param thumbprint the audit key's RFC 7638 JWK thumbprint
+     * @param keyEncrypted whether the audit key is encrypted at rest ({@code keys.passphrase_*})
+     */
+    static void print(PrintStream out, VerifyReport r, long signedDecisions, String thumbprint, boolean keyEncrypted) {
+        String summary = r.chains() + " chain(s), " + r.events() + " event(s), " + r.checkpoints()
+                + " signed checkpoint(s), " + r.recordings() + " recording(s), " + r.accessRecords()
+                + " access record(s), " + signedDecisions + " signed decision(s)";
+        if (r.intact()) {
+            out.println("audit verify: OK: " + summary);
+        } else {
+            out.println("audit verify: FAILED: " + r.firstProblem());
+            r.problems().stream().skip(1).limit(MORE).forEach(p -> out.println("  also: " + p));
+            if (r.problems().size() > MORE + 1) {
+                out.println("  ... and " + (r.problems().size() - MORE - 1) + " more");
+            }
+            out.println("checked " + summary);
+        }
+        out.println("trusted:");
+        out.println("  audit key: ES256 (P-256), JWK thumbprint (RFC 7638) " + thumbprint
+                + (keyEncrypted ? ", encrypted at rest" : ", not encrypted at rest"));
+        for (VerifyReport.WitnessSummary w : r.witnesses()) {
+            out.println("  witness " + w.witness().file() + " (" + w.witness().origin() + ", "
+                    + (w.witness().kind() == Witness.Kind.LIVE ? "written by the gateway" : "a copy") + "): "
+                    + (!w.exists() ? "missing" : w.lines() + " line(s)" + (w.newest() == null ? ""
+                            : ", the newest chain " + w.newest().chain() + " seq " + w.newest().seq() + " signed "
+                                    + w.newest().time())));
+        }
+        out.println("not yet covered by a signed checkpoint (allowed for " + r.tailLimitText() + "):");
+        for (VerifyReport.Tail t : r.tails()) {
+            out.println("  " + t.subject() + ": " + t.describe() + (t.witnessed() ? ""
+                    : "; no witness holds this chain's checkpoints (another gateway's? check its witness with --witness)"));
+        }
+        out.println("what someone holding the database and the data folder could still do:");
+        if (keyEncrypted) {
+            out.println("  the audit key is encrypted, so without its passphrase they cannot sign checkpoints. They can");
+            out.println("  delete the newest checkpoints with the records they cover and the matching witness lines:");
+            out.println("  a witness out of their reach shows that at once, the unsigned records' age after the");
+            out.println("  checkpoint interval (unless they re-date them too).");
+        } else {
+            out.println("  the audit key in the data folder is not encrypted: they can rewrite every record, sign new");
+            out.println("  checkpoints and rewrite the witness there, and this check would pass. Only a witness out of");
+            out.println("  their reach (store.witness_files on another host, or a copy checked with --witness) or an");
+            out.println("  encrypted audit key (keys.passphrase_env or keys.passphrase_file) catches that.");
+        }
+        out.println("  Either way they can change or delete what no checkpoint covers yet (above), and a gateway");
+        out.println("  started on a store they rewrote signs what it finds.");
+    }
+}

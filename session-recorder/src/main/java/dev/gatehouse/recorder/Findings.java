@@ -1,0 +1,54 @@
+package dev.gatehouse.recorder;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What verify found wrong, each naming its record. Reported in a stable order: by subject
+ * ({@code access row}, {@code access seq}, {@code chain C seq}, {@code checkpoint chain C seq},
+ * {@code session S chunk}, {@code witness FILE line}), then by the seq or line it names, then by
+ * the kind of check (a walk's finding before a checkpoint's).
+ */
+final class Findings {
+    private record Finding(String subject, long seq, int order, String line) {}
+
+    private final List<Finding> found = new ArrayList<>();
+
+    /** Adds {@code SUBJECT SEQ: TEXT}. */
+    void add(String subject, long seq, int order, String text) {
+        found.add(new Finding(subject, seq, order, subject + " " + seq + ": " + text));
+    }
+
+    /** Adds a line about a whole subject ({@code SUBJECT: TEXT}), sorted before its numbered lines. */
+    void addWhole(String subject, String text) {
+        found.add(new Finding(subject, -1, 0, subject + ": " + text));
+    }
+
+    List<String> lines() {
+        return found.stream()
+                .sorted(Comparator.comparing(Finding::subject).thenComparingLong(Finding::seq)
+                        .thenComparingInt(Finding::order))
+                .map(Finding::line).toList();
+    }
+
+    /** A short human duration: {@code 45 s}, {@code 12 min 5 s}, {@code 3 h 0 min 20 s}, {@code 2 d 4 h}. */
+    static String human(Duration d) {
+        long s = Math.max(0, d.getSeconds());
+        if (s >= 86_400) {
+            return s / 86_400 + " d" + (s % 86_400 / 3600 == 0 ? "" : " " + s % 86_400 / 3600 + " h");
+        }
+        StringBuilder out = new StringBuilder();
+        if (s >= 3600) {
+            out.append(s / 3600).append(" h ");
+        }
+        if (s >= 60) {
+            out.append(s % 3600 / 60).append(" min ");
+        }
+        if (s % 60 != 0 || s < 60) {
+            out.append(s % 60).append(" s ");
+        }
+        return out.toString().strip();
+    }
+}
