@@ -104,7 +104,14 @@ public final class Gateway implements AutoCloseable {
                 new SynchronousQueue<>(), daemon("gatehouse-command"));
         // Webhook deliveries wait on the network: their own threads, in order, never the command pool's.
         ExecutorService notifications = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000),
-                daemon("gatehouse-webhook"), new ThreadPoolExecutor.DiscardOldestPolicy());
+                daemon("gatehouse-webhook"), (task, pool) -> {
+                    // 10,000 deliveries behind: the receiver is down; keep the newest, say so
+                    if (!pool.isShutdown()) {
+                        pool.getQueue().poll();
+                        LOG.warn("webhook deliveries are 10,000 behind; dropped the oldest notification");
+                        pool.execute(task);
+                    }
+                });
         PolicyHolder holder = new PolicyHolder(keys.userCa(), clock, policy);
         RecorderOptions recorderOptions = new RecorderOptions(config.recording().recordInput(), config.recording().streamCapBytes(),
                 RecorderOptions.defaults(clock).chunkBytes(), clock);
@@ -130,11 +137,16 @@ public final class Gateway implements AutoCloseable {
             }
             try {
                 // judged again every second too, so a session that started on the old policy while it
-                // was being replaced cannot slip through; connections go once their channels have
+                // was being replaced cannot slip through
                 access.enforce();
-                front.closeConnections(identity -> IdentityCheck.problem(holder.current(), access.state(), identity));
             } catch (RuntimeException e) {
                 LOG.error("access enforcement failed: {}", e.toString());
+            }
+            try {
+                // connections go once their channels have
+                front.closeConnections(identity -> IdentityCheck.problem(holder.current(), access.state(), identity));
+            } catch (RuntimeException e) {
+                LOG.error("closing connections of removed users failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
         // quiet sessions' buffered output reaches the store within ~150 ms: the crash-loss bound

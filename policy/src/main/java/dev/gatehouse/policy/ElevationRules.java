@@ -26,7 +26,7 @@ public final class ElevationRules {
      * node; the nodes must be in the requester's tenant (a selector is narrowed to them and must
      * still match one); {@code 0 < duration <= max_duration}; a reason when the elevation requires
      * one; the login never root, forbidden or malformed; no lock on the requester, login, nodes or
-     * tenant.
+     * tenant; fewer than 10 pending requests of the requester's already.
      */
     public static Result<AccessRequest> newRequest(Policy policy, String id, String requester, String login,
             NodeTarget target, Duration duration, String reason, Instant now, AccessState state) {
@@ -86,6 +86,25 @@ public final class ElevationRules {
             return Optional.empty();
         }
         return Optional.ofNullable(RequestMachine.withdrawal(new Actors(policy), request));
+    }
+
+    /**
+     * {@link #withdrawal} for many requests at once, with the policy's lookups built once: request
+     * id to why it must be withdrawn, for the live ones the policy no longer allows (in the order
+     * given). The gateway runs this every second over every live request.
+     */
+    public static java.util.Map<String, String> withdrawals(Policy policy, java.util.Collection<AccessRequest> requests) {
+        Actors actors = new Actors(policy);
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (AccessRequest r : requests) {
+            if (r.state().live()) {
+                String why = RequestMachine.withdrawal(actors, r);
+                if (why != null) {
+                    out.put(r.id(), why);
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -12,8 +12,11 @@ package dev.gatehouse.policy;
  * isolates U+202A to U+202E and U+2066 to U+2069, the marks U+200E/U+200F/U+061C, zero-width
  * U+200B to U+200D, U+2060, U+FEFF, soft hyphen, tag characters), Zl and Zp (U+2028, U+2029),
  * Cs (lone surrogates), Co (private use) and Cn (unassigned, including noncharacters), plus the
- * Hangul filler letters that render as nothing (U+115F, U+1160, U+3164, U+FFA0). Categories are
- * the JDK's ({@link Character#getType(int)}).
+ * letters and marks that render as nothing: the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0),
+ * the braille blank U+2800, the combining grapheme joiner U+034F, U+17B4/U+17B5, the Mongolian
+ * variation selectors U+180B to U+180F and the variation selectors U+FE00 to U+FE0F and U+E0100
+ * to U+E01EF (so an emoji's presentation selector shows as {@code \ufe0f}). Categories are the
+ * JDK's ({@link Character#getType(int)}).
  *
  * <p>The escapes are those of Python's {@code repr}: {@code \t}, {@code \n}, {@code \r},
  * {@code \xHH} up to U+00FF, <code>&#92;uHHHH</code> in the Basic Multilingual Plane and <code>&#92;UHHHHHHHH</code>
@@ -31,8 +34,20 @@ public final class Printable {
                     Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED:
                 return true;
             default:
-                return codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x3164 || codePoint == 0xFFA0;
+                return invisibleMark(codePoint);
         }
+    }
+
+    /**
+     * Letters and marks that render as nothing: the Hangul fillers, the braille blank, the
+     * combining grapheme joiner, Khmer's inherent vowels, Mongolian free variation selectors and
+     * the variation selectors (U+FE00 to U+FE0F, U+E0100 to U+E01EF). Two texts differing only in
+     * these would look the same.
+     */
+    private static boolean invisibleMark(int cp) {
+        return cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0 || cp == 0x2800 || cp == 0x034F
+                || cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F)
+                || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
     }
 
     /** {@code text} with every code point that {@link #needsEscape} written as an escape; null stays null. */

@@ -7,6 +7,12 @@ import java.util.Objects;
 
 /** Checks a new elevation request; see {@link ElevationRules#newRequest}. */
 final class RequestRules {
+    /**
+     * Pending requests one person may have at once (R30): approvers' lists stay readable, and
+     * nobody can make the gateway's once-a-second re-judging of every live request slow for all.
+     */
+    static final int MAX_PENDING_PER_PERSON = 10;
+
     private RequestRules() {}
 
     static Result<AccessRequest> newRequest(Policy policy, String id, String requester, String login,
@@ -60,6 +66,13 @@ final class RequestRules {
         Lock lock = Actors.lockFor(state, user.name(), tenant, login, nodes);
         if (lock != null) {
             return Result.refused(lock.describe() + " is locked");
+        }
+        long pending = state.requests().stream()
+                .filter(r -> r.state() == RequestState.PENDING && r.requester().equals(user.name()) && now.isBefore(r.pendingUntil()))
+                .count();
+        if (pending >= MAX_PENDING_PER_PERSON) {
+            return Result.refused("you already have " + pending + " pending requests, the most one person may have;"
+                    + " cancel one (cancel ID) or wait for a decision");
         }
         String kept = Texts.blank(reason) ? null : reason.strip();
         return Result.ok(AccessRequest.pending(id, user.name(), tenant, login, target, duration, kept, now,

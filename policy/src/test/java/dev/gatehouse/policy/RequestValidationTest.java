@@ -182,4 +182,16 @@ class RequestValidationTest {
         assertThat(ElevationRules.elevationsFor(policy, "zed")).isEmpty();
         assertThat(ElevationRules.elevationsFor(policy, "mallory")).isEmpty();
     }
+
+    /** Threat: one person files requests without end, burying approvers' lists and slowing the gateway's re-judging (R30). */
+    @Test
+    void onePersonMayHaveAtMostTenPendingRequests() {
+        AccessState state = NONE;
+        for (int i = 0; i < RequestRules.MAX_PENDING_PER_PERSON; i++) {
+            state = state.withRequest(ask("p" + i, "alice", "mlops", "gpu-a1", HALF_HOUR, "fix " + i, state).orElseThrow());
+        }
+        assertThat(ask("p-next", "alice", "mlops", "gpu-a1", HALF_HOUR, "again", state).reason())
+                .startsWith("you already have 10 pending requests");
+        assertThat(ask("d1", "dan", "mlops", "gpu-a1", HALF_HOUR, "mine", state).isOk()).as("another person is not held back").isTrue();
+    }
 }

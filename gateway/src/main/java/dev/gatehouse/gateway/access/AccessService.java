@@ -271,13 +271,8 @@ public final class AccessService {
     public synchronized int enforce() {
         Instant now = now();
         PolicyHolder.Snapshot snapshot = policy.current();
-        Policy p = snapshot.policy();
-        for (AccessRequest r : state.requests()) {
-            java.util.Optional<String> why = dev.gatehouse.policy.ElevationRules.withdrawal(p, r);
-            if (why.isPresent()) {
-                withdraw(r, "the policy changed: " + why.get(), now);
-            }
-        }
+        // sessions first: ending them needs no write, so a store that cannot take the withdrawals
+        // below must not keep a removed user's sessions running
         int ended = 0;
         for (LiveSession s : sessions.all()) {
             String why = sessionProblem(snapshot, s, now);
@@ -288,6 +283,19 @@ public final class AccessService {
                     .withTarget(s.node(), s.login()).withGrantId(s.grantId()).with("kind", s.kindName()).with("reason", why));
             s.terminate("your access was removed: " + why);
             ended++;
+        }
+        Map<String, String> withdrawals = dev.gatehouse.policy.ElevationRules.withdrawals(snapshot.policy(), state.requests());
+        for (Map.Entry<String, String> w : withdrawals.entrySet()) {
+            AccessRequest r = state.request(w.getKey()).orElse(null);
+            if (r == null) {
+                continue;
+            }
+            try {
+                withdraw(r, "the policy changed: " + w.getValue(), now);
+            } catch (RuntimeException e) {
+                // each withdrawal on its own: the next pass, a second later, tries again
+                LOG.error("cannot withdraw request {} now ({}); retrying next second", r.id(), e.getMessage());
+            }
         }
         return ended;
     }

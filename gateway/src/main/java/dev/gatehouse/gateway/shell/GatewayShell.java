@@ -302,10 +302,16 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
         }
 
         /** Ctrl-C: a pending pause is cancelled; a write in flight finds the stop when it completes. */
-        synchronized void stop() {
-            stopped = true;
-            if (waiting != null && waiting.cancel(false)) {
-                waiting = null;
+        void stop() {
+            boolean cancelled;
+            synchronized (this) {
+                stopped = true;
+                cancelled = waiting != null && waiting.cancel(false);
+                if (cancelled) {
+                    waiting = null;
+                }
+            }
+            if (cancelled) {
                 finish();
             }
         }
@@ -324,15 +330,16 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
             while (!ended.get()) {
                 Asciicast.Frame frame;
                 synchronized (this) {
-                    if (stopped || !frames.hasNext()) {
-                        finish();
+                    frame = stopped || !frames.hasNext() ? null : frames.next();
+                    if (frame != null && frame.pauseMicros() > 0) {
+                        Asciicast.Frame paused = frame;
+                        waiting = services.timer().schedule(() -> afterPause(paused), frame.pauseMicros(), TimeUnit.MICROSECONDS);
                         return;
                     }
-                    frame = frames.next();
-                    if (frame.pauseMicros() > 0) {
-                        waiting = services.timer().schedule(() -> afterPause(frame), frame.pauseMicros(), TimeUnit.MICROSECONDS);
-                        return;
-                    }
+                }
+                if (frame == null) {
+                    finish();
+                    return;
                 }
                 IoWriteFuture written = out.write(new ByteArrayBuffer(crlf(frame.bytes())));
                 if (!written.isDone()) {
@@ -343,24 +350,33 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
         }
 
         private void afterPause(Asciicast.Frame frame) {
+            boolean stop;
             synchronized (this) {
                 waiting = null;
-                if (stopped) {
-                    finish();
-                    return;
-                }
+                stop = stopped;
+            }
+            if (stop) {
+                finish();
+                return;
             }
             out.write(new ByteArrayBuffer(crlf(frame.bytes()))).addListener(f -> next());
         }
 
-        /** Once: the prompt (after "^C" when stopped) or the exit follows. */
-        private synchronized void finish() {
-            if (done) {
-                return;
+        /**
+         * Once: the prompt (after "^C" when stopped) or the exit follows. The continuation runs outside
+         * this monitor: it takes the shell's, which {@link #onRead} holds while it calls {@link #stop}.
+         */
+        private void finish() {
+            boolean interrupted;
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                interrupted = stopped;
             }
-            done = true;
             playing = null;
-            if (stopped) {
+            if (interrupted) {
                 write(out, "^C\n");
             }
             then.run();
@@ -401,7 +417,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
             exit.onExit(status);
             return;
         }
-        write(status == 0 ? out : err, lastLine).addListener(f -> exit.onExit(status));
+        SerialSink.whenWritten(write(status == 0 ? out : err, lastLine), services.timer(), () -> exit.onExit(status));
     }
 
     @Override

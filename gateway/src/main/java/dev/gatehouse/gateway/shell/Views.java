@@ -112,10 +112,23 @@ public final class Views {
         return b.toString();
     }
 
+    /**
+     * {@code key=value}; a value that holds a blank, {@code =} or {@code "} is shown in double quotes
+     * (with {@code \"} inside), so a value such as {@code x  user=bob} cannot pass for another field.
+     */
     private static void append(StringBuilder b, String key, Object value) {
         if (value != null) {
-            b.append("  ").append(escape(key)).append('=').append(escape(String.valueOf(value)));
+            b.append("  ").append(field(key)).append('=').append(field(String.valueOf(value)));
         }
+    }
+
+    private static String field(String text) {
+        String shown = escape(text);
+        if (shown.isEmpty() || shown.chars().anyMatch(c -> c == ' ' || c == '=' || c == '"' || Character.isWhitespace(c)
+                || Character.isSpaceChar(c))) {
+            return '"' + shown.replace("\"", "\\\"") + '"';
+        }
+        return shown;
     }
 
     /**

@@ -1,7 +1,11 @@
 package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.policy.Decision;
 import dev.gatehouse.gateway.shell.Views;
 import dev.gatehouse.recorder.FileOperation;
 import dev.gatehouse.recorder.Recording;
@@ -54,6 +58,8 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     private final AtomicInteger warnings = new AtomicInteger();
     private final Object recordLock = new Object();
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** Orders {@link #open} against {@link #terminate}: whichever comes first decides. */
+    private final Object openLock = new Object();
     private final AtomicInteger openOutputs = new AtomicInteger(2);
 
     private volatile ClientSession upstream;
@@ -83,13 +89,46 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
         if (!ended.compareAndSet(false, true)) {
             return;
         }
+        services.sessions().remove(facts.id());
         services.audit().append(facts.event("session.end", "failure").with("reason", message).with("exit_status", 255));
         SessionBridge.writeLineAndExit(err, exit, "gatehouse: " + message, 255);
     }
 
+    /**
+     * The upstream connection is up: judge the session again (a lock, revoke or policy change may
+     * have come while it was being made), then open the node's channel. Under {@link #openLock},
+     * so that a {@link #terminate} that returned before this point keeps the command off the node.
+     */
     void open(ClientSession session) {
-        upstream = session;
-        services.sessions().add(this);
+        synchronized (openLock) {
+            upstream = session;
+            if (ended.get()) {
+                session.close(true);
+                return;
+            }
+            String refused = stillAllowed();
+            if (refused != null) {
+                terminateQuietly(refused);
+                return;
+            }
+            openChannel(session);
+        }
+    }
+
+    /** Why the session may no longer start under the current policy and state, or null. */
+    private String stillAllowed() {
+        PolicyHolder.Snapshot snapshot = services.policy().current();
+        AccessState state = services.access().state();
+        java.util.Optional<String> gone = IdentityCheck.problem(snapshot, state, facts.identity());
+        if (gone.isPresent()) {
+            return gone.get();
+        }
+        Decision d = snapshot.evaluator().decide(facts.identity().user(), facts.login(), facts.node().name(), state,
+                services.clock().instant());
+        return d.allowed() ? null : d.reason();
+    }
+
+    private void openChannel(ClientSession session) {
         GatewayChannelSession.PtyRequest pty = channel.pty();
         recording = services.recorder().start(new RecordingInfo(facts.id(), kind(), facts.command(),
                 pty == null ? null : pty.term(), pty == null ? 0 : pty.cols(), pty == null ? 0 : pty.rows(),
@@ -296,8 +335,10 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
 
     /** Ends the session from the gateway side; {@code reason} (if any) is shown to the user. */
     private void terminateQuietly(String reason) {
-        if (!ended.compareAndSet(false, true)) {
-            return;
+        synchronized (openLock) {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
         }
         stopPumps();
         record("terminated", null, null, reason);
@@ -307,7 +348,8 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
         }
         if (reason != null) {
             byte[] line = ("\r\ngatehouse: " + Views.terminalSafe(reason) + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            errSink.write(new org.apache.sshd.common.util.buffer.ByteArrayBuffer(line)).addListener(f -> exit.onExit(255, reason));
+            SerialSink.whenWritten(errSink.write(new org.apache.sshd.common.util.buffer.ByteArrayBuffer(line)), services.timer(),
+                    () -> exit.onExit(255, reason));
         } else {
             channel.close(true);
         }

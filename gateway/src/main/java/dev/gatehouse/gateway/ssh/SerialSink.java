@@ -41,6 +41,27 @@ public final class SerialSink implements Pump.Sink {
         return future;
     }
 
+    /** How long a last line (a termination's reason) may take to reach a client before the channel ends anyway. */
+    public static final java.time.Duration LAST_LINE_WAIT = java.time.Duration.ofSeconds(5);
+
+    /**
+     * Runs {@code then} once: when {@code written} completes, or after {@link #LAST_LINE_WAIT} if it
+     * has not by then. A client that stopped reading must not keep a terminated channel, and the
+     * connection under it, open by never taking the last line.
+     */
+    public static void whenWritten(IoWriteFuture written, java.util.concurrent.ScheduledExecutorService timer, Runnable then) {
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable run = () -> {
+            if (once.compareAndSet(false, true)) {
+                then.run();
+            }
+        };
+        written.addListener(f -> run.run());
+        if (!once.get()) {
+            timer.schedule(run, LAST_LINE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
     private void issue(IoWriteFutureImpl future) {
         try {
             out.writeBuffer(future.getBuffer()).addListener(w -> {

@@ -191,6 +191,9 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         }
         BridgedChannel bridge = new BridgedChannel(services, facts, channel, in, out, err, exit);
         bridged = bridge;
+        // registered before the node is contacted, so a lock or a policy change made while the
+        // connection is being set up finds the session and keeps its command off the node
+        services.sessions().add(bridge);
         services.upstream().connect(node, target.login(), new KeyPair(cert.certificate(), ephemeral.getPrivate()))
                 .whenComplete((ClientSession upstream, Throwable failure) -> {
                     if (failure != null) {

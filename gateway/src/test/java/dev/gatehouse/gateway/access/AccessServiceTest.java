@@ -281,7 +281,7 @@ class AccessServiceTest {
         AccessRequest after = service.state().request(r.id()).orElseThrow();
         assertThat(after.state()).isEqualTo(RequestState.REVOKED);
         assertThat(after.closedBy()).isEqualTo("gatehouse");
-        assertThat(elevated.terminatedBecause).contains("withdrawn").contains("disabled");
+        assertThat(elevated.terminatedBecause).isEqualTo("your access was removed: user 'alice' is disabled");
         assertThat(standing.terminatedBecause).isEqualTo("your access was removed: user 'alice' is disabled");
         AccessLog.DecisionRow withdrawal = store.accessLog().decisions(r.id()).get(1);
         assertThat(withdrawal.action()).isEqualTo("revoke");
@@ -339,5 +339,33 @@ class AccessServiceTest {
         service.enforce();
         assertThat(service.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.REVOKED);
         assertThatThrownBy(() -> service.approve("bob", r.id(), null)).isInstanceOf(AccessService.Refused.class);
+    }
+
+    @Test
+    void sessionsEndEvenWhenTheWithdrawalOfTheirGrantCannotBeWritten() throws Exception {
+        // Threat: a busy or failing database keeps a disabled user's sessions running, although ending them needs no write.
+        store.close();
+        store = AuditStore.open(StoreOptions.defaults("jdbc:sqlite:" + dir.resolve("audit.db") + "?busy_timeout=300",
+                "gw-0000000000000001", CheckpointSigner.of(signer::sign, signer::verify), clock));
+        service = newService();
+        service.load();
+        AccessRequest r = service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "driver");
+        service.approve("bob", r.id(), null);
+        FakeSession standing = new FakeSession("alice", "aiops", null);
+        sessions.add(standing);
+        reloadWith("{name: alice, keys: [\"" + line("alice") + "\"], roles: [engineer]}",
+                "{name: alice, keys: [\"" + line("alice") + "\"], roles: [engineer], disabled: true}");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("audit.db"));
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("BEGIN IMMEDIATE"); // someone holds the write lock: a backup, an operator's sqlite3
+            service.enforce();
+            st.execute("ROLLBACK");
+        }
+        assertThat(standing.terminatedBecause).isEqualTo("your access was removed: user 'alice' is disabled");
+        assertThat(service.state().request(r.id()).orElseThrow().state()).as("not written, so not withdrawn yet")
+                .isEqualTo(RequestState.ACTIVE);
+        service.enforce();
+        assertThat(service.state().request(r.id()).orElseThrow().state()).as("the next pass withdraws it")
+                .isEqualTo(RequestState.REVOKED);
     }
 }

@@ -36,7 +36,7 @@ class ViewsTest {
                 .with(HOSTILE, "key from outside");
         String text = Views.eventsText(List.of(new StoredEvent("gw-1", 7, e, "0".repeat(64), "1".repeat(64))));
         assertThat(Printable.firstUnsafe(text.replace("\n", ""))).as(text).isEqualTo(-1);
-        assertThat(text).contains("ssh_user=" + Printable.escape(HOSTILE));
+        assertThat(text).contains("ssh_user=\"" + Printable.escape(HOSTILE) + "\"");
     }
 
     @Test
@@ -53,5 +53,13 @@ class ViewsTest {
     void terminalSafeKeepsLineBreaksAndEscapesTheRest() {
         assertThat(Views.terminalSafe("a\nb\u001b[2J\u202e\\x")).isEqualTo("a\nb\\x1b[2J\\u202e\\x");
         assertThat(Views.terminalSafe("plain\n")).isEqualTo("plain\n");
+    }
+
+    @Test
+    void aValueCannotPassForAnotherField() {
+        // Threat: a reason of "x  user=bob" makes a line of the audit log read as if bob did it.
+        AuditEvent e = AuditEvent.of("request.denied", T, "denied").withUser("mallory").with("reason", "x  user=bob \"y\"");
+        String text = Views.eventsText(List.of(new StoredEvent("gw-1", 7, e, "0".repeat(64), "1".repeat(64))));
+        assertThat(text).contains("reason=\"x  user=bob \\\"y\\\"\"");
     }
 }

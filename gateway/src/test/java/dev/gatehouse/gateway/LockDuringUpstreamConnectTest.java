@@ -28,14 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review (issue 9, R07/R22/R28): SessionBridge decides, issues the certificate and connects
- * upstream; the session joins the registry (where locks and enforcement find it) only in
- * BridgedChannel.open, which sends the exec request to the node at once. A lock set while the
- * upstream connection is being made misses the session, and the command runs on the node after
- * the admin was told "locked"; the once-a-second pass ends the session afterwards, too late for
- * the command.
+ * Threat: a lock set while a session is still connecting to its node misses the session, and its
+ * command runs on the node after the admin was told "locked" (R07, R22). The session is in the
+ * registry before the node is contacted and is judged again before its channel opens.
  */
-class ReviewLockDuringUpstreamConnectTest {
+class LockDuringUpstreamConnectTest {
     @TempDir
     Path dir;
 
