@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Events about a client that has proven nothing name no user and go through the source's
  * {@link AuditBudget}, because they cost the client nothing to cause. Only a verified signature
- * makes an event name a user.
+ * makes an event name a user. The SSH user name is stored as the client sent it: every view
+ * escapes it ({@link dev.gatehouse.gateway.shell.Views}), and JSON keeps it exact.
  *
  * <p>Event types: {@code auth.query} (a key query answered with PK_OK), {@code auth.failure}
  * (a refused key, query or signed, or a signature that does not verify; {@code request} says which),
@@ -126,7 +127,7 @@ final class AuthAudit {
 
     private AuditEvent event(String type, String outcome, Session session, String sshUser) {
         return services.audit().event(type, outcome).withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
-                .with("ssh_user", sshUser == null ? null : SessionBridge.printable(sshUser));
+                .with("ssh_user", sshUser);
     }
 
     private static String fingerprint(PublicKey key) {
