@@ -38,8 +38,10 @@ import org.apache.sshd.server.subsystem.SubsystemFactory;
  *   <li>per connection: {@code ssh.max_auth_attempts} failures, {@value #MAX_AUTH_REQUESTS} requests,
  *       {@value #AUTH_TIMEOUT_SECONDS} s to authenticate;
  *   <li>per source ({@link SourceKey}: IPv4 address, IPv6 /64), before authentication:
- *       {@code ssh.auth_failures_per_minute} failures, {@code ssh.max_unauthenticated_per_source}
- *       connections not yet authenticated, {@value #PRE_AUTH_EVENTS_PER_MINUTE} audit events a minute;
+ *       {@code ssh.auth_failures_per_minute} failures (refused signed requests, signatures that do
+ *       not verify), {@code ssh.refused_key_queries_per_minute} refused key queries (no guesses,
+ *       counted apart), {@code ssh.max_unauthenticated_per_source} connections not yet
+ *       authenticated, {@value #PRE_AUTH_EVENTS_PER_MINUTE} audit events a minute;
  *   <li>per person, after the signature: TOTP failures ({@link dev.gatehouse.gateway.access.SecondFactor});
  *   <li>per connection, after authentication: {@value #MAX_CHANNELS} channels open at once ({@link ChannelLimit}).
  * </ul>
@@ -75,9 +77,11 @@ public final class SshFront implements AutoCloseable {
         server.setPort(ssh.listen().getPort());
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
         AuthThrottle<SourceKey> sourceFailures = AuthThrottle.perSource(services.clock(), ssh.authFailuresPerMinute());
-        authAudit = new AuthAudit(services, sourceFailures,
+        AuthThrottle<SourceKey> refusedQueries =
+                AuthThrottle.refusedQueriesPerSource(services.clock(), ssh.refusedKeyQueriesPerMinute());
+        authAudit = new AuthAudit(services, sourceFailures, refusedQueries,
                 new AuditBudget(services.audit(), services.clock(), PRE_AUTH_EVENTS_PER_MINUTE));
-        KeyAuthenticator keys = new KeyAuthenticator(services.policy(), sourceFailures);
+        KeyAuthenticator keys = new KeyAuthenticator(services.policy(), sourceFailures, refusedQueries);
         TotpAuth totp = new TotpAuth(services, authAudit);
         server.setUserAuthFactories(List.of(new PublicKeyMethod.Factory(keys, totp, authAudit),
                 UserAuthKeyboardInteractiveFactory.INSTANCE));
