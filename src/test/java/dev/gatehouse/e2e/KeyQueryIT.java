@@ -43,4 +43,28 @@ class KeyQueryIT extends GatewayTest {
             assertThat(Json.text(query, "user")).as("a query names nobody: " + query).isEmpty();
         });
     }
+
+    /**
+     * Threat: OpenSSH asks about each key it holds in turn, so a key the gateway does not know,
+     * offered before the owner's own, counts as a failure against the source and after ten
+     * logins in a minute locks the owner (and everyone behind the same address) out.
+     */
+    @Test
+    void anUnknownKeyOfferedFirstDoesNotLockOutItsOwner() {
+        List<JsonNode> before = gw.auditLog();
+        for (int i = 1; i <= 12; i++) {
+            Proc.Result r = gw.ssh(gw.stranger(), "alice", "whoami", "-i", gw.alice().key().toString());
+            assertThat(r.exit()).as("login %d: %s", i, r.describe()).isZero();
+            assertThat(r.stdout()).contains("alice");
+        }
+        List<JsonNode> after = Json.since(before, gw.auditLog());
+        for (int polls = 0; Json.filter(after, Json.type("auth.success")).size() < 12 && polls < 60; polls++) {
+            NodeSshd.sleep(300); // the recorder writes asynchronously
+            after = Json.since(before, gw.auditLog());
+        }
+        assertThat(Json.filter(after, Json.type("auth.success"))).hasSize(12);
+        assertThat(Json.filter(after, Json.type("auth.throttled"))).as(Json.tail(after, 10)).isEmpty();
+        assertThat(Json.filter(after, Json.type("auth.failure"))).as("the unknown key, refused and recorded each time").hasSize(12)
+                .allSatisfy(e -> assertThat(Json.detail(e, "request")).isEqualTo("query"));
+    }
 }

@@ -61,6 +61,7 @@ public final class ConfigLoader {
         Duration idle = Duration.ofMinutes(30);
         int attempts = 3;
         int failures = 10;
+        int refusedQueries = 600;
         int unauthenticated = 20;
         Duration connect = Duration.ofSeconds(10);
         List<String> kex = Algorithms.DEFAULT_KEX;
@@ -69,8 +70,8 @@ public final class ConfigLoader {
         int ioThreads = GatewayConfig.Ssh.defaultIoThreads();
         if (node != null) {
             Map<String, ConfigNode> f = node.fields("ssh", Set.of("listen", "idle_timeout", "max_auth_attempts",
-                    "auth_failures_per_minute", "max_unauthenticated_per_source", "upstream_connect_timeout", "kex",
-                    "ciphers", "upstream_kex", "io_threads"));
+                    "auth_failures_per_minute", "refused_key_queries_per_minute", "max_unauthenticated_per_source",
+                    "upstream_connect_timeout", "kex", "ciphers", "upstream_kex", "io_threads"));
             if (f.containsKey("io_threads")) {
                 ioThreads = f.get("io_threads").integer("ssh.io_threads", 1, 256);
             }
@@ -95,6 +96,9 @@ public final class ConfigLoader {
             if (f.containsKey("auth_failures_per_minute")) {
                 failures = f.get("auth_failures_per_minute").integer("ssh.auth_failures_per_minute", 1, 10_000);
             }
+            if (f.containsKey("refused_key_queries_per_minute")) {
+                refusedQueries = f.get("refused_key_queries_per_minute").integer("ssh.refused_key_queries_per_minute", 1, 100_000);
+            }
             if (f.containsKey("max_unauthenticated_per_source")) {
                 unauthenticated = f.get("max_unauthenticated_per_source").integer("ssh.max_unauthenticated_per_source", 1, 10_000);
             }
@@ -102,8 +106,8 @@ public final class ConfigLoader {
                 connect = positive(f.get("upstream_connect_timeout"), "ssh.upstream_connect_timeout");
             }
         }
-        return new GatewayConfig.Ssh(listen, idle, attempts, failures, unauthenticated, connect, kex, ciphers, upstreamKex,
-                ioThreads);
+        return new GatewayConfig.Ssh(listen, idle, attempts, failures, refusedQueries, unauthenticated, connect, kex, ciphers,
+                upstreamKex, ioThreads);
     }
 
     /** A non-empty list drawn from the algorithms R10 allows; anything else is refused by name. */

@@ -37,6 +37,9 @@ public record GatewayConfig(
      * @param maxAuthAttempts authentication failures per connection before it is disconnected
      * @param authFailuresPerMinute failed authentications tolerated per source (IPv4 address, IPv6 /64) per
      *     minute before authentication; never per user name, which any stranger can type
+     * @param refusedKeyQueriesPerMinute key queries (no signature) refused per source per minute, counted
+     *     apart from {@code authFailuresPerMinute}: a query proves nothing, so it is no guess, but each is
+     *     an answer about which keys the gateway knows
      * @param maxUnauthenticatedPerSource concurrent connections per source (IPv4 address, IPv6 /64) that have
      *     not authenticated yet
      * @param upstreamConnectTimeout how long to wait for a node to answer
@@ -47,6 +50,7 @@ public record GatewayConfig(
             Duration idleTimeout,
             int maxAuthAttempts,
             int authFailuresPerMinute,
+            int refusedKeyQueriesPerMinute,
             int maxUnauthenticatedPerSource,
             Duration upstreamConnectTimeout,
             List<String> kex,

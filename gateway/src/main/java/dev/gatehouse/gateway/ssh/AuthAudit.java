@@ -18,13 +18,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes the authentication events (R13, R27) and counts failures where they belong (R24, R30):
- * every failure against the connection ({@code ssh.max_auth_attempts}, then disconnect), refused
- * keys and bad signatures also against the source ({@link AuthThrottle}). TOTP failures count
- * against the person in {@link dev.gatehouse.gateway.access.SecondFactor}.
+ * every failure against the connection ({@code ssh.max_auth_attempts}, then disconnect, as
+ * OpenSSH's MaxAuthTries counts refused queries too); signed requests refused and signatures that
+ * do not verify also against the source's failures, refused key queries against the source's
+ * separate, larger query allowance (a query proves nothing and guesses nothing: OpenSSH clients
+ * ask about every agent key in turn). TOTP failures count against the person in
+ * {@link dev.gatehouse.gateway.access.SecondFactor}.
  *
  * <p>Events about a client that has proven nothing name no user and go through the source's
  * {@link AuditBudget}, because they cost the client nothing to cause. Only a verified signature
- * makes an event name a user.
+ * makes an event name a user. The SSH user name is stored as the client sent it: every view
+ * escapes it ({@link dev.gatehouse.gateway.shell.Views}), and JSON keeps it exact.
  *
  * <p>Event types: {@code auth.query} (a key query answered with PK_OK), {@code auth.failure}
  * (a refused key, query or signed, or a signature that does not verify; {@code request} says which),
@@ -36,11 +40,14 @@ final class AuthAudit {
 
     private final GatewayServices services;
     private final AuthThrottle<SourceKey> sourceFailures;
+    private final AuthThrottle<SourceKey> refusedQueries;
     private final AuditBudget budget;
 
-    AuthAudit(GatewayServices services, AuthThrottle<SourceKey> sourceFailures, AuditBudget budget) {
+    AuthAudit(GatewayServices services, AuthThrottle<SourceKey> sourceFailures, AuthThrottle<SourceKey> refusedQueries,
+            AuditBudget budget) {
         this.services = services;
         this.sourceFailures = sourceFailures;
+        this.refusedQueries = refusedQueries;
         this.budget = budget;
     }
 
@@ -54,7 +61,7 @@ final class AuthAudit {
         AuditEvent event = event(verdict.throttled() ? "auth.throttled" : "auth.failure", "failure", session, sshUser)
                 .with("key", fingerprint(key)).with("reason", verdict.refusal()).with("request", signed ? "signed" : "query");
         if (!verdict.throttled()) {
-            sourceFailures.recordFailure(SessionAttributes.source(session));
+            countAgainstSource(session, signed);
         }
         unproven(session, event);
         countFailure(session);
@@ -62,7 +69,7 @@ final class AuthAudit {
 
     /** An accepted key whose request MINA then refused: a signature that does not verify, or a malformed request. */
     void requestRejected(Session session, String sshUser, boolean signed, PublicKey key, String reason) {
-        sourceFailures.recordFailure(SessionAttributes.source(session));
+        countAgainstSource(session, signed);
         unproven(session, event("auth.failure", "failure", session, sshUser)
                 .with("key", fingerprint(key)).with("reason", reason).with("request", signed ? "signed" : "query"));
         countFailure(session);
@@ -120,13 +127,18 @@ final class AuthAudit {
         }
     }
 
+    /** A refused signed request is a guess at a credential; a refused query is only a question. */
+    private void countAgainstSource(Session session, boolean signed) {
+        (signed ? sourceFailures : refusedQueries).recordFailure(SessionAttributes.source(session));
+    }
+
     private void unproven(Session session, AuditEvent event) {
         budget.append(SessionAttributes.source(session), event);
     }
 
     private AuditEvent event(String type, String outcome, Session session, String sshUser) {
         return services.audit().event(type, outcome).withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
-                .with("ssh_user", sshUser == null ? null : SessionBridge.printable(sshUser));
+                .with("ssh_user", sshUser);
     }
 
     private static String fingerprint(PublicKey key) {

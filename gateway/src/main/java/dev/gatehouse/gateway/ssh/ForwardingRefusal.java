@@ -45,7 +45,7 @@ final class ForwardingRefusal implements ForwardingFilter {
                 .withUser(identity != null ? identity.user() : null)
                 .with("forward", kind)
                 .with("request", what)
-                .with("ssh_user", SessionBridge.printable(session.getUsername() == null ? "" : session.getUsername())));
+                .with("ssh_user", session.getUsername()));
         return false;
     }
 }

@@ -14,17 +14,21 @@ import org.apache.sshd.server.session.ServerSession;
 
 /**
  * Whether a public key may be used at all (R05, R06): it belongs to an enabled user in policy and
- * the connection's source is not throttled. This is only an opinion about a key: MINA consults it
- * for key queries and before it checks a signature, so it sets nothing, records nothing and counts
- * nothing. {@link PublicKeyMethod} acts on its {@link Verdict} once it knows what the request proved.
+ * the connection's source is not throttled, for failures ({@code ssh.auth_failures_per_minute}) or,
+ * for a key query, for refused queries ({@code ssh.refused_key_queries_per_minute}). This is only an
+ * opinion about a key: MINA consults it for key queries and before it checks a signature, so it
+ * sets nothing, records nothing and counts nothing. {@link PublicKeyMethod} acts on its
+ * {@link Verdict} once it knows what the request proved.
  */
 final class KeyAuthenticator implements PublickeyAuthenticator {
     private final PolicyHolder policy;
     private final AuthThrottle<SourceKey> sourceFailures;
+    private final AuthThrottle<SourceKey> refusedQueries;
 
-    KeyAuthenticator(PolicyHolder policy, AuthThrottle<SourceKey> sourceFailures) {
+    KeyAuthenticator(PolicyHolder policy, AuthThrottle<SourceKey> sourceFailures, AuthThrottle<SourceKey> refusedQueries) {
         this.policy = policy;
         this.sourceFailures = sourceFailures;
+        this.refusedQueries = refusedQueries;
     }
 
     /**
@@ -44,7 +48,20 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
         }
     }
 
-    Verdict check(ServerSession session, PublicKey key) {
+    /**
+     * What policy says about {@code key} in a request that carries a signature ({@code signed}) or is
+     * a query. A source that ran out of refused queries gets no answer to its queries, known keys
+     * included, until its allowance refills; its signed requests are still checked.
+     */
+    Verdict check(ServerSession session, PublicKey key, boolean signed) {
+        if (!signed && !refusedQueries.allows(SessionAttributes.source(session))) {
+            return new Verdict(Optional.empty(), "too many refused key queries from this source", true);
+        }
+        return check(session, key);
+    }
+
+    /** What policy says about {@code key}, whatever the request: the owner, and the source's failure throttle. */
+    private Verdict check(ServerSession session, PublicKey key) {
         if (!sourceFailures.allows(SessionAttributes.source(session))) {
             return new Verdict(Optional.empty(), "too many failed attempts from this source", true);
         }
@@ -61,6 +78,11 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
         return new Verdict(user, null, false);
     }
 
+    /**
+     * MINA's own consultation, inside {@link PublicKeyMethod#doAuth} once this key was accepted
+     * there: MINA does not say whether the request is a query, and {@link PublicKeyMethod} already
+     * applied the query allowance, so only the key and the failure throttle are checked again.
+     */
     @Override
     public boolean authenticate(String username, PublicKey key, ServerSession session) {
         return check(session, key).accepted();

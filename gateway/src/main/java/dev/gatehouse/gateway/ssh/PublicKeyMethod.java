@@ -28,7 +28,8 @@ import org.apache.sshd.server.session.ServerSession;
  * the request's has-signature flag and key itself, lets MINA do the protocol and the signature
  * check, and acts on what the request proved:
  * <ul>
- *   <li>a refused key (query or signed) and a signature that does not verify are failures, named by key only;
+ *   <li>a refused key (query or signed) and a signature that does not verify are failures, named by key
+ *       only; a refused query counts against the source's query allowance, not its failures;
  *   <li>an accepted query is an {@code auth.query} and changes nothing;
  *   <li>only when MINA returned TRUE, i.e. verified the signature of a signed request, is the
  *       identity set ({@link #establish}, the one place that sets it), once: a later signature
@@ -96,7 +97,7 @@ final class PublicKeyMethod extends UserAuthPublicKey {
         ServerSession session = getServerSession();
         String sshUser = getUsername();
         Request request = Request.peek(buffer);
-        KeyAuthenticator.Verdict verdict = keys.check(session, request.key());
+        KeyAuthenticator.Verdict verdict = keys.check(session, request.key(), request.signed());
         if (!verdict.accepted()) {
             audit.keyRefused(session, sshUser, request.signed(), request.key(), verdict);
             return Boolean.FALSE;

@@ -23,6 +23,7 @@ import org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
+import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 import org.apache.sshd.server.subsystem.SubsystemFactory;
 
 /**
@@ -37,9 +38,12 @@ import org.apache.sshd.server.subsystem.SubsystemFactory;
  *   <li>per connection: {@code ssh.max_auth_attempts} failures, {@value #MAX_AUTH_REQUESTS} requests,
  *       {@value #AUTH_TIMEOUT_SECONDS} s to authenticate;
  *   <li>per source ({@link SourceKey}: IPv4 address, IPv6 /64), before authentication:
- *       {@code ssh.auth_failures_per_minute} failures, {@code ssh.max_unauthenticated_per_source}
- *       connections not yet authenticated, {@value #PRE_AUTH_EVENTS_PER_MINUTE} audit events a minute;
- *   <li>per person, after the signature: TOTP failures ({@link dev.gatehouse.gateway.access.SecondFactor}).
+ *       {@code ssh.auth_failures_per_minute} failures (refused signed requests, signatures that do
+ *       not verify), {@code ssh.refused_key_queries_per_minute} refused key queries (no guesses,
+ *       counted apart), {@code ssh.max_unauthenticated_per_source} connections not yet
+ *       authenticated, {@value #PRE_AUTH_EVENTS_PER_MINUTE} audit events a minute;
+ *   <li>per person, after the signature: TOTP failures ({@link dev.gatehouse.gateway.access.SecondFactor});
+ *   <li>per connection, after authentication: {@value #MAX_CHANNELS} channels open at once ({@link ChannelLimit}).
  * </ul>
  */
 public final class SshFront implements AutoCloseable {
@@ -49,6 +53,11 @@ public final class SshFront implements AutoCloseable {
     static final int AUTH_TIMEOUT_SECONDS = 60;
     /** Audit events per source per minute from clients that have proven nothing ({@link AuditBudget}). */
     static final int PRE_AUTH_EVENTS_PER_MINUTE = 60;
+    /**
+     * Channels open at once per connection ({@link ChannelLimit}). OpenSSH's MaxSessions is 10; an
+     * OpenSSH ControlMaster multiplexes every session of a user over one connection, so more.
+     */
+    static final int MAX_CHANNELS = 64;
     private static final AttributeKey<SourceKey> COUNTED = new AttributeKey<>();
     /** The connection's identity no longer holds; it is closed at the next pass without channels. */
     private static final AttributeKey<Boolean> DOOMED = new AttributeKey<>();
@@ -68,9 +77,11 @@ public final class SshFront implements AutoCloseable {
         server.setPort(ssh.listen().getPort());
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
         AuthThrottle<SourceKey> sourceFailures = AuthThrottle.perSource(services.clock(), ssh.authFailuresPerMinute());
-        authAudit = new AuthAudit(services, sourceFailures,
+        AuthThrottle<SourceKey> refusedQueries =
+                AuthThrottle.refusedQueriesPerSource(services.clock(), ssh.refusedKeyQueriesPerMinute());
+        authAudit = new AuthAudit(services, sourceFailures, refusedQueries,
                 new AuditBudget(services.audit(), services.clock(), PRE_AUTH_EVENTS_PER_MINUTE));
-        KeyAuthenticator keys = new KeyAuthenticator(services.policy(), sourceFailures);
+        KeyAuthenticator keys = new KeyAuthenticator(services.policy(), sourceFailures, refusedQueries);
         TotpAuth totp = new TotpAuth(services, authAudit);
         server.setUserAuthFactories(List.of(new PublicKeyMethod.Factory(keys, totp, authAudit),
                 UserAuthKeyboardInteractiveFactory.INSTANCE));
@@ -80,6 +91,7 @@ public final class SshFront implements AutoCloseable {
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
         ForwardingRefusal forwarding = new ForwardingRefusal(services.audit());
+        server.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, new ChannelLimit.Factory(services.audit())));
         server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding, services.audit()), DirectTcpipFactory.INSTANCE));
         server.setForwardingFilter(forwarding);
         server.setShellFactory(channel -> route(channel, SessionBridge.Kind.SHELL, null));
@@ -99,6 +111,7 @@ public final class SshFront implements AutoCloseable {
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, MAX_AUTH_REQUESTS);
         CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(AUTH_TIMEOUT_SECONDS));
         CoreModuleProperties.IDLE_TIMEOUT.set(server, ssh.idleTimeout());
+        CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(server, MAX_CHANNELS);
         io.configure(server);
         server.addSessionListener(new FloodLimit());
     }

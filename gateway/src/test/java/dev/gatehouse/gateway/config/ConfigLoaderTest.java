@@ -54,6 +54,8 @@ class ConfigLoaderTest {
         GatewayConfig c = parse("policy: policy.yaml\n");
         assertThat(c.certificates().ttl()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.ssh().maxAuthAttempts()).isEqualTo(3);
+        assertThat(c.ssh().authFailuresPerMinute()).isEqualTo(10);
+        assertThat(c.ssh().refusedKeyQueriesPerMinute()).isEqualTo(600);
         assertThat(c.ssh().listen().getPort()).isEqualTo(2222);
         assertThat(c.store().url()).isEqualTo("jdbc:sqlite:/etc/data/audit.db");
         assertThat(c.recording().recordInput()).isFalse();
@@ -93,6 +95,15 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  io_threads: 0\n"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("gatehouse.yaml:3: ssh.io_threads");
+    }
+
+    @Test
+    void refusedKeyQueriesPerMinuteIsBounded() {
+        assertThat(parse("policy: p.yaml\nssh:\n  refused_key_queries_per_minute: 50\n").ssh().refusedKeyQueriesPerMinute())
+                .isEqualTo(50);
+        assertThatThrownBy(() -> parse("policy: p.yaml\nssh:\n  refused_key_queries_per_minute: 0\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:3: ssh.refused_key_queries_per_minute");
     }
 
     @Test

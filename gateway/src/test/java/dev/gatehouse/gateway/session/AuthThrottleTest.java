@@ -73,8 +73,10 @@ class AuthThrottleTest {
     }
 
     @Test
-    void itSaysWhatItIsKeyedBy() {
+    void itSaysWhatItIsKeyedByAndWhatItCounts() {
         assertThat(AuthThrottle.perSource(clock, 10)).hasToString("AuthThrottle[per source, 10 failures a minute]");
+        assertThat(AuthThrottle.refusedQueriesPerSource(clock, 600))
+                .hasToString("AuthThrottle[per source, 600 refused key queries a minute]");
         assertThat(AuthThrottle.perPerson(clock, 5)).hasToString("AuthThrottle[per person, 5 failures a minute]");
     }
 }

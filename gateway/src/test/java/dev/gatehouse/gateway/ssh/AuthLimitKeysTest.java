@@ -2,13 +2,16 @@ package dev.gatehouse.gateway.ssh;
 
 import static dev.gatehouse.gateway.ssh.GatewayHarness.ELEVATED;
 import static dev.gatehouse.gateway.ssh.GatewayHarness.FAILURES_PER_MINUTE;
+import static dev.gatehouse.gateway.ssh.GatewayHarness.REFUSED_QUERIES_PER_MINUTE;
 import static dev.gatehouse.gateway.ssh.GatewayHarness.STANDING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.gateway.ssh.RawUserAuth.Kind;
 import dev.gatehouse.recorder.AuditEvent;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.sshd.client.session.ClientSession;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +32,86 @@ class AuthLimitKeysTest extends HarnessTest {
                 }
             }
         }
+    }
+
+    /** Asks about mallory's key (in no policy) from {@code source}, over as many connections as it takes, {@code queries} times. */
+    private void queryUnknownKeyFrom(String source, int queries) throws Exception {
+        int sent = 0;
+        while (sent < queries) {
+            try (RawUserAuth c = gw.rawFrom(source)) {
+                for (int i = 0; i < 2 && sent < queries; i++, sent++) {
+                    assertThat(c.query(STANDING, gw.key("mallory").getPublic()).kind()).isEqualTo(Kind.FAILURE);
+                }
+            }
+        }
+    }
+
+    /**
+     * Threat: an agent that offers a key the gateway does not know before its owner's (OpenSSH asks
+     * about every agent key in turn) drains the source's failure bucket, locking out the owner and
+     * everyone behind the same address.
+     */
+    @Test
+    void unknownKeysAnAgentOffersFirstDoNotLockOutTheirOwner() throws Exception {
+        List<String> outcomes = new ArrayList<>();
+        for (int i = 1; i <= FAILURES_PER_MINUTE + 2; i++) {
+            try (ClientSession s = gw.client().connect("alice", gw.address()).verify(RawUserAuth.TIMEOUT).getSession()) {
+                s.addPublicKeyIdentity(gw.key("mallory")); // e.g. a GitHub key, offered first by the agent
+                s.addPublicKeyIdentity(gw.key("alice"));
+                s.auth().verify(RawUserAuth.TIMEOUT);
+                outcomes.add(i + ": ok");
+            } catch (Exception e) {
+                outcomes.add(i + ": " + e.getMessage());
+            }
+        }
+        assertThat(outcomes).as("alice's own key, after one unknown agent key per connection").allMatch(o -> o.endsWith(": ok"));
+        assertThat(events("auth.throttled")).isEmpty();
+        assertThat(events("auth.failure")).as("each refused query is still recorded").hasSize(FAILURES_PER_MINUTE + 2)
+                .allSatisfy(e -> assertThat(e.details()).containsEntry("request", "query").containsEntry("reason", "unknown key"));
+    }
+
+    /**
+     * Threat: a source asks about key after key (public keys are public, so this costs it nothing)
+     * to learn which ones the gateway knows, without bound.
+     */
+    @Test
+    void refusedKeyQueriesAreBoundedPerSourceApartFromFailures() throws Exception {
+        queryUnknownKeyFrom(STRANGER, REFUSED_QUERIES_PER_MINUTE);
+        try (RawUserAuth c = gw.rawFrom(STRANGER)) {
+            assertThat(c.query(STANDING, gw.key("alice").getPublic()).kind()).as("no more answers to this source's queries")
+                    .isEqualTo(Kind.FAILURE);
+            assertThat(c.sign(STANDING, gw.key("alice")).kind()).as("its signatures are still checked: queries are no failures")
+                    .isEqualTo(Kind.SUCCESS);
+        }
+        try (RawUserAuth c = gw.raw()) {
+            assertThat(c.query(STANDING, gw.key("alice").getPublic()).kind()).as("another source").isEqualTo(Kind.PK_OK);
+        }
+        assertThat(events("auth.throttled")).singleElement().satisfies(e -> {
+            assertThat(e.source()).startsWith(STRANGER + ":");
+            assertThat(e.details()).containsEntry("request", "query").containsEntry("reason", "too many refused key queries from this source");
+        });
+        gw.clock.advance(Duration.ofMinutes(1));
+        try (RawUserAuth c = gw.rawFrom(STRANGER)) {
+            assertThat(c.query(STANDING, gw.key("alice").getPublic()).kind()).as("a minute later").isEqualTo(Kind.PK_OK);
+        }
+    }
+
+    /** Threat: signatures that do not verify are taken for harmless queries, so a source may send them without bound. */
+    @Test
+    void signaturesThatDoNotVerifyStillCountAsFailuresAgainstTheSource() throws Exception {
+        int sent = 0;
+        while (sent < FAILURES_PER_MINUTE) {
+            try (RawUserAuth c = gw.rawFrom(STRANGER)) {
+                for (int i = 0; i < 2 && sent < FAILURES_PER_MINUTE; i++, sent++) {
+                    assertThat(c.signBadly(STANDING, gw.key("alice")).kind()).isEqualTo(Kind.FAILURE);
+                }
+            }
+        }
+        try (RawUserAuth c = gw.rawFrom(STRANGER)) {
+            assertThat(c.sign(STANDING, gw.key("alice")).kind()).as("the source is held back").isEqualTo(Kind.FAILURE);
+        }
+        assertThat(events("auth.throttled")).singleElement().satisfies(e ->
+                assertThat(e.details()).containsEntry("request", "signed").containsEntry("reason", "too many failed attempts from this source"));
     }
 
     /**

@@ -42,6 +42,8 @@ final class GatewayHarness implements AutoCloseable {
     static final String ELEVATED = "mlops@" + NODE;
     /** Failures a source may have in a minute in this harness ({@code ssh.auth_failures_per_minute}). */
     static final int FAILURES_PER_MINUTE = 10;
+    /** Refused key queries a source may have in a minute ({@code ssh.refused_key_queries_per_minute}). */
+    static final int REFUSED_QUERIES_PER_MINUTE = 30;
     /** Connections a source may hold open before authenticating ({@code ssh.max_unauthenticated_per_source}). */
     static final int UNAUTHENTICATED_PER_SOURCE = 8;
 
@@ -56,6 +58,7 @@ final class GatewayHarness implements AutoCloseable {
         String ssh = String.join("\n",
                 "  max_auth_attempts: 3",
                 "  auth_failures_per_minute: " + FAILURES_PER_MINUTE,
+                "  refused_key_queries_per_minute: " + REFUSED_QUERIES_PER_MINUTE,
                 "  max_unauthenticated_per_source: " + UNAUTHENTICATED_PER_SOURCE,
                 "  upstream_connect_timeout: 5s");
         gateway = InProcessGateway.start(dir, clock, ssh, keys -> String.join("\n",
