@@ -103,6 +103,17 @@ final class AccessBindings {
         }
     }
 
+    /**
+     * Drops the bindings on {@code chain} that name no hash (an {@code access.adopted} of the
+     * first release) and that no signed checkpoint covers: nothing would pin the links they
+     * claim, and an honest one was signed long ago, at the upgrade.
+     *
+     * @param covered the seq of {@code chain} its newest signed checkpoint covers (0 when none)
+     */
+    void dropUnpinned(String chain, long covered) {
+        bindings.removeIf(b -> b.hash() == null && b.chain().equals(chain) && b.eventSeq() > covered);
+    }
+
     /** Marks the bindings on {@code chain} at seqs {@code first..last} as unproven (found there at a start). */
     void unproven(String chain, long first, long last) {
         bindings.replaceAll(b -> b.chain().equals(chain) && b.eventSeq() >= first && b.eventSeq() <= last && !b.unproven()

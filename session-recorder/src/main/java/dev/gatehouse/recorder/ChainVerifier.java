@@ -93,10 +93,12 @@ final class ChainVerifier {
                 List<VerifyReport.Tail> tails = new ArrayList<>();
                 Collected collected = new Collected(new AccessBindings(), new ArrayList<>());
                 for (String chain : chains) {
-                    TailCounter tail = new TailCounter(signed.getOrDefault(chain, List.of()).stream()
-                            .mapToLong(s -> s.cp().seq()).max().orElse(0), now);
+                    long covered = signed.getOrDefault(chain, List.of()).stream().mapToLong(s -> s.cp().seq()).max()
+                            .orElse(0);
+                    TailCounter tail = new TailCounter(covered, now);
                     long[] walked = verifyChain(c, chain, signed.getOrDefault(chain, List.of()), tail, collected,
                             findings);
+                    collected.bindings().dropUnpinned(chain, covered);
                     events += walked[0];
                     tails.add(tail.finish(chain, "chain " + chain + " seq", walked[1], witnessed.chains().contains(chain),
                             now, limit, findings));

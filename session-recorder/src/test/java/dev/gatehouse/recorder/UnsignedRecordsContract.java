@@ -46,6 +46,29 @@ interface UnsignedRecordsContract extends StoreFixture {
                 + " inserted outside the gateway");
     }
 
+    /**
+     * Threat: the same forger also inserts a chain whose one event is an access.adopted of the
+     * first release's form (a row count, no hash), claiming every link as adopted at the upgrade.
+     */
+    @Test
+    default void anUnsignedAdoptionNamingNoHashBindsNothing() throws SQLException {
+        try (AuditStore store = open(CHAIN)) {
+            store.accessLog().appendLock(new AccessLog.LockRow(0, "lock", "user", "mallory", "root-admin", null, T0));
+            store.checkpoint();
+            insertAccessRow(AccessKind.LOCK, new Object[] {2L, "unlock", "user", "mallory", null, "root-admin", null,
+                ChainHash.micros(T0)}, T0);
+            store.accessLog().appendLock(new AccessLog.LockRow(0, "lock", "node", "gpu-node-9", "root-admin", null, T0));
+        }
+        insertEvent("gw-2", 1, AccessBindings.ADOPTED, ChainHash.micros(T0), CanonicalJson.details(Map.of("rows", "3",
+                "reason", "access-log rows stored before the access chain existed")), ChainHash.GENESIS);
+        assertThat(verifyAt(T0).problems()).as("two chains: within 15 s of the covering checkpoint another gateway's"
+                + " event may be on its way").isEmpty();
+        assertThat(verifyAt(T0.plus(Duration.ofMinutes(1))).problems()).containsExactly("access seq 2: no event binds it"
+                + " to a gateway's chain (no"
+                + " access.chained event names it), yet a signed checkpoint covers it (access head seq 3): it was"
+                + " inserted outside the gateway");
+    }
+
     /** Threat: someone deletes the newest access rows and links before a checkpoint signed them; their events remain. */
     @Test
     default void accessLinksCutOffBeforeAnyCheckpointAreNamedByTheirEvents() throws SQLException {
@@ -183,12 +206,18 @@ interface UnsignedRecordsContract extends StoreFixture {
 
     /** Inserts a {@code shell.command} event at {@code seq} of {@code chain}, hashed onto {@code prev}. */
     default void insertEvent(String chain, long seq, long timeMicros, String details, String prev) throws SQLException {
-        String hash = ChainHash.event(chain, seq, timeMicros, "shell.command", "info", "10.0.0.5:4242", "bob", null, null,
-                null, null, null, details, prev);
+        insertEvent(chain, seq, "shell.command", timeMicros, details, prev);
+    }
+
+    /** Inserts an event of {@code type} at {@code seq} of {@code chain}, hashed onto {@code prev}. */
+    default void insertEvent(String chain, long seq, String type, long timeMicros, String details, String prev)
+            throws SQLException {
+        String hash = ChainHash.event(chain, seq, timeMicros, type, "info", "10.0.0.5:4242", "bob", null, null, null, null,
+                null, details, prev);
         try (Connection c = raw(); PreparedStatement ps = c.prepareStatement("INSERT INTO audit_events ("
                 + StoreQueries.EVENT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            Object[] v = {chain, seq, timeMicros, "shell.command", "info", "10.0.0.5:4242", "bob", null, null, null, null,
-                null, details, prev, hash};
+            Object[] v = {chain, seq, timeMicros, type, "info", "10.0.0.5:4242", "bob", null, null, null, null, null,
+                details, prev, hash};
             for (int i = 0; i < v.length; i++) {
                 ps.setObject(i + 1, v[i]);
             }
