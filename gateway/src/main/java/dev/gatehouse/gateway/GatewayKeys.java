@@ -2,6 +2,7 @@ package dev.gatehouse.gateway;
 
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.pki.JwsSigner;
+import dev.gatehouse.pki.JwsVerifier;
 import dev.gatehouse.pki.KeyKind;
 import dev.gatehouse.pki.KeyStorage;
 import dev.gatehouse.pki.Secret;
@@ -12,28 +13,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Optional;
 
 /**
  * The gateway's long-lived keys and identity in the data directory, created on first start: the
- * SSH user CA, the SSH host key, the audit (JWS) key and this instance's chain id.
+ * SSH user CA, the SSH host key, the audit (JWS) key (with {@code keys/audit-key.pub}, its public
+ * half for hosts that only verify) and this instance's chain id. Tools ({@link #forTools}) never
+ * create any of them.
  */
 public final class GatewayKeys {
     public static final String USER_CA = "user-ca";
     public static final String HOST_KEY = "host-key";
     public static final String AUDIT_KEY = "audit-key";
 
-    private final KeyStorage storage;
+    private final GatewayConfig.Keys keyConfig;
     private final Path dataDir;
+    private KeyStorage storage;
 
-    private GatewayKeys(KeyStorage storage, Path dataDir) {
-        this.storage = storage;
+    private GatewayKeys(GatewayConfig.Keys keyConfig, Path dataDir, KeyStorage storage) {
+        this.keyConfig = keyConfig;
         this.dataDir = dataDir;
+        this.storage = storage;
     }
 
-    /** Opens the key storage, creating the data directory (0700) if needed. */
+    /** Opens the key storage for the gateway, creating the data directory (0700) if needed. */
     public static GatewayKeys open(GatewayConfig config) throws IOException {
         Path dir = config.dataDir();
         if (!Files.isDirectory(dir)) {
@@ -44,7 +50,22 @@ public final class GatewayKeys {
                 // not a POSIX file system: permissions are the platform's
             }
         }
-        return new GatewayKeys(KeyStorage.software(dir.resolve("keys"), passphrase(config.keys())), dir);
+        return new GatewayKeys(config.keys(), dir, KeyStorage.software(dir.resolve("keys"), passphrase(config.keys())));
+    }
+
+    /**
+     * The keys as a tool (the CLI) sees them: nothing is created, and the key passphrase is only
+     * asked for when a private key is read.
+     */
+    public static GatewayKeys forTools(GatewayConfig config) {
+        return new GatewayKeys(config.keys(), config.dataDir(), null);
+    }
+
+    private KeyStorage storage() throws IOException {
+        if (storage == null) {
+            storage = KeyStorage.software(dataDir.resolve("keys"), passphrase(keyConfig));
+        }
+        return storage;
     }
 
     private static Optional<Secret> passphrase(GatewayConfig.Keys keys) throws IOException {
@@ -68,15 +89,59 @@ public final class GatewayKeys {
     }
 
     public KeyPair userCa() throws IOException {
-        return storage.loadOrGenerate(USER_CA, KeyKind.ED25519);
+        return storage().loadOrGenerate(USER_CA, KeyKind.ED25519);
     }
 
     public KeyPair hostKey() throws IOException {
-        return storage.loadOrGenerate(HOST_KEY, KeyKind.ED25519);
+        return storage().loadOrGenerate(HOST_KEY, KeyKind.ED25519);
     }
 
+    /** The audit key, created on first use (the gateway's start), with its public file {@code keys/audit-key.pub}. */
     public KeyPair auditKey() throws IOException {
-        return storage.loadOrGenerate(AUDIT_KEY, KeyKind.EC_P256);
+        return storage().loadOrGenerate(AUDIT_KEY, KeyKind.EC_P256);
+    }
+
+    /**
+     * An existing SSH key ({@link #USER_CA} or {@link #HOST_KEY}), never created here.
+     *
+     * @throws IOException when it is missing (the gateway has not started yet) or unreadable
+     */
+    public KeyPair existingSshKey(String name) throws IOException {
+        return storage().load(name, KeyKind.ED25519).orElseThrow(() -> new IOException("no " + name + " key in "
+                + dataDir.resolve("keys") + " yet: the gateway creates its keys at its first start (gatehouse serve);"
+                + " check data_dir"));
+    }
+
+    /**
+     * The audit key's verifying half, for {@code audit verify}; never creates a key. From the
+     * private key when it is here and its passphrase is at hand (then {@code keys/audit-key.pub},
+     * if present, must be its public half); otherwise from {@code keys/audit-key.pub} alone, which
+     * is all an auditor's host needs.
+     *
+     * @throws IOException when neither is here, or a key file cannot be read
+     */
+    public JwsVerifier auditVerifier() throws IOException {
+        Path keys = dataDir.resolve("keys");
+        Optional<PublicKey> published = KeyStorage.software(keys, Optional.empty()).loadPublic(AUDIT_KEY, KeyKind.EC_P256);
+        if (published.isEmpty() || passphraseAtHand()) {
+            Optional<KeyPair> pair = storage().load(AUDIT_KEY, KeyKind.EC_P256);
+            if (pair.isPresent()) {
+                return JwsVerifier.es256(pair.get().getPublic());
+            }
+        }
+        return JwsVerifier.es256(published.orElseThrow(() -> new IOException("no audit key to verify with in " + keys
+                + ": neither audit-key.pub nor the private key is there. On an auditor's host, copy audit-key.pub from"
+                + " the gateway's data folder (data_dir/keys/, written at its start) into " + keys
+                + "; on the gateway's host, check data_dir")));
+    }
+
+    /** True when reading a private key needs no passphrase, or the configured one can be had. */
+    private boolean passphraseAtHand() {
+        if (keyConfig.passphraseEnv().isPresent()) {
+            String value = System.getenv(keyConfig.passphraseEnv().get());
+            return value != null && !value.isEmpty();
+        }
+        return keyConfig.passphraseFile().map(Files::isReadable).orElse(true);
     }
 
     /** Checkpoint signing with the audit key. */

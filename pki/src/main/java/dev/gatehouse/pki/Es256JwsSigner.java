@@ -6,45 +6,24 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.KeyUse;
 import java.security.KeyPair;
 import java.security.SignatureException;
 import java.security.interfaces.ECPrivateKey;
-import java.security.interfaces.ECPublicKey;
-import java.text.ParseException;
 import java.util.Objects;
 
-/**
- * ES256 compact JWS with Nimbus. Verification pins the algorithm to ES256 before looking at the
- * signature, so {@code alg: none} and HMAC-with-the-public-key confusion cannot get through.
- */
+/** ES256 compact JWS with Nimbus: signs with the private key, verifies with {@link Es256JwsVerifier}. */
 final class Es256JwsSigner implements JwsSigner {
     private final ECDSASigner signer;
-    private final ECDSAVerifier verifier;
-    private final String keyId;
-    private final String publicJwk;
+    private final Es256JwsVerifier verifier;
 
     Es256JwsSigner(KeyPair keyPair) {
         Objects.requireNonNull(keyPair, "keyPair");
-        if (!(keyPair.getPublic() instanceof ECPublicKey pub) || !(keyPair.getPrivate() instanceof ECPrivateKey priv)) {
-            throw new IllegalArgumentException("ES256 needs an EC key pair, got " + keyPair.getPublic().getAlgorithm());
-        }
-        if (!Curve.P_256.equals(Curve.forECParameterSpec(pub.getParams()))) {
-            throw new IllegalArgumentException("ES256 needs a P-256 key; this EC key is on another curve");
+        this.verifier = new Es256JwsVerifier(keyPair.getPublic());
+        if (!(keyPair.getPrivate() instanceof ECPrivateKey priv)) {
+            throw new IllegalArgumentException("ES256 needs an EC key pair, got " + keyPair.getPrivate().getAlgorithm());
         }
         try {
-            ECKey jwk = new ECKey.Builder(Curve.P_256, pub)
-                    .keyUse(KeyUse.SIGNATURE)
-                    .algorithm(JWSAlgorithm.ES256)
-                    .keyIDFromThumbprint()
-                    .build();
-            this.keyId = jwk.getKeyID();
-            this.publicJwk = jwk.toPublicJWK().toJSONString();
             this.signer = new ECDSASigner(priv);
-            this.verifier = new ECDSAVerifier(pub);
         } catch (JOSEException e) {
             throw new IllegalArgumentException("cannot use this EC key for ES256: " + e.getMessage(), e);
         }
@@ -54,7 +33,7 @@ final class Es256JwsSigner implements JwsSigner {
     public String sign(byte[] payload) {
         Objects.requireNonNull(payload, "payload");
         JWSObject jws = new JWSObject(
-                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(keyId).build(), new Payload(payload.clone()));
+                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(verifier.keyId()).build(), new Payload(payload.clone()));
         try {
             jws.sign(signer);
         } catch (JOSEException e) {
@@ -65,39 +44,11 @@ final class Es256JwsSigner implements JwsSigner {
 
     @Override
     public byte[] verify(String jws) throws SignatureException {
-        if (jws == null || jws.isBlank()) {
-            throw new SignatureException("not a JWS: empty input");
-        }
-        JWSObject parsed;
-        try {
-            parsed = JWSObject.parse(jws.strip());
-        } catch (ParseException e) {
-            throw signatureException("not a compact JWS: " + e.getMessage(), e);
-        }
-        JWSHeader header = parsed.getHeader();
-        if (!JWSAlgorithm.ES256.equals(header.getAlgorithm())) {
-            throw new SignatureException("JWS algorithm " + header.getAlgorithm() + " refused; only ES256 is accepted");
-        }
-        if (header.getKeyID() != null && !keyId.equals(header.getKeyID())) {
-            throw new SignatureException("JWS was signed by another key (kid " + SshKeyCodec.quote(header.getKeyID(), 64)
-                    + ", expected " + keyId + ")");
-        }
-        try {
-            if (!parsed.verify(verifier)) {
-                throw new SignatureException("JWS signature does not verify (payload or signature altered, or another key)");
-            }
-        } catch (JOSEException e) {
-            throw signatureException("JWS cannot be verified: " + e.getMessage(), e);
-        }
-        return parsed.getPayload().toBytes();
+        return verifier.verify(jws);
     }
 
     @Override
     public String publicJwk() {
-        return publicJwk;
-    }
-
-    private static SignatureException signatureException(String message, Exception cause) {
-        return new SignatureException(message, cause);
+        return verifier.publicJwk();
     }
 }

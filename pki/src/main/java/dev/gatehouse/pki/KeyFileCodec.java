@@ -16,6 +16,7 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
@@ -30,6 +31,7 @@ import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceW
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -201,6 +203,34 @@ final class KeyFileCodec {
         }
     }
 
+    /** An EC public key as PEM {@code PUBLIC KEY} (X.509 SubjectPublicKeyInfo), as {@code openssl pkey -pubout} writes. */
+    static byte[] encodePublicPem(java.security.PublicKey key) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JcaPEMWriter pem = new JcaPEMWriter(new OutputStreamWriter(out, StandardCharsets.US_ASCII))) {
+            pem.writeObject(key);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The EC P-256 public key of a PEM {@code PUBLIC KEY} file.
+     *
+     * @throws IOException naming the file when it holds anything else
+     */
+    static java.security.PublicKey decodePublicPem(Path file, byte[] content) throws IOException {
+        try (Reader reader = new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.US_ASCII);
+                PEMParser parser = new PEMParser(reader)) {
+            if (parser.readObject() instanceof SubjectPublicKeyInfo info
+                    && new JcaPEMKeyConverter().getPublicKey(info) instanceof ECPublicKey ec && isP256(ec.getParams())) {
+                return ec;
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot read " + file + " as a PEM EC P-256 public key; copy it again from the"
+                    + " gateway's data folder", e);
+        }
+        throw new IOException(file + " does not hold a PEM EC P-256 public key; copy it again from the gateway's data folder");
+    }
+
     private static IOException missingPassphrase(Path file) {
         return new IOException(file + " is encrypted but no key passphrase is configured; configure the"
                 + " passphrase it was written with");
@@ -212,10 +242,14 @@ final class KeyFileCodec {
     }
 
     private static boolean isP256(ECPrivateKey key) {
+        return isP256(key.getParams());
+    }
+
+    private static boolean isP256(java.security.spec.ECParameterSpec params) {
         X9ECParameters p256 = ECNamedCurveTable.getByName(P256);
-        return key.getParams().getOrder().equals(p256.getN())
-                && key.getParams().getCurve().getField().getFieldSize() == 256
-                && key.getParams().getGenerator().getAffineX().equals(p256.getG().getAffineXCoord().toBigInteger());
+        return params.getOrder().equals(p256.getN())
+                && params.getCurve().getField().getFieldSize() == 256
+                && params.getGenerator().getAffineX().equals(p256.getG().getAffineXCoord().toBigInteger());
     }
 
     /** PKCS#8 need not carry the public point; Q = d·G recomputes it rather than trusting a second file. */

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -26,7 +27,10 @@ import java.util.regex.Pattern;
  * Keys as files under one directory.
  *
  * <p>Layout: an Ed25519 key {@code NAME} is {@code NAME.key} (OpenSSH private key format) plus
- * {@code NAME.pub}; an EC P-256 key is {@code NAME.pem} (PKCS#8). Private files are created 0600
+ * {@code NAME.pub} (its OpenSSH public line); an EC P-256 key is {@code NAME.pem} (PKCS#8) plus
+ * {@code NAME.pub} (PEM {@code PUBLIC KEY}, for hosts that only verify). Public files are written
+ * 0644 when missing, each time the private key is loaded; an EC public file that does not match
+ * its private key is refused (verifiers would trust it). Private files are created 0600
  * from the start (never a wider window) in a directory created 0700, written to a temporary file
  * and renamed into place so a crash never leaves half a key under the real name. Existing private
  * files that group or others can read are refused, as ssh refuses them.
@@ -88,9 +92,7 @@ final class SoftwareKeyStorage implements KeyStorage {
         } finally {
             wipe(secret);
         }
-        if (kind == KeyKind.ED25519) {
-            writePublicIfMissing(name, pair);
-        }
+        writePublicIfMissing(name, kind, pair);
         return pair;
     }
 
@@ -118,10 +120,30 @@ final class SoftwareKeyStorage implements KeyStorage {
             wipe(secret);
             Arrays.fill(content, (byte) 0);
         }
-        if (kind == KeyKind.ED25519) {
-            writePublicIfMissing(name, pair);
+        writePublicIfMissing(name, kind, pair);
+        if (kind == KeyKind.EC_P256 && !Arrays.equals(pair.getPublic().getEncoded(),
+                loadPublic(name, kind).orElse(pair.getPublic()).getEncoded())) {
+            throw new IOException(publicFile(name) + " does not hold the public half of " + file + ": it was replaced"
+                    + " (verifiers reading it would trust another key); delete it, and the next start writes it again");
         }
         return Optional.of(pair);
+    }
+
+    @Override
+    public synchronized Optional<PublicKey> loadPublic(String name, KeyKind kind) throws IOException {
+        Path file = publicFile(name);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        byte[] content = Files.readAllBytes(file);
+        if (kind == KeyKind.EC_P256) {
+            return Optional.of(KeyFileCodec.decodePublicPem(file, content));
+        }
+        try {
+            return Optional.of(SshKeys.parse(new String(content, StandardCharsets.US_ASCII).strip()));
+        } catch (RuntimeException e) {
+            throw new IOException(file + " does not hold an OpenSSH public key line: " + e.getMessage(), e);
+        }
     }
 
     /** The private key file of {@code name}; see the class comment for the layout. */
@@ -129,7 +151,7 @@ final class SoftwareKeyStorage implements KeyStorage {
         return dir.resolve(checkName(name) + (kind == KeyKind.ED25519 ? ".key" : ".pem"));
     }
 
-    /** The {@code .pub} line of an SSH key, for a node's configuration. */
+    /** The public half of a key: an SSH key's {@code .pub} line, an EC key's PEM {@code PUBLIC KEY}. */
     Path publicFile(String name) {
         return dir.resolve(checkName(name) + ".pub");
     }
@@ -146,10 +168,12 @@ final class SoftwareKeyStorage implements KeyStorage {
         return "gatehouse-" + name;
     }
 
-    private void writePublicIfMissing(String name, KeyPair pair) throws IOException {
+    private void writePublicIfMissing(String name, KeyKind kind, KeyPair pair) throws IOException {
         Path file = publicFile(name);
         if (!Files.exists(file)) {
-            writeNew(file, KeyFileCodec.publicLine(pair, comment(name)).getBytes(StandardCharsets.US_ASCII), PUBLIC);
+            writeNew(file, kind == KeyKind.ED25519
+                    ? KeyFileCodec.publicLine(pair, comment(name)).getBytes(StandardCharsets.US_ASCII)
+                    : KeyFileCodec.encodePublicPem(pair.getPublic()), PUBLIC);
         }
     }
 

@@ -45,6 +45,16 @@ class Es256JwsSignerTest {
         assertThat(JwsSigner.es256(keyPair).verify(jws)).isEqualTo(PAYLOAD);
     }
 
+    /** An auditor's host verifies with the public key alone, and trusts the same key (same thumbprint). */
+    @Test
+    void theVerifierOfThePublicKeyAloneVerifiesWhatTheSignerSigned() throws SignatureException {
+        JwsVerifier verifier = JwsVerifier.es256(keyPair.getPublic());
+        assertThat(verifier.verify(signer.sign(PAYLOAD))).isEqualTo(PAYLOAD);
+        assertThat(verifier.thumbprint()).isEqualTo(signer.thumbprint());
+        assertThatThrownBy(() -> verifier.verify(JwsSigner.es256(ec("secp256r1")).sign(PAYLOAD)))
+                .isInstanceOf(SignatureException.class);
+    }
+
     @Test
     void emptyPayloadRoundTrips() throws SignatureException {
         assertThat(signer.verify(signer.sign(new byte[0]))).isEmpty();

@@ -54,6 +54,30 @@ class SoftwareKeyStorageTest {
         assertThat(line).startsWith(SshKeys.toLine(pair.getPublic()) + " gatehouse-ssh-user-ca").endsWith("\n");
     }
 
+    /** A host that only verifies (an auditor's) reads the audit key's public half without the private key or its passphrase. */
+    @Test
+    void ecKeysAlsoGetAPublicKeyFileReadableWithoutThePassphrase() throws IOException {
+        KeyPair pair = encrypted().loadOrGenerate("audit-key", KeyKind.EC_P256);
+        assertThat(Files.readString(keys().resolve("audit-key.pub"))).startsWith("-----BEGIN PUBLIC KEY-----");
+        Files.delete(keys().resolve("audit-key.pem"));
+        KeyStorage verifierOnly = KeyStorage.software(keys(), Optional.empty());
+        assertThat(verifierOnly.loadPublic("audit-key", KeyKind.EC_P256)).hasValueSatisfying(
+                k -> assertThat(k.getEncoded()).isEqualTo(pair.getPublic().getEncoded()));
+        assertThat(verifierOnly.loadPublic("missing", KeyKind.EC_P256)).isEmpty();
+        assertThat(verifierOnly.load("audit-key", KeyKind.EC_P256)).as("nothing generated").isEmpty();
+    }
+
+    /** Threat: someone swaps the audit key's public file so that verifiers trust checkpoints signed with their own key. */
+    @Test
+    void anEcPublicKeyFileThatIsNotThePrivateKeysHalfIsRefused() throws IOException {
+        encrypted().loadOrGenerate("audit-key", KeyKind.EC_P256);
+        Files.delete(keys().resolve("audit-key.pub"));
+        Files.write(keys().resolve("audit-key.pub"), KeyFileCodec.encodePublicPem(
+                KeyFileCodec.generate(KeyKind.EC_P256).getPublic()));
+        assertThatThrownBy(() -> encrypted().load("audit-key", KeyKind.EC_P256)).isInstanceOf(IOException.class)
+                .hasMessageContaining("audit-key.pub does not hold the public half of");
+    }
+
     @ParameterizedTest
     @EnumSource(KeyKind.class)
     void secondLoadReturnsTheSameKeyAndDoesNotRegenerate(KeyKind kind) throws IOException {

@@ -92,13 +92,14 @@ final class AccessChain {
     /**
      * {@link #adopt} in its own exclusive transaction, at a writer's open.
      *
+     * @return the head of the links adopted ({@link Head#EMPTY} when none)
      * @throws StoreUnavailableException when the database refuses
      */
-    static int adoptOnce(HikariDataSource dataSource, Dialect dialect, long timeMicros) {
+    static Head adoptOnce(HikariDataSource dataSource, Dialect dialect, long timeMicros) {
         try {
-            int adopted = exclusive(dataSource, dialect, c -> adopt(c, timeMicros));
-            if (adopted > 0) {
-                log.warn("access log: {} rows stored before the access chain existed were chained now", adopted);
+            Head adopted = exclusive(dataSource, dialect, c -> adopt(c, timeMicros));
+            if (adopted.seq() > 0) {
+                log.warn("access log: {} rows stored before the access chain existed were chained now", adopted.seq());
             }
             return adopted;
         } catch (SQLException e) {
@@ -108,15 +109,15 @@ final class AccessChain {
 
     /**
      * Chains every access-log row once, when the chain is empty but the tables are not: a store
-     * written before the chain existed (schema V2). Rows are adopted table by table in key order.
-     * The caller holds the exclusive transaction.
+     * written before the chain existed (schema V2). Rows are adopted table by table in key order,
+     * as links 1..n. The caller holds the exclusive transaction.
      *
-     * @return the number of rows adopted (0 when the chain already has links or there are no rows)
+     * @return the last adopted link ({@link Head#EMPTY} when the chain already has links or there are no rows)
      */
-    static int adopt(Connection c, long timeMicros) throws SQLException {
+    static Head adopt(Connection c, long timeMicros) throws SQLException {
         Head head = head(c);
         if (head.seq() > 0) {
-            return 0;
+            return Head.EMPTY;
         }
         List<Link> links = new ArrayList<>();
         for (AccessKind kind : AccessKind.values()) {
@@ -129,7 +130,14 @@ final class AccessChain {
             }
         }
         insertLinks(c, links);
-        return links.size();
+        return head;
+    }
+
+    /** The event that binds links 1..{@code head.seq()} adopted at the upgrade ({@link AccessBindings}). */
+    static AuditEvent adoptedEvent(Head head, java.time.Instant now) {
+        return AuditEvent.of(AccessBindings.ADOPTED, now, "info").with("rows", head.seq()).with("first_seq", 1)
+                .with("last_seq", head.seq()).with("access_hash", head.hash())
+                .with("reason", "access-log rows stored before the access chain existed");
     }
 
     private static Link next(Head head, AccessKind kind, Object[] row, long timeMicros) {

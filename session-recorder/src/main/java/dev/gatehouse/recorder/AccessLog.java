@@ -20,9 +20,10 @@ import java.util.TreeMap;
  * lock stays on.
  *
  * <p>Every write also appends a link for its row to the access chain (one hash chain per
- * database, R29) in the same transaction, and the store records an {@code access.chained} event;
- * {@link AuditStore#verify()} checks each row against its link and the chain against the access
- * heads that signed checkpoints carry.
+ * database, R29) in the same transaction, and the store binds that link to its own chain with an
+ * {@code access.chained} event (seq and hash); {@link AuditStore#verify()} checks each row against
+ * its link, each link against the event that binds it (a link appended by INSERT has none), and
+ * the chain against the access heads that signed checkpoints carry.
  *
  * <p>Obtained from {@link AuditStore#accessLog()}; it shares the store's connection pool and
  * lives as long as the store (closing the store closes it). Writes are synchronous: committed

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,8 +18,17 @@ import java.util.TreeMap;
  * Verify's walk of the access chain (R29): the links ({@link LinkWalker}); each link against the
  * row it names, recomputed from the access-log table (a missing row was deleted, a different one
  * modified); rows no link names (inserted outside the gateway); the access heads that signed
- * checkpoints carry (a chain rewritten wholesale, links and all, contradicts them); and the
- * links no signed checkpoint covers yet.
+ * checkpoints carry (a chain rewritten wholesale, links and all, contradicts them); each link
+ * against the events that bind it to a gateway's chain ({@link AccessBindings}: a correctly
+ * hashed link appended by INSERT has none); and the links no signed checkpoint covers yet.
+ *
+ * <p>A link no event binds is pending, not failed, while no signed checkpoint covers it: its
+ * {@code access.chained} event is queued just after it commits, and the link's age and date are
+ * then held to the tail's limits like any unsigned record. A gateway signs only links its own
+ * events bind, so a covered link without an event is a failure, with one allowance: on a store
+ * of several chains, another gateway's checkpoint may cover a link whose writer's event is a few
+ * milliseconds behind, so a link covered only by checkpoints signed within
+ * {@link ChainVerifier#SLACK} of the check is still pending.
  *
  * <p>Every row's digest is held in memory while the chain is walked: the access log is a log of
  * people's actions, far smaller than the event chains.
@@ -34,9 +44,11 @@ final class AccessVerifier {
     /**
      * @param signed chained checkpoints whose signatures verified (store and witnesses); their
      *     {@code access_seq}/{@code access_head} must match the chain
+     * @param bindings the binding events the chain walks met
+     * @param chains how many event chains the store holds
      */
-    static Result verify(Connection c, List<CheckpointRow> signed, Instant now, Duration limit, Findings findings)
-            throws SQLException {
+    static Result verify(Connection c, List<CheckpointRow> signed, AccessBindings bindings, int chains, Instant now,
+            Duration limit, Findings findings) throws SQLException {
         Map<String, ArrayDeque<String>> rows = rowDigests(c);
         TreeMap<Long, List<CheckpointRow>> bound = new TreeMap<>();
         for (CheckpointRow cp : signed) {
@@ -48,7 +60,8 @@ final class AccessVerifier {
         LinkWalker walker = new LinkWalker();
         long links = 0;
         long matched = 0;
-        TailCounter tail = new TailCounter(covered);
+        TailCounter tail = new TailCounter(covered, now);
+        TreeMap<Long, String> hashes = new TreeMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + AccessChain.LINK_COLUMNS
                 + " FROM access_chain ORDER BY seq")) {
             ps.setFetchSize(500);
@@ -70,6 +83,7 @@ final class AccessVerifier {
                         }
                     }
                     tail.offer(link.seq(), link.timeMicros());
+                    hashes.put(link.seq(), link.hash());
                 }
             }
         }
@@ -89,7 +103,65 @@ final class AccessVerifier {
                     "not on the access chain (inserted outside the gateway" + (digests.size() > 1 ? ", " + digests.size()
                             + " rows" : "") + ")");
         });
+        checkBindings(hashes, bindings.statuses(hashes, findings), firstSigned(bound),
+                chains > 1 ? now.minus(ChainVerifier.SLACK) : null, findings);
         return new Result(links, tail.finish(null, SEQ, last, true, now, limit, findings));
+    }
+
+    /** Per access seq, the earliest signing time (UTC microseconds) of a checkpoint whose access head is at or after it. */
+    private static TreeMap<Long, Long> firstSigned(TreeMap<Long, List<CheckpointRow>> bound) {
+        TreeMap<Long, Long> out = new TreeMap<>();
+        long earliest = Long.MAX_VALUE;
+        for (Map.Entry<Long, List<CheckpointRow>> e : bound.descendingMap().entrySet()) {
+            for (CheckpointRow cp : e.getValue()) {
+                earliest = Math.min(earliest, cp.timeMicros());
+            }
+            out.put(e.getKey(), earliest);
+        }
+        return out;
+    }
+
+    /**
+     * Names each link a signed checkpoint covers but no event binds, and notes the links only an
+     * unproven event binds (one note per event).
+     *
+     * @param firstSigned see {@link #firstSigned}
+     * @param lateSince with several chains, the signing time after which a covering checkpoint may
+     *     precede another gateway's binding event; null with one chain
+     */
+    private static void checkBindings(TreeMap<Long, String> hashes, Map<Long, AccessBindings.Status> statuses,
+            TreeMap<Long, Long> firstSigned, Instant lateSince, Findings findings) {
+        Map<AccessBindings.Binding, long[]> unproven = new LinkedHashMap<>();
+        for (long seq : hashes.keySet()) {
+            AccessBindings.Status s = statuses.getOrDefault(seq, AccessBindings.Status.NONE);
+            if (s.bound() || s.contradicted()) {
+                continue; // a contradicted link is named as rewritten already
+            }
+            if (s.unproven() != null) {
+                long[] range = unproven.computeIfAbsent(s.unproven(), b -> new long[] {seq, seq, 0});
+                range[1] = seq;
+                range[2]++;
+                continue;
+            }
+            Map.Entry<Long, Long> signedAfter = firstSigned.ceilingEntry(seq);
+            if (signedAfter == null) {
+                continue; // pending: no checkpoint covers it yet, so the tail's limits apply
+            }
+            if (lateSince != null && ChainHash.instant(signedAfter.getValue()).isAfter(lateSince)) {
+                continue; // another gateway's binding event may be a moment behind its link
+            }
+            findings.addCrossCheck(SEQ, seq, 1, "no event binds it to a gateway's chain (no access.chained event names it),"
+                    + " yet a signed checkpoint covers it (access head seq " + signedAfter.getKey() + "): it was"
+                    + " inserted outside the gateway");
+        }
+        unproven.forEach((b, range) -> findings.note(SEQ, range[0], range[1], range[2] + " link(s) "
+                + (AccessBindings.UNBOUND.equals(b.type())
+                        ? "had no access.chained event when a gateway started, and " + b.where() + " bound them then:"
+                                + " a gateway that crashed between writing a link and its event leaves such links, and"
+                                + " so does an INSERT"
+                        : "are bound only by " + b.where() + ", which is itself among records a gateway found unsigned"
+                                + " at its start (chain.resumed)")
+                + "; nothing proves a gateway wrote them"));
     }
 
     /** Each access-log row's digest by {@code KIND KEY}; rows with the same key queue up. */

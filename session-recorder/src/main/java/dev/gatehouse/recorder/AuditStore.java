@@ -14,7 +14,12 @@ import java.util.Optional;
  */
 public interface AuditStore extends AutoCloseable {
 
-    /** Opens (and migrates) the store. A read-only store ({@code chainId == null}) refuses appends. */
+    /**
+     * Opens (and migrates) the store. A read-only store ({@code chainId == null}) refuses appends.
+     * A writer first records on its chain what it finds unsigned (records after its last
+     * checkpoint, access links no event binds), so its first checkpoint does not sign them in
+     * silently.
+     */
     static AuditStore open(StoreOptions options) {
         return StoreFactory.open(options);
     }
@@ -62,9 +67,12 @@ public interface AuditStore extends AutoCloseable {
     VerifyReport verifyRecording(String sessionId);
 
     /**
-     * Verifies every chain, checkpoint (and that each chain's checkpoints link), recording, and
-     * the access chain against the access-log tables; names records no signed checkpoint has
-     * covered for longer than {@link StoreOptions#checkpointInterval()} plus a slack.
+     * Verifies, in one snapshot of the database, every chain, checkpoint (and that each chain's
+     * checkpoints link), recording, and the access chain against the access-log tables and the
+     * events that bind each link to a gateway's chain; names records no signed checkpoint has
+     * covered for longer than {@link StoreOptions#checkpointInterval()} plus a slack, or dated
+     * in the future beyond a skew. What a writer recorded at its open as found unsigned
+     * ({@code chain.resumed}, {@code access.unbound}) is in {@link VerifyReport#notes()}.
      */
     VerifyReport verify();
 

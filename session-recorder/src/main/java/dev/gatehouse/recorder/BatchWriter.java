@@ -25,11 +25,11 @@ import org.slf4j.LoggerFactory;
  * on the first failure and back on the next commit, which reports the outage duration to
  * {@code onRecovered}. Checkpoints of this chain's head are signed here, in the same
  * transaction as the events they cover, so they never name an uncommitted head. Each names the
- * digest of the one before ({@code prev}) and the access chain's head, read just before the
- * transaction: committed, so a checkpoint never names an access link that could still vanish.
- * (Read inside, it would make SQLite's transaction read before it writes, which fails with
- * SQLITE_BUSY_SNAPSHOT whenever an access write commits in between.) Signing happens on each
- * attempt, so a retried batch signs afresh; witnesses get the checkpoints once committed.
+ * digest of the one before ({@code prev}) and an access head: the newest access-chain link that
+ * an event of this chain binds ({@link AccessBindings}), among the events the checkpoint covers.
+ * Never the database's newest link: that may be one somebody INSERTed, or one whose binding event
+ * is still queued, and a signed head over an unbound link would vouch for it. Signing happens on
+ * each attempt, so a retried batch signs afresh; witnesses get the checkpoints once committed.
  */
 final class BatchWriter implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
@@ -57,6 +57,7 @@ final class BatchWriter implements Runnable {
     private long checkpointSeq;
     private String checkpointDigest;
     private Instant checkpointTime;
+    private AccessChain.Head accessHead;
 
     private volatile long committedTicket;
     private volatile boolean healthy = true;
@@ -82,6 +83,7 @@ final class BatchWriter implements Runnable {
         this.checkpointSeq = lastCheckpoint == null ? 0 : lastCheckpoint.seq();
         this.checkpointDigest = lastCheckpoint == null ? ChainHash.GENESIS : lastCheckpoint.digest();
         this.checkpointTime = clock.instant();
+        this.accessHead = lastCheckpoint == null ? AccessChain.Head.EMPTY : lastCheckpoint.signedAccessHead(options.signer());
         this.onRecovered = onRecovered;
         this.thread = new Thread(this, "gatehouse-audit-writer");
         this.thread.setDaemon(true);
@@ -266,8 +268,8 @@ final class BatchWriter implements Runnable {
 
     private void commitTimedCheckpoint() {
         if (headSeq > checkpointSeq && intervalElapsed()) {
-            commit(new Batch(List.of(), List.of(), List.of(new Mark(headSeq, headHash)), headSeq, headHash,
-                    committedTicket, 0));
+            commit(new Batch(List.of(), List.of(), List.of(new Mark(headSeq, headHash, accessHead)), headSeq, headHash,
+                    accessHead, committedTicket, 0));
         }
     }
 
@@ -283,39 +285,43 @@ final class BatchWriter implements Runnable {
         long bytes = 0;
         long seq = headSeq;
         String hash = headHash;
+        AccessChain.Head access = accessHead;
         long covered = checkpointSeq;
         for (WriteItem item : items) {
             if (item instanceof WriteItem.EventRow row) {
                 events.add(row);
                 seq = row.seq();
                 hash = row.hash();
+                if (row.binds() != null && row.binds().seq() > access.seq()) {
+                    access = row.binds();
+                }
                 if (seq - covered >= options.checkpointEvery()) {
                     // Exactly every N records, wherever the batch boundaries fall.
-                    checkpoints.add(new Mark(seq, hash));
+                    checkpoints.add(new Mark(seq, hash, access));
                     covered = seq;
                 }
             } else if (item instanceof WriteItem.ChunkRow row) {
                 chunks.add(row.chunk());
                 bytes += bytes(row);
             } else if (item instanceof WriteItem.CheckpointMark && seq > covered) {
-                checkpoints.add(new Mark(seq, hash));
+                checkpoints.add(new Mark(seq, hash, access));
                 covered = seq;
             }
         }
         if (seq > covered && intervalElapsed()) {
-            checkpoints.add(new Mark(seq, hash));
+            checkpoints.add(new Mark(seq, hash, access));
         }
-        return new Batch(events, chunks, checkpoints, seq, hash, items.get(items.size() - 1).ticket(), bytes);
+        return new Batch(events, chunks, checkpoints, seq, hash, access, items.get(items.size() - 1).ticket(), bytes);
     }
 
     /** Signs the batch's checkpoints in order, each linked to the one before; none when signing fails. */
-    private List<CheckpointRow> sign(List<Mark> marks, AccessChain.Head access) {
+    private List<CheckpointRow> sign(List<Mark> marks) {
         List<CheckpointRow> out = new ArrayList<>(marks.size());
         String prev = checkpointDigest;
         try {
             for (Mark m : marks) {
                 CheckpointRow cp = CheckpointRow.sign(options.signer(), options.chainId(), m.seq(), m.hash(),
-                        ChainHash.micros(clock.instant()), prev, access);
+                        ChainHash.micros(clock.instant()), prev, m.access());
                 out.add(cp);
                 prev = cp.digest();
             }
@@ -354,6 +360,7 @@ final class BatchWriter implements Runnable {
         chunkBytes.release((int) batch.chunkBytes());
         headSeq = batch.headSeq();
         headHash = batch.headHash();
+        accessHead = batch.accessHead();
         if (!checkpoints.isEmpty()) {
             CheckpointRow last = checkpoints.get(checkpoints.size() - 1);
             checkpointSeq = last.seq();
@@ -423,12 +430,11 @@ final class BatchWriter implements Runnable {
     /** Commits the batch; returns the checkpoints it signed and stored. */
     private List<CheckpointRow> insert(Batch batch) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            AccessChain.Head access = batch.checkpoints().isEmpty() ? null : AccessChain.head(c);
             c.setAutoCommit(false);
             try {
                 RowInserter.events(c, batch.events());
                 RowInserter.chunks(c, batch.chunks());
-                List<CheckpointRow> signed = batch.checkpoints().isEmpty() ? List.of() : sign(batch.checkpoints(), access);
+                List<CheckpointRow> signed = batch.checkpoints().isEmpty() ? List.of() : sign(batch.checkpoints());
                 RowInserter.checkpoints(c, signed);
                 c.commit();
                 return signed;
@@ -443,12 +449,12 @@ final class BatchWriter implements Runnable {
         }
     }
 
-    /** Where a checkpoint goes: the chain head it will sign. */
-    private record Mark(long seq, String hash) {}
+    /** Where a checkpoint goes: the chain head it will sign, and the access head this chain had bound by then. */
+    private record Mark(long seq, String hash, AccessChain.Head access) {}
 
-    /** Rows of one transaction and the chain head after it. */
+    /** Rows of one transaction, and the chain head and bound access head after it. */
     private record Batch(List<WriteItem.EventRow> events, List<RecordingChunk> chunks, List<Mark> checkpoints,
-            long headSeq, String headHash, long lastTicket, long chunkBytes) {
+            long headSeq, String headHash, AccessChain.Head accessHead, long lastTicket, long chunkBytes) {
         int size() {
             return events.size() + chunks.size() + checkpoints.size();
         }

@@ -27,8 +27,12 @@ import javax.sql.DataSource;
  * beyond the last record. Checkpoints are chained, so deleting one shows; a witnessed checkpoint
  * checks the chain as a stored one does, so deleting the newest checkpoints with the records
  * they cover shows too; and records no checkpoint covers for longer than the checkpoint interval
- * (plus {@link #SLACK}) are named. Witnesses are read first, then checkpoints, then events, so
- * records committed during the walk never look like truncation.
+ * (plus {@link #SLACK}) are named, as are unsigned records dated in the future. Access-chain
+ * links must each be bound by an event on a chain ({@link AccessBindings}); what a gateway found
+ * unsigned at its start and recorded ({@code chain.resumed}, {@code access.unbound}) is noted,
+ * not failed. Witnesses are read first, then the store, in one snapshot (a read transaction), so
+ * records committed meanwhile never look like truncation, and no table is read at a later moment
+ * than another (an access row and its link always appear together).
  */
 final class ChainVerifier {
     /**
@@ -36,10 +40,21 @@ final class ChainVerifier {
      * append the signed checkpoint to its witnesses; also covers modest clock skew between hosts.
      */
     static final Duration SLACK = Duration.ofSeconds(15);
+    /**
+     * How far after the time of the check an unsigned record may be dated (hosts' clocks differ a
+     * little); later is a failure.
+     */
+    static final Duration SKEW = Duration.ofSeconds(15);
     private static final int FETCH = 500;
 
     /** A checkpoint whose signature verified, and where it came from (null: the store). */
     private record Signed(CheckpointRow cp, String witness) {}
+
+    /** A {@code chain.resumed} event met in the walk. */
+    private record Resumed(String chain, long eventSeq, ChainResumption resumption) {}
+
+    /** What the chain walks collect for the checks after them. */
+    private record Collected(AccessBindings bindings, List<Resumed> resumed) {}
 
     private final DataSource dataSource;
     private final Dialect dialect;
@@ -65,7 +80,7 @@ final class ChainVerifier {
         Findings findings = new Findings();
         WitnessCheck witnessed = WitnessCheck.read(witnesses, signer, findings);
         try (Connection c = dataSource.getConnection()) {
-            dialect.beginStreamedRead(c);
+            dialect.beginSnapshotRead(c);
             try {
                 StoredCheckpoints stored = StoredCheckpoints.read(c, signer, findings);
                 witnessed.compare(stored, localChain, now, SLACK, findings);
@@ -76,10 +91,14 @@ final class ChainVerifier {
                 chains.addAll(witnessed.chains());
                 long events = 0;
                 List<VerifyReport.Tail> tails = new ArrayList<>();
+                Collected collected = new Collected(new AccessBindings(), new ArrayList<>());
                 for (String chain : chains) {
-                    TailCounter tail = new TailCounter(signed.getOrDefault(chain, List.of()).stream()
-                            .mapToLong(s -> s.cp().seq()).max().orElse(0));
-                    long[] walked = verifyChain(c, chain, signed.getOrDefault(chain, List.of()), tail, findings);
+                    long covered = signed.getOrDefault(chain, List.of()).stream().mapToLong(s -> s.cp().seq()).max()
+                            .orElse(0);
+                    TailCounter tail = new TailCounter(covered, now);
+                    long[] walked = verifyChain(c, chain, signed.getOrDefault(chain, List.of()), tail, collected,
+                            findings);
+                    collected.bindings().dropUnpinned(chain, covered);
                     events += walked[0];
                     tails.add(tail.finish(chain, "chain " + chain + " seq", walked[1], witnessed.chains().contains(chain),
                             now, limit, findings));
@@ -91,14 +110,18 @@ final class ChainVerifier {
                 for (String session : sessions) {
                     verifyRecording(c, session, endHashes.get(session), findings);
                 }
+                for (Resumed r : collected.resumed()) {
+                    r.resumption().note(r.chain(), r.eventSeq(), findings);
+                    collected.bindings().unproven(r.chain(), r.resumption().firstSeq(), r.resumption().lastSeq());
+                }
                 AccessVerifier.Result access = AccessVerifier.verify(c, signed.values().stream().flatMap(List::stream)
-                        .map(Signed::cp).toList(), now, limit, findings);
+                        .map(Signed::cp).toList(), collected.bindings(), chains.size(), now, limit, findings);
                 tails.add(access.tail());
                 List<String> problems = findings.lines();
                 return new VerifyReport(problems.isEmpty(), chains.size(), events, stored.count(), sessions.size(),
-                        access.links(), problems, tails, witnessed.summaries(), limit);
+                        access.links(), problems, findings.notes(), tails, witnessed.summaries(), limit);
             } finally {
-                dialect.endStreamedRead(c);
+                dialect.endSnapshotRead(c);
             }
         } catch (SQLException e) {
             throw new StoreUnavailableException("audit verify could not read the store: " + e.getMessage(), e);
@@ -107,14 +130,14 @@ final class ChainVerifier {
 
     VerifyReport verifyRecording(String sessionId) {
         try (Connection c = dataSource.getConnection()) {
-            dialect.beginStreamedRead(c);
+            dialect.beginSnapshotRead(c);
             try {
                 Findings findings = new Findings();
                 verifyRecording(c, sessionId, recordingHashes(c, sessionId).get(sessionId), findings);
                 List<String> problems = findings.lines();
                 return new VerifyReport(problems.isEmpty(), 0, 0, 0, 1, problems);
             } finally {
-                dialect.endStreamedRead(c);
+                dialect.endSnapshotRead(c);
             }
         } catch (SQLException e) {
             throw new StoreUnavailableException("recording verify could not read the store: " + e.getMessage(), e);
@@ -134,9 +157,9 @@ final class ChainVerifier {
         return out;
     }
 
-    /** Walks one chain; returns the number of events read and the last stored seq. */
-    private long[] verifyChain(Connection c, String chain, List<Signed> signed, TailCounter tail, Findings findings)
-            throws SQLException {
+    /** Walks one chain, collecting its binding and resumption events; returns the number of events read and the last stored seq. */
+    private long[] verifyChain(Connection c, String chain, List<Signed> signed, TailCounter tail, Collected collected,
+            Findings findings) throws SQLException {
         String subject = "chain " + chain + " seq";
         Map<Long, String> hashAt = new HashMap<>();
         for (Signed s : signed) {
@@ -161,6 +184,7 @@ final class ChainVerifier {
                             certSerial, rs.getString(11), rs.getString(12), rs.getString(13), nonNull(prev));
                     walker.next(seq, nonNull(prev), nonNull(hash), recomputed);
                     tail.offer(seq, rs.getLong(3));
+                    collect(chain, seq, rs.getString(4), rs.getString(13), collected);
                     if (hashAt.containsKey(seq)) {
                         hashAt.put(seq, nonNull(hash));
                     }
@@ -173,6 +197,17 @@ final class ChainVerifier {
         }
         checkCheckpoints(subject, signed, hashAt, walker.lastStoredSeq(), findings);
         return new long[] {count, walker.lastStoredSeq()};
+    }
+
+    private static void collect(String chain, long seq, String type, String details, Collected collected) {
+        if (AccessBindings.isBinding(type)) {
+            collected.bindings().offer(chain, seq, type, nonNull(details));
+        } else if (ChainResumption.TYPE.equals(type)) {
+            ChainResumption r = ChainResumption.parse(nonNull(details));
+            if (r != null) {
+                collected.resumed().add(new Resumed(chain, seq, r));
+            }
+        }
     }
 
     private static void checkCheckpoints(String subject, List<Signed> signed, Map<Long, String> hashAt, long lastSeq,

@@ -98,6 +98,22 @@ record CheckpointRow(String chainId, long seq, String headHash, long timeMicros,
         return n.asLong();
     }
 
+    /**
+     * The access head this stored checkpoint's JWS signs, for a writer to carry on from; empty when
+     * it names none, or when its signature does not verify (a row someone inserted must not choose
+     * what the writer signs next).
+     */
+    AccessChain.Head signedAccessHead(CheckpointSigner signer) {
+        try {
+            CheckpointRow cp = verified(signer, jws);
+            return cp.chained() ? new AccessChain.Head(cp.accessSeq(), cp.accessHead()) : AccessChain.Head.EMPTY;
+        } catch (SignatureException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(CheckpointRow.class).error("the newest checkpoint of chain {} (seq {})"
+                    + " does not verify with the audit key: {}; audit verify will name it", chainId, seq, e.getMessage());
+            return AccessChain.Head.EMPTY;
+        }
+    }
+
     /** True for a version-2 checkpoint (it names its predecessor and the access head). */
     boolean chained() {
         return prev != null;

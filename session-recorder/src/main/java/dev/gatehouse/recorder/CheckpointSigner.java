@@ -18,6 +18,16 @@ public interface CheckpointSigner {
         byte[] verify(String jws) throws SignatureException;
     }
 
+    /**
+     * Verification alone, for a read-only store on a host that holds only the audit key's public
+     * half (an auditor's): {@link #sign} throws {@link UnsupportedOperationException}.
+     */
+    static CheckpointSigner verifyOnly(Verifier verifier) {
+        return of(payload -> {
+            throw new UnsupportedOperationException("this checkpoint signer only verifies: no audit private key");
+        }, verifier);
+    }
+
     /** A signer from its two halves, such as {@code CheckpointSigner.of(jws::sign, jws::verify)}. */
     static CheckpointSigner of(Function<byte[], String> sign, Verifier verifier) {
         return new CheckpointSigner() {

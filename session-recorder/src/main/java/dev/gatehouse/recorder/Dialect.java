@@ -34,20 +34,28 @@ enum Dialect {
     }
 
     /**
-     * Prepares a connection for a long, streamed read. PostgreSQL only streams rows (fetch size)
-     * inside a transaction; SQLite reads one consistent snapshot per statement either way, and a
-     * transaction there would only pin the WAL longer.
+     * Starts a read of one consistent snapshot of the whole database, for verify: every table as
+     * of one moment, however long the reads take while gateways write. PostgreSQL: a read-only
+     * REPEATABLE READ transaction (its snapshot is taken at the first statement; rows stream by
+     * fetch size only inside a transaction anyway). SQLite: a deferred read transaction on this
+     * one connection; in WAL mode it reads the snapshot of its first statement until it ends
+     * (writers go on; the WAL is not checkpointed past that snapshot meanwhile).
      */
-    void beginStreamedRead(Connection connection) throws SQLException {
+    void beginSnapshotRead(Connection connection) throws SQLException {
         if (this == POSTGRESQL) {
-            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection.setReadOnly(true);
         }
+        connection.setAutoCommit(false);
     }
 
-    void endStreamedRead(Connection connection) throws SQLException {
+    /** Ends what {@link #beginSnapshotRead} started (nothing was written: it rolls back). */
+    void endSnapshotRead(Connection connection) throws SQLException {
+        connection.rollback();
+        connection.setAutoCommit(true);
         if (this == POSTGRESQL) {
-            connection.rollback();
+            connection.setReadOnly(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
     }
 

@@ -6,29 +6,53 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * What verify found wrong, each naming its record. Reported in a stable order: by subject
- * ({@code access row}, {@code access seq}, {@code chain C seq}, {@code checkpoint chain C seq},
- * {@code session S chunk}, {@code witness FILE line}), then by the seq or line it names, then by
- * the kind of check (a walk's finding before a checkpoint's).
+ * What verify found wrong, each naming its record, and what it found but cannot prove (notes:
+ * records a gateway signed in at its start without knowing who wrote them). Reported in a stable
+ * order: what each chain shows on its own first, then cross-checks of one chain against another's
+ * events (an access link no event binds: when records are deleted from an event chain, the links
+ * their events bound are a consequence, and the deletion is the first bad record); within each,
+ * by subject ({@code access row}, {@code access seq}, {@code chain C seq},
+ * {@code checkpoint chain C seq}, {@code session S chunk}, {@code witness FILE line}), then by the
+ * seq or line it names, then by the kind of check (a walk's finding before a checkpoint's).
  */
 final class Findings {
-    private record Finding(String subject, long seq, int order, String line) {}
+    private record Finding(boolean crossCheck, String subject, long seq, int order, String line) {}
 
     private final List<Finding> found = new ArrayList<>();
+    private final List<Finding> notes = new ArrayList<>();
 
     /** Adds {@code SUBJECT SEQ: TEXT}. */
     void add(String subject, long seq, int order, String text) {
-        found.add(new Finding(subject, seq, order, subject + " " + seq + ": " + text));
+        found.add(new Finding(false, subject, seq, order, subject + " " + seq + ": " + text));
+    }
+
+    /** Adds {@code SUBJECT SEQ: TEXT} found by checking a record against another chain's events (sorted after the rest). */
+    void addCrossCheck(String subject, long seq, int order, String text) {
+        found.add(new Finding(true, subject, seq, order, subject + " " + seq + ": " + text));
     }
 
     /** Adds a line about a whole subject ({@code SUBJECT: TEXT}), sorted before its numbered lines. */
     void addWhole(String subject, String text) {
-        found.add(new Finding(subject, -1, 0, subject + ": " + text));
+        found.add(new Finding(false, subject, -1, 0, subject + ": " + text));
+    }
+
+    /** Adds a note {@code SUBJECT FIRST[-LAST]: TEXT}: something verify cannot prove, which is not a failure. */
+    void note(String subject, long first, long last, String text) {
+        notes.add(new Finding(false, subject, first, 0, subject + " " + first + (last > first ? "-" + last : "") + ": " + text));
     }
 
     List<String> lines() {
-        return found.stream()
-                .sorted(Comparator.comparing(Finding::subject).thenComparingLong(Finding::seq)
+        return sorted(found);
+    }
+
+    List<String> notes() {
+        return sorted(notes);
+    }
+
+    private static List<String> sorted(List<Finding> list) {
+        return list.stream()
+                .sorted(Comparator.comparing(Finding::crossCheck).thenComparing(Finding::subject)
+                        .thenComparingLong(Finding::seq)
                         .thenComparingInt(Finding::order))
                 .map(Finding::line).toList();
     }

@@ -12,10 +12,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The access log over the audit store's pool (SQLite or PostgreSQL).
@@ -25,9 +29,16 @@ import java.util.function.Consumer;
  * every other access-log writer, so sequence numbers ({@code MAX(seq) + 1}) cannot collide and
  * the chain stays gapless. Decisions and issued certificates check their request inside that
  * transaction, so a row about an unknown request is refused as bad input and stores nothing.
- * Once committed, the new link is handed to {@code onChained} (the store records it as an event).
+ * Once committed, the new link is handed to {@code onChained}, which records its binding event
+ * ({@code access.chained}, {@link AccessBindings}); the store signs only links bound so. This
+ * instance's writes are also ordered by a lock held until the event is queued, so its binding
+ * events are queued in link order and a checkpoint never signs a link past one still unbound. A
+ * binding that cannot be queued (the store refuses appends) is kept and queued first at the
+ * next write; if the gateway stops first, the next start records the link as {@code access.unbound}.
  */
 final class JdbcAccessLog implements AccessLog {
+    private static final Logger log = LoggerFactory.getLogger(JdbcAccessLog.class);
+
     @FunctionalInterface
     private interface RowBuilder {
         Object[] build(Connection c) throws SQLException;
@@ -38,6 +49,9 @@ final class JdbcAccessLog implements AccessLog {
     private final boolean readOnly;
     private final Clock clock;
     private final Consumer<AccessChain.Link> onChained;
+    private final ReentrantLock writeOrder = new ReentrantLock();
+    /** Committed links whose binding event is not queued yet, oldest first; guarded by {@link #writeOrder}. */
+    private final ArrayDeque<AccessChain.Link> unbound = new ArrayDeque<>();
 
     JdbcAccessLog(HikariDataSource dataSource, Dialect dialect, boolean readOnly, Clock clock,
             Consumer<AccessChain.Link> onChained) {
@@ -164,17 +178,40 @@ final class JdbcAccessLog implements AccessLog {
     private Object[] write(String what, AccessKind kind, RowBuilder builder) {
         writable(what);
         Object[][] row = new Object[1][];
-        AccessChain.Link link;
+        writeOrder.lock();
         try {
-            link = AccessChain.exclusive(dataSource, dialect, c -> {
-                row[0] = builder.build(c);
-                return AccessChain.insert(c, kind, row[0], ChainHash.micros(clock.instant()));
-            });
-        } catch (SQLException e) {
-            throw unavailable(what, e);
+            AccessChain.Link link;
+            try {
+                link = AccessChain.exclusive(dataSource, dialect, c -> {
+                    row[0] = builder.build(c);
+                    return AccessChain.insert(c, kind, row[0], ChainHash.micros(clock.instant()));
+                });
+            } catch (SQLException e) {
+                throw unavailable(what, e);
+            }
+            unbound.addLast(link);
+            bindInOrder();
+            return row[0];
+        } finally {
+            writeOrder.unlock();
         }
-        onChained.accept(link);
-        return row[0];
+    }
+
+    /** Queues the binding events of committed links, oldest first; stops at the first the store refuses. */
+    private void bindInOrder() {
+        while (!unbound.isEmpty()) {
+            AccessChain.Link link = unbound.peekFirst();
+            try {
+                onChained.accept(link);
+            } catch (StoreUnavailableException e) {
+                // The row and its link are committed: the write succeeded. Its event follows later.
+                log.error("access seq {} is stored, but its access.chained event is not yet ({} waiting): {}; it is"
+                        + " queued with the next access write, or recorded as access.unbound at the next start",
+                        link.seq(), unbound.size(), e.getMessage());
+                return;
+            }
+            unbound.removeFirst();
+        }
     }
 
     private static boolean exists(Connection c, String sql, String key) throws SQLException {

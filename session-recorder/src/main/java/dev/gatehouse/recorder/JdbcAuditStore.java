@@ -23,9 +23,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A writer, at open: adopts access-log rows from before the access chain existed onto it (once,
  * when the chain is empty), and brings each witness file up to the store's newest checkpoint of
- * its chain (a crash between commit and append, or a witness added to the configuration). Every
- * access-log write is also recorded as an {@code access.chained} event naming its link, so a
- * checkpoint of this chain, which signs the access head, follows within the interval.
+ * its chain (a crash between commit and append, or a witness added to the configuration). Before
+ * it signs anything it records what it found unsigned: records after its chain's last checkpoint
+ * ({@code chain.resumed}, {@link ChainResumption}) and access-chain links no event binds
+ * ({@code access.unbound}, {@link AccessBindings}), so that its first checkpoint does not sign
+ * them in silently. Every access-log write is recorded as an {@code access.chained} event
+ * naming its link; checkpoints sign the newest link such events bind (see {@link BatchWriter}).
  */
 final class JdbcAuditStore implements AuditStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcAuditStore.class);
@@ -77,19 +80,17 @@ final class JdbcAuditStore implements AuditStore {
         }
         // Restart: continue the chain from its stored head.
         queries.ensureChain(chainId, ChainHash.micros(options.clock().instant()));
-        int adopted = AccessChain.adoptOnce(dataSource, dialect, ChainHash.micros(options.clock().instant()));
         StoreQueries.Head head = queries.chainHead(chainId);
         this.headSeq = head.seq();
         this.headHash = head.hash();
         CheckpointRow lastCheckpoint = queries.lastCheckpoint(chainId);
+        FoundAtOpen found = FoundAtOpen.read(dataSource, dialect, queries, chainId, lastCheckpoint,
+                ChainHash.micros(options.clock().instant()));
         this.writer = new BatchWriter(options, dataSource, head.seq(), head.hash(), lastCheckpoint,
                 WitnessFile.caughtUp(options.witnessFiles(), chainId, lastCheckpoint, queries), this::recovered);
         writer.start();
         log.info("audit store open: chain {} continues at seq {}", chainId, headSeq + 1);
-        if (adopted > 0) {
-            append(AuditEvent.of("access.adopted", options.clock().instant(), "info").with("rows", adopted)
-                    .with("reason", "access-log rows stored before the access chain existed"));
-        }
+        found.record(this::append, options.clock().instant());
     }
 
     @Override
@@ -99,6 +100,11 @@ final class JdbcAuditStore implements AuditStore {
 
     @Override
     public long append(AuditEvent event) {
+        return append(event, null);
+    }
+
+    /** Appends an event; {@code binds} names the last access-chain link it binds, if it binds any. */
+    private long append(AuditEvent event, AccessChain.Head binds) {
         if (event == null) {
             throw new IllegalArgumentException("audit event is null");
         }
@@ -112,7 +118,8 @@ final class JdbcAuditStore implements AuditStore {
                     event.user(), event.node(), event.login(), event.certSerial(), event.grantId(), event.sessionId(),
                     details, headHash);
             long ticket = lastTicket + 1;
-            writer.enqueue(new WriteItem.EventRow(ticket, chainId, seq, micros, event, details, headHash, hash), deadline);
+            writer.enqueue(new WriteItem.EventRow(ticket, chainId, seq, micros, event, details, headHash, hash, binds),
+                    deadline);
             lastTicket = ticket;
             headSeq = seq;
             headHash = hash;
@@ -303,15 +310,16 @@ final class JdbcAuditStore implements AuditStore {
         }
     }
 
-    /** Records an access-log write on this chain (the store's own access log calls it after each commit). */
+    /**
+     * Binds an access-log write to this chain (the store's own access log calls it after each
+     * commit, in link order).
+     *
+     * @throws StoreUnavailableException when the event cannot be queued (the access log retries)
+     */
     private void chained(AccessChain.Link link) {
-        try {
-            append(AuditEvent.of("access.chained", options.clock().instant(), "info").with("kind", link.kind())
-                    .with("key", link.rowKey()).with("access_seq", link.seq()).with("access_hash", link.hash()));
-        } catch (StoreUnavailableException e) {
-            // The row and its link are committed; the next checkpoint of any chain covers them.
-            log.error("access seq {} is stored, but its access.chained event is not: {}", link.seq(), e.getMessage());
-        }
+        append(AuditEvent.of(AccessBindings.CHAINED, options.clock().instant(), "info").with("kind", link.kind())
+                .with("key", link.rowKey()).with("access_seq", link.seq()).with("access_hash", link.hash()),
+                new AccessChain.Head(link.seq(), link.hash()));
     }
 
     /** Emitted by a helper thread: the writer must not wait on the append lock it may be holding up. */

@@ -50,6 +50,14 @@ final class StoreQueries {
         return rows.isEmpty() ? null : rows.get(0);
     }
 
+    /** The records of a chain after {@code seq} (its last checkpoint's), or null when there are none. */
+    ChainResumption resumption(String chainId, long seq) {
+        return list("SELECT COUNT(*), MIN(seq), MAX(seq), MIN(time_micros), MAX(time_micros) FROM audit_events"
+                + " WHERE chain_id = ? AND seq > ?", List.of(chainId, seq), rs -> rs.getLong(1) == 0 ? null
+                        : new ChainResumption(seq, rs.getLong(2), rs.getLong(3), rs.getLong(1), rs.getLong(4), rs.getLong(5)))
+                .get(0);
+    }
+
     /** A chain's stored checkpoints after {@code seq}, oldest first (as stored, not verified). */
     List<CheckpointRow> checkpointsAfter(String chainId, long seq) {
         return checkpoints(chainId, "AND seq > ? ORDER BY seq", seq);

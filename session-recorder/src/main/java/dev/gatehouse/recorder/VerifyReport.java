@@ -17,22 +17,27 @@ import java.util.List;
  *     {@code session S chunk N}, {@code checkpoint chain C seq N}, {@code access seq N},
  *     {@code access row KIND KEY}, {@code witness FILE line N} or {@code witness FILE}, then
  *     {@code : } and what is wrong with it
+ * @param notes what verify found but cannot prove, which is not a failure: records and access
+ *     links a gateway found unsigned at its start and signed in then, having recorded them
+ *     ({@code chain.resumed}, {@code access.unbound}); each names them as problems do
+ *     ({@code chain C seq A-B: ...}, {@code access seq A-B: ...})
  * @param tails per event chain, then the access chain: what no signed checkpoint covers yet
  * @param witnesses the witness files read, in the order given
  * @param tailLimit how old an uncovered record may be (checkpoint interval plus slack)
  */
 public record VerifyReport(boolean intact, int chains, long events, long checkpoints, long recordings, long accessRecords,
-        List<String> problems, List<Tail> tails, List<WitnessSummary> witnesses, Duration tailLimit) {
+        List<String> problems, List<String> notes, List<Tail> tails, List<WitnessSummary> witnesses, Duration tailLimit) {
 
     public VerifyReport {
         problems = List.copyOf(problems);
+        notes = List.copyOf(notes);
         tails = List.copyOf(tails);
         witnesses = List.copyOf(witnesses);
     }
 
     /** A report of chains and recordings only (one recording's verify). */
     public VerifyReport(boolean intact, int chains, long events, long checkpoints, long recordings, List<String> problems) {
-        this(intact, chains, events, checkpoints, recordings, 0, problems, List.of(), List.of(), Duration.ZERO);
+        this(intact, chains, events, checkpoints, recordings, 0, problems, List.of(), List.of(), List.of(), Duration.ZERO);
     }
 
     /** The tail limit as text, such as {@code 45 s}. */
@@ -49,7 +54,7 @@ public record VerifyReport(boolean intact, int chains, long events, long checkpo
     public VerifyReport withMoreProblems(List<String> more) {
         List<String> all = new java.util.ArrayList<>(problems);
         all.addAll(more);
-        return new VerifyReport(all.isEmpty(), chains, events, checkpoints, recordings, accessRecords, all, tails,
+        return new VerifyReport(all.isEmpty(), chains, events, checkpoints, recordings, accessRecords, all, notes, tails,
                 witnesses, tailLimit);
     }
 

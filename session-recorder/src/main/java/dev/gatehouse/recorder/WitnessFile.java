@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
@@ -23,6 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lines that cannot be written (a full disk, a lost mount) stay pending and go out, in order,
  * with the next checkpoint, so a passing fault leaves no gap; the writer thread is the only user.
+ * The file's folder must exist at every write: it is never created, so a witness on a mount that
+ * is lost after start is not written to the local disk beneath the mount point instead (the
+ * gateway creates its data folder, the default witness's, before the store opens).
  */
 final class WitnessFile {
     private static final Logger log = LoggerFactory.getLogger(WitnessFile.class);
@@ -104,8 +108,9 @@ final class WitnessFile {
 
     private void write(byte[] bytes) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new NoSuchFileException(parent.toString(), null, "the witness folder is gone (a lost mount?); it is"
+                    + " not created here, so that the lines do not land beneath the mount point");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {

@@ -6,9 +6,14 @@ sealed interface WriteItem {
     /** Position in the queue (1, 2, ...): {@code flush()} waits until the writer committed its ticket. */
     long ticket();
 
-    /** An audit event row, values exactly as they will be stored. */
+    /**
+     * An audit event row, values exactly as they will be stored.
+     *
+     * @param binds for an event that binds access-chain links ({@link AccessBindings}), the last
+     *     link it binds: once committed, this chain's checkpoints may sign it as their access head
+     */
     record EventRow(long ticket, String chainId, long seq, long timeMicros, AuditEvent event, String detailsJson,
-            String prevHash, String hash) implements WriteItem {}
+            String prevHash, String hash, AccessChain.Head binds) implements WriteItem {}
 
     /** A recording chunk row. */
     record ChunkRow(long ticket, RecordingChunk chunk) implements WriteItem {}

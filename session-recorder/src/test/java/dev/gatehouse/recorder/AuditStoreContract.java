@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The audit store contract, run against every database: SQLite and PostgreSQL implement it. This
  * part covers round trips, the database's own append-only guard, recordings and listings;
- * {@link TamperContract} and {@link WriterContract} hold the rest.
+ * {@link TamperContract}, {@link WriterContract} and {@link UnsignedRecordsContract} hold the rest.
  */
-interface AuditStoreContract extends TamperContract, WriterContract {
+interface AuditStoreContract extends TamperContract, WriterContract, UnsignedRecordsContract {
 
     // ---- round trip and continuity ----
 

@@ -323,6 +323,8 @@ interface TamperContract extends StoreFixture {
         assertThat(report.intact()).isFalse();
         assertThat(report.firstProblem()).startsWith("access seq 3: hash differs from the access head signed in checkpoint"
                 + " chain gw-1 seq ").endsWith(": the access chain was rewritten after seq 0");
+        assertThat(report.problems()).as("the edited link's own event names it too").contains("access seq 2: hash differs"
+                + " from the one the access.chained event at chain gw-1 seq 2 names: the access chain was rewritten");
     }
 
     /** Threat: the same, with the edited decision's link dropped: the signed head names a seq the chain no longer has. */

@@ -270,6 +270,26 @@ interface WriterContract extends StoreFixture {
                 .readValue(lines.get(0), Map.class).get("jws")));
     }
 
+    /** Threat: a witness on a mount lost after start is written to the local disk beneath the mount point instead. */
+    @Test
+    default void aWitnessWhoseFolderIsGoneIsNotRecreatedAndCatchesUpOnceItIsBack() throws Exception {
+        Path folder = Files.createDirectories(scratch().resolve("mnt").resolve("witness"));
+        Path away = scratch().resolve("unmounted");
+        Path file = folder.resolve("checkpoints.jsonl");
+        try (AuditStore store = AuditStore.open(options(CHAIN).withWitnessFile(file))) {
+            store.append(event(1));
+            store.checkpoint();
+            Files.move(folder, away);
+            store.append(event(2));
+            store.checkpoint();
+            assertThat(folder).doesNotExist();
+            Files.move(away, folder);
+            store.append(event(3));
+            store.checkpoint();
+            assertThat(Files.readAllLines(file)).hasSize(3);
+        }
+    }
+
     /** A crash between a checkpoint's commit and its witness line (or a witness added later) leaves no gap after a restart. */
     @Test
     default void aWitnessThatMissedCheckpointsIsBroughtUpToDateAtOpen() throws Exception {

@@ -3,7 +3,7 @@ package dev.gatehouse.gateway.cli;
 import dev.gatehouse.gateway.GatewayKeys;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.shell.Views;
-import dev.gatehouse.pki.JwsSigner;
+import dev.gatehouse.pki.JwsVerifier;
 import dev.gatehouse.recorder.AuditStore;
 import dev.gatehouse.recorder.EventQuery;
 import dev.gatehouse.recorder.VerifyReport;
@@ -48,9 +48,9 @@ final class AuditCommand extends CommandGroup {
                 }
                 witnesses.add(Witness.copy(copy.toAbsolutePath().normalize(), "--witness"));
             }
-            GatewayKeys keys = GatewayKeys.open(cfg);
-            JwsSigner auditKey = JwsSigner.es256(keys.auditKey());
-            try (AuditStore store = config.openStore()) {
+            GatewayKeys keys = GatewayKeys.forTools(cfg);
+            JwsVerifier auditKey = keys.auditVerifier();
+            try (AuditStore store = config.openStore(auditKey)) {
                 VerifyReport report = store.verify(witnesses, keys.existingChainId().orElse(null))
                         .withMoreProblems(SignedDecisions.verify(store.accessLog(), auditKey));
                 VerifyOutput.print(System.out, report, SignedDecisions.count(store.accessLog()), auditKey.thumbprint(),

@@ -29,8 +29,8 @@ final class CaCommand extends CommandGroup {
             if (!which.equals("ssh-user") && !which.equals("ssh-host")) {
                 throw new Main.UsageException("unknown key '" + which + "': use ssh-user or ssh-host");
             }
-            GatewayKeys keys = GatewayKeys.open(config.load());
-            KeyPair pair = which.equals("ssh-user") ? keys.userCa() : keys.hostKey();
+            GatewayKeys keys = GatewayKeys.forTools(config.load());
+            KeyPair pair = keys.existingSshKey(which.equals("ssh-user") ? GatewayKeys.USER_CA : GatewayKeys.HOST_KEY);
             System.out.println(SshKeys.toLine(pair.getPublic()) + (which.equals("ssh-user") ? " gatehouse-user-ca" : " gatehouse-host"));
             return Main.OK;
         }

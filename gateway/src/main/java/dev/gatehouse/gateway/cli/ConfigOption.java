@@ -1,11 +1,11 @@
 package dev.gatehouse.gateway.cli;
 
-import dev.gatehouse.gateway.GatewayKeys;
 import dev.gatehouse.gateway.config.ConfigLoader;
 import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.pki.JwsVerifier;
 import dev.gatehouse.recorder.AuditStore;
+import dev.gatehouse.recorder.CheckpointSigner;
 import dev.gatehouse.recorder.StoreOptions;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import picocli.CommandLine.Option;
@@ -20,19 +20,21 @@ final class ConfigOption {
         return ConfigLoader.load(file);
     }
 
-    /** The audit key's JWS signer (verifies checkpoints and signed decisions). */
-    dev.gatehouse.pki.JwsSigner signer() throws IOException {
-        return dev.gatehouse.pki.JwsSigner.es256(GatewayKeys.open(load()).auditKey());
+    /** Opens the store read-only, for commands that verify no checkpoint (no audit key needed). */
+    AuditStore openStore() {
+        return openStore(null);
     }
 
     /**
-     * Opens the store read-only, with the audit key to verify checkpoints and the configured
-     * checkpoint cadence (what verify allows an unsigned tail).
+     * Opens the store read-only, with the configured checkpoint cadence (what verify allows an
+     * unsigned tail).
+     *
+     * @param auditKey verifies checkpoints ({@code audit verify}); null when none is verified
      */
-    AuditStore openStore() throws IOException {
+    AuditStore openStore(JwsVerifier auditKey) {
         GatewayConfig config = load();
-        GatewayKeys keys = GatewayKeys.open(config);
-        StoreOptions defaults = StoreOptions.defaults(config.store().url(), null, keys.checkpointSigner(), Clock.systemUTC());
+        StoreOptions defaults = StoreOptions.defaults(config.store().url(), null,
+                auditKey == null ? null : CheckpointSigner.verifyOnly(auditKey::verify), Clock.systemUTC());
         return AuditStore.open(defaults.withCheckpoints(config.store().checkpointEvery(),
                 config.store().checkpointInterval()));
     }

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.cli;
 
+import dev.gatehouse.gateway.shell.Views;
 import dev.gatehouse.recorder.Asciicast;
 import dev.gatehouse.recorder.AuditStore;
 import dev.gatehouse.recorder.VerifyReport;
@@ -28,12 +29,13 @@ final class ReplayCommand implements Callable<Integer> {
         }
         try (AuditStore store = config.openStore()) {
             if (store.session(id).isEmpty()) {
-                System.err.println("gatehouse: no session '" + id + "'");
+                System.err.println("gatehouse: no session '" + Views.escape(id) + "'");
                 return Main.FAILED;
             }
             VerifyReport report = store.verifyRecording(id);
             if (!report.intact()) {
-                System.err.println("gatehouse: recording failed verification, not replaying: " + report.firstProblem());
+                System.err.println("gatehouse: recording failed verification, not replaying: "
+                        + Views.escape(report.firstProblem()));
                 return Main.FAILED;
             }
             Asciicast.replay(store.recording(id), System.out, speed,

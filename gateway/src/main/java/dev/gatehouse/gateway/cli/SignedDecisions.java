@@ -2,7 +2,7 @@ package dev.gatehouse.gateway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.pki.JwsSigner;
+import dev.gatehouse.pki.JwsVerifier;
 import dev.gatehouse.recorder.AccessLog;
 import java.security.SignatureException;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ final class SignedDecisions {
 
     private SignedDecisions() {}
 
-    static List<String> verify(AccessLog log, JwsSigner signer) {
+    static List<String> verify(AccessLog log, JwsVerifier signer) {
         List<String> problems = new ArrayList<>();
         for (AccessLog.DecisionRow d : log.allDecisions()) {
             if (d.jws() == null) {

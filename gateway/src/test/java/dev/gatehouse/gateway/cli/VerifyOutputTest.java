@@ -23,19 +23,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Review (issue 9): {@code audit verify} prints what it read from the store it distrusts. Someone
- * who tampers with the database (the very case verify exists for) can choose the text of a chain
- * id, a session id, an access row key; verify names those in its problem lines, and
- * {@link VerifyOutput} prints them raw, so terminal control sequences reach the auditor's terminal
- * (here: erase the line, go up, and print a fake "OK" over the "FAILED" verdict).
- */
-class ReviewVerifyOutputEscapingTest {
+/** What {@code audit verify} prints, whatever the store it distrusts holds. */
+class VerifyOutputTest {
     @TempDir
     Path dir;
 
+    /**
+     * Threat: someone who tampers with the database (the very case verify exists for) chooses a
+     * chain id that moves the cursor up, erases the FAILED verdict and prints a fake OK over it.
+     */
     @Test
-    void storedStringsInVerifyProblemsReachTheTerminalEscaped() throws Exception {
+    void aChainIdThatWouldRepaintTheVerdictIsPrintedEscaped() throws Exception {
         KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
         ec.initialize(new ECGenParameterSpec("secp256r1"));
         JwsSigner jws = JwsSigner.es256(ec.generateKeyPair());
@@ -59,6 +57,23 @@ class ReviewVerifyOutputEscapingTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         VerifyOutput.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), report, 0, jws.thumbprint(), false);
         String printed = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(printed).as("audit verify output:\n" + printed).doesNotContain("\u001b");
+        assertThat(printed).as("audit verify output:\n" + printed).doesNotContain("\u001b").doesNotContain("\r");
+        assertThat(printed).startsWith("audit verify: FAILED: ")
+                .contains("\\x1b[1A\\x1b[2K\\raudit verify: OK: 1 chain(s)\\x1b[8m");
+    }
+
+    /** Threat: the same text in a chain no checkpoint covers, or in what a gateway found at its start, passes verify and is printed anyway. */
+    @Test
+    void chainIdsInTailsAndNotesOfAnIntactReportArePrintedEscaped() {
+        String hostile = "gw-2\u001b]52;c;cm0gLXJmIH4K\u0007";
+        VerifyReport report = new VerifyReport(true, 2, 10, 1, 0, 0, List.of(), List.of("chain " + hostile
+                + " seq 3: 1 record(s) dated ..."), List.of(new VerifyReport.Tail(hostile, 0, 1, Instant.EPOCH,
+                        java.time.Duration.ZERO, false)), List.of(), java.time.Duration.ofSeconds(45));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        VerifyOutput.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), report, 0, "thumb", true);
+        String printed = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(printed).startsWith("audit verify: OK: ").doesNotContain("\u001b").doesNotContain("\u0007")
+                .contains("  chain gw-2\\x1b]52;c;cm0gLXJmIH4K\\x07: 1 record(s) after seq 0")
+                .contains("  chain gw-2\\x1b]52;c;cm0gLXJmIH4K\\x07 seq 3: 1 record(s) dated");
     }
 }
