@@ -1,10 +1,15 @@
 package dev.gatehouse.recorder;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * The events that tie access-chain links to a gateway's event chain (R29), and which links they
@@ -64,6 +69,41 @@ final class AccessBindings {
     }
 
     private final List<Binding> bindings = new ArrayList<>();
+
+    /**
+     * The access chain as a reader on one connection sees it.
+     *
+     * @param hashes link hash by access seq
+     * @param times link time (microseconds) by access seq
+     * @param statuses how each link is bound (absent: by nothing)
+     */
+    record Links(TreeMap<Long, String> hashes, Map<Long, Long> times, Map<Long, Status> statuses) {}
+
+    /** Reads every link and every binding event on {@code c} (the access log is small). */
+    static Links read(Connection c) throws SQLException {
+        TreeMap<Long, String> hashes = new TreeMap<>();
+        Map<Long, Long> times = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq, time_micros, hash FROM access_chain ORDER BY seq");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                hashes.put(rs.getLong(1), String.valueOf(rs.getString(3)));
+                times.put(rs.getLong(1), rs.getLong(2));
+            }
+        }
+        AccessBindings bindings = new AccessBindings();
+        try (PreparedStatement ps = c.prepareStatement("SELECT chain_id, seq, type, details FROM audit_events"
+                + " WHERE type IN (?, ?, ?)")) {
+            ps.setString(1, CHAINED);
+            ps.setString(2, ADOPTED);
+            ps.setString(3, UNBOUND);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    bindings.offer(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4));
+                }
+            }
+        }
+        return new Links(hashes, times, bindings.statuses(hashes, null));
+    }
 
     /** True for the event types this class reads. */
     static boolean isBinding(String type) {

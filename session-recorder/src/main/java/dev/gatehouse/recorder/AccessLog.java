@@ -80,6 +80,44 @@ public interface AccessLog {
     /** Every lock and unlock in seq order; the caller folds them. */
     List<LockRow> locks();
 
+    /**
+     * The decisions and locks whose access-chain links no gateway's own event proves (R29): links
+     * bound by nothing, or only by the {@code access.unbound} a gateway recorded at its start.
+     * An honest crash between a link and its event leaves such rows, and so does an attacker who
+     * may only INSERT (an unlock, an approval nobody gave). The gateway folds them in only where
+     * they restrict access (fail safe): an unproven approval or unlock is ignored.
+     */
+    default Unproven unproven() {
+        return Unproven.NONE;
+    }
+
+    /**
+     * Rows without a proving event.
+     *
+     * @param decisions decision keys, as {@code requestId + "#" + seq}
+     * @param locks lock seqs
+     */
+    record Unproven(Set<String> decisions, Set<Long> locks) {
+        public static final Unproven NONE = new Unproven(Set.of(), Set.of());
+
+        public Unproven {
+            decisions = Set.copyOf(decisions);
+            locks = Set.copyOf(locks);
+        }
+
+        public boolean decision(String requestId, long seq) {
+            return decisions.contains(requestId + "#" + seq);
+        }
+
+        public boolean lock(long seq) {
+            return locks.contains(seq);
+        }
+
+        public boolean isEmpty() {
+            return decisions.isEmpty() && locks.isEmpty();
+        }
+    }
+
     /** Certificates issued under a request, in issue order. */
     List<IssuedRow> issued(String requestId);
 

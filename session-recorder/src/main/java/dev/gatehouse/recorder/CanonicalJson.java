@@ -89,6 +89,15 @@ final class CanonicalJson {
     }
 
     /** Parses JSON text; throws IllegalArgumentException when it is not JSON. */
+    /** Parses a JSON array of strings and numbers (an access row's key, see {@link #array}); numbers become {@code Long}. */
+    static java.util.List<Object> parseArray(String json) {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        for (JsonNode n : tree(json)) {
+            out.add(n.isIntegralNumber() ? (Object) n.asLong() : n.asText());
+        }
+        return out;
+    }
+
     static JsonNode tree(String json) {
         try {
             return MAPPER.readTree(json);

@@ -2,13 +2,8 @@ package dev.gatehouse.recorder;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,44 +50,23 @@ final class FoundAtOpen {
      * unbound anywhere must not pass unrecorded into this writer's signed access head.
      */
     private static Unbound unbound(Connection c) throws SQLException {
-        TreeMap<Long, String> hashes = new TreeMap<>();
-        Map<Long, Long> times = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, time_micros, hash FROM access_chain ORDER BY seq");
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                hashes.put(rs.getLong(1), String.valueOf(rs.getString(3)));
-                times.put(rs.getLong(1), rs.getLong(2));
-            }
-        }
-        AccessBindings bindings = new AccessBindings();
-        try (PreparedStatement ps = c.prepareStatement("SELECT chain_id, seq, type, details FROM audit_events"
-                + " WHERE type IN (?, ?, ?)")) {
-            ps.setString(1, AccessBindings.CHAINED);
-            ps.setString(2, AccessBindings.ADOPTED);
-            ps.setString(3, AccessBindings.UNBOUND);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    bindings.offer(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4));
-                }
-            }
-        }
-        Map<Long, AccessBindings.Status> statuses = bindings.statuses(hashes, null);
+        AccessBindings.Links links = AccessBindings.read(c);
         long count = 0;
         long first = 0;
         long last = 0;
         long oldest = Long.MAX_VALUE;
         long newest = Long.MIN_VALUE;
-        for (long seq : hashes.keySet()) {
-            AccessBindings.Status s = statuses.getOrDefault(seq, AccessBindings.Status.NONE);
+        for (long seq : links.hashes().keySet()) {
+            AccessBindings.Status s = links.statuses().getOrDefault(seq, AccessBindings.Status.NONE);
             if (s.proving() == null && s.unproven() == null) {
                 count++;
                 first = first == 0 ? seq : first;
                 last = seq;
-                oldest = Math.min(oldest, times.get(seq));
-                newest = Math.max(newest, times.get(seq));
+                oldest = Math.min(oldest, links.times().get(seq));
+                newest = Math.max(newest, links.times().get(seq));
             }
         }
-        return count == 0 ? null : new Unbound(count, first, last, hashes.get(last), oldest, newest);
+        return count == 0 ? null : new Unbound(count, first, last, links.hashes().get(last), oldest, newest);
     }
 
     private final String chainId;

@@ -49,17 +49,20 @@ final class JdbcAccessLog implements AccessLog {
     private final boolean readOnly;
     private final Clock clock;
     private final Consumer<AccessChain.Link> onChained;
+    /** Waits until the events this store queued are committed (reads see the writer's own binding events). */
+    private final Runnable awaitQueued;
     private final ReentrantLock writeOrder = new ReentrantLock();
     /** Committed links whose binding event is not queued yet, oldest first; guarded by {@link #writeOrder}. */
     private final ArrayDeque<AccessChain.Link> unbound = new ArrayDeque<>();
 
     JdbcAccessLog(HikariDataSource dataSource, Dialect dialect, boolean readOnly, Clock clock,
-            Consumer<AccessChain.Link> onChained) {
+            Consumer<AccessChain.Link> onChained, Runnable awaitQueued) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.readOnly = readOnly;
         this.clock = clock;
         this.onChained = onChained;
+        this.awaitQueued = awaitQueued;
     }
 
     @Override
@@ -152,6 +155,36 @@ final class JdbcAccessLog implements AccessLog {
     @Override
     public List<LockRow> locks() {
         return list("SELECT " + LOCK_COLUMNS + " FROM access_locks ORDER BY seq", List.of(), AccessRows::lock);
+    }
+
+    @Override
+    public Unproven unproven() {
+        open();
+        awaitQueued.run(); // this writer's own binding events may still be queued: they prove its rows
+
+        try (Connection c = dataSource.getConnection()) {
+            AccessBindings.Links links = AccessBindings.read(c);
+            java.util.Set<String> decisions = new java.util.HashSet<>();
+            java.util.Set<Long> locks = new java.util.HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq, kind, row_key FROM access_chain ORDER BY seq");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    AccessBindings.Status status = links.statuses().getOrDefault(rs.getLong(1), AccessBindings.Status.NONE);
+                    if (status.bound()) {
+                        continue;
+                    }
+                    java.util.List<Object> key = CanonicalJson.parseArray(rs.getString(3));
+                    if (AccessKind.DECISION.label().equals(rs.getString(2)) && key.size() == 2) {
+                        decisions.add(key.get(0) + "#" + key.get(1));
+                    } else if (AccessKind.LOCK.label().equals(rs.getString(2)) && key.size() == 1) {
+                        locks.add(((Number) key.get(0)).longValue());
+                    }
+                }
+            }
+            return new Unproven(decisions, locks);
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("access log read failed: " + BatchWriter.describe(e), e);
+        }
     }
 
     @Override

@@ -73,7 +73,8 @@ final class JdbcAuditStore implements AuditStore {
         this.queries = new StoreQueries(dataSource);
         this.verifier = new ChainVerifier(dataSource, dialect, options.signer(), options.clock(),
                 options.checkpointInterval());
-        this.accessLog = new JdbcAccessLog(dataSource, dialect, chainId == null, options.clock(), this::chained);
+        this.accessLog = new JdbcAccessLog(dataSource, dialect, chainId == null, options.clock(), this::chained,
+                this::readOwnWrites);
         if (chainId == null) {
             this.writer = null;
             return;

@@ -39,6 +39,9 @@ interface UnsignedRecordsContract extends StoreFixture {
         }
         try (AuditStore reader = openReadOnly()) {
             assertThat(reader.accessLog().locks()).extracting(AccessLog.LockRow::action).contains("unlock");
+            AccessLog.Unproven unproven = reader.accessLog().unproven();
+            assertThat(unproven.lock(2)).as("the gateway is told the unlock is not proven, and does not apply it").isTrue();
+            assertThat(unproven.lock(1) || unproven.lock(3)).as("its own locks are proven").isFalse();
         }
         VerifyReport report = verifyAt(clock().instant(), liveWitness());
         assertThat(report.problems()).containsExactly("access seq 2: no event binds it to a gateway's chain (no"

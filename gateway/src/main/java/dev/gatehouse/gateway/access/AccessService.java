@@ -88,14 +88,26 @@ public final class AccessService {
         for (AccessLog.RequestRow row : log.requests()) {
             byId.put(row.id(), RequestReplay.pending(row, pendingTimeout));
         }
+        // rows no gateway's own event proves count only where they restrict access (fail safe):
+        // an approval or an unlock that may have been INSERTed by hand is not folded in
+        AccessLog.Unproven unproven = log.unproven();
         for (AccessLog.DecisionRow d : log.allDecisions()) {
             AccessRequest r = byId.get(d.requestId());
-            if (r != null) {
-                byId.put(r.id(), RequestReplay.apply(r, d));
+            if (r == null) {
+                continue;
             }
+            if (d.action().equals("approve") && unproven.decision(d.requestId(), d.seq())) {
+                ignored("decision", d.requestId() + " #" + d.seq() + " (approve by " + d.actor() + ")");
+                continue;
+            }
+            byId.put(r.id(), RequestReplay.apply(r, d));
         }
         Set<Lock> locks = new HashSet<>();
         for (AccessLog.LockRow row : log.locks()) {
+            if (row.action().equals("unlock") && unproven.lock(row.seq())) {
+                ignored("lock", "#" + row.seq() + " (unlock " + row.kind() + " " + row.name() + " by " + row.actor() + ")");
+                continue;
+            }
             Lock lock = RequestReplay.lock(row);
             if (row.action().equals("lock")) {
                 locks.add(lock);
@@ -108,6 +120,13 @@ public final class AccessService {
         LOG.info("access state loaded: {} requests ({} live), {} locks", byId.size(),
                 byId.values().stream().filter(r -> r.state().live()).count(), locks.size());
         tick();
+    }
+
+    private void ignored(String kind, String what) {
+        LOG.warn("access log {} {} is not proven by any gateway's event (a crash between the row and its event, or a row"
+                + " inserted by hand): not applied", kind, what);
+        audit.append(audit.event("access.ignored", "info").withUser(GATEWAY).with("row", kind + " " + what)
+                .with("reason", "no gateway's event proves it; approvals and unlocks that are not proven are not applied"));
     }
 
     /** A new request; returns it, or throws {@link Refused} with the one-line reason. */

@@ -368,4 +368,27 @@ class AccessServiceTest {
         assertThat(service.state().request(r.id()).orElseThrow().state()).as("the next pass withdraws it")
                 .isEqualTo(RequestState.REVOKED);
     }
+
+    @Test
+    void anUnprovenUnlockOrApprovalIsNotAppliedAtStart() {
+        // Threat: someone who may only INSERT into the database adds an unlock (or an approval) that
+        // no gateway's event proves; after the next restart the gateway must not lift the lock.
+        service.lock("bob", Lock.Kind.USER, "dan", "incident");
+        service.unlock("bob", Lock.Kind.USER, "dan");
+        AccessRequest r = service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "x");
+        service.approve("bob", r.id(), null);
+        long unlockSeq = store.accessLog().locks().stream().filter(l -> l.action().equals("unlock")).findFirst().orElseThrow().seq();
+        AccessLog real = store.accessLog();
+        // the store's own detection of such rows is tested in the recorder's UnsignedRecordsContract
+        AccessLog claimsUnproven = (AccessLog) java.lang.reflect.Proxy.newProxyInstance(AccessLog.class.getClassLoader(),
+                new Class<?>[] {AccessLog.class}, (proxy, method, args) -> method.getName().equals("unproven")
+                        ? new AccessLog.Unproven(java.util.Set.of(r.id() + "#1"), java.util.Set.of(unlockSeq))
+                        : method.invoke(real, args));
+        AccessService restarted = new AccessService(policy, claimsUnproven, new AuditTrail(store, clock, true), sessions, signer,
+                clock, Duration.ofHours(1), notifications::add);
+        restarted.load();
+        assertThat(restarted.state().locks()).extracting(Lock::name).containsExactly("dan");
+        assertThat(restarted.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+        assertThat(store.events(new dev.gatehouse.recorder.EventQuery("access.ignored", null, null, null, 10))).hasSize(2);
+    }
 }
