@@ -150,22 +150,14 @@ final class AccessChain {
 
     /** Inserts links as they are (the caller holds the exclusive transaction). */
     static void insertLinks(Connection c, List<Link> links) throws SQLException {
-        if (links.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO access_chain (" + LINK_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            for (Link l : links) {
-                ps.setLong(1, l.seq());
-                ps.setLong(2, l.timeMicros());
-                ps.setString(3, l.kind());
-                ps.setString(4, l.rowKey());
-                ps.setString(5, l.rowHash());
-                ps.setString(6, l.prevHash());
-                ps.setString(7, l.hash());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        RowInserter.batch(c, "INSERT INTO access_chain (" + LINK_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)", links, (ps, l) -> {
+            ps.setLong(1, l.seq());
+            ps.setLong(2, l.timeMicros());
+            ps.setString(3, l.kind());
+            ps.setString(4, l.rowKey());
+            ps.setString(5, l.rowHash());
+            ps.setString(6, l.prevHash());
+            ps.setString(7, l.hash());
+        });
     }
 }
