@@ -183,6 +183,20 @@ final class GatewayChannelSession extends ChannelSession {
     }
 
     /**
+     * Wakes both output streams when the client opens its window. MINA's server channel resumes
+     * only stdout ({@code asyncOut}); a stderr write waiting for window space would wait for good,
+     * and with it the node's whole channel (RFC 4254 section 5.2: one window for both streams).
+     */
+    @Override
+    public void handleWindowAdjust(Buffer buffer) throws IOException {
+        super.handleWindowAdjust(buffer);
+        org.apache.sshd.common.channel.ChannelAsyncOutputStream stderr = asyncErr;
+        if (stderr != null) {
+            stderr.onWindowExpanded();
+        }
+    }
+
+    /**
      * Ends the channel the way sshd does when the command died of a signal: EOF, {@code exit-signal}
      * (RFC 4254 6.10), close, and no {@code exit-status}.
      */
