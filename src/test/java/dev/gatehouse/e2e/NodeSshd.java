@@ -33,9 +33,11 @@ final class NodeSshd implements AutoCloseable {
     private final Path testCa;
     private final Path directKey;
     private final int port;
+    private final List<String> extraConfig;
     private Process process;
 
-    private NodeSshd(Path dir) throws IOException {
+    private NodeSshd(Path dir, List<String> extraConfig) throws IOException {
+        this.extraConfig = extraConfig;
         this.dir = dir;
         this.hostKey = dir.resolve("ssh_host_ed25519_key");
         this.trustedCas = dir.resolve("trusted_user_ca_keys");
@@ -47,13 +49,18 @@ final class NodeSshd implements AutoCloseable {
 
     /** Starts a node; the accounts {@link Accounts#AIOPS} and {@link Accounts#MLOPS} are created if missing. */
     static NodeSshd start() {
+        return start(List.of());
+    }
+
+    /** Starts a node with more sshd_config lines (such as {@code MaxStartups 1:100:1}) after the fixture's own. */
+    static NodeSshd start(List<String> extraConfig) {
         if (!Files.isExecutable(Path.of(SSHD))) {
             throw new IllegalStateException(SSHD + " is missing: install openssh-server (bin/test does)");
         }
         Accounts.ensure(Accounts.AIOPS);
         Accounts.ensure(Accounts.MLOPS);
         try {
-            NodeSshd node = new NodeSshd(Files.createTempDirectory("gatehouse-node-"));
+            NodeSshd node = new NodeSshd(Files.createTempDirectory("gatehouse-node-"), extraConfig);
             node.launch();
             return node;
         } catch (IOException e) {
@@ -67,7 +74,7 @@ final class NodeSshd implements AutoCloseable {
         Keys.generate(directKey, "gatehouse-e2e-direct");
         Keys.write(trustedCas, testCaLine + " gatehouse-e2e-test-ca\n");
         Path config = dir.resolve("sshd_config");
-        Keys.write(config, String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "Port " + port,
                 "ListenAddress 127.0.0.1",
                 "HostKey " + hostKey,
@@ -83,8 +90,10 @@ final class NodeSshd implements AutoCloseable {
                 "StrictModes no",
                 // FOO is accepted here on purpose: the env test must show that the gateway, not
                 // the node, drops variables outside its allow-list.
-                "AcceptEnv LANG LC_* TERM FOO",
-                ""));
+                "AcceptEnv LANG LC_* TERM FOO"));
+        lines.addAll(extraConfig);
+        lines.add("");
+        Keys.write(config, String.join("\n", lines));
         Files.createDirectories(Path.of("/run/sshd"));
         Proc.run(SSHD, "-t", "-f", config.toString()).requireSuccess();
         // -E without -e: with -e the per-connection children log to stderr instead of the file.

@@ -85,13 +85,14 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     }
 
     /** The upstream connection could not be made: tell the user, record the end, exit 255 like ssh. */
-    void failBeforeOpen(String message) {
+    void failBeforeOpen(dev.gatehouse.gateway.ssh.upstream.UpstreamException failure) {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
         services.sessions().remove(facts.id());
-        services.audit().append(facts.event("session.end", "failure").with("reason", message).with("exit_status", 255));
-        SessionBridge.writeLineAndExit(err, exit, "gatehouse: " + message, 255);
+        services.audit().append(UpstreamFailures.event(facts, failure));
+        services.audit().append(facts.event("session.end", "failure").with("reason", failure.getMessage()).with("exit_status", 255));
+        SessionBridge.writeLineAndExit(err, exit, "gatehouse: " + failure.getMessage(), 255);
     }
 
     /**
@@ -130,23 +131,17 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
 
     private void openChannel(ClientSession session) {
         GatewayChannelSession.PtyRequest pty = channel.pty();
-        recording = services.recorder().start(new RecordingInfo(facts.id(), kind(), facts.command(),
-                pty == null ? null : pty.term(), pty == null ? 0 : pty.cols(), pty == null ? 0 : pty.rows(),
-                facts.start(), facts.identity().user() + " -> " + facts.login() + "@" + facts.node().name()));
-        if (facts.kind() == SessionBridge.Kind.SFTP) {
-            sftp = SftpObserver.create(this::fileOperation);
-        } else if (facts.kind() == SessionBridge.Kind.EXEC) {
-            scp = ScpObserver.forCommand(facts.command(), this::fileOperation);
-        }
         try {
             ClientChannel ch = createChannel(session, pty);
             ch.setStreaming(StreamingChannel.Streaming.Async);
             upstreamChannel = ch;
             ch.open().addListener(f -> {
                 if (!f.isOpened()) {
-                    Throwable cause = f.getException();
-                    terminateQuietly("node '" + facts.node().name() + "' refused the session"
-                            + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : ""));
+                    failBeforeOpen(dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure.of(facts.node(), "session", f.getException()));
+                    ClientSession s = upstream;
+                    if (s != null) {
+                        s.close(true);
+                    }
                     return;
                 }
                 startPumps(ch);
@@ -189,6 +184,15 @@ final class BridgedChannel implements LiveSession, GatewayChannelSession.Request
     }
 
     private void startPumps(ClientChannel ch) {
+        GatewayChannelSession.PtyRequest pty = channel.pty();
+        recording = services.recorder().start(new RecordingInfo(facts.id(), kind(), facts.command(),
+                pty == null ? null : pty.term(), pty == null ? 0 : pty.cols(), pty == null ? 0 : pty.rows(),
+                facts.start(), facts.identity().user() + " -> " + facts.login() + "@" + facts.node().name()));
+        if (facts.kind() == SessionBridge.Kind.SFTP) {
+            sftp = SftpObserver.create(this::fileOperation);
+        } else if (facts.kind() == SessionBridge.Kind.EXEC) {
+            scp = ScpObserver.forCommand(facts.command(), this::fileOperation);
+        }
         channel.setRequestListener(this);
         int[] size = pendingSize;
         if (size != null) {

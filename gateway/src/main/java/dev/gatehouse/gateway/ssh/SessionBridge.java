@@ -197,17 +197,12 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         services.upstream().connect(node, target.login(), new KeyPair(cert.certificate(), ephemeral.getPrivate()))
                 .whenComplete((ClientSession upstream, Throwable failure) -> {
                     if (failure != null) {
-                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                        String message = cause instanceof UpstreamException ue ? ue.getMessage() : "cannot reach node '" + node.name() + "'";
-                        String type = cause instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.HOST_KEY_MISMATCH
-                                ? "upstream.host_key_mismatch" : "upstream.failure";
-                        services.audit().append(facts.event(type, "failure").with("reason", message));
-                        bridge.failBeforeOpen(message);
+                        bridge.failBeforeOpen(UpstreamFailures.of(node, failure));
                         return;
                     }
                     if (destroyed) {
+                        // the client went away meanwhile; destroy() has ended the session
                         upstream.close(true);
-                        bridge.failBeforeOpen("client went away");
                         return;
                     }
                     bridge.open(upstream);

@@ -26,7 +26,7 @@ import org.apache.sshd.core.CoreModuleProperties;
  * it is given and nothing else: no keys from disk, no agent, no ~/.ssh/config.
  */
 public final class UpstreamConnector implements AutoCloseable {
-    private static final AttributeRepository.AttributeKey<HostKeyCheck> CHECK = new AttributeRepository.AttributeKey<>();
+    private static final AttributeRepository.AttributeKey<ConnectProgress> PROGRESS = new AttributeRepository.AttributeKey<>();
 
     private final SshClient client;
     private final ScheduledExecutorService timer;
@@ -41,9 +41,10 @@ public final class UpstreamConnector implements AutoCloseable {
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         client.setServerKeyVerifier((session, remote, key) -> {
-            HostKeyCheck check = session.getConnectionContext() == null ? null : session.getConnectionContext().getAttribute(CHECK);
-            return check != null && check.verify(key);
+            ConnectProgress progress = progress(session);
+            return progress != null && progress.hostKey().verify(key);
         });
+        client.addSessionListener(new ConnectProgress.Listener(UpstreamConnector::progress));
         io.configure(client);
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(30));
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
@@ -56,20 +57,20 @@ public final class UpstreamConnector implements AutoCloseable {
      * (certificate as public key, ephemeral private key).
      *
      * @return completes with an authenticated session, or exceptionally with an {@link UpstreamException}
+     *     naming the stage that failed ({@link UpstreamStage}) and what the node said, if anything
      */
     public CompletableFuture<ClientSession> connect(Node node, String login, KeyPair identity) {
         CompletableFuture<ClientSession> result = new CompletableFuture<>();
-        HostKeyCheck check = new HostKeyCheck(node);
+        ConnectProgress progress = new ConnectProgress(node, login);
         ConnectFuture connect;
         try {
-            connect = client.connect(login, node.host(), node.port(), AttributeRepository.ofKeyValuePair(CHECK, check), null);
+            connect = client.connect(login, node.host(), node.port(), AttributeRepository.ofKeyValuePair(PROGRESS, progress), null);
         } catch (IOException | RuntimeException e) {
-            result.completeExceptionally(unreachable(node, e));
+            result.completeExceptionally(progress.failed(e));
             return result;
         }
         ScheduledFuture<?> deadline = timer.schedule(() -> {
-            if (result.completeExceptionally(new UpstreamException(UpstreamException.Kind.TIMEOUT,
-                    "node '" + node.name() + "' did not answer within " + timeout.toSeconds() + " s", null))) {
+            if (result.completeExceptionally(progress.timedOut(timeout))) {
                 connect.cancel();
                 ClientSession session = connect.getClientSession();
                 if (session != null) {
@@ -81,10 +82,7 @@ public final class UpstreamConnector implements AutoCloseable {
 
         connect.addListener(f -> {
             if (!f.isConnected()) {
-                Throwable cause = f.getException();
-                result.completeExceptionally(check.failure() != null
-                        ? new UpstreamException(UpstreamException.Kind.HOST_KEY_MISMATCH, check.failure(), cause)
-                        : unreachable(node, cause));
+                result.completeExceptionally(progress.failed(f.getException()));
                 return;
             }
             ClientSession session = f.getClientSession();
@@ -98,24 +96,19 @@ public final class UpstreamConnector implements AutoCloseable {
                         return;
                     }
                     session.close(true);
-                    result.completeExceptionally(check.failure() != null
-                            ? new UpstreamException(UpstreamException.Kind.HOST_KEY_MISMATCH, check.failure(), a.getException())
-                            : new UpstreamException(UpstreamException.Kind.AUTH_REFUSED, "node '" + node.name()
-                                    + "' refused the gateway certificate for login '" + login
-                                    + "' (does the account exist, and does the node trust the gateway CA?)", a.getException()));
+                    result.completeExceptionally(progress.failed(a.getException()));
                 });
             } catch (IOException | RuntimeException e) {
                 session.close(true);
-                result.completeExceptionally(unreachable(node, e));
+                result.completeExceptionally(progress.failed(e));
             }
         });
         return result;
     }
 
-    private static UpstreamException unreachable(Node node, Throwable cause) {
-        String why = cause == null || cause.getMessage() == null ? "connection failed" : cause.getMessage();
-        return new UpstreamException(UpstreamException.Kind.UNREACHABLE,
-                "cannot reach node '" + node.name() + "' at " + node.host() + ":" + node.port() + " (" + why + ")", cause);
+    private static ConnectProgress progress(org.apache.sshd.common.session.Session session) {
+        AttributeRepository context = session instanceof ClientSession c ? c.getConnectionContext() : null;
+        return context == null ? null : context.getAttribute(PROGRESS);
     }
 
     @Override
