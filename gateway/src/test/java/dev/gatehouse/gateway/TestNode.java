@@ -31,12 +31,14 @@ final class TestNode implements AutoCloseable {
     final SshServer server = SshServer.setUpDefaultServer();
     /** Connections accepted (SSH sessions created). */
     final AtomicInteger connections = new AtomicInteger();
+    /** Connections open now. */
+    final AtomicInteger live = new AtomicInteger();
     /** Commands run, in order. */
     final List<String> ran = new CopyOnWriteArrayList<>();
     /** Certificates' key ids that authenticated. */
-    final List<String> keyIds = new CopyOnWriteArrayList<>();
+    final java.util.Set<String> keyIds = new java.util.concurrent.CopyOnWriteArraySet<>();
 
-    private TestNode(boolean acceptKeys, Integer refuseCode, String refuseText) throws IOException {
+    private TestNode(boolean acceptKeys, Integer refuseCode, String refuseText, int maxSessions) throws IOException {
         server.setHost("127.0.0.1");
         server.setPort(0);
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
@@ -50,9 +52,15 @@ final class TestNode implements AutoCloseable {
             @Override
             public void sessionCreated(Session session) {
                 connections.incrementAndGet();
+                live.incrementAndGet();
+            }
+
+            @Override
+            public void sessionClosed(Session session) {
+                live.decrementAndGet();
             }
         });
-        if (refuseCode != null) {
+        if (refuseCode != null || maxSessions > 0) {
             server.setServiceFactories(List.of(org.apache.sshd.server.session.ServerUserAuthServiceFactory.INSTANCE,
                     new org.apache.sshd.server.session.ServerConnectionServiceFactory() {
                         @Override
@@ -61,10 +69,17 @@ final class TestNode implements AutoCloseable {
                                     (org.apache.sshd.server.session.AbstractServerSession) session) {
                                 @Override
                                 protected void channelOpen(Buffer buffer) throws Exception {
+                                    if (refuseCode == null && channels.size() < maxSessions) {
+                                        super.channelOpen(buffer);
+                                        return;
+                                    }
                                     Buffer peek = new org.apache.sshd.common.util.buffer.ByteArrayBuffer(
                                             buffer.array(), buffer.rpos(), buffer.available(), true);
                                     peek.getString();
-                                    sendChannelOpenFailure(buffer, peek.getUInt(), refuseCode, refuseText, "");
+                                    // OpenSSH past MaxSessions: "administratively prohibited", "open failed"
+                                    sendChannelOpenFailure(buffer, peek.getUInt(),
+                                            refuseCode != null ? refuseCode : org.apache.sshd.common.SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
+                                            refuseText != null ? refuseText : "open failed", "");
                                 }
                             };
                         }
@@ -77,17 +92,22 @@ final class TestNode implements AutoCloseable {
 
     /** A node that accepts the gateway's certificates and opens every channel. */
     static TestNode accepting() throws IOException {
-        return new TestNode(true, null, null);
+        return new TestNode(true, null, null, 0);
+    }
+
+    /** A node that opens at most {@code n} session channels per connection at once, like sshd's {@code MaxSessions}. */
+    static TestNode withMaxSessions(int n) throws IOException {
+        return new TestNode(true, null, null, n);
     }
 
     /** A node that refuses every key (a node that does not trust the gateway's CA). */
     static TestNode refusingKeys() throws IOException {
-        return new TestNode(false, null, null);
+        return new TestNode(false, null, null, 0);
     }
 
     /** A node that refuses every session channel with {@code code} and {@code description} (RFC 4254 section 5.1). */
     static TestNode refusingChannels(int code, String description) throws IOException {
-        return new TestNode(true, code, description);
+        return new TestNode(true, code, description, 0);
     }
 
     int port() {

@@ -141,6 +141,13 @@ class UpstreamStagesTest {
                         out.write(text.getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                     }
+                    // close after the client has: closing with its identification unread would
+                    // reset the connection, and a reset may discard what was written above
+                    s.shutdownOutput();
+                    s.setSoTimeout(10_000);
+                    s.getInputStream().transferTo(OutputStream.nullOutputStream());
+                } catch (java.net.SocketTimeoutException e) {
+                    // the client kept it open: closed now
                 } catch (IOException e) {
                     return;
                 }

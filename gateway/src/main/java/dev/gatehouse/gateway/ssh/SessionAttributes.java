@@ -17,10 +17,25 @@ final class SessionAttributes {
     static final AttributeKey<AtomicInteger> FAILURES = new AttributeKey<>();
     /** The connection's network source, what limits before authentication are keyed by. */
     static final AttributeKey<SourceKey> SOURCE = new AttributeKey<>();
+    /** The access verdict made when the connection authenticated (for its user name's target), if one was made. */
+    static final AttributeKey<AccessJudge.Verdict> AUTH_VERDICT = new AttributeKey<>();
     /** Whether this connection offers keyboard-interactive, and so can ask for a second factor. */
     static final AttributeKey<Boolean> SECOND_FACTOR_OFFERED = new AttributeKey<>();
 
+    /** The connection's upstream connections, shared by its channels; closed with the connection. */
+    private static final AttributeKey<dev.gatehouse.gateway.ssh.upstream.UpstreamPool> UPSTREAM = new AttributeKey<>();
+
     private SessionAttributes() {}
+
+    /** The upstream pool of {@code session}, made the first time a channel asks; it closes when the connection does. */
+    static dev.gatehouse.gateway.ssh.upstream.UpstreamPool upstreamPool(Session session,
+            dev.gatehouse.gateway.ssh.upstream.UpstreamConnector connector) {
+        return session.computeAttributeIfAbsent(UPSTREAM, k -> {
+            dev.gatehouse.gateway.ssh.upstream.UpstreamPool pool = new dev.gatehouse.gateway.ssh.upstream.UpstreamPool(connector);
+            session.addCloseFutureListener(f -> pool.close());
+            return pool;
+        });
+    }
 
     /** The connection's source, computed from the peer address the first time it is asked for. */
     static SourceKey source(Session session) {

@@ -6,7 +6,8 @@ import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionIds;
 import dev.gatehouse.gateway.shell.Views;
-import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
+import dev.gatehouse.recorder.StoreUnavailableException;
 import dev.gatehouse.pki.CertificateRefusedException;
 import dev.gatehouse.pki.CertificateRequest;
 import dev.gatehouse.pki.IssuedCertificate;
@@ -23,8 +24,6 @@ import java.security.KeyPair;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -122,18 +121,20 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         PolicyHolder.Snapshot snapshot = services.policy().current();
         java.time.Instant now = services.clock().instant();
         AccessState access = services.access().state();
-        // the connection proved its identity earlier: the user and key must still hold now (R28)
-        Optional<String> gone = IdentityCheck.problem(snapshot, access, identity);
-        if (gone.isPresent()) {
-            refuse(identity, sessionId, target.node(), target.login(), gone.get());
+        // one verdict from authentication on (the user name cannot change): judged again only in
+        // what changed since, so the TOTP requirement and the decision come from one snapshot
+        AccessJudge.Verdict earlier = session.getSession().getAttribute(SessionAttributes.AUTH_VERDICT);
+        AccessJudge.Verdict verdict = earlier != null && earlier.identity().equals(identity)
+                ? AccessJudge.recheck(earlier, snapshot, access, now)
+                : AccessJudge.judge(snapshot, access, identity, target.login(), target.node(), now);
+        snapshot = verdict.snapshot();
+        Decision decision = verdict.decision();
+        if (!verdict.allowed()) {
+            // the user and key must still hold now (R28), and the evaluator must allow the login
+            refuse(identity, sessionId, target.node(), target.login(), verdict.refusal());
             return;
         }
-        Decision decision = snapshot.evaluator().decide(identity.user(), target.login(), target.node(), access, now);
-        if (!decision.allowed()) {
-            refuse(identity, sessionId, target.node(), target.login(), decision.reason());
-            return;
-        }
-        if (decision.viaGrant() && TotpAuth.required(services, decision, target.login(), target.node()) && !TotpAuth.passed(session.getSession())) {
+        if (verdict.secondFactor() && !TotpAuth.passed(session.getSession())) {
             refuse(identity, sessionId, target.node(), target.login(),
                     "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt");
             return;
@@ -145,68 +146,95 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         }
         Node node = snapshot.policy().node(target.node()).orElseThrow();
         GatewayChannelSession.PtyRequest pty = channel.pty();
-        KeyPair ephemeral = SshKeys.generateEd25519();
-        IssuedCertificate cert;
+        Set<String> extensions = pty != null ? Set.of("permit-pty") : Set.of();
+        UpstreamPool pool = SessionAttributes.upstreamPool(session.getSession(), services.upstream());
+        UpstreamPool.Lease lease;
         try {
-            cert = snapshot.ca().issue(new CertificateRequest(
-                    ephemeral.getPublic(),
-                    List.of(target.login()),
-                    "user=" + identity.user() + ";session=" + sessionId + (decision.viaGrant() ? ";grant=" + decision.grantId() : ""),
-                    services.config().certificates().ttl(),
-                    Optional.ofNullable(decision.grantEnd()),
-                    services.config().certificates().sourceAddresses(),
-                    pty != null ? Set.of("permit-pty") : Set.of()));
+            PolicyHolder.Snapshot minting = snapshot;
+            lease = pool.acquire(node, new UpstreamPool.Key(node.name(), target.login(), extensions, decision.grantId()),
+                    () -> mint(minting, identity, sessionId, target.login(), decision, node, extensions));
         } catch (CertificateRefusedException e) {
             refuse(identity, sessionId, target.node(), target.login(), e.getMessage());
             return;
+        } catch (StoreUnavailableException e) {
+            refuse(identity, sessionId, target.node(), target.login(),
+                    "the audit store is unavailable; new sessions are refused until it recovers");
+            return;
+        } catch (IllegalStateException e) {
+            // the client connection is closing: nobody is left to tell
+            exit.onExit(255, "connection closing");
+            return;
         }
         String userTenant = snapshot.policy().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
-        SessionFacts facts = new SessionFacts(sessionId, identity, node, target.login(), kind, command, cert, now,
+        SessionFacts facts = new SessionFacts(sessionId, identity, node, target.login(), kind, command, lease.certificate(), now,
                 services.clock(), decision.grantId(), decision.grantEnd(), userTenant);
-        if (decision.viaGrant()) {
-            try {
-                services.access().log().recordIssued(new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId,
-                        cert.validBefore(), now));
-            } catch (RuntimeException e) {
-                refuse(identity, sessionId, target.node(), target.login(),
-                        "the audit store is unavailable; new sessions are refused until it recovers");
-                return;
-            }
-        }
-        boolean recorded = services.audit().append(facts.event("cert.issued", "success")
-                .with("key_id", cert.keyId())
-                .with("principals", String.join(",", cert.principals()))
-                .with("valid_after", cert.validAfter())
-                .with("valid_before", cert.validBefore())
-                .with("extensions", pty != null ? "permit-pty" : ""));
-        recorded &= services.audit().append(facts.event("session.start", "success")
+        boolean recorded = services.audit().append(facts.event("session.start", "success")
                 .with("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
                 .with("command", command)
                 .with("pty", pty != null ? pty.term() + " " + pty.cols() + "x" + pty.rows() : null)
-                .with("rule", decision.reason()));
+                .with("rule", decision.reason())
+                .with("upstream", lease.minted() ? "new" : "shared"));
         if (!recorded && !services.audit().acceptingSessions()) {
+            lease.release();
             refuse(identity, sessionId, target.node(), target.login(),
                     "the audit store is unavailable; new sessions are refused until it recovers");
             return;
         }
-        BridgedChannel bridge = new BridgedChannel(services, facts, channel, in, out, err, exit);
+        BridgedChannel bridge = new BridgedChannel(services, facts, verdict, channel, pool, lease, in, out, err, exit);
         bridged = bridge;
         // registered before the node is contacted, so a lock or a policy change made while the
         // connection is being set up finds the session and keeps its command off the node
         services.sessions().add(bridge);
-        services.upstream().connect(node, target.login(), new KeyPair(cert.certificate(), ephemeral.getPrivate()))
-                .whenComplete((ClientSession upstream, Throwable failure) -> {
-                    if (failure != null) {
-                        bridge.failBeforeOpen(UpstreamFailures.of(node, failure));
-                        return;
-                    }
-                    if (destroyed) {
-                        // the client went away meanwhile; destroy() has ended the session
-                        upstream.close(true);
-                        return;
-                    }
-                    bridge.open(upstream);
-                });
+        if (destroyed) {
+            bridge.clientClosed();
+            return;
+        }
+        bridge.connect();
+    }
+
+    /**
+     * Mints the certificate for a new upstream connection caused by session {@code sessionId}: key id
+     * {@code user=U;session=S[;grant=G]}, exactly {@code extensions}; records it with its grant (R02)
+     * and as a {@code cert.issued} event. Runs only when the pool needs a new connection.
+     *
+     * @throws StoreUnavailableException when an elevated certificate cannot be recorded with its grant
+     */
+    private UpstreamPool.Credential mint(PolicyHolder.Snapshot snapshot, Identity identity, String sessionId, String login,
+            Decision decision, Node node, Set<String> extensions) throws CertificateRefusedException {
+        KeyPair ephemeral = SshKeys.generateEd25519();
+        java.time.Instant now = services.clock().instant();
+        IssuedCertificate cert = snapshot.ca().issue(new CertificateRequest(
+                ephemeral.getPublic(),
+                List.of(login),
+                "user=" + identity.user() + ";session=" + sessionId + (decision.viaGrant() ? ";grant=" + decision.grantId() : ""),
+                services.config().certificates().ttl(),
+                Optional.ofNullable(decision.grantEnd()),
+                services.config().certificates().sourceAddresses(),
+                extensions));
+        if (decision.viaGrant()) {
+            // a synchronous store write on the I/O thread, kept on purpose: an elevated certificate
+            // must be on record with its grant before the node sees it (R02, fail closed); it happens
+            // once per minted certificate, not per channel, and only for elevated logins
+            try {
+                services.access().log().recordIssued(new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId,
+                        cert.validBefore(), now));
+            } catch (RuntimeException e) {
+                throw new StoreUnavailableException("cannot record the certificate with its grant: " + e.getMessage(), e);
+            }
+        }
+        services.audit().append(services.audit().event("cert.issued", "success")
+                .withSource(identity.source())
+                .withUser(identity.user())
+                .withTarget(node.name(), login)
+                .withCertSerial(cert.serial())
+                .withSessionId(sessionId)
+                .withGrantId(decision.grantId())
+                .with("key_id", cert.keyId())
+                .with("principals", String.join(",", cert.principals()))
+                .with("valid_after", cert.validAfter())
+                .with("valid_before", cert.validBefore())
+                .with("extensions", String.join(",", new java.util.TreeSet<>(extensions))));
+        return new UpstreamPool.Credential(cert, new KeyPair(cert.certificate(), ephemeral.getPrivate()));
     }
 
     /** Refuses the session: one line to the user, one audit event, exit status 1; nothing upstream. */

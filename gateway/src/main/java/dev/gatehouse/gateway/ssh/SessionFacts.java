@@ -22,6 +22,11 @@ record SessionFacts(
         Instant grantEnd,
         String userTenant) {
 
+    /** The same session, now running under {@code cert} (a fresh upstream connection). */
+    SessionFacts withCertificate(IssuedCertificate cert) {
+        return new SessionFacts(id, identity, node, login, kind, command, cert, start, clock, grantId, grantEnd, userTenant);
+    }
+
     /** An event about this session, carrying who, where, which certificate. */
     AuditEvent event(String type, String outcome) {
         return AuditEvent.of(type, clock.instant(), outcome)

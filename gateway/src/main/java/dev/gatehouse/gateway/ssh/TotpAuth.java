@@ -2,7 +2,6 @@ package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.Identity;
-import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.Target;
 import java.util.List;
 import java.util.Optional;
@@ -37,15 +36,6 @@ final class TotpAuth implements KeyboardInteractiveAuthenticator {
         this.audit = audit;
     }
 
-    /**
-     * Whether elevated use of {@code login} on {@code node} needs TOTP: any elevation for that login
-     * matching the node asks for it (the strictest rule wins, whichever elevation governed the grant).
-     */
-    static boolean required(GatewayServices services, Decision decision, String login, String node) {
-        return decision.viaGrant()
-                && services.policy().current().evaluator().secondFactor(login, node).filter("totp"::equals).isPresent();
-    }
-
     /** Whether a TOTP code was accepted on this connection for the user name it authenticated with. */
     static boolean passed(ServerSession session) {
         String passedFor = session.getAttribute(PASSED);
@@ -67,9 +57,11 @@ final class TotpAuth implements KeyboardInteractiveAuthenticator {
             if (target.isEmpty()) {
                 return false;
             }
-            Decision d = services.policy().current().evaluator().decide(identity.user(), target.get().login(), target.get().node(),
-                    services.access().state(), services.clock().instant());
-            return d.allowed() && required(services, d, target.get().login(), target.get().node());
+            AccessJudge.Verdict verdict = AccessJudge.judge(services.policy().current(), services.access().state(), identity,
+                    target.get().login(), target.get().node(), services.clock().instant());
+            // carried to the channel, which re-judges only what changed since (AccessJudge.recheck)
+            session.setAttribute(SessionAttributes.AUTH_VERDICT, verdict);
+            return verdict.allowed() && verdict.secondFactor();
         } catch (IllegalArgumentException e) {
             return false;
         }

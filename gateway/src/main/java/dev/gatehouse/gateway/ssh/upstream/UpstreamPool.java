@@ -140,7 +140,9 @@ public final class UpstreamPool implements AutoCloseable {
             CompletableFuture<ClientSession> s = c.session;
             ClientSession session = s.isDone() && !s.isCompletedExceptionally() ? s.getNow(null) : null;
             if (session != null) {
-                session.close(false);
+                // every channel on it is closed or closing; a graceful close would wait on the node's
+                // answers to channel closes it may never send
+                session.close(true);
             }
             // still connecting: closed when it completes (users == 0)
         }

@@ -1,0 +1,168 @@
+package dev.gatehouse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.gatehouse.recorder.AuditEvent;
+import dev.gatehouse.recorder.EventQuery;
+import dev.gatehouse.recorder.StoredEvent;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ChannelShell;
+import org.apache.sshd.client.session.ClientSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Channels of one client connection to the same node and login share one upstream connection and
+ * certificate, as an OpenSSH ControlMaster shares one with a node; a new one is made only when the
+ * certificate must differ (a pty needs {@code permit-pty}) or the node refuses another channel on
+ * the shared one (its {@code MaxSessions}). One connection per channel used to push a node past its
+ * {@code MaxStartups} when a ControlMaster user opened sessions in parallel.
+ */
+class UpstreamSharingTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private InProcessGateway start(int port, String hostKey) throws Exception {
+        return InProcessGateway.start(dir, keys -> """
+                users:
+                  - {name: alice, keys: ["%s"], roles: [engineer]}
+                nodes:
+                  - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
+                roles:
+                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}}
+                """.formatted(keys.get("alice"), port, hostKey), "alice");
+    }
+
+    @Test
+    void twoChannelsOfOneConnectionShareOneUpstreamConnectionAndCertificate() throws Exception {
+        try (TestNode node = TestNode.accepting(); InProcessGateway gw = start(node.port(), node.hostKeyLine())) {
+            ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+            ChannelExec waiting = running(alice, "wait", false);
+            await().atMost(WAIT).until(() -> node.ran.contains("wait"));
+            InProcessGateway.Result second = gw.exec(alice, "hostname");
+            assertThat(second.stdout()).as(second.stderr()).contains("ran: hostname");
+
+            assertThat(node.connections.get()).as("connections the node accepted").isEqualTo(1);
+            assertThat(node.keyIds).hasSize(1);
+            assertThat(events(gw, "cert.issued")).hasSize(1);
+            List<AuditEvent> starts = events(gw, "session.start");
+            assertThat(starts).hasSize(2);
+            assertThat(starts).extracting(AuditEvent::certSerial).containsOnly(events(gw, "cert.issued").get(0).certSerial());
+            assertThat(starts).extracting(e -> e.details().get("upstream")).containsExactly("new", "shared");
+            // the key id names the session that caused the connection
+            assertThat(node.keyIds).containsExactly("user=alice;session=" + starts.get(0).sessionId());
+
+            waiting.close(false);
+            await().atMost(WAIT).until(() -> node.live.get() == 0);
+        }
+    }
+
+    @Test
+    void aChannelWithAPtyNeedsOtherExtensionsAndSoAnotherConnection() throws Exception {
+        try (TestNode node = TestNode.accepting(); InProcessGateway gw = start(node.port(), node.hostKeyLine())) {
+            ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+            ChannelExec plain = running(alice, "wait", false);
+            await().atMost(WAIT).until(() -> node.ran.size() == 1);
+            ChannelExec withPty = running(alice, "wait", true);
+            try {
+                await().atMost(WAIT).failFast(() -> withPty.isClosed()).until(() -> node.ran.size() == 2);
+            } catch (RuntimeException e) {
+                throw new AssertionError(node.ran + " " + node.connections + "\n" + describe(gw), e);
+            }
+
+            assertThat(node.connections.get()).isEqualTo(2);
+            assertThat(events(gw, "cert.issued")).extracting(e -> e.details().get("extensions"))
+                    .containsExactlyInAnyOrder("", "permit-pty");
+            plain.close(false);
+            withPty.close(false);
+            await().atMost(WAIT).until(() -> node.live.get() == 0);
+        }
+    }
+
+    @Test
+    void aChannelTheNodeRefusesOnTheSharedConnectionGetsAFreshOne() throws Exception {
+        try (TestNode node = TestNode.withMaxSessions(1); InProcessGateway gw = start(node.port(), node.hostKeyLine())) {
+            ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+            ChannelExec waiting = running(alice, "wait", false);
+            await().atMost(WAIT).until(() -> node.ran.contains("wait"));
+            InProcessGateway.Result second = gw.exec(alice, "hostname");
+            assertThat(second.stdout()).as(second.stderr()).contains("ran: hostname");
+            assertThat(second.status()).isZero();
+
+            assertThat(node.connections.get()).isEqualTo(2);
+            List<AuditEvent> issued = events(gw, "cert.issued");
+            assertThat(issued).hasSize(2);
+            // the second session ran under the second certificate, and its end says so
+            AuditEvent end = await().atMost(WAIT).until(() -> events(gw, "session.end"), l -> !l.isEmpty()).get(0);
+            assertThat(end.certSerial()).isEqualTo(issued.get(1).certSerial());
+            waiting.close(false);
+        }
+    }
+
+    @Test
+    void aWindowChangeSentWhileTheNodeIsBeingReachedIsPassedOnWhenTheChannelOpens() throws Exception {
+        try (TestNode node = TestNode.accepting(); HeldProxy slow = new HeldProxy(node.port());
+                InProcessGateway gw = start(slow.port(), node.hostKeyLine())) {
+            ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+            ChannelShell shell = alice.createShellChannel();
+            shell.setUsePty(true);
+            shell.setPtyColumns(80);
+            shell.setPtyLines(24);
+            ByteArrayOutputStream output = new SyncOutput();
+            shell.setOut(output);
+            shell.setErr(output);
+            shell.open().verify(WAIT);
+            assertThat(slow.awaitConnected()).isTrue();
+            shell.sendWindowChange(132, 43);
+            // a connection's packets are handled in order: once this is answered, the window change was taken
+            org.apache.sshd.common.util.buffer.Buffer ping = alice.createBuffer(org.apache.sshd.common.SshConstants.SSH_MSG_GLOBAL_REQUEST);
+            ping.putString("keepalive@openssh.com");
+            ping.putBoolean(true);
+            alice.request("keepalive@openssh.com", ping, WAIT);
+            assertThat(node.ran).as("nothing reached the node yet").isEmpty();
+            slow.release();
+            await().atMost(WAIT).until(() -> output.toString(StandardCharsets.UTF_8).contains("size 132x43"));
+            assertThat(output.toString(StandardCharsets.UTF_8)).startsWith("size 80x24");
+            shell.close(true);
+        }
+    }
+
+    private static ChannelExec running(ClientSession session, String command, boolean pty) throws Exception {
+        ChannelExec channel = session.createExecChannel(command);
+        channel.setUsePty(pty);
+        channel.setOut(new ByteArrayOutputStream());
+        channel.setErr(new ByteArrayOutputStream());
+        channel.open().verify(WAIT);
+        return channel;
+    }
+
+    private static String describe(InProcessGateway gw) {
+        return events(gw, null).stream().map(AuditEvent::toString).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    private static List<AuditEvent> events(InProcessGateway gw, String type) {
+        gw.gateway().services().audit().store().flush();
+        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
+                .map(StoredEvent::event).toList();
+    }
+
+    private static final class SyncOutput extends ByteArrayOutputStream {
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, len);
+        }
+
+        @Override
+        public synchronized String toString(java.nio.charset.Charset charset) {
+            return super.toString(charset);
+        }
+    }
+}
