@@ -1,22 +1,16 @@
 package dev.gatehouse.gateway.ssh;
 
-import dev.gatehouse.gateway.GatewayServices;
-import dev.gatehouse.gateway.shell.Views;
 import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
 import dev.gatehouse.recorder.RecordingSummary;
-import dev.gatehouse.recorder.StoreUnavailableException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.channel.StreamingChannel;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.ExitCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,26 +27,30 @@ import org.slf4j.LoggerFactory;
  * <p>The upstream connection may be shared with other channels of the same client connection
  * ({@link UpstreamPool}): ending this session closes this channel only, and lets go of its lease.
  */
-final class BridgedChannel extends FactsSession implements GatewayChannelSession.RequestListener {
+final class BridgedChannel extends FactsSession {
     private static final Logger LOG = LoggerFactory.getLogger(BridgedChannel.class);
-    private static final long CLOSE_GRACE_MS = 5_000;
-    private static final String UNRECORDABLE = "the audit store is unavailable; the session cannot be recorded and has been ended";
 
     enum State { CONNECTING, OPENING, RUNNING, ENDED }
 
-    /** The ways a session ends. */
+    /** The ways a session ends, and the {@code session.end} outcome each gives. */
     enum Ending {
-        /** The node's command ended and its exit was passed on. */
-        COMPLETED,
+        /** The node's command ended and its exit was passed on: {@code success}, or {@code failure} without one. */
+        COMPLETED("success"),
         /** The client closed its channel or connection first. */
-        CLIENT_CLOSED,
+        CLIENT_CLOSED("closed"),
         /** The gateway ended it (lock, revoke, policy, shutdown, store failure). */
-        TERMINATED,
+        TERMINATED("terminated"),
         /** The node could not be reached or refused the channel. */
-        FAILED
+        FAILED("failure");
+
+        private final String outcome;
+
+        Ending(String outcome) {
+            this.outcome = outcome;
+        }
     }
 
-    private final GatewayServices services;
+    private final SessionPath path;
     private final GatewayChannelSession channel;
     private final UpstreamPool pool;
     private final IoInputStream in;
@@ -61,7 +59,6 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
     private final SerialSink errSink;
     private final ExitCallback exit;
     private final AtomicInteger warnings = new AtomicInteger();
-    private final AtomicInteger openOutputs = new AtomicInteger(2);
     private final UpstreamRequests requests;
 
     /** Guards the state, and orders opening the node's channel against ending. */
@@ -75,13 +72,11 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
     private volatile UpstreamPool.Lease lease;
     private volatile ClientChannel upstreamChannel;
     private volatile RecordingTaps taps;
-    private volatile Pump stdin;
-    private volatile Pump stdout;
-    private volatile Pump stderr;
+    private volatile ChannelPumps pumps;
 
-    BridgedChannel(GatewayServices services, SessionFacts facts, AccessJudge.Verdict verdict, GatewayChannelSession channel, UpstreamPool pool,
+    BridgedChannel(SessionPath path, SessionFacts facts, AccessJudge.Verdict verdict, GatewayChannelSession channel, UpstreamPool pool,
             UpstreamPool.Lease lease, IoInputStream in, IoOutputStream out, IoOutputStream err, ExitCallback exit) {
-        this.services = services;
+        this.path = path;
         this.facts = facts;
         this.verdict = verdict;
         this.channel = channel;
@@ -94,7 +89,7 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
         this.exit = exit;
         this.requests = new UpstreamRequests(facts.id());
         // from now on, so that a window change sent while the node is still being reached is kept
-        channel.setRequestListener(this);
+        channel.setRequestListener(requests);
     }
 
     @Override
@@ -105,6 +100,13 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
     State state() {
         synchronized (lock) {
             return state;
+        }
+    }
+
+    /** How it ended, or null while it has not. */
+    Ending ending() {
+        synchronized (lock) {
+            return ending;
         }
     }
 
@@ -154,8 +156,7 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
 
     /** Why the session may no longer start: what changed since it was judged (lock, revoke, reload), or null. */
     private String stillAllowed() {
-        return AccessJudge.recheck(verdict, services.policy().current(), services.access().state(), services.clock().instant())
-                .refusal();
+        return path.recheck(verdict).refusal();
     }
 
     private void openChannel(ClientSession session) {
@@ -206,60 +207,23 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
     }
 
     private void startPumps(ClientChannel ch) {
+        ChannelPumps p;
         synchronized (lock) {
             if (state != State.OPENING) {
                 // ended while the node was opening the channel
                 ch.close(true);
                 return;
             }
-            RecordingTaps t = RecordingTaps.start(services.recorder(), facts, channel.pty(),
-                    services.config().recording().streams(), op -> services.audit().append(RecordingTaps.transferEvent(facts, op)));
+            SessionFacts f = facts;
+            RecordingTaps t = RecordingTaps.start(path.recorder(), f, channel.pty(),
+                    path.recordStreams(), op -> path.audit().append(RecordingTaps.transferEvent(f, op)));
             taps = t;
-            // a read may take all that the window let the sender put in flight
-            int fromNode = (int) Math.min(Integer.MAX_VALUE, ch.getLocalWindow().getMaxSize());
-            int fromClient = (int) Math.min(Integer.MAX_VALUE, channel.getLocalWindow().getMaxSize());
-            stdout = new Pump(ch.getAsyncOut(), out::writeBuffer, t.out(), this::outputEnded, fromNode);
-            stderr = new Pump(ch.getAsyncErr(), errSink, t.err(), this::outputEnded, fromNode);
-            stdin = new Pump(in, ch.getAsyncIn()::writeBuffer, t.in(), this::inputEnded, fromClient);
+            p = new ChannelPumps(ch, channel, in, out, errSink, t, f.id(), path.timer(), this::terminate, this::complete);
+            pumps = p;
             state = State.RUNNING;
             requests.attach(ch, t);
         }
-        stdout.start();
-        stderr.start();
-        stdin.start();
-    }
-
-    private void inputEnded(Throwable failure) {
-        if (failure instanceof StoreUnavailableException) {
-            terminate(UNRECORDABLE);
-            return;
-        }
-        ClientChannel ch = upstreamChannel;
-        if (failure == null && ch != null) {
-            // the client sent EOF: pass it on once the data before it is written
-            ch.getAsyncIn().close(false);
-        } else if (failure != null) {
-            LOG.debug("session {}: client input failed: {}", facts.id(), failure.toString());
-        }
-    }
-
-    private void outputEnded(Throwable failure) {
-        if (failure != null) {
-            LOG.debug("session {}: output failed: {}", facts.id(), failure.toString());
-            terminateQuietly(failure instanceof StoreUnavailableException ? UNRECORDABLE : null);
-            return;
-        }
-        if (openOutputs.decrementAndGet() > 0) {
-            return;
-        }
-        ClientChannel ch = upstreamChannel;
-        if (ch.isClosed()) {
-            complete();
-            return;
-        }
-        ch.addCloseFutureListener(f -> complete());
-        // a node that sends EOF but never closes must not hold the client forever
-        services.timer().schedule(this::complete, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        p.start();
     }
 
     /** Normal end: mirror the node's exit to the client after the last byte. */
@@ -268,30 +232,19 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
             return;
         }
         ClientChannel ch = upstreamChannel;
-        Integer status = ch.getExitStatus();
-        String signal = ch.getExitSignal();
-        record(status != null || signal != null ? "success" : "failure", status, signal, null);
-        try {
-            if (signal != null) {
-                channel.exitWithSignal(signal, false, "");
-            } else {
-                exit.onExit(status != null ? status : 255, status != null ? "" : "connection to node lost");
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("session {}: could not send exit: {}", facts.id(), e.toString());
-            channel.close(true);
-        }
+        boolean exited = ch.getExitStatus() != null || ch.getExitSignal() != null;
+        record(exited ? null : "failure", ch.getExitStatus(), ch.getExitSignal(), null);
+        ClientExit.mirror(ch, channel, exit, facts.id());
         letGo(false);
     }
 
-    /** The client closed its channel or connection first. */
-    @Override
-    public void clientClosed() {
+    /** The client closed its channel or connection first (the command's destroy). */
+    void clientClosed() {
         if (!end(Ending.CLIENT_CLOSED)) {
             return;
         }
         stopPumps();
-        record("closed", null, null, "client closed the channel");
+        record(null, null, null, "client closed the channel");
         letGo(true);
     }
 
@@ -300,33 +253,22 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
         if (!end(Ending.FAILED)) {
             return;
         }
-        services.sessions().remove(facts.id());
-        services.audit().append(UpstreamFailures.event(facts, failure));
-        services.audit().append(new SessionEnd("failure", 255, null, failure.getMessage(), null)
-                .event(facts, services.clock().instant()));
+        path.audit().append(UpstreamFailures.event(facts, failure));
+        record(null, 255, null, failure.getMessage());
         letGo(true);
         SessionBridge.writeLineAndExit(err, exit, "gatehouse: " + failure.getMessage(), 255);
     }
 
+    /** Ends the session from the gateway side; {@code reason} (if any) is shown to the user. */
     @Override
     public void terminate(String reason) {
-        terminateQuietly(reason);
-    }
-
-    /** Ends the session from the gateway side; {@code reason} (if any) is shown to the user. */
-    private void terminateQuietly(String reason) {
         if (!end(Ending.TERMINATED)) {
             return;
         }
         stopPumps();
-        record("terminated", null, null, reason);
+        record(null, null, null, reason);
         letGo(true);
-        if (reason != null) {
-            byte[] line = ("\r\ngatehouse: " + Views.terminalSafe(reason) + "\r\n").getBytes(StandardCharsets.UTF_8);
-            SerialSink.whenWritten(errSink.write(new ByteArrayBuffer(line)), services.timer(), () -> exit.onExit(255, reason));
-        } else {
-            channel.close(true);
-        }
+        ClientExit.withReason(reason, errSink, exit, channel, path.timer());
     }
 
     /** Closes this session's channel on the node (never the shared connection) and releases the lease. */
@@ -339,15 +281,15 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
     }
 
     private void stopPumps() {
-        for (Pump p : new Pump[] {stdin, stdout, stderr}) {
-            if (p != null) {
-                p.stop();
-            }
+        ChannelPumps p = pumps;
+        if (p != null) {
+            p.stop();
         }
     }
 
+    /** Writes {@code session.end}: the outcome of the {@link Ending}, unless {@code outcome} says otherwise. */
     private void record(String outcome, Integer status, String signal, String reason) {
-        services.sessions().remove(facts.id());
+        path.sessions().remove(facts.id());
         RecordingSummary summary = null;
         RecordingTaps t = taps;
         if (t != null) {
@@ -358,7 +300,8 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
                 reason = reason == null ? "recording incomplete: " + e.getMessage() : reason;
             }
         }
-        services.audit().append(new SessionEnd(outcome, status, signal, reason, summary).event(facts, services.clock().instant()));
+        String said = outcome != null ? outcome : ending().outcome;
+        path.audit().append(new SessionEnd(said, status, signal, reason, summary).event(facts, path.clock().instant()));
     }
 
     @Override
@@ -367,21 +310,6 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
         if (t != null && state() == State.RUNNING) {
             t.flushIdle();
         }
-    }
-
-    @Override
-    public void windowChange(int cols, int rows, int widthPx, int heightPx) {
-        requests.windowChange(cols, rows, widthPx, heightPx);
-    }
-
-    @Override
-    public void signal(String name) {
-        requests.signal(name);
-    }
-
-    @Override
-    public void breakRequest(long millis) {
-        requests.breakRequest(millis);
     }
 
     @Override
@@ -394,7 +322,7 @@ final class BridgedChannel extends FactsSession implements GatewayChannelSession
         if (state() == State.ENDED || warnings.getAndSet(level) >= level) {
             return;
         }
-        services.audit().append(facts.event("session.warned", "info").with("message", line));
-        errSink.write(new ByteArrayBuffer(("\r\n" + Views.terminalSafe(line) + "\r\n").getBytes(StandardCharsets.UTF_8)));
+        path.audit().append(facts.event("session.warned", "info").with("message", line));
+        errSink.write(ClientExit.line(line));
     }
 }

@@ -43,9 +43,6 @@ final class GatewayChannelSession extends ChannelSession {
         void signal(String name);
 
         void breakRequest(long millis);
-
-        /** The client sent SSH_MSG_CHANNEL_CLOSE (RFC 4254 section 5.3) before the command ended. */
-        void clientClosed();
     }
 
     private final ForwardingRefusal forwarding;
@@ -183,22 +180,6 @@ final class GatewayChannelSession extends ChannelSession {
             return RequestHandler.Result.ReplySuccess;
         }
         return super.handleBreakParsed(millis);
-    }
-
-    /**
-     * The client closed the channel while the command runs. MINA's graceful close of a session
-     * channel waits for the command's exit, which a bridged command reaches only through its node:
-     * the channel, and with it the node's channel and connection, would stay open until the whole
-     * client connection closed. The bridge ends now, and the close goes on without waiting.
-     */
-    @Override
-    public void handleClose() throws IOException {
-        RequestListener l = listener;
-        if (l != null) {
-            l.clientClosed();
-            commandExitFuture.setClosed();
-        }
-        super.handleClose();
     }
 
     /**

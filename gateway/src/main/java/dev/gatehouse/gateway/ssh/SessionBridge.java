@@ -1,6 +1,5 @@
 package dev.gatehouse.gateway.ssh;
 
-import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.PolicyHolder;
@@ -49,7 +48,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
     /** What the channel asked for. */
     enum Kind { SHELL, EXEC, SFTP }
 
-    private final GatewayServices services;
+    private final SessionPath path;
     private final Kind kind;
     private final String command;
     private IoInputStream in;
@@ -60,8 +59,8 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
     private volatile BridgedChannel bridged;
     private volatile boolean destroyed;
 
-    SessionBridge(GatewayServices services, Kind kind, String command) {
-        this.services = services;
+    SessionBridge(SessionPath path, Kind kind, String command) {
+        this.path = path;
         this.kind = kind;
         this.command = command;
     }
@@ -109,7 +108,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
     @Override
     public void start(ChannelSession session, Environment env) {
         Identity identity = session.getSession().getAttribute(SessionAttributes.IDENTITY);
-        String sessionId = SessionIds.next(services.clock());
+        String sessionId = SessionIds.next(path.clock());
         String sshUser = session.getSession().getUsername();
         Target target;
         try {
@@ -118,9 +117,9 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
             refuse(identity, sessionId, null, null, e.getMessage());
             return;
         }
-        PolicyHolder.Snapshot snapshot = services.policy().current();
-        java.time.Instant now = services.clock().instant();
-        AccessState access = services.access().state();
+        PolicyHolder.Snapshot snapshot = path.policy().current();
+        java.time.Instant now = path.clock().instant();
+        AccessState access = path.access().get();
         // one verdict from authentication on (the user name cannot change): judged again only in
         // what changed since, so the TOTP requirement and the decision come from one snapshot
         AccessJudge.Verdict earlier = session.getSession().getAttribute(SessionAttributes.AUTH_VERDICT);
@@ -139,7 +138,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
                     "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt");
             return;
         }
-        if (!services.audit().acceptingSessions()) {
+        if (!path.audit().acceptingSessions()) {
             refuse(identity, sessionId, target.node(), target.login(),
                     "the audit store is unavailable; new sessions are refused until it recovers");
             return;
@@ -147,7 +146,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         Node node = snapshot.policy().node(target.node()).orElseThrow();
         GatewayChannelSession.PtyRequest pty = channel.pty();
         Set<String> extensions = pty != null ? Set.of("permit-pty") : Set.of();
-        UpstreamPool pool = SessionAttributes.upstreamPool(session.getSession(), services.upstream());
+        UpstreamPool pool = SessionAttributes.upstreamPool(session.getSession(), path.upstream());
         UpstreamPool.Lease lease;
         try {
             PolicyHolder.Snapshot minting = snapshot;
@@ -167,24 +166,24 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         }
         String userTenant = snapshot.policy().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
         SessionFacts facts = new SessionFacts(sessionId, identity, node, target.login(), kind, command, lease.certificate(), now,
-                services.clock(), decision.grantId(), decision.grantEnd(), userTenant);
-        boolean recorded = services.audit().append(facts.event("session.start", "success")
+                path.clock(), decision.grantId(), decision.grantEnd(), userTenant);
+        boolean recorded = path.audit().append(facts.event("session.start", "success")
                 .with("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
                 .with("command", command)
                 .with("pty", pty != null ? pty.term() + " " + pty.cols() + "x" + pty.rows() : null)
                 .with("rule", decision.reason())
                 .with("upstream", lease.minted() ? "new" : "shared"));
-        if (!recorded && !services.audit().acceptingSessions()) {
+        if (!recorded && !path.audit().acceptingSessions()) {
             lease.release();
             refuse(identity, sessionId, target.node(), target.login(),
                     "the audit store is unavailable; new sessions are refused until it recovers");
             return;
         }
-        BridgedChannel bridge = new BridgedChannel(services, facts, verdict, channel, pool, lease, in, out, err, exit);
+        BridgedChannel bridge = new BridgedChannel(path, facts, verdict, channel, pool, lease, in, out, err, exit);
         bridged = bridge;
         // registered before the node is contacted, so a lock or a policy change made while the
         // connection is being set up finds the session and keeps its command off the node
-        services.sessions().add(bridge);
+        path.sessions().add(bridge);
         if (destroyed) {
             bridge.clientClosed();
             return;
@@ -202,27 +201,27 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
     private UpstreamPool.Credential mint(PolicyHolder.Snapshot snapshot, Identity identity, String sessionId, String login,
             Decision decision, Node node, Set<String> extensions) throws CertificateRefusedException {
         KeyPair ephemeral = SshKeys.generateEd25519();
-        java.time.Instant now = services.clock().instant();
+        java.time.Instant now = path.clock().instant();
         IssuedCertificate cert = snapshot.ca().issue(new CertificateRequest(
                 ephemeral.getPublic(),
                 List.of(login),
                 "user=" + identity.user() + ";session=" + sessionId + (decision.viaGrant() ? ";grant=" + decision.grantId() : ""),
-                services.config().certificates().ttl(),
+                path.certificates().ttl(),
                 Optional.ofNullable(decision.grantEnd()),
-                services.config().certificates().sourceAddresses(),
+                path.certificates().sourceAddresses(),
                 extensions));
         if (decision.viaGrant()) {
             // a synchronous store write on the I/O thread, kept on purpose: an elevated certificate
             // must be on record with its grant before the node sees it (R02, fail closed); it happens
             // once per minted certificate, not per channel, and only for elevated logins
             try {
-                services.access().log().recordIssued(new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId,
+                path.issued().recordIssued(new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId,
                         cert.validBefore(), now));
             } catch (RuntimeException e) {
                 throw new StoreUnavailableException("cannot record the certificate with its grant: " + e.getMessage(), e);
             }
         }
-        services.audit().append(services.audit().event("cert.issued", "success")
+        path.audit().append(path.audit().event("cert.issued", "success")
                 .withSource(identity.source())
                 .withUser(identity.user())
                 .withTarget(node.name(), login)
@@ -239,14 +238,14 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
 
     /** Refuses the session: one line to the user, one audit event, exit status 1; nothing upstream. */
     private void refuse(Identity identity, String sessionId, String node, String login, String reason) {
-        AuditEvent event = services.audit().event("session.denied", "denied")
+        AuditEvent event = path.audit().event("session.denied", "denied")
                 .withSource(identity.source())
                 .withUser(identity.user())
                 .withTarget(node, login)
                 .withSessionId(sessionId)
                 .with("reason", reason)
                 .with("ssh_user", channel.getSession().getUsername());
-        services.audit().append(event);
+        path.audit().append(event);
         LOG.info("session refused: user={} target={} reason={}", identity.user(), printable(channel.getSession().getUsername()), reason);
         writeLineAndExit(err, exit, "gatehouse: " + reason, 1);
     }

@@ -63,6 +63,8 @@ public final class SshFront implements AutoCloseable {
     private static final AttributeKey<Boolean> DOOMED = new AttributeKey<>();
 
     private final GatewayServices services;
+    /** What node sessions use: built once, handed to each {@link SessionBridge}. */
+    private final SessionPath sessionPath;
     private final SshServer server;
     private final AuthAudit authAudit;
     /** Connections not yet authenticated, per source; an entry goes when its count reaches zero. */
@@ -70,6 +72,7 @@ public final class SshFront implements AutoCloseable {
 
     public SshFront(GatewayServices services, KeyPair hostKey, SharedIo io) {
         this.services = services;
+        this.sessionPath = SessionPath.of(services);
         var ssh = services.config().ssh();
         server = SshServer.setUpDefaultServer();
         Algorithms.applyFront(server, ssh.kex(), ssh.ciphers());
@@ -126,7 +129,7 @@ public final class SshFront implements AutoCloseable {
         Identity identity = channel.getSession().getAttribute(SessionAttributes.IDENTITY);
         String user = channel.getSession().getUsername();
         if (user != null && user.indexOf('@') >= 0) {
-            return new SessionBridge(services, kind, command);
+            return new SessionBridge(sessionPath, kind, command);
         }
         if (kind == SessionBridge.Kind.SFTP) {
             return new GatewayShell(services, identity, "sftp");

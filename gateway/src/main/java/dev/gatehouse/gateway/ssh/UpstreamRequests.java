@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * reached is not lost; signals and breaks have nothing to act on yet and are dropped, as sshd
  * drops them before a command starts.
  */
-final class UpstreamRequests {
+final class UpstreamRequests implements GatewayChannelSession.RequestListener {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamRequests.class);
 
     private final String sessionId;
@@ -40,7 +40,8 @@ final class UpstreamRequests {
     }
 
     /** Synchronized, so that a kept size and a newer one reach the node in the order they came. */
-    synchronized void windowChange(int cols, int rows, int widthPx, int heightPx) {
+    @Override
+    public synchronized void windowChange(int cols, int rows, int widthPx, int heightPx) {
         if (channel == null) {
             pendingSize = new int[] {cols, rows, widthPx, heightPx};
             return;
@@ -56,11 +57,13 @@ final class UpstreamRequests {
         }
     }
 
-    void signal(String name) {
+    @Override
+    public void signal(String name) {
         send("signal", b -> b.putString(name));
     }
 
-    void breakRequest(long millis) {
+    @Override
+    public void breakRequest(long millis) {
         send("break", b -> b.putUInt(millis));
     }
 

@@ -1,0 +1,45 @@
+package dev.gatehouse.gateway.ssh;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamConnector;
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.recorder.AccessLog;
+import dev.gatehouse.recorder.SessionRecorder;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * What the session path ({@link SessionBridge}, {@link BridgedChannel}) uses, and nothing else,
+ * in place of the whole {@link GatewayServices}.
+ *
+ * @param clock time of decisions, certificates and events
+ * @param policy the current policy snapshot and CA
+ * @param access the current access state (grants, locks)
+ * @param issued where elevated certificates are recorded with their grant (R02)
+ * @param certificates lifetime and source addresses of minted certificates
+ * @param recordStreams {@code recording.streams}
+ * @param audit the audit log
+ * @param recorder session recordings
+ * @param upstream connections to nodes
+ * @param sessions live sessions, which locks and revokes end
+ * @param timer grace periods and last-line waits
+ */
+record SessionPath(Clock clock, PolicyHolder policy, Supplier<AccessState> access, AccessLog issued,
+        GatewayConfig.Certificates certificates, boolean recordStreams, AuditTrail audit, SessionRecorder recorder,
+        UpstreamConnector upstream, SessionRegistry sessions, ScheduledExecutorService timer) {
+
+    static SessionPath of(GatewayServices s) {
+        return new SessionPath(s.clock(), s.policy(), s.access()::state, s.access().log(), s.config().certificates(),
+                s.config().recording().streams(), s.audit(), s.recorder(), s.upstream(), s.sessions(), s.timer());
+    }
+
+    /** {@code earlier} re-judged now against the current policy and access state (see {@link AccessJudge#recheck}). */
+    AccessJudge.Verdict recheck(AccessJudge.Verdict earlier) {
+        return AccessJudge.recheck(earlier, policy.current(), access.get(), clock.instant());
+    }
+}
