@@ -4,6 +4,7 @@ import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
 import dev.gatehouse.recorder.RecordingSummary;
+import dev.gatehouse.recorder.StoreUnavailableException;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.client.channel.ClientChannel;
@@ -114,7 +115,10 @@ final class BridgedChannel extends FactsSession {
     void connect() {
         UpstreamPool.Lease l = lease;
         l.session().whenComplete((ClientSession session, Throwable failure) -> {
-            if (failure != null) {
+            if (failure != null && UpstreamFailures.unwrap(failure) instanceof StoreUnavailableException) {
+                // the certificate could not be recorded with its grant: the node never saw it
+                terminate("the audit store is unavailable; new sessions are refused until it recovers");
+            } else if (failure != null) {
                 fail(UpstreamFailures.of(facts.node(), failure));
             } else {
                 open(session);

@@ -23,6 +23,8 @@ import java.security.KeyPair;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -35,9 +37,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Handles one session channel whose user name is {@code LOGIN@NODE}: decides, mints the
- * certificate, connects upstream and hands over to a {@link BridgedChannel}. Runs on I/O threads
- * and never blocks: every step continues from a future's listener.
+ * Handles one session channel whose user name is {@code LOGIN@NODE}: takes the verdict carried
+ * from authentication ({@link AccessJudge}), leases an upstream connection from the client
+ * connection's {@link UpstreamPool} (minting a certificate only when a new one is needed) and
+ * hands over to a {@link BridgedChannel}.
+ *
+ * <p>Runs on an I/O thread and does no I/O of its own: every later step continues from a future's
+ * listener, and the one synchronous store write of the path (an elevated certificate recorded with
+ * its grant) runs on {@link SessionPath#storeWrites()} before the connection is made. The only wait
+ * left is the audit queue's backpressure: an append waits (at most 5 s) only when the store's
+ * bounded queue is full, as every audit append does.
  *
  * <p>Every refusal happens before any upstream connection and reaches the user as one line
  * ({@code gatehouse: ...}) on stderr with exit status 1, plus an audit event.
@@ -155,10 +164,6 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         } catch (CertificateRefusedException e) {
             refuse(identity, sessionId, target.node(), target.login(), e.getMessage());
             return;
-        } catch (StoreUnavailableException e) {
-            refuse(identity, sessionId, target.node(), target.login(),
-                    "the audit store is unavailable; new sessions are refused until it recovers");
-            return;
         } catch (IllegalStateException e) {
             // the client connection is closing: nobody is left to tell
             exit.onExit(255, "connection closing");
@@ -194,9 +199,8 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
     /**
      * Mints the certificate for a new upstream connection caused by session {@code sessionId}: key id
      * {@code user=U;session=S[;grant=G]}, exactly {@code extensions}; records it with its grant (R02)
-     * and as a {@code cert.issued} event. Runs only when the pool needs a new connection.
-     *
-     * @throws StoreUnavailableException when an elevated certificate cannot be recorded with its grant
+     * (off this thread; the connection waits for it) and as a {@code cert.issued} event. Runs only
+     * when the pool needs a new connection.
      */
     private UpstreamPool.Credential mint(PolicyHolder.Snapshot snapshot, Identity identity, String sessionId, String login,
             Decision decision, Node node, Set<String> extensions) throws CertificateRefusedException {
@@ -210,15 +214,15 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
                 Optional.ofNullable(decision.grantEnd()),
                 path.certificates().sourceAddresses(),
                 extensions));
+        CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
         if (decision.viaGrant()) {
-            // a synchronous store write on the I/O thread, kept on purpose: an elevated certificate
-            // must be on record with its grant before the node sees it (R02, fail closed); it happens
-            // once per minted certificate, not per channel, and only for elevated logins
+            // an elevated certificate must be on record with its grant before the node sees it (R02,
+            // fail closed): a synchronous store write, so on a pool thread, never on this I/O thread
+            AccessLog.IssuedRow row = new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId, cert.validBefore(), now);
             try {
-                path.issued().recordIssued(new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId,
-                        cert.validBefore(), now));
-            } catch (RuntimeException e) {
-                throw new StoreUnavailableException("cannot record the certificate with its grant: " + e.getMessage(), e);
+                ready = CompletableFuture.runAsync(() -> path.issued().recordIssued(row), path.storeWrites());
+            } catch (RejectedExecutionException e) {
+                ready = CompletableFuture.failedFuture(new StoreUnavailableException("the gateway is too busy to record the certificate"));
             }
         }
         path.audit().append(path.audit().event("cert.issued", "success")
@@ -233,7 +237,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
                 .with("valid_after", cert.validAfter())
                 .with("valid_before", cert.validBefore())
                 .with("extensions", String.join(",", new java.util.TreeSet<>(extensions))));
-        return new UpstreamPool.Credential(cert, new KeyPair(cert.certificate(), ephemeral.getPrivate()));
+        return new UpstreamPool.Credential(cert, new KeyPair(cert.certificate(), ephemeral.getPrivate()), ready);
     }
 
     /** Refuses the session: one line to the user, one audit event, exit status 1; nothing upstream. */

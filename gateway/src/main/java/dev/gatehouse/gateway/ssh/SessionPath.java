@@ -10,6 +10,7 @@ import dev.gatehouse.policy.AccessState;
 import dev.gatehouse.recorder.AccessLog;
 import dev.gatehouse.recorder.SessionRecorder;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
@@ -28,14 +29,17 @@ import java.util.function.Supplier;
  * @param upstream connections to nodes
  * @param sessions live sessions, which locks and revokes end
  * @param timer grace periods and last-line waits
+ * @param storeWrites runs the synchronous store writes of the session path (an elevated
+ *     certificate recorded with its grant) off the I/O threads
  */
 record SessionPath(Clock clock, PolicyHolder policy, Supplier<AccessState> access, AccessLog issued,
         GatewayConfig.Certificates certificates, boolean recordStreams, AuditTrail audit, SessionRecorder recorder,
-        UpstreamConnector upstream, SessionRegistry sessions, ScheduledExecutorService timer) {
+        UpstreamConnector upstream, SessionRegistry sessions, ScheduledExecutorService timer, Executor storeWrites) {
 
     static SessionPath of(GatewayServices s) {
         return new SessionPath(s.clock(), s.policy(), s.access()::state, s.access().log(), s.config().certificates(),
-                s.config().recording().streams(), s.audit(), s.recorder(), s.upstream(), s.sessions(), s.timer());
+                s.config().recording().streams(), s.audit(), s.recorder(), s.upstream(), s.sessions(), s.timer(),
+                s.commandPool());
     }
 
     /** {@code earlier} re-judged now against the current policy and access state (see {@link AccessJudge#recheck}). */

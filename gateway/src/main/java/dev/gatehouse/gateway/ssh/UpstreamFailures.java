@@ -12,12 +12,17 @@ final class UpstreamFailures {
 
     /** The {@link UpstreamException} inside {@code failure}; anything else (a bug) is told as a failed TCP connection. */
     static UpstreamException of(Node node, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = unwrap(failure);
         if (cause instanceof UpstreamException ue) {
             return ue;
         }
         return new UpstreamException(UpstreamStage.TCP_CONNECT, "cannot reach node '" + node.name() + "' ("
                 + (cause == null ? "unknown failure" : cause.toString()) + ")", null, cause);
+    }
+
+    /** {@code failure} without the {@link CompletionException} a future's stage wraps it in. */
+    static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     /**

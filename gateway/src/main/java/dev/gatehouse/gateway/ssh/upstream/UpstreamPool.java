@@ -37,8 +37,14 @@ public final class UpstreamPool implements AutoCloseable {
         }
     }
 
-    /** The certificate and key pair a new connection authenticates with. */
-    public record Credential(IssuedCertificate certificate, KeyPair identity) {}
+    /**
+     * The certificate and key pair a new connection authenticates with.
+     *
+     * @param ready completes when the credential may be shown to the node (an elevated
+     *     certificate is on record with its grant); the connection is made only then, and fails
+     *     with its exception when it fails
+     */
+    public record Credential(IssuedCertificate certificate, KeyPair identity, CompletableFuture<?> ready) {}
 
     /** Mints the credential for a new connection; called only when one is needed, at most once per {@link #acquire} or {@link #fresh}. */
     public interface Minter {
@@ -103,7 +109,7 @@ public final class UpstreamPool implements AutoCloseable {
         Connection c = new Connection(node, key, credential);
         current.put(key, c);
         all.add(c);
-        c.session = connector.connect(node, key.login(), credential.identity());
+        c.session = credential.ready().thenCompose(ready -> connector.connect(node, key.login(), credential.identity()));
         c.session.whenComplete((session, failure) -> {
             if (failure != null) {
                 forget(c);
