@@ -159,7 +159,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         UpstreamPool.Lease lease;
         try {
             PolicyHolder.Snapshot minting = snapshot;
-            lease = pool.acquire(node, new UpstreamPool.Key(node.name(), target.login(), extensions, decision.grantId()),
+            lease = pool.acquire(new UpstreamPool.Key(node, target.login(), extensions, decision.grantId()),
                     () -> mint(minting, identity, sessionId, target.login(), decision, node, extensions));
         } catch (CertificateRefusedException e) {
             refuse(identity, sessionId, target.node(), target.login(), e.getMessage());

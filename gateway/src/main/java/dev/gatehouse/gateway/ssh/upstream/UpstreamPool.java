@@ -27,11 +27,12 @@ import org.apache.sshd.client.session.ClientSession;
  */
 public final class UpstreamPool implements AutoCloseable {
     /**
-     * What decides whether two channels may share a connection: the node, the login, the
-     * certificate's extensions (RFC: OpenSSH PROTOCOL.certkeys, such as {@code permit-pty}) and the
-     * grant the certificate is bound to (null for standing access).
+     * What decides whether two channels may share a connection: the node as the policy describes
+     * it (a reload that changes its address or pinned host key makes new channels connect anew),
+     * the login, the certificate's extensions (OpenSSH PROTOCOL.certkeys, such as
+     * {@code permit-pty}) and the grant the certificate is bound to (null for standing access).
      */
-    public record Key(String node, String login, Set<String> extensions, String grantId) {
+    public record Key(Node node, String login, Set<String> extensions, String grantId) {
         public Key {
             extensions = Set.copyOf(extensions);
         }
@@ -67,11 +68,11 @@ public final class UpstreamPool implements AutoCloseable {
      * @throws CertificateRefusedException when a certificate was needed and the CA refused it
      * @throws IllegalStateException when the pool was closed (its client connection is gone)
      */
-    public synchronized Lease acquire(Node node, Key key, Minter minter) throws CertificateRefusedException {
+    public synchronized Lease acquire(Key key, Minter minter) throws CertificateRefusedException {
         Connection c = current.get(key);
         boolean minted = false;
         if (c == null || !c.usable()) {
-            c = open(node, key, minter);
+            c = open(key, minter);
             minted = true;
         }
         return c.lease(minted, minter);
@@ -87,7 +88,7 @@ public final class UpstreamPool implements AutoCloseable {
             Connection c = current.get(refused.connection.key);
             boolean minted = false;
             if (c == null || c == refused.connection || !c.usable()) {
-                c = open(refused.connection.node, refused.connection.key, refused.minter);
+                c = open(refused.connection.key, refused.minter);
                 minted = true;
             }
             return c.lease(minted, refused.minter);
@@ -101,15 +102,15 @@ public final class UpstreamPool implements AutoCloseable {
         return all.size();
     }
 
-    private Connection open(Node node, Key key, Minter minter) throws CertificateRefusedException {
+    private Connection open(Key key, Minter minter) throws CertificateRefusedException {
         if (closed) {
             throw new IllegalStateException("the client connection is closed");
         }
         Credential credential = minter.mint();
-        Connection c = new Connection(node, key, credential);
+        Connection c = new Connection(key, credential);
         current.put(key, c);
         all.add(c);
-        c.session = credential.ready().thenCompose(ready -> connector.connect(node, key.login(), credential.identity()));
+        c.session = credential.ready().thenCompose(ready -> connector.connect(key.node(), key.login(), credential.identity()));
         c.session.whenComplete((session, failure) -> {
             if (failure != null) {
                 forget(c);
@@ -171,15 +172,13 @@ public final class UpstreamPool implements AutoCloseable {
 
     /** One upstream connection and how many channels hold it. */
     private final class Connection {
-        final Node node;
         final Key key;
         final Credential credential;
         CompletableFuture<ClientSession> session;
         /** Guarded by the pool. */
         int users;
 
-        Connection(Node node, Key key, Credential credential) {
-            this.node = node;
+        Connection(Key key, Credential credential) {
             this.key = key;
             this.credential = credential;
         }
