@@ -1,7 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.session.Identity;
-import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionIds;
 import dev.gatehouse.gateway.shell.Views;
@@ -133,6 +132,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         // what changed since, so the TOTP requirement and the decision come from one snapshot
         AccessJudge.Verdict earlier = session.getSession().getAttribute(SessionAttributes.AUTH_VERDICT);
         AccessJudge.Verdict verdict = earlier != null && earlier.identity().equals(identity)
+                && earlier.login().equals(target.login()) && earlier.node().equals(target.node())
                 ? AccessJudge.recheck(earlier, snapshot, access, now)
                 : AccessJudge.judge(snapshot, access, identity, target.login(), target.node(), now);
         snapshot = verdict.snapshot();
