@@ -3,7 +3,6 @@ package dev.gatehouse.gateway.ssh;
 import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
-import dev.gatehouse.recorder.RecordingSummary;
 import dev.gatehouse.recorder.StoreUnavailableException;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -144,7 +143,8 @@ final class BridgedChannel extends FactsSession {
      * {@link #terminate} that returned before this point keeps the command off the node.
      */
     private void open(ClientSession session) {
-        String refused = stillAllowed();
+        // what changed since it was judged (lock, revoke, reload) is seen here
+        String refused = path.recheck(verdict).refusal();
         synchronized (lock) {
             if (state != State.CONNECTING) {
                 return;
@@ -156,11 +156,6 @@ final class BridgedChannel extends FactsSession {
             }
         }
         terminate(refused);
-    }
-
-    /** Why the session may no longer start: what changed since it was judged (lock, revoke, reload), or null. */
-    private String stillAllowed() {
-        return path.recheck(verdict).refusal();
     }
 
     private void openChannel(ClientSession session) {
@@ -294,18 +289,7 @@ final class BridgedChannel extends FactsSession {
     /** Writes {@code session.end}: the outcome of the {@link Ending}, unless {@code outcome} says otherwise. */
     private void record(String outcome, Integer status, String signal, String reason) {
         path.sessions().remove(facts.id());
-        RecordingSummary summary = null;
-        RecordingTaps t = taps;
-        if (t != null) {
-            try {
-                summary = t.finish();
-            } catch (RuntimeException e) {
-                LOG.error("session {}: recording could not be completed: {}", facts.id(), e.getMessage());
-                reason = reason == null ? "recording incomplete: " + e.getMessage() : reason;
-            }
-        }
-        String said = outcome != null ? outcome : ending().outcome;
-        path.audit().append(new SessionEnd(said, status, signal, reason, summary).event(facts, path.clock().instant()));
+        SessionEnd.write(path.audit(), path.clock(), facts, taps, outcome != null ? outcome : ending().outcome, status, signal, reason);
     }
 
     @Override

@@ -18,6 +18,26 @@ import java.time.Instant;
  */
 record SessionEnd(String outcome, Integer exitStatus, String exitSignal, String reason, RecordingSummary recording) {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SessionEnd.class);
+
+    /**
+     * Finishes the session's recording ({@code taps}, null when the channel never ran) and appends
+     * its {@code session.end}; a recording that cannot be completed is said in the reason.
+     */
+    static void write(dev.gatehouse.gateway.session.AuditTrail audit, java.time.Clock clock, SessionFacts facts,
+            RecordingTaps taps, String outcome, Integer exitStatus, String exitSignal, String reason) {
+        RecordingSummary summary = null;
+        if (taps != null) {
+            try {
+                summary = taps.finish();
+            } catch (RuntimeException e) {
+                LOG.error("session {}: recording could not be completed: {}", facts.id(), e.getMessage());
+                reason = reason == null ? "recording incomplete: " + e.getMessage() : reason;
+            }
+        }
+        audit.append(new SessionEnd(outcome, exitStatus, exitSignal, reason, summary).event(facts, clock.instant()));
+    }
+
     /** The {@code session.end} event for {@code facts}, ended at {@code now}. */
     AuditEvent event(SessionFacts facts, Instant now) {
         AuditEvent event = facts.event("session.end", outcome)
