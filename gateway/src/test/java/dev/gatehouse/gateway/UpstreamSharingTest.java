@@ -34,11 +34,31 @@ class UpstreamSharingTest {
         return InProcessGateway.start(dir, keys -> """
                 users:
                   - {name: alice, keys: ["%s"], roles: [engineer]}
+                  - {name: admin, keys: ["%s"], roles: [admin]}
                 nodes:
                   - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
                 roles:
                   - {name: engineer, logins: [aiops], nodes: {tenant: team-a}}
-                """.formatted(keys.get("alice"), port, hostKey), "alice");
+                  - {name: admin, permissions: [admin]}
+                """.formatted(keys.get("alice"), keys.get("admin"), port, hostKey), "alice", "admin");
+    }
+
+    /** Threat: a lock ends only the channel that opened a shared upstream connection, and the others keep running on the node. */
+    @Test
+    void aLockEndsEverySessionOnASharedConnectionAndThenTheConnection() throws Exception {
+        try (TestNode node = TestNode.accepting(); InProcessGateway gw = start(node.port(), node.hostKeyLine())) {
+            ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+            ChannelExec first = running(alice, "wait", false);
+            ChannelExec second = running(alice, "wait", false);
+            await().atMost(WAIT).until(() -> node.ran.size() == 2);
+            assertThat(node.connections.get()).isEqualTo(1);
+
+            InProcessGateway.Result lock = gw.exec("admin", "lock user alice --reason incident");
+            assertThat(lock.stdout()).as(lock.stderr()).contains("locked user alice");
+            await().atMost(Duration.ofSeconds(2)).until(() -> first.isClosed() && second.isClosed());
+            await().atMost(WAIT).until(() -> node.live.get() == 0);
+            assertThat(events(gw, "session.end")).hasSize(2).allSatisfy(e -> assertThat(e.outcome()).isEqualTo("terminated"));
+        }
     }
 
     @Test
