@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
@@ -310,7 +311,7 @@ final class BridgedChannel extends FactsSession {
         if (state() == State.ENDED || warnings.getAndSet(level) >= level) {
             return;
         }
-        path.audit().append(facts.event("session.warned", "info").with("message", line));
+        path.audit().append(facts.event(EventType.SESSION_WARNED, "info").with("message", line));
         errSink.write(ClientExit.line(line));
     }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.recorder.FileOperation;
 import dev.gatehouse.recorder.Recording;
 import dev.gatehouse.recorder.RecordingInfo;
@@ -55,7 +56,7 @@ final class RecordingTaps {
 
     /** The {@code file.transfer} audit event for an operation seen in {@code facts}' streams. */
     static dev.gatehouse.recorder.AuditEvent transferEvent(SessionFacts facts, FileOperation op) {
-        return facts.event("file.transfer", "ok".equals(op.status()) ? "success" : "failure")
+        return facts.event(EventType.FILE_TRANSFER, "ok".equals(op.status()) ? "success" : "failure")
                 .with("op", op.op())
                 .with("path", op.path())
                 .with("target", op.target())

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionIds;
@@ -172,7 +173,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         String userTenant = snapshot.policy().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
         SessionFacts facts = new SessionFacts(sessionId, identity, node, target.login(), kind, command, lease.certificate(), now,
                 path.clock(), decision.grantId(), decision.grantEnd(), userTenant);
-        boolean recorded = path.audit().append(facts.event("session.start", "success")
+        boolean recorded = path.audit().append(facts.event(EventType.SESSION_START, "success")
                 .with("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
                 .with("command", command)
                 .with("pty", pty != null ? pty.term() + " " + pty.cols() + "x" + pty.rows() : null)
@@ -225,7 +226,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
                 ready = CompletableFuture.failedFuture(new StoreUnavailableException("the gateway is too busy to record the certificate"));
             }
         }
-        path.audit().append(path.audit().event("cert.issued", "success")
+        path.audit().append(path.audit().event(EventType.CERT_ISSUED.wire(), "success")
                 .withSource(identity.source())
                 .withUser(identity.user())
                 .withTarget(node.name(), login)
@@ -242,7 +243,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
 
     /** Refuses the session: one line to the user, one audit event, exit status 1; nothing upstream. */
     private void refuse(Identity identity, String sessionId, String node, String login, String reason) {
-        AuditEvent event = path.audit().event("session.denied", "denied")
+        AuditEvent event = path.audit().event(EventType.SESSION_DENIED.wire(), "denied")
                 .withSource(identity.source())
                 .withUser(identity.user())
                 .withTarget(node, login)

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.recorder.AuditEvent;
 import dev.gatehouse.recorder.RecordingSummary;
 import java.time.Duration;
@@ -40,7 +41,7 @@ record SessionEnd(String outcome, Integer exitStatus, String exitSignal, String 
 
     /** The {@code session.end} event for {@code facts}, ended at {@code now}. */
     AuditEvent event(SessionFacts facts, Instant now) {
-        AuditEvent event = facts.event("session.end", outcome)
+        AuditEvent event = facts.event(EventType.SESSION_END, outcome)
                 .with("exit_status", exitStatus)
                 .with("exit_signal", exitSignal)
                 .with("reason", reason)

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.pki.IssuedCertificate;
 import dev.gatehouse.policy.Node;
@@ -28,8 +29,8 @@ record SessionFacts(
     }
 
     /** An event about this session, carrying who, where, which certificate. */
-    AuditEvent event(String type, String outcome) {
-        return AuditEvent.of(type, clock.instant(), outcome)
+    AuditEvent event(EventType type, String outcome) {
+        return AuditEvent.of(type.wire(), clock.instant(), outcome)
                 .withSource(identity.source())
                 .withUser(identity.user())
                 .withTarget(node.name(), login)

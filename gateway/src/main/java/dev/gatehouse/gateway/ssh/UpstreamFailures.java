@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamStage;
 import dev.gatehouse.policy.Node;
@@ -31,7 +32,7 @@ final class UpstreamFailures {
      * when the node said something, {@code node_message}.
      */
     static AuditEvent event(SessionFacts facts, UpstreamException failure) {
-        String type = failure.stage() == UpstreamStage.HOST_KEY ? "upstream.host_key_mismatch" : "upstream.failure";
+        EventType type = failure.stage() == UpstreamStage.HOST_KEY ? EventType.UPSTREAM_HOST_KEY_MISMATCH : EventType.UPSTREAM_FAILURE;
         return facts.event(type, "failure")
                 .with("reason", failure.getMessage())
                 .with("stage", failure.stage().wireName())

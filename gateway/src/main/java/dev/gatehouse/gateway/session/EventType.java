@@ -1,0 +1,63 @@
+package dev.gatehouse.gateway.session;
+
+/**
+ * Every audit event type the gateway writes, in one place: {@link #wire()} is the {@code type}
+ * stored in the audit log and printed by {@code audit log}, and is part of the user-facing
+ * contract (README, "The audit store"), so a constant may be added but never renamed.
+ */
+public enum EventType {
+    AUTH_QUERY("auth.query"),
+    AUTH_PARTIAL("auth.partial"),
+    AUTH_SUCCESS("auth.success"),
+    AUTH_FAILURE("auth.failure"),
+    AUTH_THROTTLED("auth.throttled"),
+    AUTH_TOTP("auth.totp"),
+    AUDIT_SUPPRESSED("audit.suppressed"),
+    CONNECTION_REFUSED("connection.refused"),
+    CONNECTION_CLOSED("connection.closed"),
+    SESSION_DENIED("session.denied"),
+    CERT_ISSUED("cert.issued"),
+    SESSION_START("session.start"),
+    SESSION_END("session.end"),
+    SESSION_WARNED("session.warned"),
+    FILE_TRANSFER("file.transfer"),
+    FORWARD_REFUSED("forward.refused"),
+    UPSTREAM_FAILURE("upstream.failure"),
+    UPSTREAM_HOST_KEY_MISMATCH("upstream.host_key_mismatch"),
+    SHELL_COMMAND("shell.command"),
+    SHELL_REFUSED("shell.refused"),
+    CHANNEL_REFUSED("channel.refused"),
+    ACCESS_REMOVED("access.removed"),
+    ACCESS_IGNORED("access.ignored"),
+    CONFIG_RELOAD("config.reload"),
+    GATEWAY_START("gateway.start"),
+    GATEWAY_STOP("gateway.stop"),
+    AUDIT_STORE_RECOVERED("audit.store_recovered"),
+    REQUEST_CREATED("request.created"),
+    REQUEST_APPROVED("request.approved"),
+    REQUEST_DENIED("request.denied"),
+    REQUEST_CANCELLED("request.cancelled"),
+    REQUEST_EXPIRED("request.expired"),
+    GRANT_ACTIVE("grant.active"),
+    GRANT_REVOKED("grant.revoked"),
+    GRANT_ENDED("grant.ended"),
+    LOCK_SET("lock.set"),
+    LOCK_LIFTED("lock.lifted"),
+    TOTP_ENROLL("totp.enroll");
+
+    private final String wire;
+
+    EventType(String wire) {
+        this.wire = wire;
+    }
+
+    /** The type as stored and shown: {@code session.start}, {@code upstream.failure}, ... */
+    public String wire() {
+        return wire;
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+}
