@@ -33,16 +33,14 @@ final class BridgedChannel extends FactsSession {
 
     enum State { CONNECTING, OPENING, RUNNING, ENDED }
 
-    /** The ways a session ends, and the {@code session.end} outcome each gives. */
+    /**
+     * The ways a session ends, with the {@code session.end} outcome each gives: the node's command
+     * ended and its exit was passed on ({@code failure} when it sent none); the client closed first;
+     * the gateway ended it (lock, revoke, policy, shutdown, store failure); the node could not be
+     * reached or refused the channel.
+     */
     enum Ending {
-        /** The node's command ended and its exit was passed on: {@code success}, or {@code failure} without one. */
-        COMPLETED("success"),
-        /** The client closed its channel or connection first. */
-        CLIENT_CLOSED("closed"),
-        /** The gateway ended it (lock, revoke, policy, shutdown, store failure). */
-        TERMINATED("terminated"),
-        /** The node could not be reached or refused the channel. */
-        FAILED("failure");
+        COMPLETED("success"), CLIENT_CLOSED("closed"), TERMINATED("terminated"), FAILED("failure");
 
         private final String outcome;
 
@@ -53,7 +51,6 @@ final class BridgedChannel extends FactsSession {
 
     private final SessionPath path;
     private final GatewayChannelSession channel;
-    private final UpstreamPool pool;
     private final IoInputStream in;
     private final IoOutputStream out;
     private final IoOutputStream err;
@@ -66,22 +63,20 @@ final class BridgedChannel extends FactsSession {
     private final Object lock = new Object();
     private State state = State.CONNECTING;
     private Ending ending;
-    private boolean retried;
 
     private volatile SessionFacts facts;
     private final AccessJudge.Verdict verdict;
-    private volatile UpstreamPool.Lease lease;
+    private final UpstreamLease lease;
     private volatile ClientChannel upstreamChannel;
     private volatile RecordingTaps taps;
     private volatile ChannelPumps pumps;
 
-    BridgedChannel(SessionPath path, SessionFacts facts, AccessJudge.Verdict verdict, GatewayChannelSession channel, UpstreamPool pool,
-            UpstreamPool.Lease lease, IoInputStream in, IoOutputStream out, IoOutputStream err, ExitCallback exit) {
+    BridgedChannel(SessionPath path, SessionFacts facts, AccessJudge.Verdict verdict, GatewayChannelSession channel,
+            UpstreamLease lease, IoInputStream in, IoOutputStream out, IoOutputStream err, ExitCallback exit) {
         this.path = path;
         this.facts = facts;
         this.verdict = verdict;
         this.channel = channel;
-        this.pool = pool;
         this.lease = lease;
         this.in = in;
         this.out = out;
@@ -113,8 +108,7 @@ final class BridgedChannel extends FactsSession {
 
     /** Waits for the lease's connection, then opens the node's channel on it. */
     void connect() {
-        UpstreamPool.Lease l = lease;
-        l.session().whenComplete((ClientSession session, Throwable failure) -> {
+        lease.session().whenComplete((ClientSession session, Throwable failure) -> {
             if (failure != null && UpstreamFailures.unwrap(failure) instanceof StoreUnavailableException) {
                 // the certificate could not be recorded with its grant: the node never saw it
                 terminate("the audit store is unavailable; new sessions are refused until it recovers");
@@ -176,34 +170,21 @@ final class BridgedChannel extends FactsSession {
         }
     }
 
-    /**
-     * The node refused the channel: on a shared connection it may have reached its {@code MaxSessions}
-     * (OpenSSH answers {@code connect failed: open failed}). Try once on a fresh connection; if that
-     * is refused too, the node's answer goes to the user as a direct {@code ssh} user would see it.
-     */
+    /** The node refused the channel: once on a fresh connection ({@link UpstreamLease}), else its answer goes to the user. */
     private void refusedByNode(Throwable failure) {
-        boolean retry;
         synchronized (lock) {
-            // whichever channel made the connection: they open in any order once it is up
-            retry = state == State.OPENING && !retried && ChannelOpenFailure.isRefusal(failure);
-            if (retry) {
-                retried = true;
-                state = State.CONNECTING;
+            if (state != State.OPENING) {
+                return;
             }
+            state = State.CONNECTING;
         }
-        if (!retry) {
+        if (!lease.moveAfter(failure)) {
             fail(ChannelOpenFailure.of(facts.node(), "session", failure));
             return;
         }
-        LOG.debug("session {}: node refused a channel on a shared connection ({}); trying a fresh one", facts.id(), failure.toString());
-        try {
-            UpstreamPool.Lease next = pool.fresh(lease);
-            lease = next;
-            facts = facts.withCertificate(next.certificate());
-            connect();
-        } catch (RuntimeException e) {
-            fail(ChannelOpenFailure.of(facts.node(), "session", failure));
-        }
+        LOG.debug("session {}: node refused a channel ({}); trying a fresh connection", facts.id(), failure.toString());
+        facts = facts.withCertificate(lease.certificate());
+        connect();
     }
 
     private void startPumps(ClientChannel ch) {

@@ -185,7 +185,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
                     "the audit store is unavailable; new sessions are refused until it recovers");
             return;
         }
-        BridgedChannel bridge = new BridgedChannel(path, facts, verdict, channel, pool, lease, in, out, err, exit);
+        BridgedChannel bridge = new BridgedChannel(path, facts, verdict, channel, new UpstreamLease(pool, lease), in, out, err, exit);
         bridged = bridge;
         // registered before the node is contacted, so a lock or a policy change made while the
         // connection is being set up finds the session and keeps its command off the node
