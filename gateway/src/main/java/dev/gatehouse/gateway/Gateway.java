@@ -155,7 +155,7 @@ public final class Gateway implements AutoCloseable {
         if (!config.recording().streams()) {
             LOG.warn("recording.streams is false: session bytes are NOT recorded, only events are audited");
         }
-        audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
+        audit.append(audit.event("gateway.start", "success").with("listen", dev.gatehouse.gateway.config.HostPort.format(bound))
                 .with("recording", config.recording().streams() ? "streams" : "events-only")
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         signStartupCheckpoint(store);

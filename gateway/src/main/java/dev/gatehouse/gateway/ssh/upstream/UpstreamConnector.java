@@ -115,7 +115,7 @@ public final class UpstreamConnector implements AutoCloseable {
     private static UpstreamException unreachable(Node node, Throwable cause) {
         String why = cause == null || cause.getMessage() == null ? "connection failed" : cause.getMessage();
         return new UpstreamException(UpstreamException.Kind.UNREACHABLE,
-                "cannot reach node '" + node.name() + "' at " + node.host() + ":" + node.port() + " (" + why + ")", cause);
+                "cannot reach node '" + node.name() + "' at " + dev.gatehouse.gateway.config.HostPort.format(node.host(), node.port()) + " (" + why + ")", cause);
     }
 
     @Override
