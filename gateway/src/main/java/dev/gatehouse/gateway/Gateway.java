@@ -49,6 +49,8 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     /** Gateway-shell commands running at once, across all sessions, before new ones are refused as "too busy". */
     static final int MAX_COMMAND_THREADS = 256;
+    /** How long a graceful stop waits for terminated sessions to write their reason line and close. */
+    static final Duration SHUTDOWN_LAST_LINES = dev.gatehouse.gateway.ssh.SerialSink.LAST_LINE_WAIT.plusSeconds(1);
 
     private final GatewayServices services;
     private final SshFront front;
@@ -235,7 +237,18 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
+        try {
+            front.stopAccepting();
+        } catch (RuntimeException e) {
+            LOG.warn("could not stop accepting connections: {}", e.toString());
+        }
         int ended = services.sessions().terminate(s -> true, "the gateway is shutting down");
+        // every client gets its reason line before its connection goes (bounded: a client that
+        // stopped reading does not hold the stop up for longer than the last-line wait)
+        int stillOpen = front.awaitChannelsClosed(SHUTDOWN_LAST_LINES);
+        if (stillOpen > 0) {
+            LOG.warn("{} channel(s) were still open {} s into the stop; closing them", stillOpen, SHUTDOWN_LAST_LINES.toSeconds());
+        }
         try {
             front.close();
         } catch (IOException e) {
