@@ -257,15 +257,12 @@ public final class SshFront implements AutoCloseable {
         try {
             java.util.concurrent.CompletableFuture.allOf(open.toArray(java.util.concurrent.CompletableFuture[]::new))
                     .get(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            return 0;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return (int) open.stream().filter(f -> !f.isDone()).count();
-        } catch (java.util.concurrent.ExecutionException e) {
-            return (int) open.stream().filter(f -> !f.isDone()).count();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return (int) open.stream().filter(f -> !f.isDone()).count();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // the bound passed: what is still open is counted below
         }
+        return (int) open.stream().filter(f -> !f.isDone()).count();
     }
 
     @Override
