@@ -237,12 +237,8 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            front.stopAccepting();
-        } catch (RuntimeException e) {
-            LOG.warn("could not stop accepting connections: {}", e.toString());
-        }
-        int ended = services.sessions().terminate(s -> true, "the gateway is shutting down");
+        front.stopAccepting();
+        int ended = services.sessions().close("the gateway is shutting down");
         // every client gets its reason line before its connection goes (bounded: a client that
         // stopped reading does not hold the stop up for longer than the last-line wait)
         int stillOpen = front.awaitChannelsClosed(SHUTDOWN_LAST_LINES);

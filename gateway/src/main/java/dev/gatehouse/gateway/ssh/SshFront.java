@@ -245,7 +245,12 @@ public final class SshFront implements AutoCloseable {
     public int awaitChannelsClosed(Duration bound) {
         List<java.util.concurrent.CompletableFuture<Void>> open = new java.util.ArrayList<>();
         for (org.apache.sshd.common.session.helpers.AbstractSession s : server.getActiveSessions()) {
-            org.apache.sshd.common.session.ConnectionService service = s.getService(org.apache.sshd.common.session.ConnectionService.class);
+            org.apache.sshd.common.session.ConnectionService service;
+            try {
+                service = s.getService(org.apache.sshd.common.session.ConnectionService.class);
+            } catch (IllegalStateException noChannelsYet) {
+                continue; // still authenticating (MINA throws rather than return null): no channel to wait for
+            }
             if (service instanceof org.apache.sshd.common.session.helpers.AbstractConnectionService c) {
                 for (org.apache.sshd.common.channel.Channel channel : c.getChannels()) {
                     java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
