@@ -66,6 +66,27 @@ class ExecIT extends GatewayTest {
         assertThat(via.stdout().trim()).isEqualTo("lang=C.UTF-8 foo=unset");
     }
 
+    /**
+     * {@code LC_*} matches as OpenSSH's {@code AcceptEnv LC_*} does (any run of characters), so
+     * names with digits or lower case reach the node as on a direct login; a refused name is audited.
+     */
+    @Test
+    void localeVariablesOfAnyNameReachTheNodeAsOnADirectLogin() {
+        String marker = "env-refused-" + Keys.token().toLowerCase();
+        Map<String, String> env = Map.of("LC_QA2", "sent");
+        String cmd = "echo qa1=${LC_QA1-unset} qa=${LC_qa-unset} qa2=${LC_QA2-unset} empty=$(env | grep -c '^LC_=')";
+        String[] options = {"-o", "SetEnv=LC_QA1=x LC_qa=y LC_=z FOO_" + marker + "=w", "-o", "SendEnv=LC_QA2"};
+        Proc.Result direct = node.direct(Accounts.AIOPS, env, List.of(options), cmd).requireSuccess();
+        assertThat(direct.stdout().trim()).isEqualTo("qa1=x qa=y qa2=sent empty=1");
+
+        Proc.Result via = gw.ssh(gw.alice(), Gateway.TARGET, cmd, env, options).requireSuccess();
+        assertThat(via.stdout().trim()).isEqualTo(direct.stdout().trim());
+        JsonNode refused = gw.awaitEvent("channel.refused for FOO_" + marker,
+                e -> Json.type("channel.refused").test(e) && ("FOO_" + marker).equals(Json.detail(e, "name")));
+        assertThat(Json.detail(refused, "request")).isEqualTo("env");
+        assertThat(Json.text(refused, "user")).isEqualTo("alice");
+    }
+
     @Test
     void nodeSeesTheCertificateKeyIdAndSerialRecordedInTheAuditLog() {
         int logLinesBefore = node.logLines().size();

@@ -30,7 +30,7 @@ final class Gateway implements AutoCloseable {
     /** The SSH user name that reaches the node: LOGIN@NODE. */
     static final String TARGET = Accounts.AIOPS + "@" + NODE;
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    private static final Pattern LISTENING = Pattern.compile("listening on ([0-9.]+):(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
     private static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
 
     /** A person in the test policy and the private key file they log in with. */
@@ -45,6 +45,8 @@ final class Gateway implements AutoCloseable {
         /** recording.streams; written to the config only when false, as the shipped config leaves it out. */
         boolean recordStreams = true;
         long streamCap = 1_048_576;
+        /** ssh.listen, {@code host:port} or {@code [v6]:port}. */
+        String listen = "127.0.0.1:0";
         /** Extra people (besides alice, carol, dave, stranger) who get a key pair. */
         final List<String> users = new ArrayList<>();
         /** Writes the policy for this gateway instead of the default one; null for the default. */
@@ -90,6 +92,11 @@ final class Gateway implements AutoCloseable {
             return this;
         }
 
+        Options listen(String hostPort) {
+            listen = hostPort;
+            return this;
+        }
+
         Options env(String name, String value) {
             env.put(name, value);
             return this;
@@ -110,6 +117,8 @@ final class Gateway implements AutoCloseable {
     private Path currentLog;
     private int launches;
     private int port;
+    /** The host the gateway printed in its listening line, without brackets ({@code 127.0.0.1}, {@code ::1}). */
+    private String host;
     private boolean caTrusted;
 
     private Gateway(NodeSshd node, Options options, Path dir) {
@@ -239,6 +248,7 @@ final class Gateway implements AutoCloseable {
             Matcher m = LISTENING.matcher(log());
             if (m.find()) {
                 port = Integer.parseInt(m.group(2));
+                host = m.group(1).replace("[", "").replace("]", "");
                 afterListening();
                 return;
             }
@@ -255,7 +265,7 @@ final class Gateway implements AutoCloseable {
 
     private void afterListening() {
         String hostLine = cli("ca", "show", "ssh-host").requireSuccess().stdout().trim();
-        Keys.write(knownHosts, "[127.0.0.1]:" + port + " " + hostLine + "\n");
+        Keys.write(knownHosts, "[" + host + "]:" + port + " " + hostLine + "\n");
         if (!caTrusted) {
             String caLine = cli("ca", "show", "ssh-user").requireSuccess().stdout().trim();
             if (caLine.lines().count() != 1 || !caLine.startsWith("ssh-ed25519 ")) {

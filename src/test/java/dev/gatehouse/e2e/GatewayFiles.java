@@ -12,7 +12,7 @@ final class GatewayFiles {
                 "# written by the e2e suite",
                 "data_dir: " + dataDir,
                 "ssh:",
-                "  listen: 127.0.0.1:0",
+                "  listen: \"" + options.listen + "\"",
                 "  idle_timeout: 30m",
                 "store:",
                 "  url: " + storeUrl,

@@ -49,6 +49,8 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     /** Gateway-shell commands running at once, across all sessions, before new ones are refused as "too busy". */
     static final int MAX_COMMAND_THREADS = 256;
+    /** How long a graceful stop waits for terminated sessions to write their reason line and close. */
+    static final Duration SHUTDOWN_LAST_LINES = dev.gatehouse.gateway.ssh.SerialSink.LAST_LINE_WAIT.plusSeconds(1);
 
     private final GatewayServices services;
     private final SshFront front;
@@ -155,7 +157,7 @@ public final class Gateway implements AutoCloseable {
         if (!config.recording().streams()) {
             LOG.warn("recording.streams is false: session bytes are NOT recorded, only events are audited");
         }
-        audit.append(audit.event("gateway.start", "success").with("listen", bound.getHostString() + ":" + bound.getPort())
+        audit.append(audit.event("gateway.start", "success").with("listen", dev.gatehouse.gateway.config.HostPort.format(bound))
                 .with("recording", config.recording().streams() ? "streams" : "events-only")
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         signStartupCheckpoint(store);
@@ -235,7 +237,14 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
-        int ended = services.sessions().terminate(s -> true, "the gateway is shutting down");
+        front.stopAccepting();
+        int ended = services.sessions().close("the gateway is shutting down");
+        // every client gets its reason line before its connection goes (bounded: a client that
+        // stopped reading does not hold the stop up for longer than the last-line wait)
+        int stillOpen = front.awaitChannelsClosed(SHUTDOWN_LAST_LINES);
+        if (stillOpen > 0) {
+            LOG.warn("{} channel(s) were still open {} s into the stop; closing them", stillOpen, SHUTDOWN_LAST_LINES.toSeconds());
+        }
         try {
             front.close();
         } catch (IOException e) {

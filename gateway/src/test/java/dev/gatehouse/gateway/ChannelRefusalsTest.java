@@ -45,6 +45,24 @@ class ChannelRefusalsTest extends InProcessGatewayTest {
     }
 
     @Test
+    void variableNamesThatAreNoNamesAreRefusedAndAuditedExactly() throws Exception {
+        // Threat: "LC_X=1" or a name with NUL or ESC smuggles another variable, or escape codes, onto the node.
+        try (ClientSession session = gw.connect("alice", "alice"); ChannelShell shell = session.createShellChannel()) {
+            shell.setEnv("LC_A=LD_PRELOAD", "x");
+            shell.setEnv("LC_\u0000B", "x");
+            shell.setEnv("LC_\u001b[2J", "x");
+            shell.setEnv("LC_qa1", "passes");
+            shell.open().verify(Duration.ofSeconds(10));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> refusals("env").size() == 3);
+        assertThat(refusals("env")).extracting(e -> e.event().details().get("name"), e -> e.event().details().get("reason"))
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("LC_A=LD_PRELOAD", "variable name contains '='"),
+                        org.assertj.core.groups.Tuple.tuple("LC_\u0000B", "variable name contains a control character"),
+                        org.assertj.core.groups.Tuple.tuple("LC_\u001b[2J", "variable name contains a control character"));
+    }
+
+    @Test
     void windowSizesOutOfRangeAreRefusedAndAudited() throws Exception {
         try (ClientSession session = gw.connect("alice", "alice")) {
             PtyChannelConfiguration huge = new PtyChannelConfiguration();

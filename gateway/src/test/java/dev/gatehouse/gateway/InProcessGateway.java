@@ -38,8 +38,8 @@ public final class InProcessGateway implements AutoCloseable {
     private final Gateway gateway;
     private final SshClient client;
 
-    private InProcessGateway(Path dir, Clock clock, String sshSettings, Function<Map<String, String>, String> policy,
-            String... users) throws IOException {
+    private InProcessGateway(Path dir, Clock clock, String listen, String sshSettings,
+            Function<Map<String, String>, String> policy, String... users) throws IOException {
         this.dir = dir;
         for (String user : users) {
             keys.put(user, SshKeys.generateEd25519());
@@ -48,7 +48,7 @@ public final class InProcessGateway implements AutoCloseable {
         String config = String.join("\n",
                 "data_dir: data",
                 "ssh:",
-                "  listen: 127.0.0.1:0",
+                "  listen: \"" + listen + "\"", // quoted: [::1]:0 would be a YAML list
                 sshSettings.stripTrailing(),
                 "store:",
                 "  checkpoint_interval: 1h",
@@ -64,7 +64,13 @@ public final class InProcessGateway implements AutoCloseable {
 
     /** Starts a gateway whose policy {@code policy} writes from the users' {@code TYPE BASE64} key lines. */
     static InProcessGateway start(Path dir, Function<Map<String, String>, String> policy, String... users) throws IOException {
-        return new InProcessGateway(dir, Clock.systemUTC(), "", policy, users);
+        return new InProcessGateway(dir, Clock.systemUTC(), "127.0.0.1:0", "", policy, users);
+    }
+
+    /** As {@link #start(Path, Function, String...)}, listening on {@code listen} ({@code host:port}, {@code [v6]:port}). */
+    static InProcessGateway startOn(String listen, Path dir, Function<Map<String, String>, String> policy, String... users)
+            throws IOException {
+        return new InProcessGateway(dir, Clock.systemUTC(), listen, "", policy, users);
     }
 
     /**
@@ -73,7 +79,7 @@ public final class InProcessGateway implements AutoCloseable {
      */
     public static InProcessGateway start(Path dir, Clock clock, String sshSettings, Function<Map<String, String>, String> policy,
             String... users) throws IOException {
-        return new InProcessGateway(dir, clock, sshSettings, policy, users);
+        return new InProcessGateway(dir, clock, "127.0.0.1:0", sshSettings, policy, users);
     }
 
     /** The key pair of a person the gateway was started with. */
@@ -109,7 +115,7 @@ public final class InProcessGateway implements AutoCloseable {
 
     /** An authenticated connection for {@code user}'s key, asking for SSH user name {@code sshUser}. */
     ClientSession connect(String user, String sshUser) throws IOException {
-        ClientSession session = client.connect(sshUser, "127.0.0.1", gateway.address().getPort()).verify(WAIT).getSession();
+        ClientSession session = client.connect(sshUser, gateway.address().getHostString(), gateway.address().getPort()).verify(WAIT).getSession();
         session.addPublicKeyIdentity(keys.get(user));
         session.auth().verify(WAIT);
         return session;

@@ -23,7 +23,7 @@ final class ServeCommand implements Callable<Integer> {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> stop.countDown());
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> stop.countDown());
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> gateway.reloadPolicy());
-        System.out.println("gatehouse: listening on " + gateway.address().getHostString() + ":" + gateway.address().getPort());
+        System.out.println("gatehouse: listening on " + dev.gatehouse.gateway.config.HostPort.format(gateway.address()));
         System.out.flush();
         stop.await();
         System.out.println("gatehouse: stopping; draining the audit store");

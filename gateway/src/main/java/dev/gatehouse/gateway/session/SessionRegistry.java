@@ -9,9 +9,18 @@ import java.util.function.Predicate;
 /** Every live bridged session, so admins (and shutdown) can find and end them. */
 public final class SessionRegistry {
     private final Map<String, LiveSession> sessions = new ConcurrentHashMap<>();
+    /** Set by {@link #close}: why every session, also one that starts later, is ended. */
+    private volatile String closedReason;
 
+    /** Registers a session; once the registry is {@linkplain #close closed} the session is terminated at once. */
     public void add(LiveSession session) {
         sessions.put(session.id(), session);
+        // read after the put, as close() writes the reason before it looks at the sessions: one
+        // of the two sees the other, so no session starting during a stop escapes it
+        String reason = closedReason;
+        if (reason != null) {
+            session.terminate(reason);
+        }
     }
 
     public void remove(String id) {
@@ -24,6 +33,15 @@ public final class SessionRegistry {
 
     public int size() {
         return sessions.size();
+    }
+
+    /**
+     * Terminates every session with {@code reason}, and every session added from now on (a shell
+     * or command that was starting when the gateway began to stop); returns how many were live.
+     */
+    public int close(String reason) {
+        closedReason = reason;
+        return terminate(s -> true, reason);
     }
 
     /** Terminates every session matching {@code which}; returns how many. */

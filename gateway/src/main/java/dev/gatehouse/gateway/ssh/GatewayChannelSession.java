@@ -13,8 +13,9 @@ import org.apache.sshd.server.channel.ChannelSession;
 /**
  * A server session channel that keeps what a faithful bridge needs and MINA would drop: the raw
  * pty request (pixel sizes too), window changes as they arrive, signal and break requests by
- * name, and an exit by signal. Environment requests pass an allow-list ({@code LANG}, {@code LC_*},
- * {@code TERM}); anything else is refused, as OpenSSH's {@code AcceptEnv} would.
+ * name, and an exit by signal. Environment requests pass an allow-list ({@link EnvAllowList}:
+ * {@code LANG}, {@code LC_*}, {@code TERM}, matched as OpenSSH's {@code AcceptEnv} matches); anything
+ * else, and a name that is no valid variable name, is refused.
  *
  * <p>Every refused request is audited as {@code channel.refused} (environment variables by name
  * only: their values may be secrets): unknown subsystems, refused variables, and pty or
@@ -99,9 +100,9 @@ final class GatewayChannelSession extends ChannelSession {
         return RequestHandler.Result.ReplyFailure;
     }
 
+    /** Whether the variable {@code name} is passed on to the node ({@link EnvAllowList#allows}). */
     static boolean allowedEnv(String name) {
-        return name.equals("LANG") || name.equals("TERM") || (name.startsWith("LC_") && name.length() > 3
-                && name.chars().allMatch(c -> c == '_' || (c >= 'A' && c <= 'Z')));
+        return EnvAllowList.allows(name);
     }
 
     PtyRequest pty() {
@@ -114,8 +115,12 @@ final class GatewayChannelSession extends ChannelSession {
 
     @Override
     protected RequestHandler.Result handleEnvParsed(String name, String value) throws IOException {
-        if (!allowedEnv(name)) {
-            return refused("env", name, "only LANG, LC_* and TERM are passed on");
+        String invalid = EnvAllowList.invalidName(name);
+        if (invalid != null) {
+            return refused("env", name, invalid);
+        }
+        if (!EnvAllowList.allows(name)) {
+            return refused("env", name, "only " + String.join(", ", EnvAllowList.PATTERNS) + " are passed on");
         }
         return super.handleEnvParsed(name, value);
     }

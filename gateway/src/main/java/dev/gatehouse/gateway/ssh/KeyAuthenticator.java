@@ -5,7 +5,6 @@ import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SourceKey;
 import dev.gatehouse.pki.SshKeys;
 import dev.gatehouse.policy.User;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.util.Optional;
@@ -88,11 +87,11 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
         return check(session, key).accepted();
     }
 
-    /** {@code ip:port} of a peer, as audit events and {@link dev.gatehouse.gateway.session.Identity#source()} carry it. */
+    /**
+     * {@code ip:port} ({@code [v6]:port}) of a peer, as audit events and
+     * {@link dev.gatehouse.gateway.session.Identity#source()} carry it ({@link dev.gatehouse.gateway.config.HostPort}).
+     */
     static String address(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
-        }
-        return String.valueOf(address);
+        return dev.gatehouse.gateway.config.HostPort.format(address);
     }
 }

@@ -69,6 +69,7 @@ public final class SshFront implements AutoCloseable {
     private final AuthAudit authAudit;
     /** Connections not yet authenticated, per source; an entry goes when its count reaches zero. */
     private final Map<SourceKey, Integer> unauthenticated = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
 
     public SshFront(GatewayServices services, KeyPair hostKey, SharedIo io) {
         this.services = services;
@@ -145,6 +146,10 @@ public final class SshFront implements AutoCloseable {
     private final class FloodLimit implements SessionListener {
         @Override
         public void sessionCreated(Session session) {
+            if (stopping) {
+                session.close(true);
+                return;
+            }
             // keyboard-interactive exists only for the TOTP step: advertise it only when the policy can ask for it
             boolean totp = services.policy().current().policy().elevations().stream()
                     .anyMatch(e -> e.secondFactor().isPresent());
@@ -221,6 +226,51 @@ public final class SshFront implements AutoCloseable {
     private static boolean hasChannels(org.apache.sshd.common.session.helpers.AbstractSession s) {
         org.apache.sshd.common.session.ConnectionService service = s.getService(org.apache.sshd.common.session.ConnectionService.class);
         return service instanceof org.apache.sshd.common.session.helpers.AbstractConnectionService c && !c.getChannels().isEmpty();
+    }
+
+    /**
+     * Turns new connections away from now on (each is closed as it arrives); the connections already
+     * open go on. The first step of a graceful stop, so nobody starts a session the stop would cut
+     * without a word.
+     */
+    public void stopAccepting() {
+        stopping = true;
+    }
+
+    /**
+     * Waits until every channel open now has closed, or {@code bound} has passed: a terminated
+     * session closes its channel only once its last line (the reason) was written or
+     * {@link SerialSink#LAST_LINE_WAIT} passed, so closing the connections before then would drop
+     * that line ("still have 43 bytes of 43 on closing channel").
+     *
+     * @return how many of those channels were still open when the bound passed
+     */
+    public int awaitChannelsClosed(Duration bound) {
+        List<java.util.concurrent.CompletableFuture<Void>> open = new java.util.ArrayList<>();
+        for (org.apache.sshd.common.session.helpers.AbstractSession s : server.getActiveSessions()) {
+            org.apache.sshd.common.session.ConnectionService service;
+            try {
+                service = s.getService(org.apache.sshd.common.session.ConnectionService.class);
+            } catch (IllegalStateException noChannelsYet) {
+                continue; // still authenticating (MINA throws rather than return null): no channel to wait for
+            }
+            if (service instanceof org.apache.sshd.common.session.helpers.AbstractConnectionService c) {
+                for (org.apache.sshd.common.channel.Channel channel : c.getChannels()) {
+                    java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+                    channel.addCloseFutureListener(f -> closed.complete(null));
+                    open.add(closed);
+                }
+            }
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(open.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // the bound passed: what is still open is counted below
+        }
+        return (int) open.stream().filter(f -> !f.isDone()).count();
     }
 
     @Override

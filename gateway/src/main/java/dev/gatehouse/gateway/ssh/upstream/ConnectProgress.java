@@ -53,9 +53,9 @@ final class ConnectProgress {
     UpstreamException failed(Throwable cause) {
         UpstreamStage at = stage();
         String said = nodeMessage();
-        String where = "node '" + node.name() + "' at " + node.host() + ":" + node.port();
+        String where = "node '" + node.name() + "' at " + dev.gatehouse.gateway.config.HostPort.format(node.host(), node.port());
         String message = switch (at) {
-            case TCP_CONNECT -> "cannot reach node '" + node.name() + "' at " + node.host() + ":" + node.port() + " (" + why(cause) + ")";
+            case TCP_CONNECT -> "cannot reach " + where + " (" + why(cause) + ")";
             case BANNER -> where + " closed the connection before its SSH banner"
                     + (said != null ? ": " + said : " (past its MaxStartups, or not an SSH port?)");
             case KEY_EXCHANGE -> where + " ended the key exchange: " + (said != null ? said : why(cause));
