@@ -65,6 +65,8 @@ rows = []  # metric, gatehouse, proxyjump, direct, ratio, target, met
 
 def add(metric, vals, higher_is_better=None, limit=None, target="", digits=1):
     g, p, d = (vals.get(s) for s in SYS)
+    if g is None and p is None and d is None:
+        return None  # the phase did not run (bench/run --cpu)
     r = ratio(g, p)
     met = verdict(r, limit, higher_is_better) if limit is not None else ""
     rows.append([metric, fmt(g, digits), fmt(p, digits), fmt(d, digits),
@@ -136,17 +138,54 @@ if norec_sec:
         rec_wall = pty_secs["gatehouse"] / norec_sec
         rows.append(["Recording's cost: Gatehouse pty wall time (s), recording on ÷ off",
                      f"{fmt(pty_secs['gatehouse'])} on / {fmt(norec_sec)} off", "", "", f"{rec_wall:.2f}×", "< 1.10×", "**met**" if rec_wall < 1.10 else "**missed**"])
+# ptycpu.tsv: system run relay-ms node-ms client-ms (each a process tree; relay 0 for direct)
 ptycpu = read_tsv("ptycpu.tsv")
-pty_cpu = {}
-for s in ("gatehouse", "gatehouse_norec"):
-    v = [int(r[2]) for r in ptycpu if r[0] == s]
-    pty_cpu[s] = statistics.median(v) / 1000 if v else None
-rec_cpu = None
+pty_cpu, pty_total = {}, {}
+for s in ("gatehouse", "gatehouse_norec", "proxyjump", "direct"):
+    rs = [r for r in ptycpu if r[0] == s]
+    pty_cpu[s] = statistics.median(int(r[2]) for r in rs) / 1000 if rs else None
+    pty_total[s] = statistics.median(sum(int(x) for x in r[2:5]) for r in rs) / 1000 if rs else None
+rec_cpu = rec_share_cpu = None
 if pty_cpu.get("gatehouse") and pty_cpu.get("gatehouse_norec"):
     rec_cpu = pty_cpu["gatehouse"] / pty_cpu["gatehouse_norec"]
+    add("… relay CPU per pty run (s; gateway JVM vs bastion sshd tree), recording on",
+        {"gatehouse": pty_cpu["gatehouse"], "proxyjump": pty_cpu.get("proxyjump")}, digits=2)
+    add("… relay CPU per pty run (s), Gatehouse recording off",
+        {"gatehouse": pty_cpu["gatehouse_norec"], "proxyjump": pty_cpu.get("proxyjump")}, digits=2)
     rows.append(["… gateway CPU per pty run (s), recording on ÷ off",
-                 f"{fmt(pty_cpu['gatehouse'])} on / {fmt(pty_cpu['gatehouse_norec'])} off", "", "", f"{rec_cpu:.2f}×",
-                 "(CPU the recorder adds)", ""])
+                 f"{fmt(pty_cpu['gatehouse'], 2)} on / {fmt(pty_cpu['gatehouse_norec'], 2)} off", "", "", f"{rec_cpu:.2f}×",
+                 "(CPU the recorder adds to the gateway)", ""])
+if pty_total.get("gatehouse") and pty_total.get("gatehouse_norec"):
+    rec_share_cpu = 1 - pty_total["gatehouse_norec"] / pty_total["gatehouse"]
+    rows.append(["Recording's share of a pty flood's CPU: (on − off) ÷ on, all processes of the flood (client, relay, node)",
+                 f"{fmt(pty_total['gatehouse'], 2)} s on / {fmt(pty_total['gatehouse_norec'], 2)} s off", "", "",
+                 f"{rec_share_cpu * 100:.1f} %", "< 10 %", "**met**" if rec_share_cpu < 0.10 else "**missed**"])
+
+# ---- CPU per GiB relayed (cpugib.tsv: phase system cipher run relay-ms node-ms client-ms bytes) ----
+cpugib = read_tsv("cpugib.tsv")
+
+
+def per_gib(phase, col, variant="aes"):
+    out = {}
+    for s in SYS:
+        v = [int(r[col]) / 1000 / (int(r[7]) / 2**30) for r in cpugib if r[0] == phase and r[1] == s and r[2] == variant]
+        out[s] = statistics.median(v) if v else None
+    return out
+
+
+cpu_gib_ratios = {}
+for phase in ("download", "upload"):
+    relay = per_gib(phase, 4)
+    relay["direct"] = None  # no bastion
+    cpu_gib_ratios[phase] = add(f"CPU per GiB relayed, bulk {phase}, aes128-gcm on every leg (CPU-s/GiB; gateway JVM vs bastion sshd tree)",
+                                relay, False, 1.0, "≤ 1.0×", digits=2)
+    add(f"… the node's sshd tree per GiB, {phase} (CPU-s/GiB, for reference)", per_gib(phase, 5), digits=2)
+    add(f"… the client side (ssh, head/wc) per GiB, {phase} (CPU-s/GiB, for reference)", per_gib(phase, 6), digits=2)
+    whole = {s: None for s in SYS}
+    for s in SYS:
+        v = [sum(int(x) for x in r[4:7]) / 1000 / (int(r[7]) / 2**30) for r in cpugib if r[0] == phase and r[1] == s and r[2] == "aes"]
+        whole[s] = statistics.median(v) if v else None
+    add(f"… the whole path per GiB, {phase}: client + bastion + node (CPU-s/GiB; ProxyJump's client encrypts twice)", whole, digits=2)
 
 # ---- 6. CPU per connection ----
 cpu = read_tsv("cpu.tsv")
@@ -284,7 +323,12 @@ L.append("## Results")
 L.append("")
 L.append("Ratio = Gatehouse ÷ OpenSSH ProxyJump. Throughputs are medians over runs; set-up latency over "
          f"{facts.get('setup_samples')} samples per system (hyperfine, interleaved rounds). Gatehouse ran with recording on "
-         "(SQLite store in the workspace) and its shipped JVM defaults (`java -jar gatehouse.jar serve`).")
+         "(SQLite store in the workspace) and its shipped JVM defaults (`java -jar gatehouse.jar serve`). "
+         + ("CPU is measured per process tree: the gateway JVM, the bastion's sshd with all its children, the node's sshd "
+            "with all its children, and the clients each ran in their own cgroup, read from `cpu.stat` before and after each run."
+            if facts.get("cpu_method") == "cgroup" else
+            "CPU is measured per process tree by summing /proc utime+stime (with reaped children) over the tree; no cgroup v2 "
+            "was writable, so an sshd child reaped by init is missed and the bastion's figures are too low."))
 L.append("")
 L.append("| metric | Gatehouse | ProxyJump (baseline) | direct | ratio | target | met? |")
 L.append("|---|---|---|---|---|---|---|")

