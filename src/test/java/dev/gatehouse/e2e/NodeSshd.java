@@ -84,6 +84,11 @@ final class NodeSshd implements AutoCloseable {
                 // FOO is accepted here on purpose: the env test must show that the gateway, not
                 // the node, drops variables outside its allow-list.
                 "AcceptEnv LANG LC_* TERM FOO",
+                // as config/node/sshd_config: local forwards to the loopback only, for certificates
+                // with permit-port-forwarding (the gateway's forward connections)
+                "AllowTcpForwarding local",
+                "PermitOpen 127.0.0.1:* [::1]:*",
+                "PermitListen none",
                 ""));
         Files.createDirectories(Path.of("/run/sshd"));
         Proc.run(SSHD, "-t", "-f", config.toString()).requireSuccess();
