@@ -51,6 +51,7 @@ class ForwardingTest {
     private ServerSocket echo;
     private final List<OpenSshCertificate> certificates = new CopyOnWriteArrayList<>();
     private InProcessGateway gw;
+    private String nodeLine;
 
     @BeforeEach
     void start() throws Exception {
@@ -72,8 +73,13 @@ class ForwardingTest {
         // the node would forward anywhere: what stops a forward in these tests is the gateway
         node.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
         node.start();
-        String nodeLine = SshKeys.toLine(nodeKey.getPublic());
-        gw = InProcessGateway.start(dir, keys -> """
+        nodeLine = SshKeys.toLine(nodeKey.getPublic());
+        gw = InProcessGateway.start(dir, keys -> policy(keys, nodeLine, "forward: {ports: [" + echo.getLocalPort() + ", \"8000-8999\"]}"),
+                "admin", "alice", "bob");
+    }
+
+    private String policy(java.util.Map<String, String> keys, String nodeLine, String forward) {
+        return """
                 users:
                   - {name: admin, keys: ["%s"], roles: [admin]}
                   - {name: alice, keys: ["%s"], roles: [engineer]}
@@ -84,11 +90,10 @@ class ForwardingTest {
                   - name: engineer
                     logins: [aiops]
                     nodes: {tenant: team-a}
-                    forward: {ports: [%d, "8000-8999"]}
+                    %s
                   - {name: viewer, logins: [aiops], nodes: {tenant: team-a}}
                   - {name: admin, permissions: [admin]}
-                """.formatted(keys.get("admin"), keys.get("alice"), keys.get("bob"), node.getPort(), nodeLine,
-                echo.getLocalPort()), "admin", "alice", "bob");
+                """.formatted(keys.get("admin"), keys.get("alice"), keys.get("bob"), node.getPort(), nodeLine, forward);
     }
 
     @AfterEach
@@ -254,6 +259,21 @@ class ForwardingTest {
         assertThat(close.outcome()).isEqualTo("terminated");
         assertThat(close.details().get("reason")).contains("user 'alice' was locked by admin");
         assertThat(close.details()).containsEntry("input_bytes", "1").containsEntry("output_bytes", "1");
+    }
+
+    /** Threat: a port taken out of a role stays reachable through a tunnel opened before (R28). */
+    @Test
+    void removingThePortFromTheRoleEndsTheForward() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+                ChannelDirectTcpip ch = open(alice, "localhost", echo.getLocalPort())) {
+            gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [\"8000-8999\"]}"));
+            assertThat(ch.waitFor(java.util.EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(5)))
+                    .contains(ClientChannelEvent.CLOSED);
+        }
+        AuditEvent removed = awaitEvent("access.removed");
+        assertThat(removed.details()).containsEntry("kind", "forward")
+                .containsEntry("reason", "no role of user 'alice' allows forwarding to port " + echo.getLocalPort() + " on node 'gpu-node-1'");
+        assertThat(awaitEvent("forward.close").outcome()).isEqualTo("terminated");
     }
 
     private static void assertRefused(ClientSession session, String host, int port, String description) throws Exception {

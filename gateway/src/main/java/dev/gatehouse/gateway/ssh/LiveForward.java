@@ -3,6 +3,9 @@ package dev.gatehouse.gateway.ssh;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.LiveSession;
 import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.policy.Decision;
+import dev.gatehouse.policy.PolicyEvaluator;
 import dev.gatehouse.recorder.AuditEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -97,6 +100,12 @@ final class LiveForward implements LiveSession {
                 .with("address", facts.address())
                 .with("port", facts.port())
                 .with("originator", facts.originator());
+    }
+
+    /** A forward goes on only while its port is still allowed, not just its login. */
+    @Override
+    public Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {
+        return evaluator.decideForward(user(), login(), node(), facts.host(), facts.port(), state, now);
     }
 
     @Override
