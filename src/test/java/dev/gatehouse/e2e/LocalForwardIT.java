@@ -168,16 +168,17 @@ class LocalForwardIT extends GatewayTest {
         assertThat(r.exit()).as(r.describe() + "\n" + clientLog(ssh)).isZero();
         assertThat(r.stdout().trim()).isEqualTo(token);
 
-        JsonNode open = awaitNew(before, "forward.open", e -> true);
+        // (waiting for ssh's port made a forward too, which carried nothing: look at the one that did)
+        JsonNode close = awaitNew(before, "forward.close", e -> !"0".equals(Json.detail(e, "input_bytes")));
+        JsonNode open = awaitNew(before, "forward.open", e -> Json.text(close, "session_id").equals(Json.text(e, "session_id")));
         assertThat(Json.text(open, "user")).isEqualTo("alice");
         assertThat(Json.detail(open, "host")).isEqualTo("localhost");
         assertThat(Json.detail(open, "address")).isEqualTo("127.0.0.1");
         assertThat(Json.detail(open, "port")).isEqualTo(Integer.toString(httpPort));
-        JsonNode close = awaitNew(before, "forward.close", e -> true);
         assertThat(Long.parseLong(Json.detail(close, "input_bytes"))).as("the request").isPositive();
         assertThat(Long.parseLong(Json.detail(close, "output_bytes"))).as("the response").isGreaterThan(token.length());
         assertThat(Json.detail(close, "duration_ms")).isNotNull();
-        JsonNode cert = awaitNew(before, "cert.issued", e -> Json.text(open, "session_id").equals(Json.text(e, "session_id")));
+        JsonNode cert = awaitNew(before, "cert.issued", e -> Json.text(open, "cert_serial").equals(Json.text(e, "cert_serial")));
         assertThat(Json.detail(cert, "extensions")).isEqualTo("permit-port-forwarding");
         ssh.destroy();
     }

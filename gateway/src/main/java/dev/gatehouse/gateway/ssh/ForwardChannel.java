@@ -182,6 +182,9 @@ final class ForwardChannel extends AbstractServerChannel {
             end("the client's side failed: " + failure.getMessage());
             return;
         }
+        if (closing == null) {
+            closing = "the client ended the connection";
+        }
         if (ch != null) {
             ch.getAsyncIn().close(false);
         }
