@@ -261,6 +261,56 @@ class ForwardingTest {
         assertThat(close.details()).containsEntry("input_bytes", "1").containsEntry("output_bytes", "1");
     }
 
+    /**
+     * Threat: a fast service and a client that stops reading make the gateway buffer without
+     * bound (memory exhaustion). The node's bytes are read only as the client takes them, so the
+     * service's writes stall at about the windows of the two hops; then every byte arrives.
+     */
+    @Test
+    void aClientThatStopsReadingStallsTheServiceInsteadOfFillingTheGateway() throws Exception {
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        long total = 64L << 20;
+        try (ServerSocket firehose = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = firehose.accept(); OutputStream out = s.getOutputStream()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    while (written.get() < total) {
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (Exception e) {
+                    // test over
+                }
+            }, "firehose");
+            server.setDaemon(true);
+            server.start();
+            gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [" + firehose.getLocalPort() + "]}"));
+            try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+                    ChannelDirectTcpip ch = open(alice, "localhost", firehose.getLocalPort())) {
+                await().atMost(WAIT).until(() -> written.get() >= 1 << 20);
+                // the client reads nothing: wait until the service's writes stall (two polls alike)
+                long[] last = {-1};
+                await().pollInterval(Duration.ofMillis(300)).atMost(WAIT).until(() -> {
+                    long now = written.get();
+                    boolean stalledNow = now == last[0];
+                    last[0] = now;
+                    return stalledNow;
+                });
+                long stalled = written.get();
+                assertThat(stalled).as("bytes the service could write while nobody read").isLessThan(24L << 20);
+                InputStream in = ch.getInvertedOut();
+                byte[] buf = new byte[256 * 1024];
+                long read = 0;
+                while (read < total) {
+                    int n = in.read(buf);
+                    assertThat(n).isPositive();
+                    read += n;
+                }
+                assertThat(read).isEqualTo(total);
+            }
+        }
+    }
+
     /** Threat: a port taken out of a role stays reachable through a tunnel opened before (R28). */
     @Test
     void removingThePortFromTheRoleEndsTheForward() throws Exception {
