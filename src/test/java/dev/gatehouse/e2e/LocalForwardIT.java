@@ -183,6 +183,37 @@ class LocalForwardIT extends GatewayTest {
         ssh.destroy();
     }
 
+    /** A service listening on the node's IPv6 loopback only is reached as {@code ::1}, through the node's PermitOpen. */
+    @Test
+    void theIpv6LoopbackIsReachedAsItself() throws Exception {
+        Files.writeString(webRoot.resolve("v6.txt"), "over-ipv6-" + token + "\n");
+        Process v6 = new ProcessBuilder("python3", "-m", "http.server", Integer.toString(httpPort), "--bind", "::1",
+                "--directory", webRoot.toString()).redirectErrorStream(true)
+                .redirectOutput(webRoot.resolveSibling(webRoot.getFileName() + "-v6.log").toFile()).start();
+        try {
+            await().atMost(WAIT).until(() -> {
+                try (Socket probe = new Socket()) {
+                    probe.connect(new InetSocketAddress("::1", httpPort), 500);
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            Set<String> before = eventIds();
+            int local = NodeSshd.freePort();
+            Process ssh = forward(gw.alice(), local, "-L", "127.0.0.1:" + local + ":[::1]:" + httpPort);
+            Proc.Result r = curl("http://127.0.0.1:" + local + "/v6.txt");
+            assertThat(r.exit()).as(r.describe() + "\n" + clientLog(ssh)).isZero();
+            assertThat(r.stdout().trim()).isEqualTo("over-ipv6-" + token);
+            JsonNode open = awaitNew(before, "forward.open", e -> "::1".equals(Json.detail(e, "address")));
+            assertThat(Json.detail(open, "host")).isEqualTo("::1");
+            ssh.destroy();
+        } finally {
+            v6.destroy();
+            v6.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void sshDynamicForwardReachesItThroughSocks() throws Exception {
         Set<String> before = eventIds();
