@@ -51,6 +51,14 @@ class ForwardDecisionTest {
         assertThat(forward(host, 8888).allowed()).isFalse();
     }
 
+    /** Threat: a host name chosen by the client drives the terminal of whoever reads the refusal. */
+    @Test
+    void aHostileDestinationIsQuotedEscapedInTheReason() {
+        String reason = forward("evil\u001b[2J\u202e", 8888).reason();
+        assertThat(Printable.firstUnsafe(reason)).as(reason).isEqualTo(-1);
+        assertThat(reason).endsWith("not to 'evil\\x1b[2J\\u202e'");
+    }
+
     @Test
     void portsOutsideTcpAreRefused() {
         assertThat(forward("localhost", 0)).isEqualTo(Decision.deny("port 0 is not a TCP port (1-65535)"));
