@@ -90,7 +90,12 @@ final class NodeSshd implements AutoCloseable {
                 "StrictModes no",
                 // FOO is accepted here on purpose: the env test must show that the gateway, not
                 // the node, drops variables outside its allow-list.
-                "AcceptEnv LANG LC_* TERM FOO"));
+                "AcceptEnv LANG LC_* TERM FOO",
+                // as config/node/sshd_config: local forwards to the loopback only, for certificates
+                // with permit-port-forwarding (the gateway's forward connections)
+                "AllowTcpForwarding local",
+                "PermitOpen 127.0.0.1:* [::1]:*",
+                "PermitListen none"));
         lines.addAll(extraConfig);
         lines.add("");
         Keys.write(config, String.join("\n", lines));

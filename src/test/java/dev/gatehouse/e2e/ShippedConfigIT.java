@@ -47,7 +47,10 @@ class ShippedConfigIT {
         }
     }
 
-    /** Threat: the node snippet users install silently fails to turn off root, passwords or forwarding. */
+    /**
+     * Threat: the node snippet users install silently fails to turn off root, passwords or forwarding,
+     * or lets a forwarding certificate reach beyond the node's loopback or listen on the node.
+     */
     @Test
     void nodeSnippetIsValidAndEffective() {
         Path hostKey = tmp.resolve("hk");
@@ -74,7 +77,10 @@ class ShippedConfigIT {
                 "trustedusercakeys /etc/ssh/gatehouse_user_ca.pub",
                 "authorizedprincipalsfile /etc/ssh/gatehouse_principals/%u",
                 "allowagentforwarding no",
-                "allowtcpforwarding no",
+                "allowtcpforwarding local",
+                "permitopen 127.0.0.1:* [::1]:*",
+                "permitlisten none",
+                "allowstreamlocalforwarding no",
                 "x11forwarding no",
                 "permittunnel no",
                 "loglevel VERBOSE");

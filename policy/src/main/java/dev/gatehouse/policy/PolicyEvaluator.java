@@ -26,6 +26,22 @@ public interface PolicyEvaluator {
      */
     Decision decide(String user, String login, String node, AccessState state, Instant now);
 
+    /**
+     * May {@code user}, whose connection is logged in as {@code login} on {@code node}, open a local
+     * forward ({@code direct-tcpip}, RFC 4254 section 7.2; {@code ssh -L} and {@code ssh -D}) to
+     * {@code host}:{@code port} as seen from that node, at {@code now}? Deny wins, in this order:
+     * whatever {@link #decide(String, String, String, AccessState, Instant)} refuses for the login
+     * itself (locks, root, disabled users, tenancy, no role or grant); a {@code host} that is not
+     * the node's loopback ({@link ForwardTarget#loopback}); a {@code port} outside 1-65535; then a
+     * port that no role of the user whose node selector matches {@code node} lists under
+     * {@code forward.ports}. An allow names the role and carries the login decision's grant, so the
+     * forward ends with the grant.
+     *
+     * @param host the destination host as the client sent it
+     * @param port the destination TCP port as the client sent it (any int; out of range is refused)
+     */
+    Decision decideForward(String user, String login, String node, String host, int port, AccessState state, Instant now);
+
     /** Gateway permissions the user holds through their roles (empty for unknown or disabled users). */
     Set<Permission> permissions(String user);
 

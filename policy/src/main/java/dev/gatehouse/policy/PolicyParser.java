@@ -24,7 +24,8 @@ import java.util.TreeSet;
 final class PolicyParser {
     private static final Set<String> TOP = Set.of("forbidden_logins", "users", "nodes", "roles", "elevations");
     private static final Set<String> USER_FIELDS = Set.of("name", "keys", "roles", "disabled", "tenant");
-    private static final Set<String> ROLE_FIELDS = Set.of("name", "logins", "nodes", "permissions");
+    private static final Set<String> ROLE_FIELDS = Set.of("name", "logins", "nodes", "permissions", "forward");
+    private static final Set<String> FORWARD_FIELDS = Set.of("ports");
     private static final Set<String> ELEVATION_FIELDS = Set.of("login", "nodes", "max_duration", "approvals",
             "requesters", "approvers", "require_reason", "second_factor");
     private static final Set<String> SECOND_FACTORS = Set.of("totp");
@@ -173,7 +174,47 @@ final class PolicyParser {
                 }
             }
         }
-        return new Role(name, List.copyOf(logins), selector, permissions);
+        return new Role(name, List.copyOf(logins), selector, permissions, forwardPorts(f.get("forward"), what));
+    }
+
+    /**
+     * {@code forward: {ports: [8888, "8000-8999"]}}: loopback ports on the role's nodes that its
+     * holders may forward to. Each item is a port (1-65535) or an inclusive range {@code A-B}.
+     */
+    private static List<PortRange> forwardPorts(ConfigNode node, String what) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        Map<String, ConfigNode> f = node.fields(what + " forward", FORWARD_FIELDS);
+        ConfigNode portsNode = ConfigNode.required(f, "ports", node, what + " forward");
+        if (portsNode.isNull()) {
+            return List.of();
+        }
+        List<PortRange> ranges = new ArrayList<>();
+        for (ConfigNode item : portsNode.list(what + " forward ports")) {
+            ranges.add(portRange(item, what));
+        }
+        return List.copyOf(ranges);
+    }
+
+    private static PortRange portRange(ConfigNode item, String what) {
+        String text = item.string(what + " forward port").trim();
+        String hint = what + " forward port " + Names.quote(text) + " is not valid: write a port from 1 to "
+                + PortRange.MAX_PORT + " or a range such as 8000-8999";
+        int dash = text.indexOf('-');
+        try {
+            int first = Integer.parseInt(dash < 0 ? text : text.substring(0, dash).trim());
+            int last = dash < 0 ? first : Integer.parseInt(text.substring(dash + 1).trim());
+            if (first < 1 || last > PortRange.MAX_PORT || first > PortRange.MAX_PORT || last < 1) {
+                throw item.error(hint);
+            }
+            if (first > last) {
+                throw item.error(what + " forward port range " + Names.quote(text) + " runs backwards; write the lower port first");
+            }
+            return new PortRange(first, last);
+        } catch (NumberFormatException e) {
+            throw item.error(hint);
+        }
     }
 
     private Elevation elevation(ConfigNode item) {

@@ -41,7 +41,7 @@ final class RuleEvaluator implements PolicyEvaluator {
     private final boolean multiTenant;
 
     /** A role reduced to what decide() needs. */
-    private record CompiledRole(Decision allow, Set<String> logins, Set<String> nodes, Set<Permission> permissions) {}
+    private record CompiledRole(Decision allow, Set<String> logins, Set<String> nodes, Set<Permission> permissions, Role role) {}
 
     RuleEvaluator(Policy policy) {
         this.policy = policy;
@@ -70,7 +70,7 @@ final class RuleEvaluator implements PolicyEvaluator {
                 }
             }
             compiled.putIfAbsent(role.name(), new CompiledRole(Decision.allow("role " + role.name()), Set.copyOf(logins),
-                    Set.copyOf(matched), Set.copyOf(role.permissions())));
+                    Set.copyOf(matched), Set.copyOf(role.permissions()), role));
         }
         for (User user : policy.users()) {
             users.putIfAbsent(user.name(), user);
@@ -169,6 +169,29 @@ final class RuleEvaluator implements PolicyEvaluator {
                     + login + "@" + node + " --for " + Texts.duration(suggested) + " --reason ...)");
         }
         return Decision.deny("no role allows login '" + login + "' on node '" + node + "'");
+    }
+
+    @Override
+    public Decision decideForward(String user, String login, String node, String host, int port, AccessState state, Instant now) {
+        Decision session = decide(user, login, node, state, now);
+        if (!session.allowed()) {
+            return session;
+        }
+        if (ForwardTarget.loopback(host).isEmpty()) {
+            return Decision.deny("forwarding goes only to the node's own loopback (localhost, 127.0.0.1 or ::1), not to "
+                    + Names.quote(host == null ? "" : host));
+        }
+        if (port < 1 || port > PortRange.MAX_PORT) {
+            return Decision.deny("port " + port + " is not a TCP port (1-" + PortRange.MAX_PORT + ")");
+        }
+        for (CompiledRole role : rolesByUser.get(user)) {
+            if (role.nodes().contains(node) && role.role().forwards(port)) {
+                String rule = "role " + role.role().name() + " forwards port " + port;
+                return session.viaGrant() ? new Decision(true, rule + " under grant " + session.grantId(),
+                        session.grantId(), session.grantEnd()) : Decision.allow(rule);
+            }
+        }
+        return Decision.deny("no role of user '" + user + "' allows forwarding to port " + port + " on node '" + node + "'");
     }
 
     /**

@@ -329,7 +329,7 @@ public final class AccessService {
         if (s.node() == null) {
             return null;
         }
-        dev.gatehouse.policy.Decision d = snapshot.evaluator().decide(s.user(), s.login(), s.node(), state, now);
+        dev.gatehouse.policy.Decision d = s.judge(snapshot.evaluator(), state, now);
         return d.allowed() ? null : d.reason();
     }
 

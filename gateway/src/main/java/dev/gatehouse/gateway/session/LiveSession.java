@@ -1,5 +1,8 @@
 package dev.gatehouse.gateway.session;
 
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.policy.Decision;
+import dev.gatehouse.policy.PolicyEvaluator;
 import java.time.Instant;
 
 /** A session in progress, as the registry (and admins' kill switches) see it. */
@@ -41,6 +44,14 @@ public interface LiveSession {
 
     /** Stores recording data that has been buffered for a while (called periodically). */
     void flushRecording();
+
+    /**
+     * Whether this node session may go on under {@code evaluator} and {@code state} at {@code now}
+     * (R28): by default its login decision again; a forward also checks its port.
+     */
+    default Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {
+        return evaluator.decide(user(), login(), node(), state, now);
+    }
 
     /** Ends the session now, telling the user why (one line). */
     void terminate(String reason);

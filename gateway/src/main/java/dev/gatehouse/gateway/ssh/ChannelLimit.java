@@ -27,6 +27,11 @@ final class ChannelLimit extends ServerConnectionService {
     private final AuditTrail audit;
     /** Only the first refusal of a connection is audited: each costs its sender one packet. */
     private boolean refusalRecorded;
+    /**
+     * Descriptions for channel opens being refused, by the client's channel id: MINA puts a
+     * generic "Generic error while opening channel" on the wire whatever the refusal said.
+     */
+    private final java.util.Map<Long, String> openFailures = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ChannelLimit(AbstractServerSession session, AuditTrail audit) throws IOException {
         super(session);
@@ -50,6 +55,21 @@ final class ChannelLimit extends ServerConnectionService {
             service.addPortForwardingEventListenerManager(this);
             return service;
         }
+    }
+
+    /**
+     * The description (RFC 4254 section 5.1) to send when the open of the client's channel
+     * {@code sender} fails, in place of MINA's generic text; call before failing the open.
+     */
+    void describeOpenFailure(long sender, String description) {
+        openFailures.put(sender, description);
+    }
+
+    @Override
+    protected org.apache.sshd.common.io.IoWriteFuture sendChannelOpenFailure(Buffer buffer, long sender, int reasonCode,
+            String message, String lang) throws IOException {
+        String described = openFailures.remove(sender);
+        return super.sendChannelOpenFailure(buffer, sender, reasonCode, described != null ? described : message, lang);
     }
 
     @Override

@@ -8,8 +8,9 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 
 /**
- * Agent, X11 and TCP forwarding are off (R20): every attempt is refused and recorded with who
- * asked and for what, so an auditor sees tunnelling attempts.
+ * Agent, X11 and remote TCP forwarding are off (R20): every attempt is refused and recorded with
+ * who asked and for what, so an auditor sees tunnelling attempts. Local forwarding
+ * ({@code direct-tcpip}) never reaches this filter: {@link ForwardChannel} decides it by policy.
  */
 final class ForwardingRefusal implements ForwardingFilter {
     private final AuditTrail audit;

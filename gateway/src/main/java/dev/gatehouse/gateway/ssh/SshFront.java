@@ -22,15 +22,16 @@ import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
-import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 import org.apache.sshd.server.subsystem.SubsystemFactory;
 
 /**
  * The SSH front door: public keys only, the algorithms of {@link Algorithms}, and a router that
  * sends {@code LOGIN@NODE} sessions to the bridge and plain user names to the gateway shell.
- * Nothing here serves files or forwards ports: the gateway's own disk and network are not
- * reachable through it.
+ * Nothing here serves files or opens connections from the gateway itself: the gateway's own disk
+ * and network are not reachable through it. Local forwards ({@code direct-tcpip}) go only to the
+ * loopback of the node a {@code LOGIN@NODE} connection is logged in to, when policy allows
+ * ({@link ForwardChannel}); agent, X11 and remote forwarding are refused ({@link ForwardingRefusal}).
  *
  * <p>Authentication ({@link PublicKeyMethod}, {@link TotpAuth}) and its limits (R24, R30), each
  * keyed by something the client cannot aim at anyone else:
@@ -96,7 +97,9 @@ public final class SshFront implements AutoCloseable {
         server.setHostBasedAuthenticator(null);
         ForwardingRefusal forwarding = new ForwardingRefusal(services.audit());
         server.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, new ChannelLimit.Factory(services.audit())));
-        server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding, services.audit()), DirectTcpipFactory.INSTANCE));
+        // direct-tcpip goes to the node's loopback when policy allows (ForwardChannel), never out of the gateway
+        server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding, services.audit()),
+                new ForwardChannel.Factory(services, new UpstreamPerConnection(services))));
         server.setForwardingFilter(forwarding);
         server.setShellFactory(channel -> route(channel, SessionBridge.Kind.SHELL, null));
         server.setCommandFactory((channel, command) -> route(channel, SessionBridge.Kind.EXEC, command));

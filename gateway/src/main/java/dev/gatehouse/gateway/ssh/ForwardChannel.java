@@ -1,0 +1,319 @@
+package dev.gatehouse.gateway.ssh;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
+import dev.gatehouse.pki.CertificateRefusedException;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.concurrent.CompletionException;
+import org.apache.sshd.client.channel.ChannelDirectTcpip;
+import org.apache.sshd.client.future.DefaultOpenFuture;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.ChannelAsyncInputStream;
+import org.apache.sshd.common.channel.ChannelAsyncOutputStream;
+import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.channel.StreamingChannel;
+import org.apache.sshd.common.channel.exception.SshChannelOpenException;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.channel.AbstractServerChannel;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client's {@code direct-tcpip} channel (RFC 4254 section 7.2: {@code ssh -L}, and each
+ * connection through {@code ssh -D}), carried to the node's loopback through the node's own
+ * sshd when {@link ForwardGate} allows it, as a {@code direct-tcpip} channel on a connection from
+ * {@link ForwardUpstream}. Bytes flow both ways through {@link Pump}s: the client's window is
+ * released only as the node takes the bytes, and the node's only as the client does, so the
+ * gateway holds at most one chunk per direction.
+ *
+ * <p>A refusal answers the channel open with SSH_MSG_CHANNEL_OPEN_FAILURE, reason code 1
+ * ({@code administratively prohibited}) and {@code gatehouse: WHY} as the description, which
+ * OpenSSH prints ({@code channel 2: open failed: administratively prohibited: gatehouse: ...}).
+ * A node that cannot open the port gives its own reason code and words. Runs on I/O threads and
+ * never blocks.
+ */
+final class ForwardChannel extends AbstractServerChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(ForwardChannel.class);
+    /** What the channel asks the node's sshd to name as the originator: the gateway's side of it. */
+    private static final SshdSocketAddress ORIGINATOR = new SshdSocketAddress("127.0.0.1", 0);
+
+    private final GatewayServices services;
+    private final ForwardGate gate;
+    private final ForwardUpstream upstreams;
+    private ChannelAsyncInputStream fromClient;
+    private ChannelAsyncOutputStream toClient;
+    private volatile LiveForward live;
+    private volatile ChannelDirectTcpip upstream;
+    private volatile Pump inbound;
+    private volatile Pump outbound;
+    private volatile boolean opened;
+    /** Why the channel is closing, when the gateway or the node's side started it. */
+    private volatile String closing;
+
+    private ForwardChannel(GatewayServices services, ForwardGate gate, ForwardUpstream upstreams) {
+        super("", Collections.emptyList(), null);
+        this.services = services;
+        this.gate = gate;
+        this.upstreams = upstreams;
+    }
+
+    /** Serves {@code direct-tcpip} in place of MINA's {@code DirectTcpipFactory}, which dials out from the gateway. */
+    static final class Factory implements ChannelFactory {
+        private final GatewayServices services;
+        private final ForwardGate gate;
+        private final ForwardUpstream upstreams;
+
+        Factory(GatewayServices services, ForwardUpstream upstreams) {
+            this.services = services;
+            this.gate = new ForwardGate(services);
+            this.upstreams = upstreams;
+        }
+
+        @Override
+        public String getName() {
+            return "direct-tcpip";
+        }
+
+        @Override
+        public Channel createChannel(Session session) {
+            return new ForwardChannel(services, gate, upstreams);
+        }
+    }
+
+    @Override
+    protected OpenFuture doInit(Buffer buffer) {
+        String host = buffer.getString();
+        int port = buffer.getInt();
+        String originatorHost = buffer.getString();
+        int originatorPort = buffer.getInt();
+        String originator = (originatorHost.indexOf(':') >= 0 ? "[" + originatorHost + "]" : originatorHost) + ":"
+                + Integer.toUnsignedString(originatorPort);
+        OpenFuture f = new DefaultOpenFuture(this, this);
+        ForwardGate.Verdict verdict = gate.decide((ServerSession) getSession(), host, port, originator);
+        if (verdict instanceof ForwardGate.Refused refused) {
+            return fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, refused.reason());
+        }
+        ForwardGate.Allowed allowed = (ForwardGate.Allowed) verdict;
+        fromClient = new ChannelAsyncInputStream(this);
+        toClient = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
+        LiveForward forward = new LiveForward(allowed, services.audit(), services.sessions(), services.clock(), this::terminate);
+        live = forward;
+        // registered before the node is contacted, so a lock made meanwhile finds it
+        forward.register();
+        addCloseFutureListener(c -> clientChannelClosed());
+        upstreams.connection((ServerSession) getSession(), allowed).whenComplete((connection, failure) -> {
+            if (failure != null) {
+                String why = upstreamProblem(failure, allowed);
+                forward.end("failure", why);
+                fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, why);
+            } else if (forward.ended()) {
+                fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, forward.endReason());
+            } else {
+                openUpstream(f, forward, connection, allowed);
+            }
+        });
+        return f;
+    }
+
+    private void openUpstream(OpenFuture f, LiveForward forward, ForwardUpstream.Connection connection, ForwardGate.Allowed a) {
+        ChannelDirectTcpip ch;
+        OpenFuture open;
+        try {
+            ch = connection.session().createDirectTcpipChannel(ORIGINATOR, new SshdSocketAddress(a.address(), a.port()));
+            ch.setStreaming(StreamingChannel.Streaming.Async);
+            open = ch.open();
+        } catch (IOException | RuntimeException e) {
+            String why = "cannot open a channel to node '" + a.node().name() + "': " + e.getMessage();
+            forward.end("failure", why);
+            fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, why);
+            return;
+        }
+        open.addListener(o -> {
+            if (!o.isOpened()) {
+                Throwable e = o.getException();
+                int code = e instanceof SshChannelOpenException s ? s.getReasonCode() : SshConstants.SSH_OPEN_CONNECT_FAILED;
+                String why = "node '" + a.node().name() + "' could not open " + a.address() + ":" + a.port()
+                        + (e != null && e.getMessage() != null ? ": " + e.getMessage() : "");
+                forward.end("failure", why);
+                fail(f, code, why);
+                return;
+            }
+            if (forward.ended()) {
+                ch.close(false);
+                fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, forward.endReason());
+                return;
+            }
+            upstream = ch;
+            forward.opened(connection.certSerial());
+            opened = true;
+            signalChannelOpenSuccess();
+            f.setOpened();
+            startPumps(ch, forward);
+        });
+    }
+
+    private void startPumps(ChannelDirectTcpip ch, LiveForward forward) {
+        int fromNode = (int) Math.min(Integer.MAX_VALUE, ch.getLocalWindow().getMaxSize());
+        int fromClientMax = (int) Math.min(Integer.MAX_VALUE, getLocalWindow().getMaxSize());
+        inbound = new Pump(fromClient, ch.getAsyncIn()::writeBuffer, (d, o, l) -> forward.input.addAndGet(l),
+                this::inboundEnded, fromClientMax);
+        outbound = new Pump(ch.getAsyncOut(), toClient::writeBuffer, (d, o, l) -> forward.output.addAndGet(l),
+                this::outboundEnded, fromNode);
+        ch.addCloseFutureListener(c -> {
+            if (closing == null) {
+                closing = "the node closed the connection";
+            }
+        });
+        inbound.start();
+        outbound.start();
+    }
+
+    /** The client sent EOF (or its side broke): pass the EOF on to the node after the last byte. */
+    private void inboundEnded(Throwable failure) {
+        ChannelDirectTcpip ch = upstream;
+        if (failure != null) {
+            end("the client's side failed: " + failure.getMessage());
+            return;
+        }
+        if (closing == null) {
+            closing = "the client ended the connection";
+        }
+        if (ch != null) {
+            ch.getAsyncIn().close(false);
+        }
+    }
+
+    /** The node's side has closed and every byte reached the client: EOF, then close. */
+    private void outboundEnded(Throwable failure) {
+        if (failure != null) {
+            end("the node's side failed: " + failure.getMessage());
+            return;
+        }
+        if (closing == null) {
+            closing = "the service on the node closed the connection";
+        }
+        try {
+            sendEof();
+        } catch (IOException e) {
+            LOG.debug("forward {}: EOF not sent: {}", id(), e.toString());
+        }
+        close(false);
+    }
+
+    /** Ends both sides now (a lock, a revoke, a broken stream). */
+    private void end(String reason) {
+        if (closing == null) {
+            closing = reason;
+        }
+        stopPumps();
+        ChannelDirectTcpip ch = upstream;
+        if (ch != null) {
+            ch.close(false);
+        }
+        ChannelAsyncOutputStream out = toClient;
+        if (out != null) {
+            out.close(true);
+        }
+        close(false);
+    }
+
+    /** Called by the registry (through {@link LiveForward#terminate}) after the close event is recorded. */
+    private void terminate(String reason) {
+        if (opened) {
+            end(reason);
+        }
+        // not open yet: the open completes as a refusal with this reason (see doInit)
+    }
+
+    private void clientChannelClosed() {
+        stopPumps();
+        LiveForward forward = live;
+        if (forward != null) {
+            String why = closing;
+            forward.end(opened ? "success" : "failure", why != null ? why : "the client closed the channel");
+        }
+        ChannelDirectTcpip ch = upstream;
+        if (ch != null) {
+            ch.close(false);
+        }
+    }
+
+    private void stopPumps() {
+        Pump in = inbound;
+        Pump out = outbound;
+        if (in != null) {
+            in.stop();
+        }
+        if (out != null) {
+            out.stop();
+        }
+    }
+
+    private String id() {
+        LiveForward forward = live;
+        return forward != null ? forward.id() : "-";
+    }
+
+    /** Answers the open with a failure that names {@code reason}; {@link ChannelLimit} puts it on the wire. */
+    private OpenFuture fail(OpenFuture f, int code, String reason) {
+        String description = "gatehouse: " + reason;
+        if (service instanceof ChannelLimit connection) {
+            connection.describeOpenFailure(getRecipient(), description);
+        }
+        SshChannelOpenException e = new SshChannelOpenException(getChannelId(), code, description);
+        signalChannelOpenFailure(e);
+        f.setException(e);
+        close(true);
+        return f;
+    }
+
+    private static String upstreamProblem(Throwable failure, ForwardGate.Allowed a) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof UpstreamException || cause instanceof CertificateRefusedException || cause instanceof IllegalStateException) {
+            return cause.getMessage();
+        }
+        return "cannot reach node '" + a.node().name() + "'";
+    }
+
+    @Override
+    public void handleWindowAdjust(Buffer buffer) throws IOException {
+        super.handleWindowAdjust(buffer);
+        ChannelAsyncOutputStream out = toClient;
+        if (out != null) {
+            out.onWindowExpanded();
+        }
+    }
+
+    @Override
+    protected void doWriteData(byte[] data, int off, long len) throws IOException {
+        // copied into the stream's buffer; the window is released as the inbound pump reads
+        fromClient.write(new ByteArrayBuffer(data, off, (int) len, true));
+    }
+
+    @Override
+    protected void doWriteExtendedData(byte[] data, int off, long len) throws IOException {
+        throw new IOException("a direct-tcpip channel carries no extended data (RFC 4254 section 7.2)");
+    }
+
+    @Override
+    public void handleEof() throws IOException {
+        super.handleEof();
+        ChannelAsyncInputStream in = fromClient;
+        if (in != null) {
+            in.close(false);
+        }
+    }
+
+    @Override
+    protected boolean mayWrite() {
+        // the last bytes to the client are flushed while the channel closes
+        return !isClosed();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.gatehouse.gateway.ssh;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.IdentityCheck;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SessionIds;
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.policy.Decision;
+import dev.gatehouse.policy.ForwardTarget;
+import dev.gatehouse.policy.Node;
+import dev.gatehouse.policy.Target;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.sshd.server.session.ServerSession;
+
+/**
+ * Decides one {@code direct-tcpip} channel open (RFC 4254 section 7.2) on a client connection:
+ * allowed only on a {@code LOGIN@NODE} connection, to the node's loopback, on a port a role of the
+ * user lists, while the login itself is allowed ({@link dev.gatehouse.policy.PolicyEvaluator#decideForward})
+ * and the audit store takes writes. Every refusal is a {@code forward.refused} event with the
+ * reason, which is also what the client is told.
+ */
+final class ForwardGate {
+    /** What the gate decided. */
+    sealed interface Verdict permits Allowed, Refused {}
+
+    /**
+     * A forward that may open, with everything its events and the registry need.
+     *
+     * @param host the destination as the client sent it
+     * @param address the node-side loopback address to open ({@link ForwardTarget#loopback})
+     */
+    record Allowed(String id, Identity identity, Node node, String login, String host, String address, int port,
+            String originator, Decision decision, String userTenant, Instant start) implements Verdict {}
+
+    /** @param reason one line for the client and the audit log, without prefix */
+    record Refused(String reason) implements Verdict {}
+
+    private final GatewayServices services;
+
+    ForwardGate(GatewayServices services) {
+        this.services = services;
+    }
+
+    /**
+     * @param host the destination host as the client sent it
+     * @param port the destination port as the client sent it
+     * @param originator the client's {@code originator address:port}, as it sent it (not checked)
+     */
+    Verdict decide(ServerSession session, String host, int port, String originator) {
+        Identity identity = session.getAttribute(SessionAttributes.IDENTITY);
+        String sshUser = session.getUsername();
+        String reason;
+        Allowed allowed = null;
+        Optional<Target> target = Optional.empty();
+        String malformed = null;
+        try {
+            target = sshUser == null || sshUser.indexOf('@') < 0 ? Optional.empty() : Target.parse(sshUser);
+        } catch (IllegalArgumentException e) {
+            malformed = e.getMessage();
+        }
+        if (identity == null) {
+            reason = "not authenticated";
+        } else if (malformed != null) {
+            reason = malformed;
+        } else if (target.isEmpty()) {
+            reason = "a gateway shell connection forwards nothing; connect as LOGIN@NODE to forward to that node's loopback";
+        } else {
+            PolicyHolder.Snapshot snapshot = services.policy().current();
+            AccessState access = services.access().state();
+            Instant now = services.clock().instant();
+            Optional<String> gone = IdentityCheck.problem(snapshot, access, identity);
+            Decision decision = gone.isPresent() ? Decision.deny(gone.get())
+                    : snapshot.evaluator().decideForward(identity.user(), target.get().login(), target.get().node(), host, port, access, now);
+            if (!decision.allowed()) {
+                reason = decision.reason();
+            } else if (decision.viaGrant() && TotpAuth.required(services, decision, target.get().login(), target.get().node())
+                    && !TotpAuth.passed(session)) {
+                reason = "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt";
+            } else if (!services.audit().acceptingSessions()) {
+                reason = "the audit store is unavailable; new forwards are refused until it recovers";
+            } else {
+                reason = null;
+                Node node = snapshot.policy().node(target.get().node()).orElseThrow();
+                String userTenant = snapshot.policy().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
+                allowed = new Allowed(SessionIds.next(services.clock()), identity, node, target.get().login(), host,
+                        ForwardTarget.loopback(host).orElseThrow(), port, originator, decision, userTenant, now);
+            }
+        }
+        if (reason != null) {
+            services.audit().append(services.audit().event("forward.refused", "denied")
+                    .withSource(identity != null ? identity.source() : KeyAuthenticator.address(session.getClientAddress()))
+                    .withUser(identity != null ? identity.user() : null)
+                    .withTarget(target.map(Target::node).orElse(null), target.map(Target::login).orElse(null))
+                    .with("forward", "tcp-direct-tcpip")
+                    .with("request", host + ":" + port)
+                    .with("host", host)
+                    .with("port", port)
+                    .with("originator", originator)
+                    .with("reason", reason)
+                    .with("ssh_user", sshUser));
+            return new Refused(reason);
+        }
+        return allowed;
+    }
+}

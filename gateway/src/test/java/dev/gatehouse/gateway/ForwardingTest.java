@@ -1,0 +1,338 @@
+package dev.gatehouse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.gatehouse.pki.SshKeys;
+import dev.gatehouse.recorder.AuditEvent;
+import dev.gatehouse.recorder.EventQuery;
+import dev.gatehouse.recorder.StoredEvent;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.sshd.client.channel.ChannelDirectTcpip;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.exception.SshChannelOpenException;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Local forwarding (direct-tcpip) through the real gateway to a node played by a MINA sshd that
+ * would forward anywhere, and an echo service on this machine's loopback: only what policy allows
+ * goes through, with the node's certificate limited to {@code permit-port-forwarding}; every
+ * refusal reaches the client as "administratively prohibited" with the reason, and is audited.
+ */
+@org.junit.jupiter.api.Timeout(60)
+class ForwardingTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private SshServer node;
+    private ServerSocket echo;
+    private final List<OpenSshCertificate> certificates = new CopyOnWriteArrayList<>();
+    private InProcessGateway gw;
+    private String nodeLine;
+
+    @BeforeEach
+    void start() throws Exception {
+        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread echoThread = new Thread(this::serveEcho, "echo");
+        echoThread.setDaemon(true);
+        echoThread.start();
+        KeyPair nodeKey = SshKeys.generateEd25519();
+        node = SshServer.setUpDefaultServer();
+        node.setHost("127.0.0.1");
+        node.setPort(0);
+        node.setKeyPairProvider(KeyPairProvider.wrap(nodeKey));
+        node.setPublickeyAuthenticator((user, key, session) -> {
+            if (key instanceof OpenSshCertificate c) {
+                certificates.add(c);
+            }
+            return true;
+        });
+        // the node would forward anywhere: what stops a forward in these tests is the gateway
+        node.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        node.start();
+        nodeLine = SshKeys.toLine(nodeKey.getPublic());
+        gw = InProcessGateway.start(dir, keys -> policy(keys, nodeLine, "forward: {ports: [" + echo.getLocalPort() + ", \"8000-8999\"]}"),
+                "admin", "alice", "bob");
+    }
+
+    private String policy(java.util.Map<String, String> keys, String nodeLine, String forward) {
+        return """
+                users:
+                  - {name: admin, keys: ["%s"], roles: [admin]}
+                  - {name: alice, keys: ["%s"], roles: [engineer]}
+                  - {name: bob, keys: ["%s"], roles: [viewer]}
+                nodes:
+                  - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
+                roles:
+                  - name: engineer
+                    logins: [aiops]
+                    nodes: {tenant: team-a}
+                    %s
+                  - {name: viewer, logins: [aiops], nodes: {tenant: team-a}}
+                  - {name: admin, permissions: [admin]}
+                """.formatted(keys.get("admin"), keys.get("alice"), keys.get("bob"), node.getPort(), nodeLine, forward);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+        node.stop(true);
+        echo.close();
+    }
+
+    /** Echoes every byte back, one connection after another, each on its own thread. */
+    private void serveEcho() {
+        while (!echo.isClosed()) {
+            try {
+                Socket s = echo.accept();
+                Thread t = new Thread(() -> {
+                    try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                        in.transferTo(out);
+                    } catch (Exception e) {
+                        // connection over
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
+
+    private ChannelDirectTcpip open(ClientSession session, String host, int port) throws Exception {
+        ChannelDirectTcpip ch = session.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
+                new SshdSocketAddress(host, port));
+        ch.open().verify(WAIT);
+        return ch;
+    }
+
+    private List<AuditEvent> events(String type) {
+        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
+                .map(StoredEvent::event).toList();
+    }
+
+    private AuditEvent awaitEvent(String type) {
+        await().atMost(WAIT).until(() -> !events(type).isEmpty());
+        return events(type).get(events(type).size() - 1);
+    }
+
+    @Test
+    void anAllowedForwardCarriesBytesBothWaysWithAForwardOnlyCertificateAndIsAudited() throws Exception {
+        byte[] payload = new byte[300_000];
+        new java.util.Random(7).nextBytes(payload);
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+                ChannelDirectTcpip ch = open(alice, "localhost", echo.getLocalPort())) {
+            OutputStream toNode = ch.getInvertedIn();
+            InputStream fromNode = ch.getInvertedOut();
+            Thread writer = new Thread(() -> {
+                try {
+                    toNode.write(payload);
+                    toNode.flush();
+                } catch (Exception e) {
+                    // the read below fails then
+                }
+            });
+            writer.start();
+            byte[] back = fromNode.readNBytes(payload.length);
+            writer.join();
+            assertThat(back).isEqualTo(payload);
+            ch.close(false).await(WAIT);
+        }
+        AuditEvent close = awaitEvent("forward.close");
+        assertThat(close.user()).isEqualTo("alice");
+        assertThat(close.node()).isEqualTo("gpu-node-1");
+        assertThat(close.details()).containsEntry("input_bytes", "300000").containsEntry("output_bytes", "300000")
+                .containsEntry("host", "localhost").containsEntry("address", "127.0.0.1")
+                .containsEntry("port", Integer.toString(echo.getLocalPort())).containsKey("duration_ms");
+        AuditEvent open = awaitEvent("forward.open");
+        assertThat(open.details()).containsEntry("rule", "role engineer forwards port " + echo.getLocalPort());
+        assertThat(open.certSerial()).isNotNull();
+        // the node sees each certificate twice: the key query, then the signature
+        assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).singleElement()
+                .isEqualTo(open.certSerial());
+        assertThat(certificates).allSatisfy(c -> {
+            assertThat(c.getExtensions()).extracting(e -> e.getName()).containsExactly("permit-port-forwarding");
+            assertThat(c.getPrincipals()).containsExactly("aiops");
+            assertThat(c.getSerial()).isEqualTo(open.certSerial());
+        });
+    }
+
+    @Test
+    void severalForwardsOfOneConnectionShareOneUpstreamConnection() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
+            for (int i = 0; i < 3; i++) {
+                try (ChannelDirectTcpip ch = open(alice, "127.0.0.1", echo.getLocalPort())) {
+                    ch.getInvertedIn().write('x');
+                    ch.getInvertedIn().flush();
+                    assertThat(ch.getInvertedOut().read()).isEqualTo('x');
+                }
+            }
+        }
+        assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).hasSize(1);
+    }
+
+    /** Threat: a user allowed one port reaches every other service on the node (databases, the node's sshd). */
+    @Test
+    void aPortNoRoleListsIsRefusedWithTheReasonAndAudited() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
+            assertRefused(alice, "localhost", node.getPort(),
+                    "gatehouse: no role of user 'alice' allows forwarding to port " + node.getPort() + " on node 'gpu-node-1'");
+        }
+        AuditEvent refused = awaitEvent("forward.refused");
+        assertThat(refused.user()).isEqualTo("alice");
+        assertThat(refused.details()).containsEntry("port", Integer.toString(node.getPort()))
+                .containsEntry("reason", "no role of user 'alice' allows forwarding to port " + node.getPort() + " on node 'gpu-node-1'");
+        assertThat(certificates).as("nothing reached the node").isEmpty();
+    }
+
+    /** Threat: the gateway becomes a proxy into the node network (or the gateway's own). */
+    @Test
+    void aDestinationOtherThanTheNodesLoopbackIsRefused() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
+            assertRefused(alice, "10.1.2.3", 8080,
+                    "gatehouse: forwarding goes only to the node's own loopback (localhost, 127.0.0.1 or ::1), not to '10.1.2.3'");
+        }
+        assertThat(awaitEvent("forward.refused").details()).containsEntry("host", "10.1.2.3");
+        assertThat(certificates).isEmpty();
+    }
+
+    @Test
+    void aRoleWithoutForwardingIsRefused() throws Exception {
+        try (ClientSession bob = gw.connect("bob", "aiops@gpu-node-1")) {
+            assertRefused(bob, "localhost", echo.getLocalPort(), "gatehouse: no role of user 'bob' allows forwarding to port "
+                    + echo.getLocalPort() + " on node 'gpu-node-1'");
+        }
+        assertThat(awaitEvent("forward.refused").user()).isEqualTo("bob");
+    }
+
+    /** Threat: the gateway shell's connection, which names no node, tunnels anywhere. */
+    @Test
+    void aGatewayShellConnectionForwardsNothing() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "alice")) {
+            assertRefused(alice, "localhost", echo.getLocalPort(),
+                    "gatehouse: a gateway shell connection forwards nothing; connect as LOGIN@NODE to forward to that node's loopback");
+        }
+    }
+
+    /** Threat: a locked user keeps a tunnel into the node open after the admin was told "locked" (R07). */
+    @Test
+    void aLockCutsALiveForward() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+                ChannelDirectTcpip ch = open(alice, "localhost", echo.getLocalPort())) {
+            ch.getInvertedIn().write('x');
+            ch.getInvertedIn().flush();
+            assertThat(ch.getInvertedOut().read()).isEqualTo('x');
+            InProcessGateway.Result lock = gw.exec("admin", "lock user alice --reason incident");
+            assertThat(lock.stdout()).as(lock.stderr()).contains("locked user alice");
+            long locked = System.nanoTime();
+            assertThat(ch.waitFor(java.util.EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(5)))
+                    .contains(ClientChannelEvent.CLOSED);
+            assertThat(Duration.ofNanos(System.nanoTime() - locked)).isLessThan(Duration.ofSeconds(2));
+        }
+        AuditEvent close = awaitEvent("forward.close");
+        assertThat(close.outcome()).isEqualTo("terminated");
+        assertThat(close.details().get("reason")).contains("user 'alice' was locked by admin");
+        assertThat(close.details()).containsEntry("input_bytes", "1").containsEntry("output_bytes", "1");
+    }
+
+    /**
+     * Threat: a fast service and a client that stops reading make the gateway buffer without
+     * bound (memory exhaustion). The node's bytes are read only as the client takes them, so the
+     * service's writes stall at about the windows of the two hops; then every byte arrives.
+     */
+    @Test
+    void aClientThatStopsReadingStallsTheServiceInsteadOfFillingTheGateway() throws Exception {
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        long total = 64L << 20;
+        try (ServerSocket firehose = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = firehose.accept(); OutputStream out = s.getOutputStream()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    while (written.get() < total) {
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (Exception e) {
+                    // test over
+                }
+            }, "firehose");
+            server.setDaemon(true);
+            server.start();
+            gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [" + firehose.getLocalPort() + "]}"));
+            try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+                    ChannelDirectTcpip ch = open(alice, "localhost", firehose.getLocalPort())) {
+                await().atMost(WAIT).until(() -> written.get() >= 1 << 20);
+                // the client reads nothing: wait until the service's writes stall (two polls alike)
+                long[] last = {-1};
+                await().pollInterval(Duration.ofMillis(300)).atMost(WAIT).until(() -> {
+                    long now = written.get();
+                    boolean stalledNow = now == last[0];
+                    last[0] = now;
+                    return stalledNow;
+                });
+                long stalled = written.get();
+                assertThat(stalled).as("bytes the service could write while nobody read").isLessThan(24L << 20);
+                InputStream in = ch.getInvertedOut();
+                byte[] buf = new byte[256 * 1024];
+                long read = 0;
+                while (read < total) {
+                    int n = in.read(buf);
+                    assertThat(n).isPositive();
+                    read += n;
+                }
+                assertThat(read).isEqualTo(total);
+            }
+        }
+    }
+
+    /** Threat: a port taken out of a role stays reachable through a tunnel opened before (R28). */
+    @Test
+    void removingThePortFromTheRoleEndsTheForward() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+                ChannelDirectTcpip ch = open(alice, "localhost", echo.getLocalPort())) {
+            gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [\"8000-8999\"]}"));
+            assertThat(ch.waitFor(java.util.EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(5)))
+                    .contains(ClientChannelEvent.CLOSED);
+        }
+        AuditEvent removed = awaitEvent("access.removed");
+        assertThat(removed.details()).containsEntry("kind", "forward")
+                .containsEntry("reason", "no role of user 'alice' allows forwarding to port " + echo.getLocalPort() + " on node 'gpu-node-1'");
+        assertThat(awaitEvent("forward.close").outcome()).isEqualTo("terminated");
+    }
+
+    private static void assertRefused(ClientSession session, String host, int port, String description) throws Exception {
+        ChannelDirectTcpip ch = session.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
+                new SshdSocketAddress(host, port));
+        assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
+                .isInstanceOfSatisfying(SshChannelOpenException.class, e -> {
+                    assertThat(e.getReasonCode()).isEqualTo(SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED);
+                    assertThat(e.getMessage()).isEqualTo(description);
+                });
+    }
+}
