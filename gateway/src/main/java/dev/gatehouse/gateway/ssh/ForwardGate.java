@@ -75,8 +75,8 @@ final class ForwardGate {
                     : snapshot.evaluator().decideForward(identity.user(), target.get().login(), target.get().node(), host, port, access, now);
             if (!decision.allowed()) {
                 reason = decision.reason();
-            } else if (decision.viaGrant() && TotpAuth.required(services, decision, target.get().login(), target.get().node())
-                    && !TotpAuth.passed(session)) {
+            } else if (decision.viaGrant() && !TotpAuth.passed(session) && snapshot.evaluator()
+                    .secondFactor(target.get().login(), target.get().node()).filter("totp"::equals).isPresent()) {
                 reason = "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt";
             } else if (!services.audit().acceptingSessions()) {
                 reason = "the audit store is unavailable; new forwards are refused until it recovers";
