@@ -1,0 +1,74 @@
+package dev.gatehouse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.gatehouse.recorder.AuditEvent;
+import dev.gatehouse.recorder.EventQuery;
+import dev.gatehouse.recorder.StoredEvent;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.sshd.client.channel.ChannelDirectTcpip;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.exception.SshChannelOpenException;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a node says when it refuses a forward's {@code direct-tcpip} channel (RFC 4254 section 5.1
+ * description) reaches the user's client only escaped and bounded, and the audit log only bounded,
+ * as the session path already does for the same words ({@code ChannelOpenFailure}, {@code ClientExit}).
+ */
+@org.junit.jupiter.api.Timeout(60)
+class ForwardNodeWordsTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Clears the screen, retitles the terminal and rings the bell, then a very long tail. */
+    private static final String HOSTILE = "\u001b[2J\u001b]0;you are root\u0007open failed " + "A".repeat(20_000);
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Threat: a compromised or hostile node writes ANSI/OSC escapes (and 20 KB of text) into its
+     * channel-open failure, and the gateway relays them raw to the user's terminal and the audit log.
+     */
+    @Test
+    void aNodesRefusalOfAForwardReachesTheClientAndTheAuditLogEscapedAndBounded() throws Exception {
+        try (TestNode node = TestNode.refusingChannels(SshConstants.SSH_OPEN_CONNECT_FAILED, HOSTILE);
+                InProcessGateway gw = InProcessGateway.start(dir, keys -> """
+                        users:
+                          - {name: alice, keys: ["%s"], roles: [engineer]}
+                        nodes:
+                          - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
+                        roles:
+                          - name: engineer
+                            logins: [aiops]
+                            nodes: {tenant: team-a}
+                            forward: {ports: [5678]}
+                        """.formatted(keys.get("alice"), node.port(), node.hostKeyLine()), "alice")) {
+            ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
+            ChannelDirectTcpip ch = alice.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
+                    new SshdSocketAddress("localhost", 5678));
+            String[] told = new String[1];
+            assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
+                    .isInstanceOfSatisfying(SshChannelOpenException.class, e -> told[0] = e.getMessage());
+            assertThat(told[0]).as("the node's words reached the client").contains("open failed");
+            assertThat(told[0]).as("description the client prints").doesNotContain("\u001b", "\u0007")
+                    .hasSizeLessThan(2_000);
+
+            AuditEvent close = await().atMost(WAIT).until(() -> events(gw, "forward.close"), l -> !l.isEmpty()).get(0);
+            // the store keeps text as given (audit log escapes on display), but bounded, as node_message is
+            assertThat(close.details().get("reason")).as("audit reason").hasSizeLessThan(2_000);
+        }
+    }
+
+    private static List<AuditEvent> events(InProcessGateway gw, String type) {
+        gw.gateway().services().audit().store().flush();
+        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
+                .map(StoredEvent::event).toList();
+    }
+}
