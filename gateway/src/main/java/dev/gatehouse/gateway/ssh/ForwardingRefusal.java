@@ -39,7 +39,7 @@ final class ForwardingRefusal implements ForwardingFilter {
         return refuse(session, "tcp-" + type.getName(), String.valueOf(address));
     }
 
-    private boolean refuse(Session session, String kind, String what) {
+    boolean refuse(Session session, String kind, String what) {
         Identity identity = session.getAttribute(SessionAttributes.IDENTITY);
         audit.append(audit.event("forward.refused", "denied")
                 .withSource(identity != null ? identity.source() : KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))

@@ -29,6 +29,8 @@ final class GatewayChannelSession extends ChannelSession {
     static final int MAX_CHARS = 10_000;
     /** Largest terminal width or height in pixels accepted. */
     static final int MAX_PIXELS = 100_000;
+    /** Environment variables held per channel, as OpenSSH's sshd bounds them; more are ignored. */
+    static final int MAX_ENV = 128;
     /** Refused requests tolerated on one channel before it is closed. */
     static final int MAX_REFUSALS = 64;
     private static final java.util.regex.Pattern TERM = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
@@ -50,6 +52,7 @@ final class GatewayChannelSession extends ChannelSession {
     private final AuditTrail audit;
     private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
     private volatile PtyRequest pty;
+    private boolean envCapReported;
     private volatile RequestListener listener;
 
     GatewayChannelSession(ForwardingRefusal forwarding, AuditTrail audit) {
@@ -84,11 +87,7 @@ final class GatewayChannelSession extends ChannelSession {
         Identity identity = getSession().getAttribute(SessionAttributes.IDENTITY);
         int n = refusals.incrementAndGet();
         if (n <= MAX_REFUSALS) {
-            audit.append(audit.event("channel.refused", "denied")
-                    .withSource(identity != null ? identity.source() : null)
-                    .withUser(identity != null ? identity.user() : null)
-                    .with("request", request).with("name", name).with("reason", reason)
-                    .with("ssh_user", getSession().getUsername()));
+            auditRefusal(request, name, reason);
         }
         if (n == MAX_REFUSALS) {
             audit.append(audit.event("channel.refused", "denied")
@@ -98,6 +97,15 @@ final class GatewayChannelSession extends ChannelSession {
             close(false);
         }
         return RequestHandler.Result.ReplyFailure;
+    }
+
+    private void auditRefusal(String request, String name, String reason) {
+        Identity identity = getSession().getAttribute(SessionAttributes.IDENTITY);
+        audit.append(audit.event("channel.refused", "denied")
+                .withSource(identity != null ? identity.source() : null)
+                .withUser(identity != null ? identity.user() : null)
+                .with("request", request).with("name", name).with("reason", reason)
+                .with("ssh_user", getSession().getUsername()));
     }
 
     /** Whether the variable {@code name} is passed on to the node ({@link EnvAllowList#allows}). */
@@ -121,6 +129,16 @@ final class GatewayChannelSession extends ChannelSession {
         }
         if (!EnvAllowList.allows(name)) {
             return refused("env", name, "only " + String.join(", ", EnvAllowList.PATTERNS) + " are passed on");
+        }
+        java.util.Map<String, String> held = getEnvironment().getEnv();
+        if (!held.containsKey(name) && held.size() >= MAX_ENV) {
+            // as OpenSSH's sshd (session.c ignores variables past 128); audited once, not per
+            // variable, and not counted toward MAX_REFUSALS, so the command still runs
+            if (!envCapReported) {
+                envCapReported = true;
+                auditRefusal("env", name, "more than " + MAX_ENV + " variables on one channel; the rest are ignored");
+            }
+            return RequestHandler.Result.ReplyFailure;
         }
         return super.handleEnvParsed(name, value);
     }

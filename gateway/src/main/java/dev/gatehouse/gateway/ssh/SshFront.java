@@ -99,8 +99,13 @@ public final class SshFront implements AutoCloseable {
         server.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, new ChannelLimit.Factory(services.audit())));
         // direct-tcpip goes to the node's loopback when policy allows (ForwardChannel), never out of the gateway
         server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding, services.audit()),
-                new ForwardChannel.Factory(services, new UpstreamPerConnection(services))));
+                new ForwardChannel.Factory(services, new UpstreamPerConnection(services)),
+                new StreamLocalRefusal.ChannelRefusal(forwarding)));
         server.setForwardingFilter(forwarding);
+        java.util.List<org.apache.sshd.common.channel.RequestHandler<org.apache.sshd.common.session.ConnectionService>> global =
+                new java.util.ArrayList<>(server.getGlobalRequestHandlers());
+        global.add(new StreamLocalRefusal.RequestRefusal(forwarding));
+        server.setGlobalRequestHandlers(global);
         server.setShellFactory(channel -> route(channel, SessionBridge.Kind.SHELL, null));
         server.setCommandFactory((channel, command) -> route(channel, SessionBridge.Kind.EXEC, command));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {
