@@ -16,6 +16,8 @@ final class UpstreamLease {
     private final UpstreamPool pool;
     private volatile UpstreamPool.Lease lease;
     private boolean retried;
+    /** Set once by {@link #release}; guarded by this, so a retry racing an end cannot leave a fresh connection behind. */
+    private boolean released;
 
     UpstreamLease(UpstreamPool pool, UpstreamPool.Lease lease) {
         this.pool = pool;
@@ -40,7 +42,7 @@ final class UpstreamLease {
      *     new connection could be had (the client connection is closing, the CA refused)
      */
     synchronized boolean moveAfter(Throwable failure) {
-        if (retried || !ChannelOpenFailure.isRefusal(failure)) {
+        if (released || retried || !ChannelOpenFailure.isRefusal(failure)) {
             return false;
         }
         retried = true;
@@ -52,8 +54,15 @@ final class UpstreamLease {
         }
     }
 
-    /** Lets go of the connection; the last channel to do so closes it. Idempotent. */
-    void release() {
+    /**
+     * Lets go of the connection; the last channel to do so closes it. Idempotent, and final: a
+     * {@link #moveAfter} that comes later does not lease again.
+     */
+    synchronized void release() {
+        if (released) {
+            return;
+        }
+        released = true;
         lease.release();
     }
 }
