@@ -210,8 +210,8 @@ public final class InProcessGateway implements AutoCloseable {
         }
     }
 
-    /** The shell's output is written by MINA's thread and read by the test's. */
-    private static final class SyncBuffer extends ByteArrayOutputStream {
+    /** Output written by MINA's thread and read by the test's. */
+    static final class SyncBuffer extends ByteArrayOutputStream {
         @Override
         public synchronized void write(byte[] b, int off, int len) {
             super.write(b, off, len);

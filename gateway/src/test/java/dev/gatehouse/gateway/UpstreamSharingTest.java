@@ -136,7 +136,7 @@ class UpstreamSharingTest {
             shell.setUsePty(true);
             shell.setPtyColumns(80);
             shell.setPtyLines(24);
-            ByteArrayOutputStream output = new SyncOutput();
+            ByteArrayOutputStream output = new InProcessGateway.SyncBuffer();
             shell.setOut(output);
             shell.setErr(output);
             shell.open().verify(WAIT);
@@ -172,17 +172,5 @@ class UpstreamSharingTest {
         gw.gateway().services().audit().store().flush();
         return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
                 .map(StoredEvent::event).toList();
-    }
-
-    private static final class SyncOutput extends ByteArrayOutputStream {
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            super.write(b, off, len);
-        }
-
-        @Override
-        public synchronized String toString(java.nio.charset.Charset charset) {
-            return super.toString(charset);
-        }
     }
 }
