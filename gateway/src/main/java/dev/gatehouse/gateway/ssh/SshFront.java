@@ -99,7 +99,7 @@ public final class SshFront implements AutoCloseable {
         server.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, new ChannelLimit.Factory(services.audit())));
         // direct-tcpip goes to the node's loopback when policy allows (ForwardChannel), never out of the gateway
         server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding, services.audit()),
-                new ForwardChannel.Factory(services, new UpstreamPerConnection(services))));
+                new ForwardChannel.Factory(sessionPath)));
         server.setForwardingFilter(forwarding);
         server.setShellFactory(channel -> route(channel, SessionBridge.Kind.SHELL, null));
         server.setCommandFactory((channel, command) -> route(channel, SessionBridge.Kind.EXEC, command));

@@ -29,7 +29,7 @@ public final class ChannelOpenFailure {
     }
 
     /**
-     * The failure to open a {@code what} channel (such as {@code "session"}) on {@code node}, at stage
+     * The failure to open {@code what} (such as {@code "a session channel"}) on {@code node}, at stage
      * {@link UpstreamStage#CHANNEL_OPEN}: with the node's reason and description when it refused
      * (as {@code ssh} shows {@code open failed: administratively prohibited: open failed}).
      */
@@ -42,7 +42,7 @@ public final class ChannelOpenFailure {
             }
             said = reasonName(refused.getReasonCode()) + (description.isEmpty() ? "" : ": " + description);
         }
-        String message = "node '" + node.name() + "' refused to open a " + what + " channel: "
+        String message = "node '" + node.name() + "' refused to open " + what + ": "
                 + (said != null ? said : failure == null || failure.getMessage() == null ? "connection lost" : failure.getMessage());
         return new UpstreamException(UpstreamStage.CHANNEL_OPEN, message, said, failure);
     }
