@@ -155,7 +155,7 @@ final class ForwardChannel extends AbstractServerChannel {
             ch.setStreaming(StreamingChannel.Streaming.Async);
             open = ch.open();
         } catch (IOException | RuntimeException e) {
-            UpstreamException problem = ChannelOpenFailure.of(a.node(), "a direct-tcpip channel to " + a.destination(), e);
+            UpstreamException problem = ChannelOpenFailure.upstream(a.node(), "a direct-tcpip channel to " + a.destination(), e);
             forward.failed(problem);
             fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, problem.getMessage());
             return;
@@ -163,10 +163,10 @@ final class ForwardChannel extends AbstractServerChannel {
         open.addListener(o -> {
             if (!o.isOpened()) {
                 Throwable e = o.getException();
-                UpstreamException problem = ChannelOpenFailure.of(a.node(), "a direct-tcpip channel to " + a.destination(), e);
+                UpstreamException problem = ChannelOpenFailure.upstream(a.node(), "a direct-tcpip channel to " + a.destination(), e);
                 forward.failed(problem);
                 // the node's own reason code, so the client sees what a direct login would
-                fail(f, e instanceof SshChannelOpenException s ? s.getReasonCode() : SshConstants.SSH_OPEN_CONNECT_FAILED,
+                fail(f, ChannelOpenFailure.from(e).map(ChannelOpenFailure::reasonCode).orElse(SshConstants.SSH_OPEN_CONNECT_FAILED),
                         problem.getMessage());
                 return;
             }
@@ -290,13 +290,13 @@ final class ForwardChannel extends AbstractServerChannel {
         return forward != null ? forward.id() : "-";
     }
 
-    /** Answers the open with a failure that names {@code reason}; {@link ChannelLimit} puts it on the wire. */
+    /** Answers the open with reason {@code code} and {@code gatehouse: REASON}; {@link ChannelLimit} puts it on the wire. */
     private OpenFuture fail(OpenFuture f, int code, String reason) {
-        String description = "gatehouse: " + reason;
+        ChannelOpenFailure failure = new ChannelOpenFailure(code, "gatehouse: " + reason);
         if (service instanceof ChannelLimit connection) {
-            connection.describeOpenFailure(getRecipient(), description);
+            connection.answerOpenFailure(getRecipient(), failure);
         }
-        SshChannelOpenException e = new SshChannelOpenException(getChannelId(), code, description);
+        SshChannelOpenException e = failure.exception(getChannelId());
         signalChannelOpenFailure(e);
         f.setException(e);
         close(true);
