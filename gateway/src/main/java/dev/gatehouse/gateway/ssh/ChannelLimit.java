@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
@@ -97,7 +98,7 @@ final class ChannelLimit extends ServerConnectionService {
         if (!refusalRecorded) {
             refusalRecorded = true;
             Identity identity = getSession().getAttribute(SessionAttributes.IDENTITY);
-            audit.append(audit.event("channel.refused", "denied")
+            audit.append(audit.event(EventType.CHANNEL_REFUSED, "denied")
                     .withSource(identity != null ? identity.source() : KeyAuthenticator.address(getSession().getClientAddress()))
                     .withUser(identity != null ? identity.user() : null)
                     .with("request", "channel-open").with("name", type).with("reason", reason)

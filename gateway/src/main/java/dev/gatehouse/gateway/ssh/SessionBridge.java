@@ -189,7 +189,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
 
     /** Refuses the session: one line to the user, one audit event, exit status 1; nothing upstream. */
     private void refuse(Identity identity, String sessionId, String node, String login, String reason) {
-        AuditEvent event = path.audit().event(EventType.SESSION_DENIED.wire(), "denied")
+        AuditEvent event = path.audit().event(EventType.SESSION_DENIED, "denied")
                 .withSource(identity.source())
                 .withUser(identity.user())
                 .withTarget(node, login)
