@@ -3,10 +3,8 @@ package dev.gatehouse.gateway.ssh;
 import dev.gatehouse.gateway.config.HostPort;
 import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
-import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionIds;
-import dev.gatehouse.policy.AccessState;
 import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.ForwardTarget;
 import dev.gatehouse.policy.Node;
@@ -89,16 +87,17 @@ final class ForwardGate {
         } else if (target.isEmpty()) {
             reason = "a gateway shell connection forwards nothing; connect as LOGIN@NODE to forward to that node's loopback";
         } else {
-            PolicyHolder.Snapshot snapshot = path.policy().current();
-            AccessState access = path.access().get();
+            // the connection's one verdict (from authentication on) for the login, then the port
+            AccessJudge.Verdict verdict = path.verdict(session, identity, target.get());
+            PolicyHolder.Snapshot snapshot = verdict.snapshot();
             Instant now = path.clock().instant();
-            Optional<String> gone = IdentityCheck.problem(snapshot, access, identity);
-            Decision decision = gone.isPresent() ? Decision.deny(gone.get())
-                    : snapshot.evaluator().decideForward(identity.user(), target.get().login(), target.get().node(), host, port, access, now);
-            if (!decision.allowed()) {
+            Decision decision = verdict.allowed() ? snapshot.evaluator().decideForward(identity.user(), target.get().login(),
+                    target.get().node(), host, port, verdict.access(), now) : null;
+            if (!verdict.allowed()) {
+                reason = verdict.refusal();
+            } else if (!decision.allowed()) {
                 reason = decision.reason();
-            } else if (decision.viaGrant() && !TotpAuth.passed(session) && snapshot.evaluator()
-                    .secondFactor(target.get().login(), target.get().node()).filter("totp"::equals).isPresent()) {
+            } else if (verdict.secondFactor() && !TotpAuth.passed(session)) {
                 reason = "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt";
             } else if (!path.audit().acceptingSessions()) {
                 reason = "the audit store is unavailable; new forwards are refused until it recovers";

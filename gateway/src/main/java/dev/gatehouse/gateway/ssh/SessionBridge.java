@@ -116,17 +116,9 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
             refuse(identity, sessionId, null, null, e.getMessage());
             return;
         }
-        PolicyHolder.Snapshot snapshot = path.policy().current();
         java.time.Instant now = path.clock().instant();
-        AccessState access = path.access().get();
-        // one verdict from authentication on (the user name cannot change): judged again only in
-        // what changed since, so the TOTP requirement and the decision come from one snapshot
-        AccessJudge.Verdict earlier = session.getSession().getAttribute(SessionAttributes.AUTH_VERDICT);
-        AccessJudge.Verdict verdict = earlier != null && earlier.identity().equals(identity)
-                && earlier.login().equals(target.login()) && earlier.node().equals(target.node())
-                ? AccessJudge.recheck(earlier, snapshot, access, now)
-                : AccessJudge.judge(snapshot, access, identity, target.login(), target.node(), now);
-        snapshot = verdict.snapshot();
+        AccessJudge.Verdict verdict = path.verdict(session.getSession(), identity, target);
+        PolicyHolder.Snapshot snapshot = verdict.snapshot();
         Decision decision = verdict.decision();
         if (!verdict.allowed()) {
             // the user and key must still hold now (R28), and the evaluator must allow the login
