@@ -11,7 +11,6 @@ import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.Node;
 import dev.gatehouse.policy.Target;
 import dev.gatehouse.recorder.AuditEvent;
-import dev.gatehouse.policy.AccessState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
