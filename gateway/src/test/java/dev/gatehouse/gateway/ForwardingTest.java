@@ -270,6 +270,15 @@ class ForwardingTest {
         assertThat(certificates).as("nothing reached the node").isEmpty();
     }
 
+    @Test
+    void aRefusedIpv6DestinationIsAuditedInBrackets() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
+            assertRefused(alice, "::1", 7, "gatehouse: no role of user 'alice' allows forwarding to port 7 on node 'gpu-node-1'");
+        }
+        // one address formatter: ::1:7 could not be told apart from an address without a port
+        assertThat(awaitEvent("forward.refused").details()).containsEntry("request", "[::1]:7").containsEntry("host", "::1");
+    }
+
     /** Threat: the gateway becomes a proxy into the node network (or the gateway's own). */
     @Test
     void aDestinationOtherThanTheNodesLoopbackIsRefused() throws Exception {
