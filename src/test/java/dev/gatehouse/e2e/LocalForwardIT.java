@@ -35,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class LocalForwardIT extends GatewayTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private final int httpPort = NodeSshd.freePort();
+    /** Allowed by alice's role, but nothing listens on it on the node. */
+    private final int closedPort = NodeSshd.freePort();
     private final String token = "hello-from-the-node-" + Keys.token();
     private Path webRoot;
     private Process http;
@@ -45,7 +47,7 @@ class LocalForwardIT extends GatewayTest {
         return new Gateway.Options().users("bob", "admin").policy(gw -> GatewayFiles.policy(gw.node().address(),
                         gw.node().hostPublicKey(), gw.alice(), gw.carol(), gw.dave())
                 .replace("    nodes: {tenant: team-a}\n  - name: auditor",
-                        "    nodes: {tenant: team-a}\n    forward: {ports: [" + httpPort + ", \"" + echoPortRange() + "\"]}\n"
+                        "    nodes: {tenant: team-a}\n    forward: {ports: [" + httpPort + ", " + closedPort + ", \"" + echoPortRange() + "\"]}\n"
                                 + "  - name: viewer\n    logins: [" + Accounts.AIOPS + "]\n    nodes: {tenant: team-a}\n"
                                 + "  - name: admin\n    permissions: [admin]\n  - name: auditor")
                 .replace("nodes:\n", "  - name: bob\n    keys: [\"" + GatewayFiles.pub(gw.user("bob")) + "\"]\n    roles: [viewer]\n"
@@ -241,6 +243,29 @@ class LocalForwardIT extends GatewayTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(clientLog(ssh)).contains(
                 "administratively prohibited: gatehouse: forwarding goes only to the node's own loopback (localhost, 127.0.0.1 or ::1), not to '10.255.255.1'"));
         awaitNew(before, "forward.refused", e -> "10.255.255.1".equals(Json.detail(e, "host")));
+        ssh.destroy();
+    }
+
+    /**
+     * The node's sshd cannot connect to an allowed port nothing listens on: ssh prints the node's
+     * reason, and the audit log has one forward.failed with the stage and the node's words, no
+     * forward.open and no forward.close.
+     */
+    @Test
+    void aForwardToAnAllowedPortNothingListensOnTellsTheNodesReason() throws Exception {
+        Set<String> before = eventIds();
+        int local = NodeSshd.freePort();
+        Process ssh = forward(gw.alice(), local, "-L", "127.0.0.1:" + local + ":localhost:" + closedPort);
+        Proc.Result r = curl("http://127.0.0.1:" + local + "/");
+        assertThat(r.exit()).as(r.describe()).isNotZero();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(clientLog(ssh)).contains("open failed: connect failed: gatehouse: node "
+                + "'gpu-node-1' refused to open a direct-tcpip channel to 127.0.0.1:" + closedPort + ": connect failed"));
+        JsonNode failed = awaitNew(before, "forward.failed", e -> Integer.toString(closedPort).equals(Json.detail(e, "port")));
+        assertThat(Json.detail(failed, "stage")).isEqualTo("channel_open");
+        assertThat(Json.detail(failed, "node_message")).startsWith("connect failed");
+        String id = Json.text(failed, "session_id");
+        assertThat(gw.auditLog()).noneMatch(e -> id.equals(Json.text(e, "session_id"))
+                && (Json.type("forward.open").test(e) || Json.type("forward.close").test(e)));
         ssh.destroy();
     }
 

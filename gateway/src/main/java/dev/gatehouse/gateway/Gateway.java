@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.access.AccessService;
 import dev.gatehouse.gateway.access.SecondFactor;
 import dev.gatehouse.gateway.auth.SecretBox;
@@ -157,7 +158,7 @@ public final class Gateway implements AutoCloseable {
         if (!config.recording().streams()) {
             LOG.warn("recording.streams is false: session bytes are NOT recorded, only events are audited");
         }
-        audit.append(audit.event("gateway.start", "success").with("listen", dev.gatehouse.gateway.config.HostPort.format(bound))
+        audit.append(audit.event(EventType.GATEWAY_START, "success").with("listen", dev.gatehouse.gateway.config.HostPort.format(bound))
                 .with("recording", config.recording().streams() ? "streams" : "events-only")
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         signStartupCheckpoint(store);
@@ -187,7 +188,7 @@ public final class Gateway implements AutoCloseable {
     /** Sessions a crash left open get their end written now, with what the recording holds. */
     private static void recoverInterrupted(AuditTrail audit) {
         for (SessionSummary s : audit.store().unfinishedSessions()) {
-            audit.append(audit.event("session.end", "interrupted")
+            audit.append(audit.event(EventType.SESSION_END, "interrupted")
                     .withUser(s.user()).withTarget(s.node(), s.login()).withSource(s.source()).withSessionId(s.id())
                     .with("reason", "gateway stopped without ending the session (crash)")
                     .with("recording_hash", audit.store().recordingHead(s.id()).orElse(null)));
@@ -255,7 +256,7 @@ public final class Gateway implements AutoCloseable {
         timer.shutdownNow();
         services.commandPool().shutdownNow();
         notifications.shutdown();
-        services.audit().append(services.audit().event("gateway.stop", "success").with("sessions_ended", ended));
+        services.audit().append(services.audit().event(EventType.GATEWAY_STOP, "success").with("sessions_ended", ended));
         services.audit().store().close();
         LOG.info("gateway stopped; audit store drained");
     }

@@ -41,4 +41,12 @@ class ArchitectureTest {
                         "dev.gatehouse.recorder..", "io.netty..")
                 .check(classes);
     }
+
+    /** Audit event types on the session, forward and stop paths come from EventType, never from a string spelled at the call. */
+    @Test
+    void sessionForwardAndStopPathsNameAuditEventsThroughEventType() {
+        noClasses().that().resideInAPackage("dev.gatehouse.gateway.ssh..").or().haveFullyQualifiedName(Gateway.class.getName())
+                .should().callMethod(dev.gatehouse.gateway.session.AuditTrail.class, "event", String.class, String.class)
+                .check(classes);
+    }
 }

@@ -50,6 +50,8 @@ class ForwardingTest {
     private SshServer node;
     private ServerSocket echo;
     private final List<OpenSshCertificate> certificates = new CopyOnWriteArrayList<>();
+    /** Connections open on the node now. */
+    private final java.util.concurrent.atomic.AtomicInteger nodeConnections = new java.util.concurrent.atomic.AtomicInteger();
     private InProcessGateway gw;
     private String nodeLine;
 
@@ -72,6 +74,17 @@ class ForwardingTest {
         });
         // the node would forward anywhere: what stops a forward in these tests is the gateway
         node.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        node.addSessionListener(new org.apache.sshd.common.session.SessionListener() {
+            @Override
+            public void sessionCreated(org.apache.sshd.common.session.Session session) {
+                nodeConnections.incrementAndGet();
+            }
+
+            @Override
+            public void sessionClosed(org.apache.sshd.common.session.Session session) {
+                nodeConnections.decrementAndGet();
+            }
+        });
         node.start();
         nodeLine = SshKeys.toLine(nodeKey.getPublic());
         gw = InProcessGateway.start(dir, keys -> policy(keys, nodeLine, "forward: {ports: [" + echo.getLocalPort() + ", \"8000-8999\"]}"),
@@ -184,17 +197,63 @@ class ForwardingTest {
     }
 
     @Test
-    void severalForwardsOfOneConnectionShareOneUpstreamConnection() throws Exception {
+    void concurrentForwardsOfOneConnectionShareOneUpstreamConnectionThatClosesWithTheLast() throws Exception {
         try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
+            List<ChannelDirectTcpip> open = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                try (ChannelDirectTcpip ch = open(alice, "127.0.0.1", echo.getLocalPort())) {
-                    ch.getInvertedIn().write('x');
-                    ch.getInvertedIn().flush();
-                    assertThat(ch.getInvertedOut().read()).isEqualTo('x');
-                }
+                ChannelDirectTcpip ch = open(alice, "127.0.0.1", echo.getLocalPort());
+                ch.getInvertedIn().write('x');
+                ch.getInvertedIn().flush();
+                assertThat(ch.getInvertedOut().read()).isEqualTo('x');
+                open.add(ch);
+            }
+            assertThat(nodeConnections.get()).as("connections open on the node").isEqualTo(1);
+            assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).hasSize(1);
+            assertThat(events("cert.issued")).singleElement()
+                    .satisfies(e -> assertThat(e.details()).containsEntry("extensions", "permit-port-forwarding"));
+            for (ChannelDirectTcpip ch : open) {
+                ch.close(false).await(WAIT);
+            }
+            // no lingering login on the node once the last forward ended, though the client stays connected
+            await().atMost(WAIT).until(() -> nodeConnections.get() == 0);
+            assertThat(alice.isOpen()).isTrue();
+            try (ChannelDirectTcpip again = open(alice, "127.0.0.1", echo.getLocalPort())) {
+                again.getInvertedIn().write('y');
+                again.getInvertedIn().flush();
+                assertThat(again.getInvertedOut().read()).isEqualTo('y');
             }
         }
-        assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).hasSize(1);
+        // one cert.issued per certificate: the first connection's, then the one made after it closed
+        assertThat(events("cert.issued")).hasSize(2);
+        assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).hasSize(2);
+    }
+
+    @Test
+    void aPortNothingListensOnFailsWithTheNodesReasonAndOneForwardFailedEvent() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [" + closed + "]}"));
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
+            ChannelDirectTcpip ch = alice.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
+                    new SshdSocketAddress("localhost", closed));
+            assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
+                    .isInstanceOfSatisfying(SshChannelOpenException.class, e -> {
+                        assertThat(e.getReasonCode()).as("the node's reason code").isEqualTo(SshConstants.SSH_OPEN_CONNECT_FAILED);
+                        assertThat(e.getMessage()).startsWith("gatehouse: node 'gpu-node-1' refused to open a direct-tcpip channel to 127.0.0.1:"
+                                + closed + ": connect failed");
+                    });
+        }
+        AuditEvent failed = awaitEvent("forward.failed");
+        assertThat(failed.outcome()).isEqualTo("failure");
+        assertThat(failed.certSerial()).as("the connection's certificate").isEqualTo(awaitEvent("cert.issued").certSerial());
+        assertThat(failed.details()).containsEntry("stage", "channel_open").containsEntry("port", Integer.toString(closed))
+                .containsKey("node_message");
+        assertThat(failed.details().get("node_message")).startsWith("connect failed");
+        assertThat(events("forward.open")).as("the node never opened it").isEmpty();
+        assertThat(events("forward.close")).isEmpty();
+        await().atMost(WAIT).until(() -> nodeConnections.get() == 0);
     }
 
     /** Threat: a user allowed one port reaches every other service on the node (databases, the node's sshd). */
@@ -209,6 +268,15 @@ class ForwardingTest {
         assertThat(refused.details()).containsEntry("port", Integer.toString(node.getPort()))
                 .containsEntry("reason", "no role of user 'alice' allows forwarding to port " + node.getPort() + " on node 'gpu-node-1'");
         assertThat(certificates).as("nothing reached the node").isEmpty();
+    }
+
+    @Test
+    void aRefusedIpv6DestinationIsAuditedInBrackets() throws Exception {
+        try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
+            assertRefused(alice, "::1", 7, "gatehouse: no role of user 'alice' allows forwarding to port 7 on node 'gpu-node-1'");
+        }
+        // one address formatter: ::1:7 could not be told apart from an address without a port
+        assertThat(awaitEvent("forward.refused").details()).containsEntry("request", "[::1]:7").containsEntry("host", "::1");
     }
 
     /** Threat: the gateway becomes a proxy into the node network (or the gateway's own). */

@@ -38,6 +38,11 @@ public final class AuditTrail {
         return AuditEvent.of(type, clock.instant(), outcome);
     }
 
+    /** A new event of {@code type} stamped now. */
+    public AuditEvent event(EventType type, String outcome) {
+        return event(type.wire(), outcome);
+    }
+
     /** Appends; returns false (and logs) when the store refuses. */
     public boolean append(AuditEvent event) {
         try {

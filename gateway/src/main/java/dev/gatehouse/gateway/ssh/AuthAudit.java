@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.AuditBudget;
 import dev.gatehouse.gateway.session.AuthThrottle;
@@ -53,12 +54,12 @@ final class AuthAudit {
 
     /** A key query answered with PK_OK: the client only showed a public key, so no user is named. */
     void queryAccepted(Session session, String sshUser, PublicKey key) {
-        unproven(session, event("auth.query", "accepted", session, sshUser).with("key", fingerprint(key)).with("request", "query"));
+        unproven(session, event(EventType.AUTH_QUERY, "accepted", session, sshUser).with("key", fingerprint(key)).with("request", "query"));
     }
 
     /** A key refused before any signature was looked at, or an attempt from a throttled source. */
     void keyRefused(Session session, String sshUser, boolean signed, PublicKey key, KeyAuthenticator.Verdict verdict) {
-        AuditEvent event = event(verdict.throttled() ? "auth.throttled" : "auth.failure", "failure", session, sshUser)
+        AuditEvent event = event(verdict.throttled() ? EventType.AUTH_THROTTLED : EventType.AUTH_FAILURE, "failure", session, sshUser)
                 .with("key", fingerprint(key)).with("reason", verdict.refusal()).with("request", signed ? "signed" : "query");
         if (!verdict.throttled()) {
             countAgainstSource(session, signed);
@@ -70,14 +71,14 @@ final class AuthAudit {
     /** An accepted key whose request MINA then refused: a signature that does not verify, or a malformed request. */
     void requestRejected(Session session, String sshUser, boolean signed, PublicKey key, String reason) {
         countAgainstSource(session, signed);
-        unproven(session, event("auth.failure", "failure", session, sshUser)
+        unproven(session, event(EventType.AUTH_FAILURE, "failure", session, sshUser)
                 .with("key", fingerprint(key)).with("reason", reason).with("request", signed ? "signed" : "query"));
         countFailure(session);
     }
 
     /** A verified signature by {@code otherUser}'s key on a connection whose identity is already {@code established}. */
     void identityConflict(Session session, String sshUser, Identity established, String otherUser, PublicKey key) {
-        services.audit().append(event("auth.failure", "failure", session, sshUser).withUser(established.user())
+        services.audit().append(event(EventType.AUTH_FAILURE, "failure", session, sshUser).withUser(established.user())
                 .with("key", fingerprint(key)).with("key_owner", otherUser).with("request", "signed")
                 .with("reason", "a signature by another person's key on a connection already authenticated as "
                         + established.user() + "; the identity stays " + established.user()));
@@ -86,19 +87,19 @@ final class AuthAudit {
 
     /** Signature verified; the connection goes on to the second factor (RFC 4252 partial success). */
     void partial(Session session, String sshUser, Identity identity) {
-        services.audit().append(event("auth.partial", "partial", session, sshUser).withUser(identity.user())
+        services.audit().append(event(EventType.AUTH_PARTIAL, "partial", session, sshUser).withUser(identity.user())
                 .with("key", identity.keyFingerprint()).with("next", "keyboard-interactive"));
     }
 
     /** The connection is authenticated as {@code identity} by {@code methods}. */
     void success(Session session, String sshUser, Identity identity, String methods) {
-        services.audit().append(event("auth.success", "success", session, sshUser).withUser(identity.user())
+        services.audit().append(event(EventType.AUTH_SUCCESS, "success", session, sshUser).withUser(identity.user())
                 .with("key", identity.keyFingerprint()).with("methods", methods));
     }
 
     /** A TOTP answer by {@code identity}: accepted for {@code step}, or refused for {@code reason}. */
     void totp(Session session, String sshUser, Identity identity, OptionalLong step, String reason) {
-        services.audit().append(event("auth.totp", step.isPresent() ? "success" : "failure", session, sshUser)
+        services.audit().append(event(EventType.AUTH_TOTP, step.isPresent() ? "success" : "failure", session, sshUser)
                 .withUser(identity.user()).with("step", step.isPresent() ? step.getAsLong() : null).with("reason", reason));
         if (step.isEmpty()) {
             countFailure(session);
@@ -107,7 +108,7 @@ final class AuthAudit {
 
     /** A connection closed before authentication, for {@code reason}. */
     void connectionRefused(Session session, String reason) {
-        unproven(session, services.audit().event("connection.refused", "denied")
+        unproven(session, services.audit().event(EventType.CONNECTION_REFUSED, "denied")
                 .withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress())).with("reason", reason));
     }
 
@@ -136,7 +137,7 @@ final class AuthAudit {
         budget.append(SessionAttributes.source(session), event);
     }
 
-    private AuditEvent event(String type, String outcome, Session session, String sshUser) {
+    private AuditEvent event(EventType type, String outcome, Session session, String sshUser) {
         return services.audit().event(type, outcome).withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
                 .with("ssh_user", sshUser);
     }

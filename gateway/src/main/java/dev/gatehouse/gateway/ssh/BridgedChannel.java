@@ -166,7 +166,7 @@ final class BridgedChannel extends FactsSession {
                 }
             });
         } catch (IOException | RuntimeException e) {
-            fail(ChannelOpenFailure.of(facts.node(), "session", e));
+            fail(ChannelOpenFailure.upstream(facts.node(), "a session channel", e));
         }
     }
 
@@ -179,7 +179,7 @@ final class BridgedChannel extends FactsSession {
             state = State.CONNECTING;
         }
         if (!lease.moveAfter(failure)) {
-            fail(ChannelOpenFailure.of(facts.node(), "session", failure));
+            fail(ChannelOpenFailure.upstream(facts.node(), "a session channel", failure));
             return;
         }
         LOG.debug("session {}: node refused a channel ({}); trying a fresh connection", facts.id(), failure.toString());

@@ -1,7 +1,9 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import java.io.IOException;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.session.Session;
@@ -28,10 +30,10 @@ final class ChannelLimit extends ServerConnectionService {
     /** Only the first refusal of a connection is audited: each costs its sender one packet. */
     private boolean refusalRecorded;
     /**
-     * Descriptions for channel opens being refused, by the client's channel id: MINA puts a
-     * generic "Generic error while opening channel" on the wire whatever the refusal said.
+     * Answers to channel opens being refused, by the client's channel id: MINA puts a generic
+     * "Generic error while opening channel" on the wire whatever the refusal said.
      */
-    private final java.util.Map<Long, String> openFailures = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Long, ChannelOpenFailure> openFailures = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ChannelLimit(AbstractServerSession session, AuditTrail audit) throws IOException {
         super(session);
@@ -58,18 +60,27 @@ final class ChannelLimit extends ServerConnectionService {
     }
 
     /**
-     * The description (RFC 4254 section 5.1) to send when the open of the client's channel
-     * {@code sender} fails, in place of MINA's generic text; call before failing the open.
+     * What to answer (RFC 4254 section 5.1) when the open of the client's channel {@code sender}
+     * fails, in place of MINA's generic text; call before failing the open.
      */
-    void describeOpenFailure(long sender, String description) {
-        openFailures.put(sender, description);
+    void answerOpenFailure(long sender, ChannelOpenFailure failure) {
+        openFailures.put(sender, failure);
     }
 
     @Override
     protected org.apache.sshd.common.io.IoWriteFuture sendChannelOpenFailure(Buffer buffer, long sender, int reasonCode,
             String message, String lang) throws IOException {
-        String described = openFailures.remove(sender);
-        return super.sendChannelOpenFailure(buffer, sender, reasonCode, described != null ? described : message, lang);
+        ChannelOpenFailure answer = openFailures.remove(sender);
+        if (answer == null) {
+            answer = new ChannelOpenFailure(reasonCode, message);
+        }
+        return send(buffer, sender, answer);
+    }
+
+    /** Puts {@code failure} on the wire, its description escaped: it may carry a node's or a client's words. */
+    private org.apache.sshd.common.io.IoWriteFuture send(Buffer buffer, long sender, ChannelOpenFailure failure) throws IOException {
+        String description = dev.gatehouse.gateway.shell.Views.terminalSafe(failure.description()).replace("\n", "\\n");
+        return super.sendChannelOpenFailure(buffer, sender, failure.reasonCode(), description, "");
     }
 
     @Override
@@ -87,13 +98,13 @@ final class ChannelLimit extends ServerConnectionService {
         if (!refusalRecorded) {
             refusalRecorded = true;
             Identity identity = getSession().getAttribute(SessionAttributes.IDENTITY);
-            audit.append(audit.event("channel.refused", "denied")
+            audit.append(audit.event(EventType.CHANNEL_REFUSED, "denied")
                     .withSource(identity != null ? identity.source() : KeyAuthenticator.address(getSession().getClientAddress()))
                     .withUser(identity != null ? identity.user() : null)
                     .with("request", "channel-open").with("name", type).with("reason", reason)
                     .with("ssh_user", getSession().getUsername())
                     .with("note", "further refusals on this connection are not recorded"));
         }
-        sendChannelOpenFailure(buffer, sender, SshConstants.SSH_OPEN_RESOURCE_SHORTAGE, "gatehouse: " + reason, "");
+        send(buffer, sender, new ChannelOpenFailure(SshConstants.SSH_OPEN_RESOURCE_SHORTAGE, "gatehouse: " + reason));
     }
 }

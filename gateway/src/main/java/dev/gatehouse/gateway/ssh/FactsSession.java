@@ -2,11 +2,41 @@ package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.session.LiveSession;
 import java.time.Instant;
-import java.util.Locale;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.policy.Node;
 
-/** The parts of a {@link LiveSession} that are read from its {@link SessionFacts}. */
+/**
+ * The parts of a {@link LiveSession} that are read from its fixed {@link Facts}: the one adapter
+ * to the session registry for bridged sessions ({@link SessionFacts}) and forwards
+ * ({@link ForwardGate.Allowed}).
+ */
 abstract class FactsSession implements LiveSession {
-    abstract SessionFacts facts();
+    /** Who, where and under which grant: what the registry and audit events read. */
+    interface Facts {
+        String id();
+
+        Identity identity();
+
+        Node node();
+
+        String login();
+
+        Instant start();
+
+        /** The grant the access rests on, or null for standing access. */
+        String grantId();
+
+        /** When that grant ends, or null. */
+        Instant grantEnd();
+
+        /** The user's tenant, or null. */
+        String userTenant();
+
+        /** {@code shell}, {@code exec}, {@code sftp} or {@code forward}. */
+        String kindName();
+    }
+
+    abstract Facts facts();
 
     @Override
     public String id() {
@@ -40,7 +70,7 @@ abstract class FactsSession implements LiveSession {
 
     @Override
     public String kindName() {
-        return facts().kind().name().toLowerCase(Locale.ROOT);
+        return facts().kindName();
     }
 
     @Override

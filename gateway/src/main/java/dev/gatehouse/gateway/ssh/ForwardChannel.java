@@ -1,11 +1,15 @@
 package dev.gatehouse.gateway.ssh;
 
-import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.config.HostPort;
+import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
+import dev.gatehouse.recorder.StoreUnavailableException;
+import java.util.Set;
+import org.apache.sshd.client.session.ClientSession;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.pki.CertificateRefusedException;
 import java.io.IOException;
 import java.util.Collections;
-import java.util.concurrent.CompletionException;
 import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
@@ -28,52 +32,55 @@ import org.slf4j.LoggerFactory;
 /**
  * A client's {@code direct-tcpip} channel (RFC 4254 section 7.2: {@code ssh -L}, and each
  * connection through {@code ssh -D}), carried to the node's loopback through the node's own
- * sshd when {@link ForwardGate} allows it, as a {@code direct-tcpip} channel on a connection from
- * {@link ForwardUpstream}. Bytes flow both ways through {@link Pump}s: the client's window is
- * released only as the node takes the bytes, and the node's only as the client does, so the
- * gateway holds at most one chunk per direction.
+ * sshd when {@link ForwardGate} allows it, as a {@code direct-tcpip} channel on a connection
+ * leased from the client connection's {@link UpstreamPool}: forwards of one client connection to
+ * one node and login under one grant share one connection whose certificate carries only
+ * {@code permit-port-forwarding}, and it closes with the last of them. Bytes flow both ways
+ * through {@link Pump}s: the client's window is released only as the node takes the bytes, and
+ * the node's only as the client does, so the gateway holds at most one chunk per direction.
  *
  * <p>A refusal answers the channel open with SSH_MSG_CHANNEL_OPEN_FAILURE, reason code 1
  * ({@code administratively prohibited}) and {@code gatehouse: WHY} as the description, which
  * OpenSSH prints ({@code channel 2: open failed: administratively prohibited: gatehouse: ...}).
- * A node that cannot open the port gives its own reason code and words. Runs on I/O threads and
- * never blocks.
+ * A node that cannot be reached fails the open with {@code connect failed} and the stage that
+ * failed; a node that cannot open the port passes on its own reason code and words. Runs on I/O
+ * threads and never blocks.
  */
 final class ForwardChannel extends AbstractServerChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ForwardChannel.class);
     /** What the channel asks the node's sshd to name as the originator: the gateway's side of it. */
     private static final SshdSocketAddress ORIGINATOR = new SshdSocketAddress("127.0.0.1", 0);
 
-    private final GatewayServices services;
+    /** The certificate extension that lets sshd honour {@code direct-tcpip} (PROTOCOL.certkeys), and the only one forwards get. */
+    static final Set<String> EXTENSIONS = Set.of("permit-port-forwarding");
+
+    private final SessionPath path;
     private final ForwardGate gate;
-    private final ForwardUpstream upstreams;
     private ChannelAsyncInputStream fromClient;
     private ChannelAsyncOutputStream toClient;
     private volatile LiveForward live;
     private volatile ChannelDirectTcpip upstream;
+    private volatile UpstreamPool.Lease lease;
     private volatile Pump inbound;
     private volatile Pump outbound;
     private volatile boolean opened;
     /** Why the channel is closing, when the gateway or the node's side started it. */
     private volatile String closing;
 
-    private ForwardChannel(GatewayServices services, ForwardGate gate, ForwardUpstream upstreams) {
+    private ForwardChannel(SessionPath path, ForwardGate gate) {
         super("", Collections.emptyList(), null);
-        this.services = services;
+        this.path = path;
         this.gate = gate;
-        this.upstreams = upstreams;
     }
 
     /** Serves {@code direct-tcpip} in place of MINA's {@code DirectTcpipFactory}, which dials out from the gateway. */
     static final class Factory implements ChannelFactory {
-        private final GatewayServices services;
+        private final SessionPath path;
         private final ForwardGate gate;
-        private final ForwardUpstream upstreams;
 
-        Factory(GatewayServices services, ForwardUpstream upstreams) {
-            this.services = services;
-            this.gate = new ForwardGate(services);
-            this.upstreams = upstreams;
+        Factory(SessionPath path) {
+            this.path = path;
+            this.gate = new ForwardGate(path);
         }
 
         @Override
@@ -83,7 +90,7 @@ final class ForwardChannel extends AbstractServerChannel {
 
         @Override
         public Channel createChannel(Session session) {
-            return new ForwardChannel(services, gate, upstreams);
+            return new ForwardChannel(path, gate);
         }
     }
 
@@ -91,67 +98,84 @@ final class ForwardChannel extends AbstractServerChannel {
     protected OpenFuture doInit(Buffer buffer) {
         String host = buffer.getString();
         int port = buffer.getInt();
-        String originatorHost = buffer.getString();
-        int originatorPort = buffer.getInt();
-        String originator = (originatorHost.indexOf(':') >= 0 ? "[" + originatorHost + "]" : originatorHost) + ":"
-                + Integer.toUnsignedString(originatorPort);
+        String originator = HostPort.format(buffer.getString(), buffer.getInt());
         OpenFuture f = new DefaultOpenFuture(this, this);
-        ForwardGate.Verdict verdict = gate.decide((ServerSession) getSession(), host, port, originator);
+        ServerSession client = (ServerSession) getSession();
+        ForwardGate.Verdict verdict = gate.decide(client, host, port, originator);
         if (verdict instanceof ForwardGate.Refused refused) {
             return fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, refused.reason());
         }
         ForwardGate.Allowed allowed = (ForwardGate.Allowed) verdict;
         fromClient = new ChannelAsyncInputStream(this);
         toClient = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
-        LiveForward forward = new LiveForward(allowed, services.audit(), services.sessions(), services.clock(), this::terminate);
+        LiveForward forward = new LiveForward(allowed, path.audit(), path.sessions(), path.clock(), this::terminate);
         live = forward;
+        UpstreamPool pool = SessionAttributes.upstreamPool(client, path.upstream());
+        UpstreamPool.Lease held;
+        try {
+            held = pool.acquire(new UpstreamPool.Key(allowed.node(), allowed.login(), EXTENSIONS, allowed.grantId()),
+                    () -> UpstreamCredentials.mint(path, allowed.snapshot(), allowed.identity(), allowed.id(), allowed.login(),
+                            allowed.decision(), allowed.node(), EXTENSIONS));
+        } catch (CertificateRefusedException e) {
+            forward.end("failure", e.getMessage());
+            return fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, e.getMessage());
+        } catch (IllegalStateException e) {
+            // the client connection is closing: nobody is left to tell
+            return fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, "the connection is closing");
+        }
+        lease = held;
+        forward.connectedWith(held.certificate().serial());
         // registered before the node is contacted, so a lock made meanwhile finds it
         forward.register();
         addCloseFutureListener(c -> clientChannelClosed());
-        upstreams.connection((ServerSession) getSession(), allowed).whenComplete((connection, failure) -> {
-            if (failure != null) {
-                String why = upstreamProblem(failure, allowed);
+        held.session().whenComplete((session, failure) -> {
+            if (failure != null && UpstreamFailures.unwrap(failure) instanceof StoreUnavailableException) {
+                // the certificate could not be recorded with its grant: the node never saw it
+                String why = "the audit store is unavailable; new forwards are refused until it recovers";
                 forward.end("failure", why);
-                fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, why);
+                fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, why);
+            } else if (failure != null) {
+                UpstreamException problem = UpstreamFailures.of(allowed.node(), failure);
+                forward.failed(problem);
+                fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, problem.getMessage());
             } else if (forward.ended()) {
                 fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, forward.endReason());
             } else {
-                openUpstream(f, forward, connection, allowed);
+                openUpstream(f, forward, session, allowed);
             }
         });
         return f;
     }
 
-    private void openUpstream(OpenFuture f, LiveForward forward, ForwardUpstream.Connection connection, ForwardGate.Allowed a) {
+    private void openUpstream(OpenFuture f, LiveForward forward, ClientSession session, ForwardGate.Allowed a) {
         ChannelDirectTcpip ch;
         OpenFuture open;
         try {
-            ch = connection.session().createDirectTcpipChannel(ORIGINATOR, new SshdSocketAddress(a.address(), a.port()));
+            ch = session.createDirectTcpipChannel(ORIGINATOR, new SshdSocketAddress(a.address(), a.port()));
             ch.setStreaming(StreamingChannel.Streaming.Async);
             open = ch.open();
         } catch (IOException | RuntimeException e) {
-            String why = "cannot open a channel to node '" + a.node().name() + "': " + e.getMessage();
-            forward.end("failure", why);
-            fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, why);
+            UpstreamException problem = ChannelOpenFailure.upstream(a.node(), "a direct-tcpip channel to " + a.destination(), e);
+            forward.failed(problem);
+            fail(f, SshConstants.SSH_OPEN_CONNECT_FAILED, problem.getMessage());
             return;
         }
         open.addListener(o -> {
             if (!o.isOpened()) {
                 Throwable e = o.getException();
-                int code = e instanceof SshChannelOpenException s ? s.getReasonCode() : SshConstants.SSH_OPEN_CONNECT_FAILED;
-                String why = "node '" + a.node().name() + "' could not open " + a.address() + ":" + a.port()
-                        + (e != null && e.getMessage() != null ? ": " + e.getMessage() : "");
-                forward.end("failure", why);
-                fail(f, code, why);
+                UpstreamException problem = ChannelOpenFailure.upstream(a.node(), "a direct-tcpip channel to " + a.destination(), e);
+                forward.failed(problem);
+                // the node's own reason code, so the client sees what a direct login would
+                fail(f, ChannelOpenFailure.from(e).map(ChannelOpenFailure::reasonCode).orElse(SshConstants.SSH_OPEN_CONNECT_FAILED),
+                        problem.getMessage());
                 return;
             }
-            if (forward.ended()) {
+            upstream = ch;
+            if (!forward.opened(lease.certificate().serial())) {
                 ch.close(false);
                 fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, forward.endReason());
                 return;
             }
-            upstream = ch;
-            forward.opened(connection.certSerial());
             opened = true;
             signalChannelOpenSuccess();
             f.setOpened();
@@ -243,6 +267,11 @@ final class ForwardChannel extends AbstractServerChannel {
         if (ch != null) {
             ch.close(false);
         }
+        UpstreamPool.Lease held = lease;
+        if (held != null) {
+            // the last forward on the connection closes it
+            held.release();
+        }
     }
 
     private void stopPumps() {
@@ -261,25 +290,17 @@ final class ForwardChannel extends AbstractServerChannel {
         return forward != null ? forward.id() : "-";
     }
 
-    /** Answers the open with a failure that names {@code reason}; {@link ChannelLimit} puts it on the wire. */
+    /** Answers the open with reason {@code code} and {@code gatehouse: REASON}; {@link ChannelLimit} puts it on the wire. */
     private OpenFuture fail(OpenFuture f, int code, String reason) {
-        String description = "gatehouse: " + reason;
+        ChannelOpenFailure failure = new ChannelOpenFailure(code, "gatehouse: " + reason);
         if (service instanceof ChannelLimit connection) {
-            connection.describeOpenFailure(getRecipient(), description);
+            connection.answerOpenFailure(getRecipient(), failure);
         }
-        SshChannelOpenException e = new SshChannelOpenException(getChannelId(), code, description);
+        SshChannelOpenException e = failure.exception(getChannelId());
         signalChannelOpenFailure(e);
         f.setException(e);
         close(true);
         return f;
-    }
-
-    private static String upstreamProblem(Throwable failure, ForwardGate.Allowed a) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof UpstreamException || cause instanceof CertificateRefusedException || cause instanceof IllegalStateException) {
-            return cause.getMessage();
-        }
-        return "cannot reach node '" + a.node().name() + "'";
     }
 
     @Override

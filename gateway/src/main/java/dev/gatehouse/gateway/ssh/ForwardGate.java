@@ -1,11 +1,10 @@
 package dev.gatehouse.gateway.ssh;
 
-import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.config.HostPort;
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
-import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionIds;
-import dev.gatehouse.policy.AccessState;
 import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.ForwardTarget;
 import dev.gatehouse.policy.Node;
@@ -32,15 +31,36 @@ final class ForwardGate {
      * @param address the node-side loopback address to open ({@link ForwardTarget#loopback})
      */
     record Allowed(String id, Identity identity, Node node, String login, String host, String address, int port,
-            String originator, Decision decision, String userTenant, Instant start) implements Verdict {}
+            String originator, Decision decision, String userTenant, Instant start, PolicyHolder.Snapshot snapshot)
+            implements Verdict, FactsSession.Facts {
+        @Override
+        public String grantId() {
+            return decision.grantId();
+        }
+
+        @Override
+        public Instant grantEnd() {
+            return decision.grantEnd();
+        }
+
+        @Override
+        public String kindName() {
+            return LiveForward.KIND;
+        }
+
+        /** The destination as the node's sshd is asked to open it: {@code 127.0.0.1:8888}, {@code [::1]:8888}. */
+        String destination() {
+            return HostPort.format(address, port);
+        }
+    }
 
     /** @param reason one line for the client and the audit log, without prefix */
     record Refused(String reason) implements Verdict {}
 
-    private final GatewayServices services;
+    private final SessionPath path;
 
-    ForwardGate(GatewayServices services) {
-        this.services = services;
+    ForwardGate(SessionPath path) {
+        this.path = path;
     }
 
     /**
@@ -67,34 +87,35 @@ final class ForwardGate {
         } else if (target.isEmpty()) {
             reason = "a gateway shell connection forwards nothing; connect as LOGIN@NODE to forward to that node's loopback";
         } else {
-            PolicyHolder.Snapshot snapshot = services.policy().current();
-            AccessState access = services.access().state();
-            Instant now = services.clock().instant();
-            Optional<String> gone = IdentityCheck.problem(snapshot, access, identity);
-            Decision decision = gone.isPresent() ? Decision.deny(gone.get())
-                    : snapshot.evaluator().decideForward(identity.user(), target.get().login(), target.get().node(), host, port, access, now);
-            if (!decision.allowed()) {
+            // the connection's one verdict (from authentication on) for the login, then the port
+            AccessJudge.Verdict verdict = path.verdict(session, identity, target.get());
+            PolicyHolder.Snapshot snapshot = verdict.snapshot();
+            Instant now = path.clock().instant();
+            Decision decision = verdict.allowed() ? snapshot.evaluator().decideForward(identity.user(), target.get().login(),
+                    target.get().node(), host, port, verdict.access(), now) : null;
+            if (!verdict.allowed()) {
+                reason = verdict.refusal();
+            } else if (!decision.allowed()) {
                 reason = decision.reason();
-            } else if (decision.viaGrant() && !TotpAuth.passed(session) && snapshot.evaluator()
-                    .secondFactor(target.get().login(), target.get().node()).filter("totp"::equals).isPresent()) {
+            } else if (verdict.secondFactor() && !TotpAuth.passed(session)) {
                 reason = "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt";
-            } else if (!services.audit().acceptingSessions()) {
+            } else if (!path.audit().acceptingSessions()) {
                 reason = "the audit store is unavailable; new forwards are refused until it recovers";
             } else {
                 reason = null;
                 Node node = snapshot.policy().node(target.get().node()).orElseThrow();
                 String userTenant = snapshot.policy().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
-                allowed = new Allowed(SessionIds.next(services.clock()), identity, node, target.get().login(), host,
-                        ForwardTarget.loopback(host).orElseThrow(), port, originator, decision, userTenant, now);
+                allowed = new Allowed(SessionIds.next(path.clock()), identity, node, target.get().login(), host,
+                        ForwardTarget.loopback(host).orElseThrow(), port, originator, decision, userTenant, now, snapshot);
             }
         }
         if (reason != null) {
-            services.audit().append(services.audit().event("forward.refused", "denied")
+            path.audit().append(path.audit().event(EventType.FORWARD_REFUSED, "denied")
                     .withSource(identity != null ? identity.source() : KeyAuthenticator.address(session.getClientAddress()))
                     .withUser(identity != null ? identity.user() : null)
                     .withTarget(target.map(Target::node).orElse(null), target.map(Target::login).orElse(null))
                     .with("forward", "tcp-direct-tcpip")
-                    .with("request", host + ":" + port)
+                    .with("request", HostPort.format(host, port))
                     .with("host", host)
                     .with("port", port)
                     .with("originator", originator)

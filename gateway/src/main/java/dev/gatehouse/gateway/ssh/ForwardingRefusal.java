@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.Identity;
 import org.apache.sshd.common.session.Session;
@@ -41,7 +42,7 @@ final class ForwardingRefusal implements ForwardingFilter {
 
     boolean refuse(Session session, String kind, String what) {
         Identity identity = session.getAttribute(SessionAttributes.IDENTITY);
-        audit.append(audit.event("forward.refused", "denied")
+        audit.append(audit.event(EventType.FORWARD_REFUSED, "denied")
                 .withSource(identity != null ? identity.source() : KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
                 .withUser(identity != null ? identity.user() : null)
                 .with("forward", kind)

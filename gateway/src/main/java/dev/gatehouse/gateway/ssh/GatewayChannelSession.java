@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.Identity;
 import java.io.IOException;
@@ -90,7 +91,7 @@ final class GatewayChannelSession extends ChannelSession {
             auditRefusal(request, name, reason);
         }
         if (n == MAX_REFUSALS) {
-            audit.append(audit.event("channel.refused", "denied")
+            audit.append(audit.event(EventType.CHANNEL_REFUSED, "denied")
                     .withSource(identity != null ? identity.source() : null)
                     .withUser(identity != null ? identity.user() : null)
                     .with("request", "*").with("reason", "more than " + MAX_REFUSALS + " refused requests on one channel; closing it"));
@@ -101,7 +102,7 @@ final class GatewayChannelSession extends ChannelSession {
 
     private void auditRefusal(String request, String name, String reason) {
         Identity identity = getSession().getAttribute(SessionAttributes.IDENTITY);
-        audit.append(audit.event("channel.refused", "denied")
+        audit.append(audit.event(EventType.CHANNEL_REFUSED, "denied")
                 .withSource(identity != null ? identity.source() : null)
                 .withUser(identity != null ? identity.user() : null)
                 .with("request", request).with("name", name).with("reason", reason)

@@ -1,8 +1,9 @@
 package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.session.AuditTrail;
-import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.policy.AccessState;
 import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.PolicyEvaluator;
@@ -10,17 +11,19 @@ import dev.gatehouse.recorder.AuditEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * One allowed forward as the session registry sees it (kind {@code forward}), so a lock, a
  * revoke, a grant's end, a policy change or shutdown ends it like any session; and its audit
- * trail: {@code forward.open} (destination, certificate serial) and exactly one
- * {@code forward.close} (bytes each way, duration, why it ended).
+ * trail, one of two shapes: {@code forward.open} (when the node opened the port; destination,
+ * certificate serial) then exactly one {@code forward.close} (bytes each way, duration, why it
+ * ended); or, when it never opened, exactly one {@code forward.failed} (why, and for a failure of
+ * the node's the {@code stage} and the node's own words in {@code node_message}, as in
+ * {@code upstream.failure}).
  */
-final class LiveForward implements LiveSession {
+final class LiveForward extends FactsSession {
     /** The {@link #kindName()} of forwards in the registry and in audit events. */
     static final String KIND = "forward";
 
@@ -29,7 +32,10 @@ final class LiveForward implements LiveSession {
     private final SessionRegistry registry;
     private final Clock clock;
     private final Consumer<String> closer;
-    private final AtomicBoolean ended = new AtomicBoolean();
+    /** Guards {@link #opened} and {@link #ended}, so that open and end are recorded in that order, once each. */
+    private final Object lock = new Object();
+    private boolean opened;
+    private boolean ended;
     /** Bytes the client sent towards the node's port. */
     final AtomicLong input = new AtomicLong();
     /** Bytes the node's port sent back to the client. */
@@ -48,20 +54,38 @@ final class LiveForward implements LiveSession {
         this.closer = closer;
     }
 
+    @Override
+    ForwardGate.Allowed facts() {
+        return facts;
+    }
+
     /** Registers the forward, before the node is contacted, so a lock during set-up finds it. */
     void register() {
         registry.add(this);
     }
 
-    /** The channel to the node's port is open: records {@code forward.open}. */
-    void opened(long serial) {
-        certSerial = serial;
-        audit.append(event("forward.open", "success").with("rule", facts.decision().reason()));
+    /**
+     * The node opened the channel to its port: records {@code forward.open}.
+     *
+     * @return false when the forward had ended meanwhile (then nothing is recorded)
+     */
+    boolean opened(long serial) {
+        synchronized (lock) {
+            if (ended) {
+                return false;
+            }
+            opened = true;
+            certSerial = serial;
+            audit.append(event(EventType.FORWARD_OPEN, "success").with("rule", facts.decision().reason()));
+            return true;
+        }
     }
 
     /** Whether the forward has ended (then {@link #endReason()} says why). */
     boolean ended() {
-        return ended.get();
+        synchronized (lock) {
+            return ended;
+        }
     }
 
     String endReason() {
@@ -69,25 +93,44 @@ final class LiveForward implements LiveSession {
     }
 
     /**
-     * Ends the forward once: leaves the registry and records {@code forward.close}.
+     * Ends the forward once: leaves the registry and records {@code forward.close} when it had
+     * opened, else {@code forward.failed}.
      *
      * @param outcome {@code success} (a side closed), {@code terminated} (the gateway ended it) or
-     *     {@code failure} (it never opened, or broke)
+     *     {@code failure} (it broke, or never opened)
      */
     void end(String outcome, String reason) {
-        if (!ended.compareAndSet(false, true)) {
-            return;
-        }
-        endReason = reason;
-        registry.remove(facts.id());
-        audit.append(event("forward.close", outcome)
-                .with("reason", reason)
-                .with("input_bytes", input.get())
-                .with("output_bytes", output.get())
-                .with("duration_ms", Duration.between(facts.start(), clock.instant()).toMillis()));
+        end(outcome, reason, null);
     }
 
-    private AuditEvent event(String type, String outcome) {
+    /** Ends a forward the node could not serve: {@code forward.failed} with the stage and the node's words. */
+    void failed(UpstreamException failure) {
+        end("failure", failure.getMessage(), failure);
+    }
+
+    private void end(String outcome, String reason, UpstreamException failure) {
+        boolean wasOpen;
+        synchronized (lock) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            wasOpen = opened;
+            endReason = reason;
+        }
+        registry.remove(facts.id());
+        AuditEvent event = event(wasOpen ? EventType.FORWARD_CLOSE : EventType.FORWARD_FAILED, outcome)
+                .with("reason", reason)
+                .with("duration_ms", Duration.between(facts.start(), clock.instant()).toMillis());
+        if (wasOpen) {
+            event = event.with("input_bytes", input.get()).with("output_bytes", output.get());
+        } else if (failure != null) {
+            event = event.with("stage", failure.stage().wireName()).with("node_message", failure.nodeMessage());
+        }
+        audit.append(event);
+    }
+
+    private AuditEvent event(EventType type, String outcome) {
         return audit.event(type, outcome)
                 .withSource(facts.identity().source())
                 .withUser(facts.identity().user())
@@ -102,65 +145,15 @@ final class LiveForward implements LiveSession {
                 .with("originator", facts.originator());
     }
 
+    /** The certificate of the connection the forward is on, once known (its {@code cert.issued} names it). */
+    void connectedWith(long serial) {
+        certSerial = serial;
+    }
+
     /** A forward goes on only while its port is still allowed, not just its login. */
     @Override
     public Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {
         return evaluator.decideForward(user(), login(), node(), facts.host(), facts.port(), state, now);
-    }
-
-    @Override
-    public String id() {
-        return facts.id();
-    }
-
-    @Override
-    public String user() {
-        return facts.identity().user();
-    }
-
-    @Override
-    public String keyFingerprint() {
-        return facts.identity().keyFingerprint();
-    }
-
-    @Override
-    public String login() {
-        return facts.login();
-    }
-
-    @Override
-    public String node() {
-        return facts.node().name();
-    }
-
-    @Override
-    public String kindName() {
-        return KIND;
-    }
-
-    @Override
-    public Instant start() {
-        return facts.start();
-    }
-
-    @Override
-    public String userTenant() {
-        return facts.userTenant();
-    }
-
-    @Override
-    public String nodeTenant() {
-        return facts.node().tenant().orElse(null);
-    }
-
-    @Override
-    public String grantId() {
-        return facts.decision().grantId();
-    }
-
-    @Override
-    public Instant grantEnd() {
-        return facts.decision().grantEnd();
     }
 
     @Override

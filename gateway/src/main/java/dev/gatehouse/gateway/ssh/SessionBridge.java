@@ -6,25 +6,14 @@ import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionIds;
 import dev.gatehouse.gateway.shell.Views;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
-import dev.gatehouse.recorder.StoreUnavailableException;
 import dev.gatehouse.pki.CertificateRefusedException;
-import dev.gatehouse.pki.CertificateRequest;
-import dev.gatehouse.pki.IssuedCertificate;
-import dev.gatehouse.pki.SshKeys;
 import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.Node;
 import dev.gatehouse.policy.Target;
-import dev.gatehouse.recorder.AccessLog;
 import dev.gatehouse.recorder.AuditEvent;
-import dev.gatehouse.policy.AccessState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -126,17 +115,9 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
             refuse(identity, sessionId, null, null, e.getMessage());
             return;
         }
-        PolicyHolder.Snapshot snapshot = path.policy().current();
         java.time.Instant now = path.clock().instant();
-        AccessState access = path.access().get();
-        // one verdict from authentication on (the user name cannot change): judged again only in
-        // what changed since, so the TOTP requirement and the decision come from one snapshot
-        AccessJudge.Verdict earlier = session.getSession().getAttribute(SessionAttributes.AUTH_VERDICT);
-        AccessJudge.Verdict verdict = earlier != null && earlier.identity().equals(identity)
-                && earlier.login().equals(target.login()) && earlier.node().equals(target.node())
-                ? AccessJudge.recheck(earlier, snapshot, access, now)
-                : AccessJudge.judge(snapshot, access, identity, target.login(), target.node(), now);
-        snapshot = verdict.snapshot();
+        AccessJudge.Verdict verdict = path.verdict(session.getSession(), identity, target);
+        PolicyHolder.Snapshot snapshot = verdict.snapshot();
         Decision decision = verdict.decision();
         if (!verdict.allowed()) {
             // the user and key must still hold now (R28), and the evaluator must allow the login
@@ -161,7 +142,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         try {
             PolicyHolder.Snapshot minting = snapshot;
             lease = pool.acquire(new UpstreamPool.Key(node, target.login(), extensions, decision.grantId()),
-                    () -> mint(minting, identity, sessionId, target.login(), decision, node, extensions));
+                    () -> UpstreamCredentials.mint(path, minting, identity, sessionId, target.login(), decision, node, extensions));
         } catch (CertificateRefusedException e) {
             refuse(identity, sessionId, target.node(), target.login(), e.getMessage());
             return;
@@ -197,53 +178,9 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         bridge.connect();
     }
 
-    /**
-     * Mints the certificate for a new upstream connection caused by session {@code sessionId}: key id
-     * {@code user=U;session=S[;grant=G]}, exactly {@code extensions}; records it with its grant (R02)
-     * (off this thread; the connection waits for it) and as a {@code cert.issued} event. Runs only
-     * when the pool needs a new connection.
-     */
-    private UpstreamPool.Credential mint(PolicyHolder.Snapshot snapshot, Identity identity, String sessionId, String login,
-            Decision decision, Node node, Set<String> extensions) throws CertificateRefusedException {
-        KeyPair ephemeral = SshKeys.generateEd25519();
-        java.time.Instant now = path.clock().instant();
-        IssuedCertificate cert = snapshot.ca().issue(new CertificateRequest(
-                ephemeral.getPublic(),
-                List.of(login),
-                "user=" + identity.user() + ";session=" + sessionId + (decision.viaGrant() ? ";grant=" + decision.grantId() : ""),
-                path.certificates().ttl(),
-                Optional.ofNullable(decision.grantEnd()),
-                path.certificates().sourceAddresses(),
-                extensions));
-        CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
-        if (decision.viaGrant()) {
-            // an elevated certificate must be on record with its grant before the node sees it (R02,
-            // fail closed): a synchronous store write, so on a pool thread, never on this I/O thread
-            AccessLog.IssuedRow row = new AccessLog.IssuedRow(decision.grantId(), cert.serial(), sessionId, cert.validBefore(), now);
-            try {
-                ready = CompletableFuture.runAsync(() -> path.issued().recordIssued(row), path.storeWrites());
-            } catch (RejectedExecutionException e) {
-                ready = CompletableFuture.failedFuture(new StoreUnavailableException("the gateway is too busy to record the certificate"));
-            }
-        }
-        path.audit().append(path.audit().event(EventType.CERT_ISSUED.wire(), "success")
-                .withSource(identity.source())
-                .withUser(identity.user())
-                .withTarget(node.name(), login)
-                .withCertSerial(cert.serial())
-                .withSessionId(sessionId)
-                .withGrantId(decision.grantId())
-                .with("key_id", cert.keyId())
-                .with("principals", String.join(",", cert.principals()))
-                .with("valid_after", cert.validAfter())
-                .with("valid_before", cert.validBefore())
-                .with("extensions", String.join(",", new java.util.TreeSet<>(extensions))));
-        return new UpstreamPool.Credential(cert, new KeyPair(cert.certificate(), ephemeral.getPrivate()), ready);
-    }
-
     /** Refuses the session: one line to the user, one audit event, exit status 1; nothing upstream. */
     private void refuse(Identity identity, String sessionId, String node, String login, String reason) {
-        AuditEvent event = path.audit().event(EventType.SESSION_DENIED.wire(), "denied")
+        AuditEvent event = path.audit().event(EventType.SESSION_DENIED, "denied")
                 .withSource(identity.source())
                 .withUser(identity.user())
                 .withTarget(node, login)

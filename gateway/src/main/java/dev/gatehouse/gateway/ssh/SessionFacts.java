@@ -21,7 +21,12 @@ record SessionFacts(
         Clock clock,
         String grantId,
         Instant grantEnd,
-        String userTenant) {
+        String userTenant) implements FactsSession.Facts {
+
+    @Override
+    public String kindName() {
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
 
     /** The same session, now running under {@code cert} (a fresh upstream connection). */
     SessionFacts withCertificate(IssuedCertificate cert) {

@@ -42,6 +42,24 @@ record SessionPath(Clock clock, PolicyHolder policy, Supplier<AccessState> acces
                 s.commandPool());
     }
 
+    /**
+     * The access verdict for a channel of {@code connection} to {@code target}: the one made at
+     * authentication, judged again only in what changed since (same identity, login and node: the
+     * user name cannot change), else judged now. Sessions and forwards both start from it, so the
+     * TOTP requirement and the decision come from one snapshot.
+     */
+    AccessJudge.Verdict verdict(org.apache.sshd.common.session.Session connection, dev.gatehouse.gateway.session.Identity identity,
+            dev.gatehouse.policy.Target target) {
+        PolicyHolder.Snapshot snapshot = policy.current();
+        AccessState state = access.get();
+        java.time.Instant now = clock.instant();
+        AccessJudge.Verdict earlier = connection.getAttribute(SessionAttributes.AUTH_VERDICT);
+        return earlier != null && earlier.identity().equals(identity)
+                && earlier.login().equals(target.login()) && earlier.node().equals(target.node())
+                ? AccessJudge.recheck(earlier, snapshot, state, now)
+                : AccessJudge.judge(snapshot, state, identity, target.login(), target.node(), now);
+    }
+
     /** {@code earlier} re-judged now against the current policy and access state (see {@link AccessJudge#recheck}). */
     AccessJudge.Verdict recheck(AccessJudge.Verdict earlier) {
         return AccessJudge.recheck(earlier, policy.current(), access.get(), clock.instant());

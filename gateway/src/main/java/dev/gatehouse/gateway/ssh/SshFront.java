@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.AuditBudget;
 import dev.gatehouse.gateway.session.AuthThrottle;
@@ -99,7 +100,7 @@ public final class SshFront implements AutoCloseable {
         server.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, new ChannelLimit.Factory(services.audit())));
         // direct-tcpip goes to the node's loopback when policy allows (ForwardChannel), never out of the gateway
         server.setChannelFactories(List.of(new GatewayChannelSession.Factory(forwarding, services.audit()),
-                new ForwardChannel.Factory(services, new UpstreamPerConnection(services)),
+                new ForwardChannel.Factory(sessionPath),
                 new StreamLocalRefusal.ChannelRefusal(forwarding)));
         server.setForwardingFilter(forwarding);
         java.util.List<org.apache.sshd.common.channel.RequestHandler<org.apache.sshd.common.session.ConnectionService>> global =
@@ -219,7 +220,7 @@ public final class SshFront implements AutoCloseable {
                 // refusal (with its exit status) before the connection goes, at the next pass
                 continue;
             }
-            services.audit().append(services.audit().event("connection.closed", "success").withSource(identity.source())
+            services.audit().append(services.audit().event(EventType.CONNECTION_CLOSED, "success").withSource(identity.source())
                     .withUser(identity.user()).with("key", identity.keyFingerprint()).with("reason", why.get()));
             try {
                 s.disconnect(org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "gatehouse: " + why.get());

@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway.ssh;
 
 import java.util.Collections;
+import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.SshConstants;
@@ -65,13 +66,13 @@ final class StreamLocalRefusal {
         protected OpenFuture doInit(Buffer buffer) {
             String socket = buffer.getString(); // then a reserved string and uint32, unused
             forwarding.refuse(getSession(), "streamlocal-direct", path(socket));
-            String description = "gatehouse: " + REASON;
+            ChannelOpenFailure failure = new ChannelOpenFailure(SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
+                    "gatehouse: " + REASON);
             if (service instanceof ChannelLimit connection) {
-                connection.describeOpenFailure(getRecipient(), description);
+                connection.answerOpenFailure(getRecipient(), failure);
             }
             OpenFuture f = new DefaultOpenFuture(this, this);
-            SshChannelOpenException e = new SshChannelOpenException(getChannelId(),
-                    SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, description);
+            SshChannelOpenException e = failure.exception(getChannelId());
             signalChannelOpenFailure(e);
             f.setException(e);
             close(true);
