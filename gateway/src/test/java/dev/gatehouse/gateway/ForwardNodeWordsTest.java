@@ -60,9 +60,11 @@ class ForwardNodeWordsTest {
             assertThat(told[0]).as("description the client prints").doesNotContain("\u001b", "\u0007")
                     .hasSizeLessThan(2_000);
 
-            AuditEvent close = await().atMost(WAIT).until(() -> events(gw, "forward.close"), l -> !l.isEmpty()).get(0);
-            // the store keeps text as given (audit log escapes on display), but bounded, as node_message is
-            assertThat(close.details().get("reason")).as("audit reason").hasSizeLessThan(2_000);
+            // a forward the node refused never opened: its one event is forward.failed
+            AuditEvent failed = await().atMost(WAIT).until(() -> events(gw, "forward.failed"), l -> !l.isEmpty()).get(0);
+            // the store keeps text as given (audit log escapes on display), but bounded
+            assertThat(failed.details().get("reason")).as("audit reason").hasSizeLessThan(2_000);
+            assertThat(failed.details().get("node_message")).as("the node's words").hasSizeLessThan(2_000);
         }
     }
 

@@ -50,6 +50,20 @@ public final class Printable {
                 || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
     }
 
+    /**
+     * {@code text} cut to at most {@code max} characters followed by {@code ...} when it is longer,
+     * never splitting a surrogate pair; null stays null. For text a client or a node chose that is
+     * stored or shown (a destination, a socket path, a node's message), so one request cannot write
+     * an unbounded amount of audit or terminal text.
+     */
+    public static String shorten(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        int end = max > 0 && Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end) + "...";
+    }
+
     /** {@code text} with every code point that {@link #needsEscape} written as an escape; null stays null. */
     public static String escape(String text) {
         return escape(text, false);

@@ -18,6 +18,15 @@ class PrintableTest {
 
     /** Every code point of the dangerous general categories is escaped; every other one is shown as it is. */
     @Test
+    void shortenCutsLongTextWithAMarkAndNeverSplitsASurrogatePair() {
+        assertThat(Printable.shorten("abcdef", 6)).isEqualTo("abcdef");
+        assertThat(Printable.shorten("abcdefg", 6)).isEqualTo("abcdef...");
+        assertThat(Printable.shorten(null, 6)).isNull();
+        String emoji = "ab\uD83D\uDE00cd"; // U+1F600 is two chars at 2..3
+        assertThat(Printable.shorten(emoji, 3)).isEqualTo("ab...");
+    }
+
+    @Test
     void everyCodePointIsJudgedByItsGeneralCategory() {
         for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
             boolean blank = cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0 || cp == 0x2800 || cp == 0x034F

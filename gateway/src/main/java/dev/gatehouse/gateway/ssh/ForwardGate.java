@@ -8,6 +8,7 @@ import dev.gatehouse.gateway.session.SessionIds;
 import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.ForwardTarget;
 import dev.gatehouse.policy.Node;
+import dev.gatehouse.policy.Printable;
 import dev.gatehouse.policy.Target;
 import java.time.Instant;
 import java.util.Optional;
@@ -21,6 +22,8 @@ import org.apache.sshd.server.session.ServerSession;
  * reason, which is also what the client is told.
  */
 final class ForwardGate {
+    /** Longest destination or originator text kept in an event: the client chooses them. */
+    static final int MAX_TEXT = 256;
     /** What the gate decided. */
     sealed interface Verdict permits Allowed, Refused {}
 
@@ -115,10 +118,10 @@ final class ForwardGate {
                     .withUser(identity != null ? identity.user() : null)
                     .withTarget(target.map(Target::node).orElse(null), target.map(Target::login).orElse(null))
                     .with("forward", "tcp-direct-tcpip")
-                    .with("request", HostPort.format(host, port))
-                    .with("host", host)
+                    .with("request", Printable.shorten(HostPort.format(host, port), MAX_TEXT))
+                    .with("host", Printable.shorten(host, MAX_TEXT))
                     .with("port", port)
-                    .with("originator", originator)
+                    .with("originator", Printable.shorten(originator, MAX_TEXT))
                     .with("reason", reason)
                     .with("ssh_user", sshUser));
             return new Refused(reason);

@@ -31,7 +31,7 @@ final class StreamLocalRefusal {
     private StreamLocalRefusal() {}
 
     static String path(String requested) {
-        return requested.length() <= MAX_PATH ? requested : requested.substring(0, MAX_PATH) + "...";
+        return dev.gatehouse.policy.Printable.shorten(requested, MAX_PATH);
     }
 
     /** Serves {@code direct-streamlocal@openssh.com}: every open is refused and audited. */
