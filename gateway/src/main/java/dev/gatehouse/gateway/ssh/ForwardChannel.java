@@ -9,7 +9,6 @@ import org.apache.sshd.client.session.ClientSession;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.pki.CertificateRefusedException;
 import java.io.IOException;
-import java.util.Collections;
 import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
@@ -19,12 +18,10 @@ import org.apache.sshd.common.channel.ChannelAsyncInputStream;
 import org.apache.sshd.common.channel.ChannelAsyncOutputStream;
 import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.channel.StreamingChannel;
-import org.apache.sshd.common.channel.exception.SshChannelOpenException;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
-import org.apache.sshd.server.channel.AbstractServerChannel;
 import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * failed; a node that cannot open the port passes on its own reason code and words. Runs on I/O
  * threads and never blocks.
  */
-final class ForwardChannel extends AbstractServerChannel {
+final class ForwardChannel extends RefusableChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ForwardChannel.class);
     /** What the channel asks the node's sshd to name as the originator: the gateway's side of it. */
     private static final SshdSocketAddress ORIGINATOR = new SshdSocketAddress("127.0.0.1", 0);
@@ -68,7 +65,6 @@ final class ForwardChannel extends AbstractServerChannel {
     private volatile String closing;
 
     private ForwardChannel(SessionPath path, ForwardGate gate) {
-        super("", Collections.emptyList(), null);
         this.path = path;
         this.gate = gate;
     }
@@ -290,17 +286,9 @@ final class ForwardChannel extends AbstractServerChannel {
         return forward != null ? forward.id() : "-";
     }
 
-    /** Answers the open with reason {@code code} and {@code gatehouse: REASON}; {@link ChannelLimit} puts it on the wire. */
+    /** Answers the open with reason {@code code} and {@code gatehouse: REASON}. */
     private OpenFuture fail(OpenFuture f, int code, String reason) {
-        ChannelOpenFailure failure = new ChannelOpenFailure(code, "gatehouse: " + reason);
-        if (service instanceof ChannelLimit connection) {
-            connection.answerOpenFailure(getRecipient(), failure);
-        }
-        SshChannelOpenException e = failure.exception(getChannelId());
-        signalChannelOpenFailure(e);
-        f.setException(e);
-        close(true);
-        return f;
+        return refuseOpen(f, code, reason);
     }
 
     @Override

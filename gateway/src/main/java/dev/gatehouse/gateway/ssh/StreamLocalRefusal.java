@@ -1,18 +1,14 @@
 package dev.gatehouse.gateway.ssh;
 
-import java.util.Collections;
-import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.channel.RequestHandler;
-import org.apache.sshd.common.channel.exception.SshChannelOpenException;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
-import org.apache.sshd.server.channel.AbstractServerChannel;
 
 /**
  * Unix-socket forwarding stays off (R20), and every attempt is a {@code forward.refused} event
@@ -54,11 +50,10 @@ final class StreamLocalRefusal {
     }
 
     /** A channel that never opens: its open is audited and answered with the reason. */
-    private static final class Refused extends AbstractServerChannel {
+    private static final class Refused extends RefusableChannel {
         private final ForwardingRefusal forwarding;
 
         Refused(ForwardingRefusal forwarding) {
-            super("", Collections.emptyList(), null);
             this.forwarding = forwarding;
         }
 
@@ -66,17 +61,7 @@ final class StreamLocalRefusal {
         protected OpenFuture doInit(Buffer buffer) {
             String socket = buffer.getString(); // then a reserved string and uint32, unused
             forwarding.refuse(getSession(), "streamlocal-direct", path(socket));
-            ChannelOpenFailure failure = new ChannelOpenFailure(SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
-                    "gatehouse: " + REASON);
-            if (service instanceof ChannelLimit connection) {
-                connection.answerOpenFailure(getRecipient(), failure);
-            }
-            OpenFuture f = new DefaultOpenFuture(this, this);
-            SshChannelOpenException e = failure.exception(getChannelId());
-            signalChannelOpenFailure(e);
-            f.setException(e);
-            close(true);
-            return f;
+            return refuseOpen(new DefaultOpenFuture(this, this), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, REASON);
         }
 
         @Override
