@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,10 +26,8 @@ class ForwardStoreWriteThreadTest {
      */
     @Test
     void openingAnElevatedForwardWhileTheStoreIsLockedDoesNotStallTheConnection() throws Exception {
-        try (EchoServer echo = EchoServer.start();
-                TestNode node = TestNode.accepting();
-                InProcessGateway gw = InProcessGateway.start(dir, Forwards.elevationPolicy(node, echo.port()), "alice", "admin")) {
-            node.server.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        try (Forwards.Elevation f = Forwards.Elevation.start(dir)) {
+            InProcessGateway gw = f.gw;
             Forwards.grantMlops(gw);
 
             ClientSession alice = gw.connect("alice", "mlops@gpu-node-1");
@@ -41,7 +38,7 @@ class ForwardStoreWriteThreadTest {
                     // a writer holds the database, as a long checkpoint or another process may
                     st.execute("CREATE TABLE review_lock (x INTEGER)");
                 }
-                ChannelDirectTcpip ch = Forwards.channel(alice, "localhost", echo.port());
+                ChannelDirectTcpip ch = Forwards.channel(alice, "localhost", f.echo.port());
                 ch.open();
                 long start = System.nanoTime();
                 org.apache.sshd.common.util.buffer.Buffer ping = alice.createBuffer(org.apache.sshd.common.SshConstants.SSH_MSG_GLOBAL_REQUEST);

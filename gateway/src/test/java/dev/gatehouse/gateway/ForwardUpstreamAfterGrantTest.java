@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,17 +28,15 @@ class ForwardUpstreamAfterGrantTest {
      */
     @Test
     void revokingTheGrantClosesTheElevatedForwardsUpstreamConnection() throws Exception {
-        try (EchoServer echo = EchoServer.start();
-                TestNode node = TestNode.accepting();
-                InProcessGateway gw = InProcessGateway.start(dir, Forwards.elevationPolicy(node, echo.port()), "alice", "admin")) {
-            node.server.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        try (Forwards.Elevation f = Forwards.Elevation.start(dir)) {
+            InProcessGateway gw = f.gw;
             String id = Forwards.grantMlops(gw);
 
             ClientSession alice = gw.connect("alice", "mlops@gpu-node-1");
-            ChannelDirectTcpip ch = Forwards.openUnderGrant(alice, node, echo, id);
+            ChannelDirectTcpip ch = Forwards.openUnderGrant(alice, f.node, f.echo, id);
             Forwards.revokeClosing(gw, id, ch);
 
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(node.live.get())
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(f.node.live.get())
                     .as("elevated connections still open on the node; client connection open: " + alice.isOpen()).isZero());
         }
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +23,17 @@ class ForwardUpstreamNextGrantTest {
      */
     @Test
     void aForwardUnderANewGrantGetsACertificateIssuedForThatGrant() throws Exception {
-        try (EchoServer echo = EchoServer.start();
-                TestNode node = TestNode.accepting();
-                InProcessGateway gw = InProcessGateway.start(dir, Forwards.elevationPolicy(node, echo.port()), "alice", "admin")) {
-            node.server.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        try (Forwards.Elevation f = Forwards.Elevation.start(dir)) {
+            InProcessGateway gw = f.gw;
             String id = Forwards.grantMlops(gw);
 
             ClientSession alice = gw.connect("alice", "mlops@gpu-node-1");
-            ChannelDirectTcpip ch = Forwards.openUnderGrant(alice, node, echo, id);
+            ChannelDirectTcpip ch = Forwards.openUnderGrant(alice, f.node, f.echo, id);
             Forwards.revokeClosing(gw, id, ch);
 
             String second = Forwards.grantMlops(gw);
-            try (ChannelDirectTcpip next = Forwards.open(alice, "localhost", echo.port())) {
-                assertThat(node.keyIds).as("certificates the node saw; forward.open of the second grant names serial "
+            try (ChannelDirectTcpip next = Forwards.open(alice, "localhost", f.echo.port())) {
+                assertThat(f.node.keyIds).as("certificates the node saw; forward.open of the second grant names serial "
                         + "issued for " + id).anySatisfy(k -> assertThat(k).contains("grant=" + second));
             }
         }

@@ -3,6 +3,7 @@ package dev.gatehouse.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
@@ -12,6 +13,7 @@ import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.channel.exception.SshChannelOpenException;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 
 /**
  * Shared fixture of the forwarding tests: the policies they run under, opening a
@@ -35,17 +37,7 @@ final class Forwards {
 
     /** alice (engineer: aiops on gpu-node-1 at 127.0.0.1:{@code nodePort}, forwarding to {@code port}). */
     static Function<Map<String, String>, String> engineerPolicy(int nodePort, String hostKey, int port) {
-        return keys -> """
-                users:
-                  - {name: alice, keys: ["%s"], roles: [engineer]}
-                nodes:
-                  - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
-                roles:
-                  - name: engineer
-                    logins: [aiops]
-                    nodes: {tenant: team-a}
-                    forward: {ports: [%d]}
-                """.formatted(keys.get("alice"), nodePort, hostKey, port);
+        return Policies.engineer(nodePort, hostKey, ", forward: {ports: [" + port + "]}");
     }
 
     /**
@@ -124,5 +116,43 @@ final class Forwards {
         assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
                 .isInstanceOfSatisfying(SshChannelOpenException.class, e -> told[0] = e.getMessage());
         return told[0];
+    }
+
+    /**
+     * An echo service, a node that would forward anywhere ({@code TestNode.accepting()}) and a
+     * gateway under {@link #elevationPolicy}, closed in the reverse order.
+     */
+    static final class Elevation implements AutoCloseable {
+        final EchoServer echo;
+        final TestNode node;
+        final InProcessGateway gw;
+
+        private Elevation(EchoServer echo, TestNode node, InProcessGateway gw) {
+            this.echo = echo;
+            this.node = node;
+            this.gw = gw;
+        }
+
+        static Elevation start(Path dir) throws Exception {
+            EchoServer echo = EchoServer.start();
+            TestNode node = null;
+            try {
+                node = TestNode.accepting();
+                // the node would forward anywhere: what stops a forward is the gateway
+                node.server.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+                return new Elevation(echo, node, InProcessGateway.start(dir, elevationPolicy(node, echo.port()), "alice", "admin"));
+            } catch (Exception | Error e) {
+                try (echo; TestNode n = node) {
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (echo; node; gw) {
+                // closed in reverse order: gateway, node, echo service
+            }
+        }
     }
 }
