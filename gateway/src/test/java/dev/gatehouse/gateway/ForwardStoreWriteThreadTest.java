@@ -27,10 +27,9 @@ class ForwardStoreWriteThreadTest {
     @Test
     void openingAnElevatedForwardWhileTheStoreIsLockedDoesNotStallTheConnection() throws Exception {
         try (Forwards.Elevation f = Forwards.Elevation.start(dir)) {
-            InProcessGateway gw = f.gw;
-            Forwards.grantMlops(gw);
+            Forwards.grantMlops(f.gw);
 
-            ClientSession alice = gw.connect("alice", "mlops@gpu-node-1");
+            ClientSession alice = f.gw.connect("alice", "mlops@gpu-node-1");
             String url = "jdbc:sqlite:" + dir.resolve("data").resolve("audit.db");
             try (java.sql.Connection locker = java.sql.DriverManager.getConnection(url)) {
                 locker.setAutoCommit(false);

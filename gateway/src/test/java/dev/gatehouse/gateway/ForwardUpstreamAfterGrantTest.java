@@ -29,12 +29,11 @@ class ForwardUpstreamAfterGrantTest {
     @Test
     void revokingTheGrantClosesTheElevatedForwardsUpstreamConnection() throws Exception {
         try (Forwards.Elevation f = Forwards.Elevation.start(dir)) {
-            InProcessGateway gw = f.gw;
-            String id = Forwards.grantMlops(gw);
+            String id = Forwards.grantMlops(f.gw);
 
-            ClientSession alice = gw.connect("alice", "mlops@gpu-node-1");
-            ChannelDirectTcpip ch = Forwards.openUnderGrant(alice, f.node, f.echo, id);
-            Forwards.revokeClosing(gw, id, ch);
+            ClientSession alice = f.gw.connect("alice", "mlops@gpu-node-1");
+            ChannelDirectTcpip ch = f.openUnderGrant(alice, id);
+            Forwards.revokeClosing(f.gw, id, ch);
 
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(f.node.live.get())
                     .as("elevated connections still open on the node; client connection open: " + alice.isOpen()).isZero());

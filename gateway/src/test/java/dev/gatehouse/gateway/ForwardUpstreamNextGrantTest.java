@@ -24,14 +24,13 @@ class ForwardUpstreamNextGrantTest {
     @Test
     void aForwardUnderANewGrantGetsACertificateIssuedForThatGrant() throws Exception {
         try (Forwards.Elevation f = Forwards.Elevation.start(dir)) {
-            InProcessGateway gw = f.gw;
-            String id = Forwards.grantMlops(gw);
+            String id = Forwards.grantMlops(f.gw);
 
-            ClientSession alice = gw.connect("alice", "mlops@gpu-node-1");
-            ChannelDirectTcpip ch = Forwards.openUnderGrant(alice, f.node, f.echo, id);
-            Forwards.revokeClosing(gw, id, ch);
+            ClientSession alice = f.gw.connect("alice", "mlops@gpu-node-1");
+            ChannelDirectTcpip ch = f.openUnderGrant(alice, id);
+            Forwards.revokeClosing(f.gw, id, ch);
 
-            String second = Forwards.grantMlops(gw);
+            String second = Forwards.grantMlops(f.gw);
             try (ChannelDirectTcpip next = Forwards.open(alice, "localhost", f.echo.port())) {
                 assertThat(f.node.keyIds).as("certificates the node saw; forward.open of the second grant names serial "
                         + "issued for " + id).anySatisfy(k -> assertThat(k).contains("grant=" + second));

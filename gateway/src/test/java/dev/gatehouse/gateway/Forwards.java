@@ -73,17 +73,6 @@ final class Forwards {
         return id;
     }
 
-    /**
-     * alice's first forward under grant {@code id} (connected as mlops): opened to the echo
-     * service, asserted to carry a byte on the one certificate the node saw, issued for the grant.
-     */
-    static ChannelDirectTcpip openUnderGrant(ClientSession alice, TestNode node, EchoServer echo, String id) throws Exception {
-        ChannelDirectTcpip ch = open(alice, "localhost", echo.port());
-        assertEchoes(ch, 'x');
-        assertThat(node.keyIds).singleElement().asString().contains("grant=" + id);
-        return ch;
-    }
-
     /** admin revokes grant {@code id}; asserts the command succeeds and the forward's channel closes. */
     static void revokeClosing(InProcessGateway gw, String id, ChannelDirectTcpip ch) throws Exception {
         InProcessGateway.Result revoke = gw.exec("admin", "revoke " + id);
@@ -146,6 +135,17 @@ final class Forwards {
                     throw e;
                 }
             }
+        }
+
+        /**
+         * alice's first forward under grant {@code id} (connected as mlops): opened to the echo
+         * service, asserted to carry a byte on the one certificate the node saw, issued for the grant.
+         */
+        ChannelDirectTcpip openUnderGrant(ClientSession alice, String id) throws Exception {
+            ChannelDirectTcpip ch = open(alice, "localhost", echo.port());
+            assertEchoes(ch, 'x');
+            assertThat(node.keyIds).singleElement().asString().contains("grant=" + id);
+            return ch;
         }
 
         @Override
