@@ -15,9 +15,14 @@ abstract class GatewayTest {
         return new Gateway.Options();
     }
 
+    /** The node; override for one with other sshd_config lines. */
+    NodeSshd startNode() {
+        return NodeSshd.start();
+    }
+
     @BeforeAll
     final void startNodeAndGateway() {
-        node = NodeSshd.start();
+        node = startNode();
         gw = Gateway.start(node, options());
     }
 

@@ -6,36 +6,18 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A real sshd past its MaxStartups closes the gateway's connection before its banner: the user and
  * the {@code upstream.failure} event say so (stage {@code banner}) instead of blaming the gateway
  * certificate, which sent operators to check the CA of a node that was merely busy.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class UpstreamStagesIT {
-    private NodeSshd node;
-    private Gateway gw;
-
-    @BeforeAll
-    void start() {
+class UpstreamStagesIT extends GatewayTest {
+    @Override
+    NodeSshd startNode() {
         // one unauthenticated connection at a time; the next is dropped with probability 100 %
-        node = NodeSshd.start(List.of("MaxStartups 1:100:1"));
-        gw = Gateway.start(node);
-    }
-
-    @AfterAll
-    void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (node != null) {
-            node.close();
-        }
+        return NodeSshd.start(List.of("MaxStartups 1:100:1"));
     }
 
     @Test

@@ -43,14 +43,7 @@ class EnvRequestBoundTest {
     void anEnvRequestFloodOfAllowedNamesIsCutAtOpenSshsBound() throws Exception {
         CompletableFuture<Map<String, String>> seen = new CompletableFuture<>();
         try (TestNode node = TestNode.accepting();
-                InProcessGateway gw = InProcessGateway.start(dir, keys -> """
-                        users:
-                          - {name: alice, keys: ["%s"], roles: [engineer]}
-                        nodes:
-                          - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
-                        roles:
-                          - {name: engineer, logins: [aiops], nodes: {tenant: team-a}}
-                        """.formatted(keys.get("alice"), node.port(), node.hostKeyLine()), "alice")) {
+                InProcessGateway gw = InProcessGateway.start(dir, Policies.engineer(node.port(), node.hostKeyLine()), "alice")) {
             node.server.setCommandFactory((channel, command) -> new EnvProbe(seen));
             ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
             ChannelExec exec = alice.createExecChannel("env");

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.recorder.AuditEvent;
-import dev.gatehouse.recorder.EventQuery;
-import dev.gatehouse.recorder.StoredEvent;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -16,7 +14,6 @@ import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.exception.SshChannelOpenException;
-import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,14 +31,7 @@ class ForwardFailuresTest {
     Path dir;
 
     private InProcessGateway start(int nodePort, String hostKey) throws Exception {
-        return InProcessGateway.start(dir, keys -> """
-                users:
-                  - {name: alice, keys: ["%s"], roles: [engineer]}
-                nodes:
-                  - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
-                roles:
-                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}, forward: {ports: [%d]}}
-                """.formatted(keys.get("alice"), nodePort, hostKey, PORT), "alice");
+        return InProcessGateway.start(dir, Forwards.engineerPolicy(nodePort, hostKey, PORT), "alice");
     }
 
     @Test
@@ -56,8 +46,8 @@ class ForwardFailuresTest {
             assertThat(e.getMessage()).startsWith("gatehouse: cannot reach node 'gpu-node-1'").doesNotContain("certificate");
             AuditEvent failed = only(gw, "forward.failed");
             assertThat(failed.details()).containsEntry("stage", "tcp_connect").containsEntry("port", Integer.toString(PORT));
-            assertThat(events(gw, "forward.open")).isEmpty();
-            assertThat(events(gw, "forward.close")).isEmpty();
+            assertThat(gw.events("forward.open")).isEmpty();
+            assertThat(gw.events("forward.close")).isEmpty();
         }
     }
 
@@ -73,8 +63,8 @@ class ForwardFailuresTest {
             AuditEvent failed = only(gw, "forward.failed");
             assertThat(failed.details()).containsEntry("stage", "channel_open")
                     .containsEntry("node_message", "administratively prohibited: no forwarding\u001b[2J");
-            assertThat(events(gw, "forward.open")).isEmpty();
-            assertThat(events(gw, "forward.close")).isEmpty();
+            assertThat(gw.events("forward.open")).isEmpty();
+            assertThat(gw.events("forward.close")).isEmpty();
             // the connection made for it goes with it
             await().atMost(WAIT).until(() -> node.live.get() == 0);
         }
@@ -82,8 +72,7 @@ class ForwardFailuresTest {
 
     private static SshChannelOpenException refused(InProcessGateway gw) throws Exception {
         ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
-        ChannelDirectTcpip ch = alice.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
-                new SshdSocketAddress("localhost", PORT));
+        ChannelDirectTcpip ch = Forwards.channel(alice, "localhost", PORT);
         SshChannelOpenException[] caught = new SshChannelOpenException[1];
         assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
                 .isInstanceOfSatisfying(SshChannelOpenException.class, e -> caught[0] = e);
@@ -92,15 +81,9 @@ class ForwardFailuresTest {
     }
 
     private static AuditEvent only(InProcessGateway gw, String type) {
-        await().atMost(WAIT).until(() -> !events(gw, type).isEmpty());
-        List<AuditEvent> all = events(gw, type);
+        await().atMost(WAIT).until(() -> !gw.events(type).isEmpty());
+        List<AuditEvent> all = gw.events(type);
         assertThat(all).hasSize(1);
         return all.get(0);
-    }
-
-    private static List<AuditEvent> events(InProcessGateway gw, String type) {
-        gw.gateway().services().audit().store().flush();
-        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
-                .map(StoredEvent::event).toList();
     }
 }

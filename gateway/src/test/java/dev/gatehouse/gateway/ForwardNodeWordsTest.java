@@ -1,20 +1,13 @@
 package dev.gatehouse.gateway;
 
+import static dev.gatehouse.gateway.Forwards.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.recorder.AuditEvent;
-import dev.gatehouse.recorder.EventQuery;
-import dev.gatehouse.recorder.StoredEvent;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
-import org.apache.sshd.common.channel.exception.SshChannelOpenException;
-import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @org.junit.jupiter.api.Timeout(60)
 class ForwardNodeWordsTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
     /** Clears the screen, retitles the terminal and rings the bell, then a very long tail. */
     private static final String HOSTILE = "\u001b[2J\u001b]0;you are root\u0007open failed " + "A".repeat(20_000);
 
@@ -39,38 +31,19 @@ class ForwardNodeWordsTest {
     @Test
     void aNodesRefusalOfAForwardReachesTheClientAndTheAuditLogEscapedAndBounded() throws Exception {
         try (TestNode node = TestNode.refusingChannels(SshConstants.SSH_OPEN_CONNECT_FAILED, HOSTILE);
-                InProcessGateway gw = InProcessGateway.start(dir, keys -> """
-                        users:
-                          - {name: alice, keys: ["%s"], roles: [engineer]}
-                        nodes:
-                          - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
-                        roles:
-                          - name: engineer
-                            logins: [aiops]
-                            nodes: {tenant: team-a}
-                            forward: {ports: [5678]}
-                        """.formatted(keys.get("alice"), node.port(), node.hostKeyLine()), "alice")) {
+                InProcessGateway gw = InProcessGateway.start(dir,
+                        Forwards.engineerPolicy(node.port(), node.hostKeyLine(), 5678), "alice")) {
             ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
-            ChannelDirectTcpip ch = alice.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
-                    new SshdSocketAddress("localhost", 5678));
-            String[] told = new String[1];
-            assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
-                    .isInstanceOfSatisfying(SshChannelOpenException.class, e -> told[0] = e.getMessage());
-            assertThat(told[0]).as("the node's words reached the client").contains("open failed");
-            assertThat(told[0]).as("description the client prints").doesNotContain("\u001b", "\u0007")
+            String told = Forwards.refusal(Forwards.channel(alice, "localhost", 5678));
+            assertThat(told).as("the node's words reached the client").contains("open failed");
+            assertThat(told).as("description the client prints").doesNotContain("\u001b", "\u0007")
                     .hasSizeLessThan(2_000);
 
             // a forward the node refused never opened: its one event is forward.failed
-            AuditEvent failed = await().atMost(WAIT).until(() -> events(gw, "forward.failed"), l -> !l.isEmpty()).get(0);
+            AuditEvent failed = await().atMost(WAIT).until(() -> gw.events("forward.failed"), l -> !l.isEmpty()).get(0);
             // the store keeps text as given (audit log escapes on display), but bounded
             assertThat(failed.details().get("reason")).as("audit reason").hasSizeLessThan(2_000);
             assertThat(failed.details().get("node_message")).as("the node's words").hasSizeLessThan(2_000);
         }
-    }
-
-    private static List<AuditEvent> events(InProcessGateway gw, String type) {
-        gw.gateway().services().audit().store().flush();
-        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
-                .map(StoredEvent::event).toList();
     }
 }

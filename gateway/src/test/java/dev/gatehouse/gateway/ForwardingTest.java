@@ -1,13 +1,12 @@
 package dev.gatehouse.gateway;
 
+import static dev.gatehouse.gateway.Forwards.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.pki.SshKeys;
 import dev.gatehouse.recorder.AuditEvent;
-import dev.gatehouse.recorder.EventQuery;
-import dev.gatehouse.recorder.StoredEvent;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -26,7 +25,6 @@ import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.exception.SshChannelOpenException;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 import org.junit.jupiter.api.AfterEach;
@@ -42,13 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @org.junit.jupiter.api.Timeout(60)
 class ForwardingTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
-
     @TempDir
     Path dir;
 
     private SshServer node;
-    private ServerSocket echo;
+    private EchoServer echo;
     private final List<OpenSshCertificate> certificates = new CopyOnWriteArrayList<>();
     /** Connections open on the node now. */
     private final java.util.concurrent.atomic.AtomicInteger nodeConnections = new java.util.concurrent.atomic.AtomicInteger();
@@ -57,10 +53,7 @@ class ForwardingTest {
 
     @BeforeEach
     void start() throws Exception {
-        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread echoThread = new Thread(this::serveEcho, "echo");
-        echoThread.setDaemon(true);
-        echoThread.start();
+        echo = EchoServer.start();
         KeyPair nodeKey = SshKeys.generateEd25519();
         node = SshServer.setUpDefaultServer();
         node.setHost("127.0.0.1");
@@ -87,7 +80,7 @@ class ForwardingTest {
         });
         node.start();
         nodeLine = SshKeys.toLine(nodeKey.getPublic());
-        gw = InProcessGateway.start(dir, keys -> policy(keys, nodeLine, "forward: {ports: [" + echo.getLocalPort() + ", \"8000-8999\"]}"),
+        gw = InProcessGateway.start(dir, keys -> policy(keys, nodeLine, "forward: {ports: [" + echo.port() + ", \"8000-8999\"]}"),
                 "admin", "alice", "bob");
     }
 
@@ -118,41 +111,9 @@ class ForwardingTest {
         echo.close();
     }
 
-    /** Echoes every byte back, one connection after another, each on its own thread. */
-    private void serveEcho() {
-        while (!echo.isClosed()) {
-            try {
-                Socket s = echo.accept();
-                Thread t = new Thread(() -> {
-                    try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                        in.transferTo(out);
-                    } catch (Exception e) {
-                        // connection over
-                    }
-                });
-                t.setDaemon(true);
-                t.start();
-            } catch (Exception e) {
-                return;
-            }
-        }
-    }
-
-    private ChannelDirectTcpip open(ClientSession session, String host, int port) throws Exception {
-        ChannelDirectTcpip ch = session.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
-                new SshdSocketAddress(host, port));
-        ch.open().verify(WAIT);
-        return ch;
-    }
-
-    private List<AuditEvent> events(String type) {
-        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
-                .map(StoredEvent::event).toList();
-    }
-
     private AuditEvent awaitEvent(String type) {
-        await().atMost(WAIT).until(() -> !events(type).isEmpty());
-        return events(type).get(events(type).size() - 1);
+        await().atMost(WAIT).until(() -> !gw.events(type).isEmpty());
+        return gw.events(type).get(gw.events(type).size() - 1);
     }
 
     @Test
@@ -160,7 +121,7 @@ class ForwardingTest {
         byte[] payload = new byte[300_000];
         new java.util.Random(7).nextBytes(payload);
         try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
-                ChannelDirectTcpip ch = open(alice, "localhost", echo.getLocalPort())) {
+                ChannelDirectTcpip ch = Forwards.open(alice, "localhost", echo.port())) {
             OutputStream toNode = ch.getInvertedIn();
             InputStream fromNode = ch.getInvertedOut();
             Thread writer = new Thread(() -> {
@@ -182,9 +143,9 @@ class ForwardingTest {
         assertThat(close.node()).isEqualTo("gpu-node-1");
         assertThat(close.details()).containsEntry("input_bytes", "300000").containsEntry("output_bytes", "300000")
                 .containsEntry("host", "localhost").containsEntry("address", "127.0.0.1")
-                .containsEntry("port", Integer.toString(echo.getLocalPort())).containsKey("duration_ms");
+                .containsEntry("port", Integer.toString(echo.port())).containsKey("duration_ms");
         AuditEvent open = awaitEvent("forward.open");
-        assertThat(open.details()).containsEntry("rule", "role engineer forwards port " + echo.getLocalPort());
+        assertThat(open.details()).containsEntry("rule", "role engineer forwards port " + echo.port());
         assertThat(open.certSerial()).isNotNull();
         // the node sees each certificate twice: the key query, then the signature
         assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).singleElement()
@@ -201,15 +162,13 @@ class ForwardingTest {
         try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
             List<ChannelDirectTcpip> open = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                ChannelDirectTcpip ch = open(alice, "127.0.0.1", echo.getLocalPort());
-                ch.getInvertedIn().write('x');
-                ch.getInvertedIn().flush();
-                assertThat(ch.getInvertedOut().read()).isEqualTo('x');
+                ChannelDirectTcpip ch = Forwards.open(alice, "127.0.0.1", echo.port());
+                Forwards.assertEchoes(ch, 'x');
                 open.add(ch);
             }
             assertThat(nodeConnections.get()).as("connections open on the node").isEqualTo(1);
             assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).hasSize(1);
-            assertThat(events("cert.issued")).singleElement()
+            assertThat(gw.events("cert.issued")).singleElement()
                     .satisfies(e -> assertThat(e.details()).containsEntry("extensions", "permit-port-forwarding"));
             for (ChannelDirectTcpip ch : open) {
                 ch.close(false).await(WAIT);
@@ -217,14 +176,12 @@ class ForwardingTest {
             // no lingering login on the node once the last forward ended, though the client stays connected
             await().atMost(WAIT).until(() -> nodeConnections.get() == 0);
             assertThat(alice.isOpen()).isTrue();
-            try (ChannelDirectTcpip again = open(alice, "127.0.0.1", echo.getLocalPort())) {
-                again.getInvertedIn().write('y');
-                again.getInvertedIn().flush();
-                assertThat(again.getInvertedOut().read()).isEqualTo('y');
+            try (ChannelDirectTcpip again = Forwards.open(alice, "127.0.0.1", echo.port())) {
+                Forwards.assertEchoes(again, 'y');
             }
         }
         // one cert.issued per certificate: the first connection's, then the one made after it closed
-        assertThat(events("cert.issued")).hasSize(2);
+        assertThat(gw.events("cert.issued")).hasSize(2);
         assertThat(certificates.stream().map(OpenSshCertificate::getSerial).distinct()).hasSize(2);
     }
 
@@ -236,8 +193,7 @@ class ForwardingTest {
         }
         gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [" + closed + "]}"));
         try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1")) {
-            ChannelDirectTcpip ch = alice.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
-                    new SshdSocketAddress("localhost", closed));
+            ChannelDirectTcpip ch = Forwards.channel(alice, "localhost", closed);
             assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
                     .isInstanceOfSatisfying(SshChannelOpenException.class, e -> {
                         assertThat(e.getReasonCode()).as("the node's reason code").isEqualTo(SshConstants.SSH_OPEN_CONNECT_FAILED);
@@ -251,8 +207,8 @@ class ForwardingTest {
         assertThat(failed.details()).containsEntry("stage", "channel_open").containsEntry("port", Integer.toString(closed))
                 .containsKey("node_message");
         assertThat(failed.details().get("node_message")).startsWith("connect failed");
-        assertThat(events("forward.open")).as("the node never opened it").isEmpty();
-        assertThat(events("forward.close")).isEmpty();
+        assertThat(gw.events("forward.open")).as("the node never opened it").isEmpty();
+        assertThat(gw.events("forward.close")).isEmpty();
         await().atMost(WAIT).until(() -> nodeConnections.get() == 0);
     }
 
@@ -293,8 +249,8 @@ class ForwardingTest {
     @Test
     void aRoleWithoutForwardingIsRefused() throws Exception {
         try (ClientSession bob = gw.connect("bob", "aiops@gpu-node-1")) {
-            assertRefused(bob, "localhost", echo.getLocalPort(), "gatehouse: no role of user 'bob' allows forwarding to port "
-                    + echo.getLocalPort() + " on node 'gpu-node-1'");
+            assertRefused(bob, "localhost", echo.port(), "gatehouse: no role of user 'bob' allows forwarding to port "
+                    + echo.port() + " on node 'gpu-node-1'");
         }
         assertThat(awaitEvent("forward.refused").user()).isEqualTo("bob");
     }
@@ -303,7 +259,7 @@ class ForwardingTest {
     @Test
     void aGatewayShellConnectionForwardsNothing() throws Exception {
         try (ClientSession alice = gw.connect("alice", "alice")) {
-            assertRefused(alice, "localhost", echo.getLocalPort(),
+            assertRefused(alice, "localhost", echo.port(),
                     "gatehouse: a gateway shell connection forwards nothing; connect as LOGIN@NODE to forward to that node's loopback");
         }
     }
@@ -312,10 +268,8 @@ class ForwardingTest {
     @Test
     void aLockCutsALiveForward() throws Exception {
         try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
-                ChannelDirectTcpip ch = open(alice, "localhost", echo.getLocalPort())) {
-            ch.getInvertedIn().write('x');
-            ch.getInvertedIn().flush();
-            assertThat(ch.getInvertedOut().read()).isEqualTo('x');
+                ChannelDirectTcpip ch = Forwards.open(alice, "localhost", echo.port())) {
+            Forwards.assertEchoes(ch, 'x');
             InProcessGateway.Result lock = gw.exec("admin", "lock user alice --reason incident");
             assertThat(lock.stdout()).as(lock.stderr()).contains("locked user alice");
             long locked = System.nanoTime();
@@ -354,7 +308,7 @@ class ForwardingTest {
             server.start();
             gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [" + firehose.getLocalPort() + "]}"));
             try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
-                    ChannelDirectTcpip ch = open(alice, "localhost", firehose.getLocalPort())) {
+                    ChannelDirectTcpip ch = Forwards.open(alice, "localhost", firehose.getLocalPort())) {
                 await().atMost(WAIT).until(() -> written.get() >= 1 << 20);
                 // the client reads nothing: wait until the service's writes stall (two polls alike)
                 long[] last = {-1};
@@ -383,20 +337,19 @@ class ForwardingTest {
     @Test
     void removingThePortFromTheRoleEndsTheForward() throws Exception {
         try (ClientSession alice = gw.connect("alice", "aiops@gpu-node-1");
-                ChannelDirectTcpip ch = open(alice, "localhost", echo.getLocalPort())) {
+                ChannelDirectTcpip ch = Forwards.open(alice, "localhost", echo.port())) {
             gw.reload(keys -> policy(keys, nodeLine, "forward: {ports: [\"8000-8999\"]}"));
             assertThat(ch.waitFor(java.util.EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(5)))
                     .contains(ClientChannelEvent.CLOSED);
         }
         AuditEvent removed = awaitEvent("access.removed");
         assertThat(removed.details()).containsEntry("kind", "forward")
-                .containsEntry("reason", "no role of user 'alice' allows forwarding to port " + echo.getLocalPort() + " on node 'gpu-node-1'");
+                .containsEntry("reason", "no role of user 'alice' allows forwarding to port " + echo.port() + " on node 'gpu-node-1'");
         assertThat(awaitEvent("forward.close").outcome()).isEqualTo("terminated");
     }
 
     private static void assertRefused(ClientSession session, String host, int port, String description) throws Exception {
-        ChannelDirectTcpip ch = session.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 40000),
-                new SshdSocketAddress(host, port));
+        ChannelDirectTcpip ch = Forwards.channel(session, host, port);
         assertThatThrownBy(() -> ch.open().verify(WAIT)).cause()
                 .isInstanceOfSatisfying(SshChannelOpenException.class, e -> {
                     assertThat(e.getReasonCode()).isEqualTo(SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED);

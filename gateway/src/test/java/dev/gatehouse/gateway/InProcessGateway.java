@@ -100,6 +100,16 @@ public final class InProcessGateway implements AutoCloseable {
         return gateway;
     }
 
+    /**
+     * Audit events of a type (every type if null), oldest first, at most 1000, after writing out
+     * what the store still buffers.
+     */
+    java.util.List<dev.gatehouse.recorder.AuditEvent> events(String type) {
+        gateway.services().audit().store().flush();
+        return gateway.services().audit().store().events(new dev.gatehouse.recorder.EventQuery(type, null, null, null, 1000))
+                .stream().map(dev.gatehouse.recorder.StoredEvent::event).toList();
+    }
+
     /** User name to public key line. */
     Map<String, String> publicLines() {
         Map<String, String> out = new LinkedHashMap<>();

@@ -77,14 +77,7 @@ class StderrFloodTest {
     private Counted run(String command) throws Exception {
         String nodeLine = SshKeys.toLine(nodeKey.getPublic());
         int port = node.getPort();
-        try (InProcessGateway gw = InProcessGateway.start(dir, keys -> """
-                users:
-                  - {name: alice, keys: ["%s"], roles: [engineer]}
-                nodes:
-                  - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
-                roles:
-                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}}
-                """.formatted(keys.get("alice"), port, nodeLine), "alice");
+        try (InProcessGateway gw = InProcessGateway.start(dir, Policies.engineer(port, nodeLine), "alice");
                 ClientSession session = gw.connect("alice", "aiops@gpu-node-1")) {
             CoreModuleProperties.WINDOW_SIZE.set(session, (long) CLIENT_WINDOW);
             AtomicLong out = new AtomicLong();

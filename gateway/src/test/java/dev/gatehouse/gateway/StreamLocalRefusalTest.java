@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.recorder.AuditEvent;
-import dev.gatehouse.recorder.EventQuery;
-import dev.gatehouse.recorder.StoredEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +41,7 @@ class StreamLocalRefusalTest {
             open.putUInt(0);
             alice.writePacket(open).verify(WAIT);
 
-            await().atMost(WAIT).untilAsserted(() -> assertThat(events(gw, "forward.refused"))
+            await().atMost(WAIT).untilAsserted(() -> assertThat(gw.events("forward.refused"))
                     .as("forward.refused events").anySatisfy(e -> {
                         assertThat(e.user()).isEqualTo("alice");
                         assertThat(String.valueOf(e.details())).contains("/var/run/docker.sock");
@@ -63,29 +61,13 @@ class StreamLocalRefusalTest {
             Buffer reply = alice.request("streamlocal-forward@openssh.com", request, WAIT);
             assertThat(reply).as("the request is refused").isNull();
 
-            await().atMost(WAIT).untilAsserted(() -> assertThat(events(gw, "forward.refused"))
+            await().atMost(WAIT).untilAsserted(() -> assertThat(gw.events("forward.refused"))
                     .as("forward.refused events").anySatisfy(e ->
                             assertThat(String.valueOf(e.details())).contains("/tmp/gatehouse-review.sock")));
         }
     }
 
     private InProcessGateway start() throws Exception {
-        return InProcessGateway.start(dir, keys -> """
-                users:
-                  - {name: alice, keys: ["%s"], roles: [engineer]}
-                nodes:
-                  - {name: gpu-node-1, address: "127.0.0.1:9", host_key: "%s", labels: {tenant: team-a}}
-                roles:
-                  - name: engineer
-                    logins: [aiops]
-                    nodes: {tenant: team-a}
-                    forward: {ports: [5678]}
-                """.formatted(keys.get("alice"), keys.get("alice")), "alice");
-    }
-
-    private static List<AuditEvent> events(InProcessGateway gw, String type) {
-        gw.gateway().services().audit().store().flush();
-        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
-                .map(StoredEvent::event).toList();
+        return InProcessGateway.start(dir, Forwards.engineerPolicy(5678), "alice");
     }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.recorder.AuditEvent;
-import dev.gatehouse.recorder.EventQuery;
-import dev.gatehouse.recorder.StoredEvent;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -57,7 +55,7 @@ class UpstreamSharingTest {
             assertThat(lock.stdout()).as(lock.stderr()).contains("locked user alice");
             await().atMost(Duration.ofSeconds(2)).until(() -> first.isClosed() && second.isClosed());
             await().atMost(WAIT).until(() -> node.live.get() == 0);
-            assertThat(events(gw, "session.end")).hasSize(2).allSatisfy(e -> assertThat(e.outcome()).isEqualTo("terminated"));
+            assertThat(gw.events("session.end")).hasSize(2).allSatisfy(e -> assertThat(e.outcome()).isEqualTo("terminated"));
         }
     }
 
@@ -72,10 +70,10 @@ class UpstreamSharingTest {
 
             assertThat(node.connections.get()).as("connections the node accepted").isEqualTo(1);
             assertThat(node.keyIds).hasSize(1);
-            assertThat(events(gw, "cert.issued")).hasSize(1);
-            List<AuditEvent> starts = events(gw, "session.start");
+            assertThat(gw.events("cert.issued")).hasSize(1);
+            List<AuditEvent> starts = gw.events("session.start");
             assertThat(starts).hasSize(2);
-            assertThat(starts).extracting(AuditEvent::certSerial).containsOnly(events(gw, "cert.issued").get(0).certSerial());
+            assertThat(starts).extracting(AuditEvent::certSerial).containsOnly(gw.events("cert.issued").get(0).certSerial());
             assertThat(starts).extracting(e -> e.details().get("upstream")).containsExactly("new", "shared");
             // the key id names the session that caused the connection
             assertThat(node.keyIds).containsExactly("user=alice;session=" + starts.get(0).sessionId());
@@ -99,7 +97,7 @@ class UpstreamSharingTest {
             }
 
             assertThat(node.connections.get()).isEqualTo(2);
-            assertThat(events(gw, "cert.issued")).extracting(e -> e.details().get("extensions"))
+            assertThat(gw.events("cert.issued")).extracting(e -> e.details().get("extensions"))
                     .containsExactlyInAnyOrder("", "permit-pty");
             plain.close(false);
             withPty.close(false);
@@ -118,10 +116,10 @@ class UpstreamSharingTest {
             assertThat(second.status()).isZero();
 
             assertThat(node.connections.get()).isEqualTo(2);
-            List<AuditEvent> issued = events(gw, "cert.issued");
+            List<AuditEvent> issued = gw.events("cert.issued");
             assertThat(issued).hasSize(2);
             // the second session ran under the second certificate, and its end says so
-            AuditEvent end = await().atMost(WAIT).until(() -> events(gw, "session.end"), l -> !l.isEmpty()).get(0);
+            AuditEvent end = await().atMost(WAIT).until(() -> gw.events("session.end"), l -> !l.isEmpty()).get(0);
             assertThat(end.certSerial()).isEqualTo(issued.get(1).certSerial());
             waiting.close(false);
         }
@@ -165,12 +163,6 @@ class UpstreamSharingTest {
     }
 
     private static String describe(InProcessGateway gw) {
-        return events(gw, null).stream().map(AuditEvent::toString).collect(java.util.stream.Collectors.joining("\n"));
-    }
-
-    private static List<AuditEvent> events(InProcessGateway gw, String type) {
-        gw.gateway().services().audit().store().flush();
-        return gw.gateway().services().audit().store().events(new EventQuery(type, null, null, null, 1000)).stream()
-                .map(StoredEvent::event).toList();
+        return gw.events(null).stream().map(AuditEvent::toString).collect(java.util.stream.Collectors.joining("\n"));
     }
 }

@@ -112,14 +112,7 @@ class UpstreamStagesTest {
 
     /** Runs an exec as alice through a gateway whose node is at {@code port}; returns her stderr and the failure event. */
     private Failure runAgainst(int port, String hostKey, String type) throws IOException {
-        try (InProcessGateway gw = InProcessGateway.start(dir, keys -> """
-                users:
-                  - {name: alice, keys: ["%s"], roles: [engineer]}
-                nodes:
-                  - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
-                roles:
-                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}}
-                """.formatted(keys.get("alice"), port, hostKey), "alice")) {
+        try (InProcessGateway gw = InProcessGateway.start(dir, Policies.engineer(port, hostKey), "alice")) {
             InProcessGateway.Result r = gw.exec(gw.connect("alice", "aiops@gpu-node-1"), "hostname");
             assertThat(r.status()).as(r.stderr()).isEqualTo(255);
             assertThat(r.stderr().lines().toList()).as("one line").hasSize(1);
