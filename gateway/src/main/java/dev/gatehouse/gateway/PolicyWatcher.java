@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.policy.ConfigException;
 import dev.gatehouse.policy.Policy;
@@ -70,12 +71,12 @@ final class PolicyWatcher {
             Policy policy = PolicyLoader.parse(text, file.toString());
             holder.replace(policy);
             LOG.info("policy reloaded from {}: {} users, {} nodes, {} roles", file, policy.users().size(), policy.nodes().size(), policy.roles().size());
-            audit.append(audit.event("config.reload", "success").with("file", file).with("users", policy.users().size())
+            audit.append(audit.event(EventType.CONFIG_RELOAD, "success").with("file", file).with("users", policy.users().size())
                     .with("nodes", policy.nodes().size()));
             afterReload.run();
         } catch (ConfigException e) {
             LOG.error("policy reload rejected, keeping the previous policy: {}", e.getMessage());
-            audit.append(audit.event("config.reload", "failure").with("file", file).with("reason", e.getMessage()));
+            audit.append(audit.event(EventType.CONFIG_RELOAD, "failure").with("file", file).with("reason", e.getMessage()));
         }
     }
 }

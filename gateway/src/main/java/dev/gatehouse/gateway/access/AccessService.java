@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.access;
 
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.LiveSession;
@@ -125,7 +126,7 @@ public final class AccessService {
     private void ignored(String kind, String what) {
         LOG.warn("access log {} {} is not proven by any gateway's event (a crash between the row and its event, or a row"
                 + " inserted by hand): not applied", kind, what);
-        audit.append(audit.event("access.ignored", "info").withUser(GATEWAY).with("row", kind + " " + what)
+        audit.append(audit.event(EventType.ACCESS_IGNORED, "info").withUser(GATEWAY).with("row", kind + " " + what)
                 .with("reason", "no gateway's event proves it; approvals and unlocks that are not proven are not applied"));
     }
 
@@ -137,15 +138,15 @@ public final class AccessService {
         Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.newRequest(policy.current().policy(), id, requester,
                 login, target, duration, reason, now, state, pendingTimeout);
         if (!result.isOk()) {
-            refusedEvent("request.refused", requester, null, result.reason(), Map.of("login", login, "target", target.toString()));
+            refusedEvent(EventType.REQUEST_REFUSED, requester, null, result.reason(), Map.of("login", login, "target", target.toString()));
             throw new Refused(result.reason());
         }
         AccessRequest r = result.value();
         log.createRequest(new AccessLog.RequestRow(r.id(), r.requester(), r.tenant(), r.login(), target.node(),
                 target.isSelector() ? target.selector() : null, r.duration(), r.reason(), r.createdAt()));
         state = state.withRequest(r);
-        audit.append(requestEvent("request.created", "success", r, requester).with("duration", r.duration()).with("reason", r.reason()));
-        notify("request.created", r, requester, null);
+        audit.append(requestEvent(EventType.REQUEST_CREATED, "success", r, requester).with("duration", r.duration()).with("reason", r.reason()));
+        notify(EventType.REQUEST_CREATED, r, requester, null);
         return r;
     }
 
@@ -178,7 +179,7 @@ public final class AccessService {
             if (after != null && after.state() != before.state()) {
                 record(before, after, event.at());
             }
-            refusedEvent(action + ".refused", actor, before, result.reason(), Map.of());
+            refusedEvent(refusedType(action), actor, before, result.reason(), Map.of());
             throw new Refused(result.reason());
         }
         record(before, after, event.at());
@@ -186,11 +187,11 @@ public final class AccessService {
         String jws = sign(action, actor, after, comment, event.at());
         log.appendDecision(new AccessLog.DecisionRow(id, 0, action, actor, comment, event.at(), null, jws));
         state = state.withRequest(after);
-        String type = switch (action) {
-            case "approve" -> after.state() == RequestState.ACTIVE ? "grant.active" : "request.approved";
-            case "deny" -> "request.denied";
-            case "cancel" -> "request.cancelled";
-            default -> "grant.revoked";
+        EventType type = switch (action) {
+            case "approve" -> after.state() == RequestState.ACTIVE ? EventType.GRANT_ACTIVE : EventType.REQUEST_APPROVED;
+            case "deny" -> EventType.REQUEST_DENIED;
+            case "cancel" -> EventType.REQUEST_CANCELLED;
+            default -> EventType.GRANT_REVOKED;
         };
         audit.append(requestEvent(type, "success", after, actor).with("comment", comment).with("approvals", after.approvals().size())
                 .with("window_end", after.windowEnd()).with("signature", jws));
@@ -218,16 +219,16 @@ public final class AccessService {
     public synchronized Lock lock(String by, Lock.Kind kind, String name, String reason) {
         Result<Lock> result = dev.gatehouse.policy.ElevationRules.lock(policy.current().policy(), by, kind, name, reason, now());
         if (!result.isOk()) {
-            refusedEvent("lock.refused", by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
+            refusedEvent(EventType.LOCK_REFUSED, by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
             throw new Refused(result.reason());
         }
         Lock lock = result.value();
         log.appendLock(new AccessLog.LockRow(0, "lock", kind.name().toLowerCase(Locale.ROOT), name, lock.tenant(), by, reason, lock.at()));
         state = state.withLock(lock);
         int ended = sessions.terminate(s -> cuts(lock, s), lock.describe() + " was locked by " + by);
-        audit.append(audit.event("lock.set", "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
+        audit.append(audit.event(EventType.LOCK_SET, "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
                 .with("name", name).with("tenant", lock.tenant()).with("reason", reason).with("sessions_ended", ended));
-        notifier.accept(Map.of("event", "lock.set", "by", by, "kind", kind.name().toLowerCase(Locale.ROOT), "name", name,
+        notifier.accept(Map.of("event", EventType.LOCK_SET.wire(), "by", by, "kind", kind.name().toLowerCase(Locale.ROOT), "name", name,
                 "time", lock.at().toString()));
         return lock;
     }
@@ -253,7 +254,7 @@ public final class AccessService {
         String kindName = kind.name().toLowerCase(Locale.ROOT);
         java.util.Optional<String> notAdmin = dev.gatehouse.policy.ElevationRules.adminProblem(p, by, "unlock");
         if (notAdmin.isPresent()) {
-            refusedEvent("unlock.refused", by, null, notAdmin.get(), Map.of("kind", kindName, "name", name));
+            refusedEvent(EventType.UNLOCK_REFUSED, by, null, notAdmin.get(), Map.of("kind", kindName, "name", name));
             throw new Refused(notAdmin.get());
         }
         String adminTenant = p.user(by).flatMap(dev.gatehouse.policy.User::tenant).orElse(null);
@@ -263,18 +264,18 @@ public final class AccessService {
                 .orElse(null);
         if (existing == null) {
             String why = kindName + " '" + name + "' is not locked";
-            refusedEvent("unlock.refused", by, null, why, Map.of("kind", kindName, "name", name));
+            refusedEvent(EventType.UNLOCK_REFUSED, by, null, why, Map.of("kind", kindName, "name", name));
             throw new Refused(why);
         }
         Result<Lock> result = dev.gatehouse.policy.ElevationRules.unlock(p, by, existing);
         if (!result.isOk()) {
-            refusedEvent("unlock.refused", by, null, result.reason(), Map.of("kind", kindName, "name", name));
+            refusedEvent(EventType.UNLOCK_REFUSED, by, null, result.reason(), Map.of("kind", kindName, "name", name));
             throw new Refused(result.reason());
         }
         Instant now = now();
         log.appendLock(new AccessLog.LockRow(0, "unlock", kindName, name, existing.tenant(), by, null, now));
         state = state.withoutLock(kind, name, existing.tenant());
-        audit.append(audit.event("lock.lifted", "success").withUser(by).with("kind", kindName)
+        audit.append(audit.event(EventType.LOCK_LIFTED, "success").withUser(by).with("kind", kindName)
                 .with("name", name).with("tenant", existing.tenant()));
     }
 
@@ -298,7 +299,7 @@ public final class AccessService {
             if (why == null) {
                 continue;
             }
-            audit.append(audit.event("access.removed", "success").withUser(s.user()).withSessionId(s.id())
+            audit.append(audit.event(EventType.ACCESS_REMOVED, "success").withUser(s.user()).withSessionId(s.id())
                     .withTarget(s.node(), s.login()).withGrantId(s.grantId()).with("kind", s.kindName()).with("reason", why));
             s.terminate("your access was removed: " + why);
             ended++;
@@ -347,9 +348,9 @@ public final class AccessService {
         log.appendDecision(new AccessLog.DecisionRow(before.id(), 0, "revoke", GATEWAY, why, at, null, jws));
         state = state.withRequest(after);
         int ended = sessions.terminate(s -> before.id().equals(s.grantId()), "grant " + before.id() + " was withdrawn: " + why);
-        audit.append(requestEvent("grant.revoked", "success", after, GATEWAY).with("comment", why).with("reason", why)
+        audit.append(requestEvent(EventType.GRANT_REVOKED, "success", after, GATEWAY).with("comment", why).with("reason", why)
                 .with("sessions_ended", ended).with("signature", jws));
-        notify("grant.revoked", after, GATEWAY, why);
+        notify(EventType.GRANT_REVOKED, after, GATEWAY, why);
         LOG.info("request {} withdrawn: {}; {} live session(s) ended", before.id(), why, ended);
     }
 
@@ -393,13 +394,13 @@ public final class AccessService {
             return;
         }
         String action;
-        String type;
+        EventType type;
         if (after.state() == RequestState.EXPIRED) {
             action = "expire";
-            type = "request.expired";
+            type = EventType.REQUEST_EXPIRED;
         } else if (after.state() == RequestState.ENDED) {
             action = "end";
-            type = "grant.ended";
+            type = EventType.GRANT_ENDED;
         } else {
             return;
         }
@@ -436,14 +437,25 @@ public final class AccessService {
         }
     }
 
-    private AuditEvent requestEvent(String type, String outcome, AccessRequest r, String actor) {
+    /** The audit type of a refused decision, {@code <action>.refused}, for each action {@link #decide} takes. */
+    private static EventType refusedType(String action) {
+        return switch (action) {
+            case "approve" -> EventType.APPROVE_REFUSED;
+            case "deny" -> EventType.DENY_REFUSED;
+            case "cancel" -> EventType.CANCEL_REFUSED;
+            case "revoke" -> EventType.REVOKE_REFUSED;
+            default -> throw new IllegalArgumentException("unknown decision action: " + action);
+        };
+    }
+
+    private AuditEvent requestEvent(EventType type, String outcome, AccessRequest r, String actor) {
         return audit.event(type, outcome).withUser(actor).withGrantId(r.id())
                 .withTarget(r.target().isSelector() ? null : r.target().node(), r.login())
                 .with("requester", r.requester()).with("target", r.target().toString()).with("state", r.state().name().toLowerCase(Locale.ROOT))
                 .with("tenant", r.tenant());
     }
 
-    private void refusedEvent(String type, String actor, AccessRequest r, String reason, Map<String, String> details) {
+    private void refusedEvent(EventType type, String actor, AccessRequest r, String reason, Map<String, String> details) {
         AuditEvent e = audit.event(type, "denied").withUser(actor).with("reason", reason);
         if (r != null) {
             e = e.withGrantId(r.id()).withTarget(r.target().isSelector() ? null : r.target().node(), r.login());
@@ -454,9 +466,9 @@ public final class AccessService {
         audit.append(e);
     }
 
-    private void notify(String type, AccessRequest r, String actor, String comment) {
+    private void notify(EventType type, AccessRequest r, String actor, String comment) {
         Map<String, Object> payload = new java.util.LinkedHashMap<>();
-        payload.put("event", type);
+        payload.put("event", type.wire());
         payload.put("request", r.id());
         payload.put("requester", r.requester());
         payload.put("login", r.login());

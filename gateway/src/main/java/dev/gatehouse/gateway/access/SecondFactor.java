@@ -5,6 +5,7 @@ import dev.gatehouse.gateway.auth.Totp;
 import dev.gatehouse.gateway.auth.TotpSecret;
 import dev.gatehouse.gateway.session.AuthThrottle;
 import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.recorder.AccessLog;
 import dev.gatehouse.recorder.EventQuery;
 import dev.gatehouse.recorder.StoredEvent;
@@ -89,7 +90,7 @@ public final class SecondFactor {
     private long lastRecordedStep(String user) {
         Instant since = clock.instant().minusSeconds(180);
         long last = Long.MIN_VALUE;
-        for (StoredEvent e : audit.store().events(new EventQuery("auth.totp", user, null, since, 1000))) {
+        for (StoredEvent e : audit.store().events(new EventQuery(EventType.AUTH_TOTP.wire(), user, null, since, 1000))) {
             String step = e.event().details().get("step");
             if ("success".equals(e.event().outcome()) && step != null) {
                 try {

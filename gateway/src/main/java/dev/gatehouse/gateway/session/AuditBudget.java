@@ -57,7 +57,7 @@ public final class AuditBudget {
             return audit.append(before > 0 ? event.with("suppressed_before", before) : event);
         }
         if (entry.suppressed().getAndIncrement() == 0) {
-            audit.append(audit.event("audit.suppressed", "suppressed").withSource(source.value())
+            audit.append(audit.event(EventType.AUDIT_SUPPRESSED, "suppressed").withSource(source.value())
                     .with("reason", "more than " + perMinute + " events a minute from this source before authentication;"
                             + " further ones are counted, not recorded")
                     .with("first_type", event.type()));
@@ -68,7 +68,7 @@ public final class AuditBudget {
     private void dropped(SourceKey source, Entry entry, RemovalCause cause) {
         long count = entry == null ? 0 : entry.suppressed().getAndSet(0);
         if (count > 0 && source != null) {
-            audit.append(audit.event("audit.suppressed", "suppressed").withSource(source.value())
+            audit.append(audit.event(EventType.AUDIT_SUPPRESSED, "suppressed").withSource(source.value())
                     .with("count", count).with("reason", "events from this source not recorded while over its budget"));
         }
     }

@@ -41,11 +41,18 @@ public enum EventType {
     REQUEST_DENIED("request.denied"),
     REQUEST_CANCELLED("request.cancelled"),
     REQUEST_EXPIRED("request.expired"),
+    REQUEST_REFUSED("request.refused"),
+    APPROVE_REFUSED("approve.refused"),
+    DENY_REFUSED("deny.refused"),
+    CANCEL_REFUSED("cancel.refused"),
+    REVOKE_REFUSED("revoke.refused"),
     GRANT_ACTIVE("grant.active"),
     GRANT_REVOKED("grant.revoked"),
     GRANT_ENDED("grant.ended"),
     LOCK_SET("lock.set"),
     LOCK_LIFTED("lock.lifted"),
+    LOCK_REFUSED("lock.refused"),
+    UNLOCK_REFUSED("unlock.refused"),
     TOTP_ENROLL("totp.enroll");
 
     private final String wire;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.access.AccessService;
 import dev.gatehouse.gateway.access.SecondFactor;
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.policy.AccessRequest;
 import dev.gatehouse.policy.Approval;
@@ -169,12 +170,12 @@ final class AccessCommands {
         SecondFactor totp = services.totp();
         // re-enrolment needs the current code: a stolen SSH key alone must not replace the second factor
         if (totp.enrolled(identity.user()) && (opts.get("--code") == null || totp.verify(identity.user(), opts.get("--code")).isEmpty())) {
-            services.audit().append(services.audit().event("totp.enroll", "denied").withUser(identity.user())
+            services.audit().append(services.audit().event(EventType.TOTP_ENROLL, "denied").withUser(identity.user())
                     .withSource(identity.source()).with("reason", "already enrolled, current code missing or wrong"));
             throw new IllegalArgumentException("you are already enrolled; to replace your TOTP secret run 'totp enroll --code CURRENT-CODE'");
         }
         SecondFactor.Enrolment enrolment = totp.enroll(identity.user());
-        services.audit().append(services.audit().event("totp.enroll", "success").withUser(identity.user()).withSource(identity.source()));
+        services.audit().append(services.audit().event(EventType.TOTP_ENROLL, "success").withUser(identity.user()).withSource(identity.source()));
         out.println("TOTP secret for " + identity.user() + " (shown once; add it to your authenticator app):");
         out.println("secret: " + enrolment.secretBase32());
         out.println("uri: " + enrolment.otpauthUri());

@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway.shell;
 
 import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.gateway.session.LiveSession;
@@ -124,7 +125,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
         userTenant = services.policy().current().user(identity.user()).flatMap(u -> u.tenant()).orElse(null);
         Optional<String> gone = IdentityCheck.problem(services.policy().current(), services.access().state(), identity);
         if (gone.isPresent()) {
-            services.audit().append(services.audit().event("session.denied", "denied").withSource(identity.source())
+            services.audit().append(services.audit().event(EventType.SESSION_DENIED, "denied").withSource(identity.source())
                     .withUser(identity.user()).withSessionId(id).with("kind", "gateway-shell").with("reason", gone.get()));
             end(1, "gatehouse: " + gone.get() + "\n");
             return;

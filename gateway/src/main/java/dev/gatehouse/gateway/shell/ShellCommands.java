@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway.shell;
 
 import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.session.IdentityCheck;
 import dev.gatehouse.policy.Permission;
@@ -72,13 +73,13 @@ public final class ShellCommands {
         }
         java.util.Optional<String> gone = IdentityCheck.problem(services.policy().current(), services.access().state(), identity);
         if (gone.isPresent()) {
-            services.audit().append(services.audit().event("shell.refused", "denied")
+            services.audit().append(services.audit().event(EventType.SHELL_REFUSED, "denied")
                     .withSource(identity.source()).withUser(identity.user()).with("command", line).with("reason", gone.get()));
             return done(refuse(err, gone.get()));
         }
         String name = args.get(0);
         List<String> rest = args.subList(1, args.size());
-        services.audit().append(services.audit().event("shell.command", "info")
+        services.audit().append(services.audit().event(EventType.SHELL_COMMAND, "info")
                 .withSource(identity.source()).withUser(identity.user()).with("command", line));
         if (name.equals("replay")) {
             return replay(rest, out, err);
