@@ -3,17 +3,14 @@ package dev.gatehouse.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.gatehouse.gateway.testing.HeldProxy;
+import dev.gatehouse.gateway.testing.SyncBuffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelShell;
 import org.apache.sshd.client.session.ClientSession;
@@ -38,24 +35,20 @@ class ResizeWhileConnectingIT {
 
     private NodeSshd node;
     private Gateway gw;
-    private ServerSocket proxy;
-    private final CountDownLatch release = new CountDownLatch(1);
+    /** The slow path to the node: each connection is passed on only after {@link HeldProxy#release}. */
+    private HeldProxy proxy;
 
     @BeforeAll
     void start() throws IOException {
         node = NodeSshd.start();
-        proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread accept = new Thread(this::acceptAndHold);
-        accept.setDaemon(true);
-        accept.start();
-        String address = "127.0.0.1:" + proxy.getLocalPort();
+        proxy = new HeldProxy(node.port());
+        String address = "127.0.0.1:" + proxy.port();
         gw = Gateway.start(node, new Gateway.Options().policy(g -> GatewayFiles.policy(address, node.hostPublicKey(),
                 g.alice(), g.carol(), g.dave())));
     }
 
     @AfterAll
     void stop() throws IOException {
-        release.countDown();
         if (proxy != null) {
             proxy.close();
         }
@@ -83,7 +76,7 @@ class ResizeWhileConnectingIT {
             shell.setUsePty(true);
             shell.setPtyColumns(80);
             shell.setPtyLines(24);
-            ByteArrayOutputStream output = new SyncOutput();
+            ByteArrayOutputStream output = new SyncBuffer();
             shell.setOut(output);
             shell.setErr(output);
             shell.open().verify(WAIT);
@@ -94,7 +87,7 @@ class ResizeWhileConnectingIT {
             ping.putString("keepalive@openssh.com");
             ping.putBoolean(true);
             session.request("keepalive@openssh.com", ping, WAIT);
-            release.countDown();
+            proxy.release();
 
             OutputStream keyboard = shell.getInvertedIn();
             keyboard.write("echo SIZE=$(stty size)\n".getBytes(StandardCharsets.UTF_8));
@@ -103,56 +96,6 @@ class ResizeWhileConnectingIT {
             shell.close(false);
         } finally {
             client.stop();
-        }
-    }
-
-    /** The slow path to the node: each connection is passed on only after {@link #release}. */
-    private void acceptAndHold() {
-        while (!proxy.isClosed()) {
-            try {
-                Socket in = proxy.accept();
-                Thread relay = new Thread(() -> relay(in));
-                relay.setDaemon(true);
-                relay.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
-    private void relay(Socket in) {
-        try (in; Socket out = new Socket("127.0.0.1", node.port())) {
-            if (!release.await(30, TimeUnit.SECONDS)) {
-                return;
-            }
-            Thread up = new Thread(() -> pipe(in, out));
-            up.setDaemon(true);
-            up.start();
-            pipe(out, in);
-            up.join();
-        } catch (IOException | InterruptedException e) {
-            // the test is over
-        }
-    }
-
-    private static void pipe(Socket from, Socket to) {
-        try {
-            from.getInputStream().transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException e) {
-            // closed
-        }
-    }
-
-    private static final class SyncOutput extends ByteArrayOutputStream {
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            super.write(b, off, len);
-        }
-
-        @Override
-        public synchronized String toString(java.nio.charset.Charset charset) {
-            return super.toString(charset);
         }
     }
 }

@@ -189,7 +189,7 @@ public final class InProcessGateway implements AutoCloseable {
     static final class Shell implements AutoCloseable {
         final ClientSession session;
         final ChannelShell channel;
-        final ByteArrayOutputStream output = new SyncBuffer();
+        final ByteArrayOutputStream output = new dev.gatehouse.gateway.testing.SyncBuffer();
         OutputStream input;
 
         Shell(ClientSession session, ChannelShell channel) {
@@ -217,19 +217,6 @@ public final class InProcessGateway implements AutoCloseable {
         @Override
         public void close() throws IOException {
             channel.close(true);
-        }
-    }
-
-    /** Output written by MINA's thread and read by the test's. */
-    static final class SyncBuffer extends ByteArrayOutputStream {
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            super.write(b, off, len);
-        }
-
-        @Override
-        public synchronized String toString(java.nio.charset.Charset charset) {
-            return super.toString(charset);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.gateway.testing.SyncBuffer;
+import dev.gatehouse.gateway.testing.HeldProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -134,7 +136,7 @@ class UpstreamSharingTest {
             shell.setUsePty(true);
             shell.setPtyColumns(80);
             shell.setPtyLines(24);
-            ByteArrayOutputStream output = new InProcessGateway.SyncBuffer();
+            ByteArrayOutputStream output = new SyncBuffer();
             shell.setOut(output);
             shell.setErr(output);
             shell.open().verify(WAIT);

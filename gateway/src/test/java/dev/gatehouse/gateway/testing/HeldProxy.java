@@ -1,4 +1,4 @@
-package dev.gatehouse.gateway;
+package dev.gatehouse.gateway.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -10,14 +10,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * A slow network path to a node: accepts connections on a loopback port and passes them on to the
  * node only once {@link #release} is called, so a test can act while the gateway is still
- * connecting upstream.
+ * connecting upstream. Shared with the end-to-end tests through the gateway module's test jar.
  */
-final class HeldProxy implements AutoCloseable {
+public final class HeldProxy implements AutoCloseable {
     private final ServerSocket socket;
     private final CountDownLatch released = new CountDownLatch(1);
     private final CountDownLatch accepted = new CountDownLatch(1);
 
-    HeldProxy(int nodePort) throws IOException {
+    public HeldProxy(int nodePort) throws IOException {
         socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(() -> {
             while (!socket.isClosed()) {
@@ -36,17 +36,17 @@ final class HeldProxy implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return socket.getLocalPort();
     }
 
     /** Waits until the gateway has connected to the proxy. */
-    boolean awaitConnected() throws InterruptedException {
+    public boolean awaitConnected() throws InterruptedException {
         return accepted.await(20, TimeUnit.SECONDS);
     }
 
     /** Lets held and later connections through to the node. */
-    void release() {
+    public void release() {
         released.countDown();
     }
 
