@@ -61,6 +61,14 @@ public final class AuditTrail {
         }
     }
 
+    /**
+     * What a user is told when {@code what} (plural: "sessions", "forwards") is refused because
+     * the store takes no writes ({@link #acceptingSessions} is false): one wording everywhere.
+     */
+    public static String refusedWhileDown(String what) {
+        return "the audit store is unavailable; new " + what + " are refused until it recovers";
+    }
+
     /** Whether new sessions may start: the store is healthy, or the operator chose to fail open. */
     public boolean acceptingSessions() {
         return !failClosed || store.healthy();

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
@@ -111,7 +112,7 @@ final class BridgedChannel extends FactsSession {
         lease.session().whenComplete((ClientSession session, Throwable failure) -> {
             if (failure != null && UpstreamFailures.unwrap(failure) instanceof StoreUnavailableException) {
                 // the certificate could not be recorded with its grant: the node never saw it
-                terminate("the audit store is unavailable; new sessions are refused until it recovers");
+                terminate(AuditTrail.refusedWhileDown("sessions"));
             } else if (failure != null) {
                 fail(UpstreamFailures.of(facts.node(), failure));
             } else {

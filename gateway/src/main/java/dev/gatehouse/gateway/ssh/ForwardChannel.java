@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.config.HostPort;
 import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
@@ -127,7 +128,7 @@ final class ForwardChannel extends RefusableChannel {
         held.session().whenComplete((session, failure) -> {
             if (failure != null && UpstreamFailures.unwrap(failure) instanceof StoreUnavailableException) {
                 // the certificate could not be recorded with its grant: the node never saw it
-                String why = "the audit store is unavailable; new forwards are refused until it recovers";
+                String why = AuditTrail.refusedWhileDown("forwards");
                 forward.end("failure", why);
                 fail(f, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, why);
             } else if (failure != null) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.config.HostPort;
 import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
@@ -103,7 +104,7 @@ final class ForwardGate {
             } else if (verdict.secondFactor() && !TotpAuth.passed(session)) {
                 reason = "this elevated login needs a TOTP code; connect with a terminal that can answer the prompt";
             } else if (!path.audit().acceptingSessions()) {
-                reason = "the audit store is unavailable; new forwards are refused until it recovers";
+                reason = AuditTrail.refusedWhileDown("forwards");
             } else {
                 reason = null;
                 Node node = snapshot.policy().node(target.get().node()).orElseThrow();

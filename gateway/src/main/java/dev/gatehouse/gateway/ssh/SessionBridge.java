@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.ssh;
 
+import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.session.PolicyHolder;
@@ -131,7 +132,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         }
         if (!path.audit().acceptingSessions()) {
             refuse(identity, sessionId, target.node(), target.login(),
-                    "the audit store is unavailable; new sessions are refused until it recovers");
+                    AuditTrail.refusedWhileDown("sessions"));
             return;
         }
         Node node = snapshot.policy().node(target.node()).orElseThrow();
@@ -163,7 +164,7 @@ final class SessionBridge implements AsyncCommand, ChannelSessionAware {
         if (!recorded && !path.audit().acceptingSessions()) {
             lease.release();
             refuse(identity, sessionId, target.node(), target.login(),
-                    "the audit store is unavailable; new sessions are refused until it recovers");
+                    AuditTrail.refusedWhileDown("sessions"));
             return;
         }
         BridgedChannel bridge = new BridgedChannel(path, facts, verdict, channel, new UpstreamLease(pool, lease), in, out, err, exit);
