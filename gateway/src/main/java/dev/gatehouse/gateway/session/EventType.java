@@ -53,7 +53,14 @@ public enum EventType {
     LOCK_LIFTED("lock.lifted"),
     LOCK_REFUSED("lock.refused"),
     UNLOCK_REFUSED("unlock.refused"),
-    TOTP_ENROLL("totp.enroll");
+    TOTP_ENROLL("totp.enroll"),
+    WEB_LOGIN("web.login"),
+    APP_SESSION_START("app.session.start"),
+    APP_SESSION_END("app.session.end"),
+    APP_REQUEST("app.request"),
+    APP_WEBSOCKET("app.websocket"),
+    APP_DENIED("app.denied"),
+    APP_CERT_ISSUED("app.cert.issued");
 
     private final String wire;
 

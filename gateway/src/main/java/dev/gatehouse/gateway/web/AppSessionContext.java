@@ -1,0 +1,37 @@
+package dev.gatehouse.gateway.web;
+
+import dev.gatehouse.gateway.session.Identity;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+
+/**
+ * What the app proxy needs to know about the app session a request belongs to. The web front sets
+ * it on the channel ({@link #ATTR}) before it passes a request on to the proxy; on HTTP/2 it is
+ * set on the stream's child channel.
+ */
+public interface AppSessionContext {
+    AttributeKey<AppSessionContext> ATTR = AttributeKey.valueOf("gatehouse.app-session");
+
+    /** The app session id (the same id space as SSH sessions). */
+    String id();
+
+    Identity identity();
+
+    AppRoute route();
+
+    /**
+     * The {@code Gatehouse-Jwt-Assertion} header value to send upstream now: a compact JWS (ES256,
+     * RFC 7515) whose claims are {@code sub} the user, {@code aud} the app host name, {@code iat},
+     * {@code exp} a few minutes on; fresh or cached while it has most of its life left.
+     */
+    String assertion();
+
+    /**
+     * Ties {@code channel} (a client connection, an HTTP/2 stream or an upstream stream's channel)
+     * to this session, so that ending the session (lock, revoke, policy, terminate) closes it.
+     */
+    void attach(Channel channel);
+
+    /** True once the session has ended; the proxy then answers no more requests of it. */
+    boolean ended();
+}
