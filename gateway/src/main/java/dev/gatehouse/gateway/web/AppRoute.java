@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param login the node login whose tunnel reaches the app (never root)
  * @param target the app's address: {@code http://127.0.0.1:8888} as seen from the node (reached
  *     through an SSH tunnel), or an {@code http(s)://} URL on the node's network
+ * @param targetCa PEM of the CA that an {@code https://} target's certificate must chain to (the
+ *     policy's {@code target_ca}), or null for {@code http://} targets
  * @param decision the policy's allow, with the grant it rests on, if any
  */
-public record AppRoute(String app, Node node, String login, URI target, Decision decision) {
+public record AppRoute(String app, Node node, String login, URI target, String targetCa, Decision decision) {
     public AppRoute {
         Objects.requireNonNull(app, "app");
         Objects.requireNonNull(node, "node");
