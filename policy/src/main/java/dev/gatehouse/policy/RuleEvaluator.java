@@ -27,6 +27,10 @@ import java.util.TreeSet;
  * <p>With an {@link AccessState}, locks are checked before anything else, then the checks above,
  * then tenancy, then standing roles, and only then a just-in-time grant: a grant never outvotes a
  * lock, a tenant boundary or a forbidden login.
+ *
+ * <p>{@link #decideApp} shares those checks ({@code refusal}, then {@code grant}) with
+ * {@link #decide}, applied to the app's login, so an app is never easier to reach than an SSH
+ * session as the same login on the same node.
  */
 final class RuleEvaluator implements PolicyEvaluator {
     private final Policy policy;
