@@ -89,6 +89,7 @@ public final class ShellCommands {
             case "whoami" -> whoami(rest, out, err);
             case "nodes" -> nodes(rest, out, err);
             case "sessions" -> sessions(rest, out, err);
+            case "app-cert" -> new AppCertCommand(services, identity, AppCertCommand.DEFAULT_TTL).run(rest, out, err);
             default -> {
                 Integer status = new AccessCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
                 yield status != null ? status : refuse(err, "unknown command '" + Views.escape(name) + "' (try 'help')");
@@ -111,6 +112,7 @@ public final class ShellCommands {
         out.println("  cancel ID                 withdraw your pending request");
         out.println("  grants [--json]           active grants you may see");
         out.println("  revoke ID                 end a grant now; its sessions are cut");
+        out.println("  app-cert APP@NODE [--for 1h]   client certificate and key (PEM) for an app, for curl --cert");
         out.println("  totp enroll               set up the TOTP second factor (shown once)");
         Set<Permission> permissions = permissions();
         if (permissions.contains(Permission.ADMIN)) {
