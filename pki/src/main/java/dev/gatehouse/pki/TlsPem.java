@@ -8,7 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -19,7 +22,6 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
@@ -94,16 +96,11 @@ public final class TlsPem {
             throw new IOException(file + " holds " + objects.size() + " PEM objects; it must hold exactly one private key");
         }
         Object object = objects.get(0);
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-        try {
-            if (object instanceof PrivateKeyInfo info) {
-                return converter.getPrivateKey(info);
-            }
-            if (object instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
-            }
-        } catch (org.bouncycastle.openssl.PEMException e) {
-            throw new IOException(file + " holds a private key of an unsupported kind: " + e.getMessage(), e);
+        if (object instanceof PrivateKeyInfo info) {
+            return jdkKey(file, info);
+        }
+        if (object instanceof PEMKeyPair pair) {
+            return jdkKey(file, pair.getPrivateKeyInfo());
         }
         if (object instanceof PKCS8EncryptedPrivateKeyInfo || object instanceof PEMEncryptedKeyPair) {
             throw new IOException(file + " holds an encrypted private key; give the gateway an unencrypted key file"
@@ -111,6 +108,27 @@ public final class TlsPem {
         }
         throw new IOException(file + " holds a " + kind(object) + " where a private key (-----BEGIN PRIVATE KEY-----)"
                 + " was expected");
+    }
+
+    /**
+     * The key as the JDK's own provider makes it (algorithm {@code EC}, {@code RSA}, ...), never a
+     * Bouncy Castle key object, which the JDK's TLS key managers do not match to "EC" suites.
+     */
+    private static PrivateKey jdkKey(Path file, PrivateKeyInfo info) throws IOException {
+        String oid = info.getPrivateKeyAlgorithm().getAlgorithm().getId();
+        String algorithm = switch (oid) {
+            case "1.2.840.10045.2.1" -> "EC";
+            case "1.2.840.113549.1.1.1" -> "RSA";
+            case "1.2.840.113549.1.1.10" -> "RSASSA-PSS";
+            case "1.3.101.112" -> "Ed25519";
+            default -> throw new IOException(file + " holds a private key of an unsupported algorithm (OID " + oid
+                    + "); use an EC P-256/P-384, RSA or Ed25519 key");
+        };
+        try {
+            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(file + " holds a malformed " + algorithm + " private key: " + e.getMessage(), e);
+        }
     }
 
     private static List<Object> parse(Path file) throws IOException {
