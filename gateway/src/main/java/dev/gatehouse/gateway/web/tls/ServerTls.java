@@ -20,6 +20,7 @@ import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -58,10 +59,17 @@ public final class ServerTls {
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-    private final SslContext context;
-    private final List<X509Certificate> chain;
+    /** What is served now: a context and its chain, replaced together when renewed. */
+    private record Served(SslContext context, List<X509Certificate> chain) {}
+
+    private final String hostname;
     private final TlsCertificateAuthority ca;
+    private final Clock clock;
+    private final boolean fromCa;
     private final List<String> protocols;
+    private final List<String> suites;
+    private final String files;
+    private volatile Served served;
 
     /**
      * Builds the context.
@@ -71,29 +79,33 @@ public final class ServerTls {
      * @param tlsCert the operator's certificate chain PEM ({@code web.tls_cert}), or empty to use the TLS CA
      * @param tlsKey the operator's private key PEM ({@code web.tls_key}); given exactly when {@code tlsCert} is
      * @param ca the gateway's TLS CA: issues the default certificate and is the only trusted client CA
-     * @param clock checks that an operator's certificate is valid now
+     * @param clock checks that an operator's certificate is valid now, and when the CA's is due for renewal
      * @throws IOException when the operator's files are missing, unreadable, not PEM of the right
      *     kind, do not match each other or the certificate is outside its validity; the message
      *     names the setting and the file
      */
     public ServerTls(String hostname, boolean tls12, Optional<Path> tlsCert, Optional<Path> tlsKey,
             TlsCertificateAuthority ca, Clock clock) throws IOException {
-        Objects.requireNonNull(hostname, "hostname");
+        this.hostname = Objects.requireNonNull(hostname, "hostname");
         this.ca = Objects.requireNonNull(ca, "ca");
+        this.clock = Objects.requireNonNull(clock, "clock");
         if (tlsCert.isPresent() != tlsKey.isPresent()) {
             throw new IOException("web.tls_cert and web.tls_key go together: "
                     + (tlsCert.isPresent() ? "web.tls_cert is set (" + tlsCert.get() + ") but web.tls_key is not"
                             : "web.tls_key is set (" + tlsKey.get() + ") but web.tls_cert is not")
                     + "; set both, or neither to use the gateway's own TLS CA");
         }
-        TlsServerCredentials credentials = tlsCert.isPresent()
-                ? operatorCredentials(tlsCert.get(), tlsKey.get(), clock.instant())
-                : ca.serverCertificate(hostname);
-        this.chain = credentials.chain();
+        this.fromCa = tlsCert.isEmpty();
+        this.files = fromCa ? "" : " (web.tls_cert " + tlsCert.get() + ", web.tls_key " + tlsKey.get() + ")";
         this.protocols = tls12 ? List.of("TLSv1.3", "TLSv1.2") : List.of("TLSv1.3");
-        List<String> suites = tls12 ? concat(TLS13_SUITES, TLS12_SUITES) : TLS13_SUITES;
+        this.suites = tls12 ? concat(TLS13_SUITES, TLS12_SUITES) : TLS13_SUITES;
+        this.served = build(fromCa ? ca.serverCertificate(hostname) : operatorCredentials(tlsCert.get(), tlsKey.get(), clock.instant()));
+    }
+
+    private Served build(TlsServerCredentials credentials) throws IOException {
         try {
-            this.context = SslContextBuilder.forServer(credentials.privateKey(), chain.toArray(X509Certificate[]::new))
+            SslContext context = SslContextBuilder.forServer(credentials.privateKey(),
+                            credentials.chain().toArray(X509Certificate[]::new))
                     .sslProvider(SslProvider.JDK)
                     .protocols(protocols)
                     .ciphers(suites, SupportedCipherSuiteFilter.INSTANCE)
@@ -104,20 +116,45 @@ public final class ServerTls {
                     .trustManager(ca.certificate())
                     .clientAuth(ClientAuth.OPTIONAL)
                     .build();
+            return new Served(context, credentials.chain());
         } catch (SSLException e) {
-            throw new IOException("cannot set up the HTTPS listener's TLS: " + e.getMessage()
-                    + (tlsCert.isPresent() ? " (web.tls_cert " + tlsCert.get() + ", web.tls_key " + tlsKey.get() + ")" : ""), e);
+            throw new IOException("cannot set up the HTTPS listener's TLS: " + e.getMessage() + files, e);
         }
     }
 
-    /** The server context; {@code context().newHandler(alloc)} per accepted connection. */
+    /**
+     * The server context for a new connection ({@code context().newHandler(alloc)}). A certificate
+     * from the gateway's CA is renewed here once two thirds of its life have passed, so a gateway
+     * that runs for months never serves an expired one; connections already open keep theirs.
+     * An operator's certificate is served as given (renewing it is the operator's job).
+     */
     public SslContext context() {
-        return context;
+        Served current = served;
+        if (fromCa && renewalDue(current.chain().get(0), clock.instant())) {
+            synchronized (this) {
+                if (served == current) {
+                    try {
+                        served = build(ca.serverCertificate(hostname));
+                    } catch (IOException | RuntimeException e) {
+                        // keep serving the old one (still valid for a third of its life) and try again next time
+                        return current.context();
+                    }
+                }
+                return served.context();
+            }
+        }
+        return current.context();
     }
 
-    /** The certificate chain served, leaf first. */
+    private static boolean renewalDue(X509Certificate leaf, Instant now) {
+        Instant from = leaf.getNotBefore().toInstant();
+        Duration life = Duration.between(from, leaf.getNotAfter().toInstant());
+        return !now.isBefore(from.plus(life.multipliedBy(2).dividedBy(3)));
+    }
+
+    /** The certificate chain served now, leaf first. */
     public List<X509Certificate> chain() {
-        return chain;
+        return served.chain();
     }
 
     /** The enabled protocol versions, newest first ({@code TLSv1.3}, then {@code TLSv1.2} when allowed). */
@@ -209,7 +246,8 @@ public final class ServerTls {
 
     @Override
     public String toString() {
-        return "ServerTls[" + String.join(",", protocols) + ", leaf=" + chain.get(0).getSubjectX500Principal().getName()
-                + ", notAfter=" + chain.get(0).getNotAfter().toInstant() + "]";
+        X509Certificate leaf = served.chain().get(0);
+        return "ServerTls[" + String.join(",", protocols) + ", leaf=" + leaf.getSubjectX500Principal().getName()
+                + ", notAfter=" + leaf.getNotAfter().toInstant() + "]";
     }
 }

@@ -209,6 +209,34 @@ class ServerTlsTest {
                 .containsExactlyInAnyOrder("gate.example.org", "*.apps.gate.example.org");
     }
 
+    /** Threat: a gateway that runs for months starts serving an expired certificate and every client fails. */
+    @Test
+    void theCaIssuedCertificateIsRenewedAfterTwoThirdsOfItsLifeAndAnOperatorsIsNot() throws Exception {
+        TestClock fake = new TestClock(Instant.now());
+        TlsCertificateAuthority ca = dev.gatehouse.pki.testing.PkiFixtures.tlsCa(tmp.resolve("fake"), fake);
+        ServerTls tls = new ServerTls("localhost", false, Optional.empty(), Optional.empty(), ca, fake);
+        X509Certificate first = tls.chain().get(0);
+        var firstContext = tls.context();
+        fake.advance(Duration.ofDays(59));
+        assertThat(tls.context()).isSameAs(firstContext);
+        assertThat(tls.chain().get(0)).isEqualTo(first);
+        fake.advance(Duration.ofDays(1));
+        assertThat(tls.context()).isNotSameAs(firstContext);
+        X509Certificate renewed = tls.chain().get(0);
+        assertThat(renewed).isNotEqualTo(first);
+        assertThat(renewed.getNotBefore().toInstant()).isEqualTo(fake.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(tls.context()).as("renewed once, not per connection").isSameAs(tls.context());
+
+        Path cert = tmp.resolve("op.crt");
+        Path key = tmp.resolve("op.key");
+        openssl(cert, key, "gate.example.org");
+        TestClock operatorClock = new TestClock(Instant.now());
+        ServerTls operator = new ServerTls("gate.example.org", false, Optional.of(cert), Optional.of(key), ca, operatorClock);
+        var operatorContext = operator.context();
+        operatorClock.advance(Duration.ofDays(2));
+        assertThat(operator.context()).isSameAs(operatorContext);
+    }
+
     @Test
     void aClaimsRefusalFromAPresentedCertificateIsReported() throws Exception {
         TlsCertificateAuthority ca = ca("ca");
