@@ -2,7 +2,6 @@ package dev.gatehouse.pki;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +52,6 @@ final class BcTlsCertificateAuthority implements TlsCertificateAuthority {
     /** A DNS name (RFC 1123 labels), optionally with a leading {@code *.} wildcard label. */
     private static final Pattern DNS_NAME = Pattern.compile(
             "(?=.{1,253}$)(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
-    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]{7,15}|[0-9A-Fa-f:.]{2,45}");
     private static final Pattern APP = Pattern.compile("(?!.*--)[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
     private static final Pattern NODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -210,24 +208,16 @@ final class BcTlsCertificateAuthority implements TlsCertificateAuthority {
         if (isIpLiteral(name)) {
             return new GeneralName(GeneralName.iPAddress, name);
         }
-        if (!DNS_NAME.matcher(name).matches()) {
+        // an all-digit last label is no top-level domain (RFC 3696 2): 999.1.1.1 is a mistyped address
+        if (!DNS_NAME.matcher(name).matches() || name.substring(name.lastIndexOf('.') + 1).matches("[0-9]+")) {
             throw new CertificateRefusedException("'" + printable(name) + "' is neither a DNS name nor an IP address");
         }
         return new GeneralName(GeneralName.dNSName, name.toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** True for an IPv4 dotted quad or an IPv6 literal; never resolves a name. */
+    /** True for an IPv4 dotted quad or an IPv6 literal; parsed as text, never resolved. */
     static boolean isIpLiteral(String name) {
-        if (!IP_LITERAL.matcher(name).matches() || !(name.contains(":") || name.chars().filter(c -> c == '.').count() == 3)) {
-            return false;
-        }
-        try {
-            // a literal of digits, dots and colons only: getByName parses it without a lookup
-            InetAddress.getByName(name);
-            return true;
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
+        return org.bouncycastle.util.IPAddress.isValid(name);
     }
 
     private static String cnFor(String hostname) {

@@ -97,7 +97,7 @@ class TlsCertificateAuthorityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "bad host", "evil.com/x", "a..b", "-x.org", "x\u0000.org"})
+    @ValueSource(strings = {"", "bad host", "evil.com/x", "a..b", "-x.org", "x\u0000.org", "999.1.1.1", "1.2.3", "::g"})
     void serverNamesThatAreNeitherDnsNorIpAreRefused(String name) throws Exception {
         TlsCertificateAuthority ca = open();
         assertThatThrownBy(() -> ca.serverCertificate(name)).isInstanceOf(CertificateRefusedException.class);
