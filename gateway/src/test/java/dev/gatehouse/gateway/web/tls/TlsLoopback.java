@@ -39,6 +39,11 @@ final class TlsLoopback implements AutoCloseable {
     private final LinkedBlockingQueue<CompletableFuture<SSLSession>> handshakes = new LinkedBlockingQueue<>();
 
     TlsLoopback(SslContext context) throws InterruptedException {
+        this(context, false);
+    }
+
+    /** @param httpOk answer the first read with {@code HTTP/1.1 200} and body {@code ok}, then close; else echo */
+    TlsLoopback(SslContext context, boolean httpOk) throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -56,7 +61,15 @@ final class TlsLoopback implements AutoCloseable {
                         ch.pipeline().addLast(ssl, new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                ctx.writeAndFlush(msg); // echo, so the client can see the connection works
+                                if (!httpOk) {
+                                    ctx.writeAndFlush(msg); // echo, so the client can see the connection works
+                                    return;
+                                }
+                                io.netty.util.ReferenceCountUtil.release(msg);
+                                ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(
+                                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                                        java.nio.charset.StandardCharsets.US_ASCII))
+                                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                             }
 
                             @Override
