@@ -285,8 +285,8 @@ public final class OidcLogin {
         return new Result(user, claims.getSubject(), config.issuer(), flow.next());
     }
 
-    /** The token request; package-private so a test can see that it carries the verifier. */
-    TokenRequest tokenRequest(ProviderDirectory.Provider provider, Flow flow, AuthorizationCode code) {
+    /** The token request: the code, the redirect URI and the PKCE verifier, with HTTP Basic client authentication when there is a secret. */
+    private TokenRequest tokenRequest(ProviderDirectory.Provider provider, Flow flow, AuthorizationCode code) {
         AuthorizationCodeGrant grant = new AuthorizationCodeGrant(code, redirectUri, flow.verifier());
         URI endpoint = provider.metadata().getTokenEndpointURI();
         ClientID client = new ClientID(config.clientId());
