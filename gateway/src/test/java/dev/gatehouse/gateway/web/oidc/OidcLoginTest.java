@@ -413,6 +413,39 @@ class OidcLoginTest {
         }
     }
 
+    /** Discovery is read once and kept; after an hour the next login triggers a background refresh. */
+    @Test
+    void providerMetadataIsCachedAndRefreshedHourly() throws Exception {
+        await(login.start("/"));
+        await(login.start("/"));
+        assertThat(discoveryRequests()).isEqualTo(1);
+
+        clock.advance(ProviderDirectory.REFRESH.plusMinutes(1));
+        await(login.start("/"));
+        RecordedRequest refresh = idp.takeRequest(10, TimeUnit.SECONDS);
+        assertThat(refresh).as("a refresh after the hour").isNotNull();
+        assertThat(refresh.getRequestUrl().encodedPath()).endsWith("/.well-known/openid-configuration");
+    }
+
+    /**
+     * Counts the discovery requests among those the provider recorded (every login made its
+     * requests before its future completed, so what is recorded is complete).
+     */
+    private int discoveryRequests() {
+        int count = 0;
+        while (true) {
+            RecordedRequest r;
+            try {
+                r = idp.takeRequest(100, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException empty) {
+                return count; // the mock server signals an empty queue this way
+            }
+            if (r.getRequestUrl().encodedPath().endsWith("/.well-known/openid-configuration")) {
+                count++;
+            }
+        }
+    }
+
     @Test
     void unreachableProviderIsRefusedAsUnavailable() throws Exception {
         int closed;
