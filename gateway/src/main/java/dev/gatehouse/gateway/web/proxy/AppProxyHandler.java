@@ -197,11 +197,17 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         }
     }
 
+    /**
+     * Whether to read the client now. Also while a response streams after its request was sent
+     * whole: one read is then pending, so a client that goes away (a closed SSE tab) is noticed
+     * at once and its stream closed; what it reads (a pipelined request) waits in {@link #inbound},
+     * which stops further reads.
+     */
     private boolean wantsClientData() {
-        if (exchange == null) {
+        if (exchange == null || exchange.requestDone) {
             return true;
         }
-        return !exchange.requestDone && upstream != null && !writingUpstream && !connecting;
+        return upstream != null && !writingUpstream && !connecting;
     }
 
     private void startExchange(HttpRequest req) {

@@ -289,4 +289,43 @@ class AppProxyHandlerTest {
         assertThat(out).doesNotContainIgnoringCase("chunked").endsWith("\r\n\r\nabc");
         assertThat(h.channel.isOpen()).isFalse();
     }
+
+    @Test
+    void aContinueFromTheAppReachesTheClientBeforeTheFinalResponse() {
+        FakeAppStream app = h.connector.willOpen();
+        h.client("PUT /api/contents/big.bin HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+        assertThat(app.written()).containsIgnoringCase("expect: 100-continue");
+        h.app(app, "HTTP/1.1 100 Continue\r\n\r\n");
+        assertThat(h.toClient()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+        h.client("data");
+        assertThat(app.written()).endsWith("\r\n\r\ndata");
+        h.app(app, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+        assertThat(h.toClient()).startsWith("HTTP/1.1 201 Created");
+        assertThat(h.store.of("app.request")).singleElement().satisfies(e -> assertThat(e.details())
+                .containsEntry("status", "201").containsEntry("bytes_in", "4"));
+    }
+
+    @Test
+    void aHeadResponseHasNoBodyAndTheConnectionGoesOn() {
+        FakeAppStream app = h.connector.willOpen();
+        h.client("HEAD /files/model.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+        h.app(app, "HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n");
+        assertThat(h.toClient()).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("content-length: 1073741824").endsWith("\r\n\r\n");
+        h.client(GET);
+        assertThat(app.written()).contains("GET /tree");
+        assertThat(h.store.of("app.request")).hasSize(1);
+    }
+
+    /** A client that closes while a response streams (a closed SSE tab) must not leave the app's stream open. */
+    @Test
+    void aClientGoingAwayMidStreamClosesTheAppsStream() {
+        FakeAppStream app = h.connector.willOpen();
+        h.client(GET);
+        h.app(app, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+        h.channel.close();
+        h.channel.runPendingTasks();
+        assertThat(app.closed).isTrue();
+        assertThat(h.store.of("app.request")).singleElement().satisfies(e -> assertThat(e.details())
+                .containsEntry("status", "200").containsEntry("error", "the client closed the connection"));
+    }
 }
