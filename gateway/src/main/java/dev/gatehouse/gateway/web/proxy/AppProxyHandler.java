@@ -85,7 +85,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
     private Upstream upstream;
     private boolean connecting;
     private boolean writingUpstream;
-    /** The request head waiting for the stream being opened. */
+    /** The current request's head, rewritten, until it is written to the app. */
     private HttpRequest pendingHead;
     private Exchange exchange;
     private Runnable pendingMore;
@@ -177,24 +177,45 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
                 }
                 inbound.poll();
                 startExchange(req);
-            } else {
-                HttpContent content = (HttpContent) msg;
-                if (exchange == null || exchange.requestDone) {
-                    inbound.poll();
-                    content.release(); // the rest of a request already answered by the gateway
-                    continue;
-                }
-                if (upstream == null || writingUpstream) {
-                    break;
-                }
+            } else if (exchange == null || exchange.requestDone) {
                 inbound.poll();
-                sendContent(content);
+                ReferenceCountUtil.release(msg); // the rest of a request already answered by the gateway
+            } else {
+                break;
             }
+        }
+        if (!closed && exchange != null && !exchange.requestDone && upstream != null && !writingUpstream) {
+            sendBatch();
         }
         if (!closed && inbound.isEmpty() && !readRequested && wantsClientData()) {
             readRequested = true;
             ctx.read();
         }
+    }
+
+    /**
+     * Writes the waiting head (if any) and every body piece read so far as one {@link AppStream#write}.
+     * Together, because an app may answer a GET as soon as it has the head: were its empty end
+     * still waiting, the request would look unfinished and the connection would have to close.
+     */
+    private void sendBatch() {
+        CompositeByteBuf batch = ctx.alloc().compositeBuffer();
+        boolean last = false;
+        if (pendingHead != null) {
+            batch.addComponent(true, upstream.encode(pendingHead));
+            pendingHead = null;
+        }
+        while (!last && inbound.peek() instanceof HttpContent content) {
+            inbound.poll();
+            exchange.bytesIn += content.content().readableBytes();
+            last = content instanceof LastHttpContent;
+            batch.addComponent(true, upstream.encode(content));
+        }
+        if (batch.numComponents() == 0) {
+            batch.release();
+            return;
+        }
+        writeUpstream(batch, last);
     }
 
     /**
@@ -234,25 +255,20 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
             respondAndClose(ErrorPage.of(HttpResponseStatus.FORBIDDEN, "Your app session has ended", reason), reason, false);
             return;
         }
-        HttpRequest head = RequestHeaders.upstream(req, session.assertion(), clientIp(), webSocket);
+        pendingHead = RequestHeaders.upstream(req, session.assertion(), clientIp(), webSocket);
         if (upstream == null) {
-            connect(head);
-        } else {
-            writeUpstream(upstream.encode(head), false);
+            connect();
         }
     }
 
-    private void connect(HttpRequest head) {
+    private void connect() {
         connecting = true;
-        pendingHead = head;
         connector.open(session.route(), session.identity(), session.id())
                 .whenComplete((stream, err) -> ctx.executor().execute(() -> onConnected(stream, err)));
     }
 
     private void onConnected(AppStream stream, Throwable err) {
         connecting = false;
-        HttpRequest head = pendingHead;
-        pendingHead = null;
         if (closed) {
             if (stream != null) {
                 stream.close();
@@ -267,13 +283,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         }
         upstream = new Upstream(stream, ctx.executor(), ctx.alloc(), this);
         upstream.start();
-        writeUpstream(upstream.encode(head), false);
-    }
-
-    private void sendContent(HttpContent content) {
-        exchange.bytesIn += content.content().readableBytes();
-        boolean last = content instanceof LastHttpContent;
-        writeUpstream(upstream.encode(content), last);
+        pump();
     }
 
     private void writeUpstream(ByteBuf bytes, boolean last) {
@@ -563,6 +573,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void release() {
+        pendingHead = null;
         inbound.forEach(ReferenceCountUtil::release);
         inbound.clear();
         if (upstream != null) {

@@ -16,6 +16,11 @@ class AppProxyHandlerTest {
 
     private final ProxyHarness h = new ProxyHarness();
 
+    @org.junit.jupiter.api.AfterEach
+    void releaseWhatTheClientDidNotRead() {
+        h.channel.finishAndReleaseAll();
+    }
+
     private static long count(String text, String needle) {
         return Arrays.stream(text.split("\r\n")).filter(l -> l.toLowerCase().startsWith(needle.toLowerCase())).count();
     }
@@ -327,5 +332,21 @@ class AppProxyHandlerTest {
         assertThat(app.closed).isTrue();
         assertThat(h.store.of("app.request")).singleElement().satisfies(e -> assertThat(e.details())
                 .containsEntry("status", "200").containsEntry("error", "the client closed the connection"));
+    }
+
+    /** Regression (found by the loopback test): an app answering a GET before the proxy's write completed must not close the connection. */
+    @Test
+    void anAnswerBeforeTheRequestsWriteCompletedKeepsTheConnection() {
+        FakeAppStream app = h.connector.willOpen();
+        app.holdWrites = true;
+        h.client(GET);
+        h.app(app, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        assertThat(h.toClient()).endsWith("ok").doesNotContainIgnoringCase("connection: close");
+        app.releaseWrites();
+        h.channel.runPendingTasks();
+        assertThat(h.channel.isOpen()).isTrue();
+        h.client(GET);
+        assertThat(app.written().split("GET /tree", -1)).hasSize(3);
+        assertThat(h.connector.opened).hasSize(1);
     }
 }

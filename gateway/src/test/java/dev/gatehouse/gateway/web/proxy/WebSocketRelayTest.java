@@ -20,6 +20,11 @@ class WebSocketRelayTest {
 
     private final ProxyHarness h = new ProxyHarness();
 
+    @org.junit.jupiter.api.AfterEach
+    void releaseWhatTheClientDidNotRead() {
+        h.channel.finishAndReleaseAll();
+    }
+
     @Test
     void anUpgradeIsRelayedRawWithFramesCountedAndAudited() {
         FakeAppStream app = h.connector.willOpen();
