@@ -135,6 +135,8 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         } else {
             inbound.add((HttpObject) msg);
         }
+        // Also outside a read cycle: a front that held the first request (to route it) may pass it on later.
+        pump();
     }
 
     @Override

@@ -349,4 +349,35 @@ class AppProxyHandlerTest {
         assertThat(app.written().split("GET /tree", -1)).hasSize(3);
         assertThat(h.connector.opened).hasSize(1);
     }
+
+    /**
+     * On HTTP/2 the web front puts Http2StreamFrameToHttpObjectCodec before the proxy, which hands
+     * over whole requests and takes response objects; a WebSocket upgrade cannot happen there
+     * (RFC 9113 section 8.2.2 forbids Upgrade), so the fields are stripped.
+     */
+    @Test
+    void wholeRequestsFromAnHttp2StreamAreRelayedAndNeverUpgraded() {
+        io.netty.channel.embedded.EmbeddedChannel stream = new io.netty.channel.embedded.EmbeddedChannel();
+        stream.attr(dev.gatehouse.gateway.web.AppSessionContext.ATTR).set(h.session);
+        stream.pipeline().addLast(new AppProxyHandler(h.connector, new dev.gatehouse.gateway.session.AuditTrail(h.store, h.clock, true),
+                h.clock, "gw.example", 8443));
+        FakeAppStream app = h.connector.willOpen();
+        io.netty.handler.codec.http.DefaultFullHttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, "/lab");
+        req.headers().set("host", "jupyter--gpu-node-1.apps.gw.example:8443").set("upgrade", "websocket").set("connection", "upgrade")
+                .set("x-http2-stream-id", "3").set("x-http2-scheme", "https");
+        stream.writeInbound(req);
+        stream.runPendingTasks();
+        assertThat(app.written()).startsWith("GET /lab HTTP/1.1\r\n").doesNotContainIgnoringCase("upgrade")
+                .doesNotContainIgnoringCase("x-http2-").endsWith("\r\n\r\n");
+        app.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+        stream.runPendingTasks();
+        Object head = stream.readOutbound();
+        assertThat(head).isInstanceOf(io.netty.handler.codec.http.HttpResponse.class);
+        Object body = stream.readOutbound();
+        assertThat(body).isInstanceOf(io.netty.handler.codec.http.LastHttpContent.class);
+        assertThat(((io.netty.handler.codec.http.HttpContent) body).content().toString(java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("hi");
+        ((io.netty.handler.codec.http.HttpContent) body).release();
+        stream.finishAndReleaseAll();
+    }
 }
