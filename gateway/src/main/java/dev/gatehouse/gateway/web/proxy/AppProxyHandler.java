@@ -29,7 +29,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -256,7 +255,8 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
             respondAndClose(ErrorPage.of(HttpResponseStatus.FORBIDDEN, "Your app session has ended", reason), reason, false);
             return;
         }
-        pendingHead = RequestHeaders.upstream(req, session.assertion(), clientIp(), webSocket);
+        pendingHead = RequestHeaders.upstream(req, session.assertion(),
+                RequestHeaders.clientIp(ctx.channel().remoteAddress(), session.identity().source()), webSocket);
         if (upstream == null) {
             connect();
         }
@@ -453,34 +453,11 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         ChannelFuture headWritten = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
         audit.request(session, x, null);
         exchange = null;
-        CompositeByteBuf early = ctx.alloc().compositeBuffer();
-        for (Object o : rest) {
-            keepBytes(early, o); // the 101's empty end, then frames the codec passed on raw
-        }
-        rest.clear();
-        for (Object o : from.dropCodec()) {
-            keepBytes(early, o);
-        }
         inbound.forEach(ReferenceCountUtil::release); // a client sends no frames before the 101 (RFC 6455 section 4.1)
         inbound.clear();
         closed = true;
         upstream = null;
-        WebSocketRelay relay = new WebSocketRelay(from, session, audit, x.path);
-        from.sink(relay);
-        ctx.pipeline().replace(this, "gatehouse-websocket", relay);
-        HttpServerCodec codec = ctx.pipeline().get(HttpServerCodec.class);
-        if (codec != null) {
-            ctx.pipeline().remove(codec);
-        }
-        relay.start(headWritten, early, more);
-    }
-
-    private static void keepBytes(CompositeByteBuf into, Object o) {
-        if (o instanceof ByteBuf b) {
-            into.addComponent(true, b);
-        } else {
-            ReferenceCountUtil.release(o);
-        }
+        WebSocketRelay.takeOver(ctx, this, from, session, audit, x.path, headWritten, rest, more);
     }
 
     @Override
@@ -581,19 +558,6 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
             upstream.close();
             upstream = null;
         }
-    }
-
-    private String clientIp() {
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
-            return a.getAddress().getHostAddress();
-        }
-        String source = session.identity().source();
-        if (source == null) {
-            return null;
-        }
-        int colon = source.lastIndexOf(':');
-        String host = colon > 0 ? source.substring(0, colon) : source;
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     private static Throwable unwrap(Throwable t) {

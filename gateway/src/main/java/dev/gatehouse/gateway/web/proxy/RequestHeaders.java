@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -66,6 +68,22 @@ final class RequestHeaders {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         return out;
+    }
+
+    /**
+     * The client's IP address for {@code X-Forwarded-For}: from the connection (on an HTTP/2
+     * stream, its parent's), else from the identity's {@code ip:port} source; null when neither says.
+     */
+    static String clientIp(SocketAddress remote, String identitySource) {
+        if (remote instanceof InetSocketAddress a && a.getAddress() != null) {
+            return a.getAddress().getHostAddress();
+        }
+        if (identitySource == null) {
+            return null;
+        }
+        int colon = identitySource.lastIndexOf(':');
+        String host = colon > 0 ? identitySource.substring(0, colon) : identitySource;
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** Netty's HTTP/2 to HTTP/1 conversion adds {@code x-http2-*} fields; they describe our hop, not the app's. */

@@ -4,12 +4,15 @@ import dev.gatehouse.gateway.web.AppSessionContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * Relays a WebSocket connection's raw bytes both ways after the app's {@code 101}, with no HTTP
@@ -40,6 +43,41 @@ final class WebSocketRelay extends ChannelInboundHandlerAdapter implements Upstr
         this.path = path;
     }
 
+    /**
+     * Replaces {@code proxy} in its pipeline with a relay for {@code from}, once the app's 101 has
+     * been written to the client ({@code headWritten}): removes the client's {@link HttpServerCodec}
+     * (what it still holds arrives here as bytes), drops the app side's codec, and starts with
+     * what the app sent after its 101 ({@code rest}: the 101's empty end, then raw bytes) and the
+     * chunk's {@code more}.
+     */
+    static void takeOver(ChannelHandlerContext ctx, ChannelHandler proxy, Upstream from, AppSessionContext session, ProxyAudit audit,
+            String path, ChannelFuture headWritten, List<Object> rest, Runnable more) {
+        CompositeByteBuf early = ctx.alloc().compositeBuffer();
+        for (Object o : rest) {
+            keepBytes(early, o);
+        }
+        rest.clear();
+        for (Object o : from.dropCodec()) {
+            keepBytes(early, o);
+        }
+        WebSocketRelay relay = new WebSocketRelay(from, session, audit, path);
+        from.sink(relay);
+        ctx.pipeline().replace(proxy, "gatehouse-websocket", relay);
+        HttpServerCodec codec = ctx.pipeline().get(HttpServerCodec.class);
+        if (codec != null) {
+            ctx.pipeline().remove(codec);
+        }
+        relay.start(headWritten, early, more);
+    }
+
+    private static void keepBytes(CompositeByteBuf into, Object o) {
+        if (o instanceof ByteBuf b) {
+            into.addComponent(true, b);
+        } else {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -49,7 +87,7 @@ final class WebSocketRelay extends ChannelInboundHandlerAdapter implements Upstr
      * Starts relaying once the 101 is on its way: {@code early} holds the app's bytes that came with
      * the 101, {@code more} asks the app for its next chunk.
      */
-    void start(ChannelFuture headWritten, ByteBuf early, Runnable more) {
+    private void start(ChannelFuture headWritten, ByteBuf early, Runnable more) {
         started = true;
         opened = audit.now();
         audit.webSocketOpen(session, path);
