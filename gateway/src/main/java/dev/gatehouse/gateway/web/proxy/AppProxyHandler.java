@@ -65,7 +65,8 @@ import java.util.concurrent.ExecutionException;
  * Requests are answered one at a time; a pipelined request waits for the previous response.
  *
  * <p><b>Errors.</b> The app unreachable: {@code 502} naming the stage that failed. The app session
- * ended: {@code 403} with the reason (and {@code app.denied}). The app failing mid-response: the
+ * ended: {@code 403} with the reason (and {@code app.denied}). The audit store down (and
+ * {@code fail_closed}): {@code 503}, as no request may pass unrecorded. The app failing mid-response: the
  * client connection is closed, as a truncated body must not look complete.
  */
 public final class AppProxyHandler extends ChannelInboundHandlerAdapter implements Upstream.Sink {
@@ -253,6 +254,12 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
             String reason = session.endReason() == null ? "the app session has ended" : session.endReason();
             audit.denied(session, reason);
             respondAndClose(ErrorPage.of(HttpResponseStatus.FORBIDDEN, "Your app session has ended", reason), reason, false);
+            return;
+        }
+        if (!audit.accepting()) {
+            // Every request is an audit event; with the store down and fail_closed, none may pass unrecorded.
+            respondAndClose(ErrorPage.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "The gateway cannot record requests right now",
+                    AuditTrail.refusedWhileDown("app requests")), null, false);
             return;
         }
         pendingHead = RequestHeaders.upstream(req, session.assertion(),

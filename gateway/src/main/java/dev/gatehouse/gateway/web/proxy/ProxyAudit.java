@@ -19,6 +19,11 @@ final class ProxyAudit {
         this.clock = clock;
     }
 
+    /** False while the audit store refuses writes and the operator chose to fail closed: requests are then refused. */
+    boolean accepting() {
+        return audit.acceptingSessions();
+    }
+
     Instant now() {
         return clock.instant();
     }

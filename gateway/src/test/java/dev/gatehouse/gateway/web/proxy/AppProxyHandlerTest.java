@@ -380,4 +380,14 @@ class AppProxyHandlerTest {
         ((io.netty.handler.codec.http.HttpContent) body).release();
         stream.finishAndReleaseAll();
     }
+
+    /** Threat: with the audit store down (fail_closed), requests would reach the app with no record of them. */
+    @Test
+    void withTheAuditStoreDownRequestsAreRefusedBeforeTheApp() {
+        h.store.healthy = false;
+        h.client(GET);
+        assertThat(h.toClient()).startsWith("HTTP/1.1 503").contains("new app requests are refused until it recovers");
+        assertThat(h.connector.opened).isEmpty();
+        assertThat(h.channel.isOpen()).isFalse();
+    }
 }

@@ -14,6 +14,8 @@ import java.util.Optional;
 /** Keeps appended audit events in a list so proxy tests can read them; everything else is unused here. */
 final class MemoryAuditStore implements AuditStore {
     private final List<AuditEvent> events = new ArrayList<>();
+    /** False plays a database that refuses writes. */
+    volatile boolean healthy = true;
 
     /** The events of {@code type} (its wire name), in append order. */
     synchronized List<AuditEvent> of(String type) {
@@ -46,7 +48,7 @@ final class MemoryAuditStore implements AuditStore {
 
     @Override
     public boolean healthy() {
-        return true;
+        return healthy;
     }
 
     @Override
