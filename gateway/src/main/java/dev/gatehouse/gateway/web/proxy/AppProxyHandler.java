@@ -33,6 +33,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -271,8 +272,13 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
 
     private void connect() {
         connecting = true;
-        connector.open(session.route(), session.identity(), session.id())
-                .whenComplete((stream, err) -> ctx.executor().execute(() -> onConnected(stream, err)));
+        CompletableFuture<AppStream> opening;
+        try {
+            opening = connector.open(session.route(), session.identity(), session.id());
+        } catch (RuntimeException e) {
+            opening = CompletableFuture.failedFuture(e); // a connector that throws is answered like one that fails
+        }
+        opening.whenComplete((stream, err) -> ctx.executor().execute(() -> onConnected(stream, err)));
     }
 
     private void onConnected(AppStream stream, Throwable err) {
