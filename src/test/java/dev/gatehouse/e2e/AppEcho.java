@@ -160,6 +160,12 @@ final class AppEcho implements AutoCloseable {
                 return pos < n ? bigByte(pos++) & 0xff : -1;
             }
 
+            /** What is left: ChunkedStream sizes its chunks by available(), one byte each if this said 0. */
+            @Override
+            public int available() {
+                return (int) Math.min(n - pos, Integer.MAX_VALUE);
+            }
+
             @Override
             public int read(byte[] b, int off, int len) {
                 if (pos >= n) {

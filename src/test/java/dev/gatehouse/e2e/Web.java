@@ -188,7 +188,8 @@ final class Web {
         if (cert != null) {
             a.addAll(List.of("--cert", cert.toString()));
         }
-        a.addAll(List.of("-H", "Content-Type: application/octet-stream", "--data-binary", "@" + file));
+        // -T streams the file (--data-binary @file would read it all into curl's memory first)
+        a.addAll(List.of("-H", "Content-Type: application/octet-stream", "-X", "POST", "-T", file.toString()));
         return request(url, a.toArray(String[]::new));
     }
 
