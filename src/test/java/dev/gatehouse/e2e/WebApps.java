@@ -54,6 +54,25 @@ final class WebApps {
         };
     }
 
+    /**
+     * Waits for an {@code app.session.end} of one of {@code user}'s sessions on {@code app}
+     * ({@code app.session.end} names only the session id, so the starts tell whose it was).
+     */
+    static JsonNode awaitSessionEnd(Gateway gw, String user, String app) {
+        JsonNode[] found = new JsonNode[1];
+        org.awaitility.Awaitility.await("app.session.end of a session of " + user + " on " + app)
+                .atMost(java.time.Duration.ofSeconds(20)).pollInterval(java.time.Duration.ofMillis(300)).until(() -> {
+                    java.util.List<JsonNode> log = gw.auditLog();
+                    java.util.Set<String> ids = new java.util.HashSet<>();
+                    log.stream().filter(event("app.session.start", "user", user, "app", app))
+                            .forEach(e -> ids.add(field(e, "session_id")));
+                    found[0] = log.stream().filter(e -> Json.type("app.session.end").test(e) && ids.contains(field(e, "session_id")))
+                            .findFirst().orElse(null);
+                    return found[0] != null;
+                });
+        return found[0];
+    }
+
     /** The {@code NAME=VALUE} pair of the response's Set-Cookie for {@code name}; fails when not set. */
     static String cookie(Web.Response r, String name) {
         return r.headers("set-cookie").stream().filter(c -> c.startsWith(name + "="))
