@@ -74,6 +74,8 @@ final class Browser implements AutoCloseable {
                     .usingDriverExecutable(new File(CHROMEDRIVER))
                     .usingAnyFreePort()
                     .withLogFile(log.toFile())
+                    // Chromium writes crash reports and caches under HOME: keep them in the temp profile
+                    .withEnvironment(java.util.Map.of("HOME", profile.toString()))
                     .build();
             ChromeOptions o = new ChromeOptions();
             o.setBinary(CHROMIUM);
