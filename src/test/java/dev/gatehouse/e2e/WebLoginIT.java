@@ -113,6 +113,16 @@ class WebLoginIT extends GatewayTest {
         gw.awaitEvent("app.session.start by cookie", event("app.session.start", "user", "alice", "app", "echo", "via", "cookie"));
     }
 
+    /** Threat: a downgrade to TLS 1.2 (and its weaker suites) when the operator did not allow it ({@code web.tls12} off by default). */
+    @Test
+    void onlyTls13IsSpokenByDefault() {
+        Web.Response tls13 = web.request(web.consoleUrl("/"), "--tlsv1.3");
+        assertThat(tls13.status()).as(tls13.describe()).isEqualTo(200);
+        Web.Response tls12 = web.request(web.consoleUrl("/"), "--tlsv1.2", "--tls-max", "1.2");
+        assertThat(tls12.status()).as("no HTTP answer over TLS 1.2\n" + tls12.describe()).isZero();
+        assertThat(tls12.curl().exit()).as(tls12.describe()).isNotZero();
+    }
+
     /** Threat: an old login URL (found later in a history or log) still works after its time. */
     @Test
     void anExpiredLoginUrlIsRefused() {
