@@ -69,6 +69,9 @@ public final class TcpAppConnector implements AppConnector {
         int port = AppConnectors.port(target);
         String where = AppConnectors.hostPort(host, port);
         boolean tls = scheme.equals("https");
+        if (AppConnectors.isNodeLocal(target)) {
+            return CompletableFuture.failedFuture(loopback(route, where, host));
+        }
         SslContext context;
         try {
             context = tls ? context(route) : null;
@@ -107,9 +110,7 @@ public final class TcpAppConnector implements AppConnector {
             if (ch.remoteAddress() instanceof InetSocketAddress peer && peer.getAddress() != null
                     && (peer.getAddress().isLoopbackAddress() || peer.getAddress().isAnyLocalAddress())) {
                 ch.close();
-                result.completeExceptionally(new UpstreamException(UpstreamStage.TCP_CONNECT, "app '" + route.app() + "': "
-                        + where + " resolves to " + peer.getAddress().getHostAddress()
-                        + ", the gateway's own loopback; node-local apps are reached through the node's sshd", null, null));
+                result.completeExceptionally(loopback(route, where, peer.getAddress().getHostAddress()));
                 return;
             }
             TcpAppStream stream = new TcpAppStream(ch, describe);
@@ -154,6 +155,13 @@ public final class TcpAppConnector implements AppConnector {
                 .build();
         contexts.put(pem, built);
         return built;
+    }
+
+    /** A target that would reach the gateway itself (SSRF onto its own loopback services). */
+    private static UpstreamException loopback(AppRoute route, String where, String address) {
+        return new UpstreamException(UpstreamStage.TCP_CONNECT, "app '" + route.app() + "': " + where + " is " + address
+                + ", the gateway's own loopback if dialled directly; node-local apps are reached through the node's sshd",
+                null, null);
     }
 
     private static UpstreamException failure(UpstreamStage stage, AppRoute route, String where, Throwable cause) {
