@@ -20,6 +20,8 @@ final class LoopbackApp implements AutoCloseable {
 
     private final ServerSocket socket;
     private final Serve serve;
+    /** Connections accepted. */
+    final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
     private LoopbackApp(InetAddress address, Serve serve) throws IOException {
         this.socket = new ServerSocket(0, 50, address);
@@ -30,11 +32,19 @@ final class LoopbackApp implements AutoCloseable {
     }
 
     static LoopbackApp echo() throws IOException {
-        return new LoopbackApp(InetAddress.getLoopbackAddress(), (in, out) -> in.transferTo(out));
+        return echo(InetAddress.getLoopbackAddress());
+    }
+
+    static LoopbackApp echo(InetAddress address) throws IOException {
+        return new LoopbackApp(address, (in, out) -> in.transferTo(out));
     }
 
     static LoopbackApp source(long n) throws IOException {
-        return new LoopbackApp(InetAddress.getLoopbackAddress(), (in, out) -> {
+        return source(InetAddress.getLoopbackAddress(), n);
+    }
+
+    static LoopbackApp source(InetAddress address, long n) throws IOException {
+        return new LoopbackApp(address, (in, out) -> {
             byte[] block = new byte[64 * 1024];
             long sent = 0;
             while (sent < n) {
@@ -61,6 +71,7 @@ final class LoopbackApp implements AutoCloseable {
         while (!socket.isClosed()) {
             try {
                 Socket s = socket.accept();
+                accepted.incrementAndGet();
                 Thread c = new Thread(() -> {
                     try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
                         serve.serve(in, out);
