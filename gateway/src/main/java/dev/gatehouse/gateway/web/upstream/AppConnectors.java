@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * 6.3), any IPv4 address in 127.0.0.0/8 and {@code ::1} (RFC 1122 section 3.2.1.3, RFC 4291
  * section 2.5.3), and the unspecified {@code 0.0.0.0} and {@code ::}, which reach the local host
  * when dialled. A wider rule than the contract's three spellings, on purpose: any of these sent
- * to the direct path would reach the gateway's own loopback.
+ * to the direct path would reach the gateway's own loopback. The SSH path then opens only
+ * {@code 127.0.0.1}, {@code ::1} and {@code localhost} (as {@code 127.0.0.1}) and refuses the rest.
  */
 public final class AppConnectors implements AppConnector {
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.\\d{1,3}){3}");

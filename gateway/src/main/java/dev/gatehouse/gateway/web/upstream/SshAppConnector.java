@@ -9,11 +9,13 @@ import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.gateway.web.AppConnector;
 import dev.gatehouse.gateway.web.AppRoute;
 import dev.gatehouse.gateway.web.AppStream;
+import dev.gatehouse.policy.ForwardTarget;
 import dev.gatehouse.policy.Node;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,7 +30,9 @@ import org.apache.sshd.common.util.net.SshdSocketAddress;
 /**
  * Reaches a node-local app ({@code http://127.0.0.1:8888} as seen from the node) through the
  * node's own sshd: a {@code direct-tcpip} channel (RFC 4254 section 7.2) to the target's host and
- * port, on an SSH connection authenticated with a short-lived OpenSSH certificate for
+ * port (spelled as {@link ForwardTarget#loopback} maps it, {@code localhost} as {@code 127.0.0.1}, so
+ * that the node's {@code PermitOpen} sees one spelling and no name is resolved on the node), on an
+ * SSH connection authenticated with a short-lived OpenSSH certificate for
  * {@link AppRoute#login()} whose only extension is {@code permit-port-forwarding} (OpenSSH
  * PROTOCOL.certkeys), minted by {@link UpstreamCredentials} as for SSH sessions (key id
  * {@code user=U;session=APPSESSIONID[;grant=G]}, recorded with its grant, audited as
@@ -89,7 +93,13 @@ public final class SshAppConnector implements AppConnector {
     @Override
     public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId) {
         URI target = route.target();
-        String host = AppConnectors.bareHost(target);
+        Optional<String> loopback = ForwardTarget.loopback(AppConnectors.bareHost(target));
+        if (loopback.isEmpty()) {
+            // another 127/8 address, 0.0.0.0, a .localhost name: refused rather than guessed at
+            return CompletableFuture.failedFuture(new IllegalArgumentException("app '" + route.app() + "': target " + target
+                    + " is not the node's loopback as the node's sshd allows it (127.0.0.1, ::1 or localhost)"));
+        }
+        String host = loopback.get();
         int port = AppConnectors.port(target);
         TunnelKey key = new TunnelKey(who.user(), route.node(), route.login(), route.decision().grantId());
         Tunnels.Tunnel tunnel;

@@ -127,6 +127,31 @@ class SshAppConnectorTest {
         }
     }
 
+    @Test
+    void aLocalhostTargetIsOpenedAs127001SoThatTheNodesPermitOpenSeesOneSpelling() throws Exception {
+        try (LoopbackApp app = LoopbackApp.echo()) {
+            AppStream stream = open(Upstreams.route(pinned, "http://LocalHost:" + app.port() + "/lab"), "app-1");
+            assertThat(stream.describe()).startsWith("ssh direct-tcpip 127.0.0.1:" + app.port() + " via gpu-node-1");
+            Collect reader = Collect.eager();
+            stream.read(reader);
+            write(stream, "hi");
+            await().atMost(WAIT).until(() -> reader.text().equals("hi"));
+            stream.close();
+        }
+    }
+
+    /** Threat: a target such as 127.0.1.1 or 0.0.0.0 that the node might resolve or route elsewhere than its loopback. */
+    @Test
+    void aNodeLocalTargetOtherThanTheLoopbackIsRefusedBeforeAnyConnection() throws Exception {
+        for (String target : new String[] {"http://127.0.1.1:8888", "http://0.0.0.0:8888", "http://jupyter.localhost:8888"}) {
+            var opening = gw.connector.open(Upstreams.route(pinned, target), gw.alice, "app-1");
+            assertThat(opening).as(target).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                    .havingCause().isInstanceOf(IllegalArgumentException.class).withMessageContaining("not the node's loopback");
+        }
+        assertThat(node.connections.get()).isZero();
+        assertThat(gw.events("cert.issued")).isEmpty();
+    }
+
     /** Threat: an app tunnel's certificate that also allowed a shell or agent forwarding would be a login to the node. */
     @Test
     void theCertificateIsForTheAppLoginAndAllowsPortForwardingOnly() throws Exception {
