@@ -1,13 +1,17 @@
 package dev.gatehouse.gateway.web.upstream;
 
+import dev.gatehouse.gateway.GatewayServices;
 import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.ssh.UpstreamCredentials;
 import dev.gatehouse.gateway.web.AppConnector;
 import dev.gatehouse.gateway.web.AppRoute;
 import dev.gatehouse.gateway.web.AppStream;
+import io.netty.channel.EventLoopGroup;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -47,6 +51,21 @@ public final class AppConnectors implements AppConnector {
         return (isNodeLocal(route.target()) ? tunnels : direct).open(route, who, appSessionId);
     }
 
+    /**
+     * The gateway's app connector over {@code services}, for the web front's start-up: tunnels
+     * through the shared SSH client ({@code services.upstream()}), minting with the policy's CA,
+     * the {@code certificates:} settings, the grant record store and the command pool (store
+     * writes off the I/O threads), expiring idle connections on {@code services.timer()}; direct
+     * connections on {@code group} with {@code ssh.upstream_connect_timeout} as their connect and
+     * TLS handshake timeout. Closing it closes the tunnels, not {@code group}.
+     */
+    public static AppConnectors forGateway(GatewayServices services, EventLoopGroup group) {
+        UpstreamCredentials.Minting minting = new UpstreamCredentials.Minting(services.clock(), services.config().certificates(),
+                services.access().log(), services.commandPool(), services.audit());
+        return new AppConnectors(new SshAppConnector(services.upstream(), services.policy(), minting, services.timer()),
+                new TcpAppConnector(group, services.config().ssh().upstreamConnectTimeout()));
+    }
+
     /** Whether {@code target}'s host is the node itself (so reached through its sshd). */
     public static boolean isNodeLocal(URI target) {
         String host = bareHost(target).toLowerCase(Locale.ROOT);
@@ -75,6 +94,16 @@ public final class AppConnectors implements AppConnector {
     /** {@code host:port}, with brackets around an IPv6 literal. */
     static String hostPort(String host, int port) {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * Closes now the cached SSH connections whose key matches (see
+     * {@link SshAppConnector#closeFor}); a lock or revoke calls it with the user or grant.
+     */
+    public void closeFor(Predicate<SshAppConnector.TunnelKey> which) {
+        if (tunnels instanceof SshAppConnector ssh) {
+            ssh.closeFor(which);
+        }
     }
 
     @Override

@@ -9,7 +9,13 @@ import dev.gatehouse.gateway.ssh.upstream.UpstreamStage;
 import dev.gatehouse.gateway.web.AppRoute;
 import dev.gatehouse.gateway.web.AppStream;
 import dev.gatehouse.pki.SshKeys;
+import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.Node;
+import dev.gatehouse.recorder.AccessLog;
+import dev.gatehouse.recorder.StoreUnavailableException;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import dev.gatehouse.recorder.AuditEvent;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
@@ -255,6 +261,62 @@ class SshAppConnectorTest {
             open(route, "app-2").close();
             assertThat(gw.events("cert.issued")).as("the next stream connects anew").hasSize(2);
         }
+    }
+
+    /** An {@link AccessLog} that only takes issued-certificate rows: kept, or refused as by a store that is down. */
+    private static AccessLog issuedLog(List<AccessLog.IssuedRow> rows, Runnable whenRecorded, boolean down) {
+        return (AccessLog) Proxy.newProxyInstance(AccessLog.class.getClassLoader(), new Class<?>[] {AccessLog.class}, (proxy, method, args) -> {
+            if (!method.getName().equals("recordIssued")) {
+                throw new UnsupportedOperationException(method.getName());
+            }
+            if (down) {
+                throw new StoreUnavailableException("the store is down");
+            }
+            whenRecorded.run();
+            rows.add((AccessLog.IssuedRow) args[0]);
+            return null;
+        });
+    }
+
+    private static AppRoute viaGrant(AppRoute route, String grantId, Instant end) {
+        return new AppRoute(route.app(), route.node(), route.login(), route.target(), route.targetCa(), Decision.allowGrant(grantId, end));
+    }
+
+    /** Threat (R02): an elevated certificate reaches the node before it is on record with the grant it rests on. */
+    @Test
+    void aCertificateUnderAGrantIsRecordedWithItBeforeTheNodeSeesItAndItsConnectionIsItsOwn() throws Exception {
+        List<AccessLog.IssuedRow> rows = new CopyOnWriteArrayList<>();
+        List<Integer> seenByNodeWhenRecorded = new CopyOnWriteArrayList<>();
+        SshAppConnector connector = gw.connector(issuedLog(rows, () -> seenByNodeWhenRecorded.add(node.certificates.size()), false));
+        try (LoopbackApp app = LoopbackApp.echo()) {
+            AppRoute standing = Upstreams.route(pinned, "http://127.0.0.1:" + app.port());
+            AppRoute elevated = viaGrant(standing, "req-42", gw.clock.instant().plus(Duration.ofMinutes(2)));
+            connector.open(standing, gw.alice, "app-1").get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
+            connector.open(elevated, gw.alice, "app-2").get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
+
+            assertThat(node.connections.get()).as("a grant's certificate never rides on a standing connection").isEqualTo(2);
+            assertThat(rows).singleElement().satisfies(row -> {
+                assertThat(row.requestId()).isEqualTo("req-42");
+                assertThat(row.sessionId()).isEqualTo("app-2");
+                assertThat(row.serial()).isEqualTo(node.certificates.get(1).getSerial());
+            });
+            assertThat(seenByNodeWhenRecorded).as("certificates the node had seen when the row was written").containsExactly(1);
+            assertThat(node.certificates.get(1).getId()).isEqualTo("user=alice;session=app-2;grant=req-42");
+            assertThat(Instant.ofEpochSecond(node.certificates.get(1).getValidBefore()))
+                    .as("the certificate ends with its grant").isBeforeOrEqualTo(gw.clock.instant().plus(Duration.ofMinutes(2)));
+        }
+    }
+
+    /** Threat (R02, fail closed): with the store down, an elevated certificate would be used without any record. */
+    @Test
+    void aGrantCertificateThatCannotBeRecordedIsNeverShownToTheNode() throws Exception {
+        SshAppConnector connector = gw.connector(issuedLog(new CopyOnWriteArrayList<>(), () -> { }, true));
+        AppRoute elevated = viaGrant(Upstreams.route(pinned, "http://127.0.0.1:8888"), "req-42", gw.clock.instant().plus(Duration.ofMinutes(2)));
+        var opening = connector.open(elevated, gw.alice, "app-1");
+        assertThat(opening).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(StoreUnavailableException.class);
+        assertThat(node.connections.get()).isZero();
+        assertThat(connector.connections()).isZero();
     }
 
     /** Threat: a man in the middle answers for the node and reads the app's traffic. */

@@ -75,6 +75,16 @@ final class Upstreams implements AutoCloseable {
                 null);
     }
 
+    private final java.util.List<SshAppConnector> others = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Another connector whose grant-bound certificates are recorded in {@code issued}, with writes on a pool thread. */
+    SshAppConnector connector(dev.gatehouse.recorder.AccessLog issued) {
+        SshAppConnector c = new SshAppConnector(upstream, policy, new UpstreamCredentials.Minting(clock,
+                new GatewayConfig.Certificates(CERT_TTL, List.of()), issued, java.util.concurrent.ForkJoinPool.commonPool(), audit), null);
+        others.add(c);
+        return c;
+    }
+
     /** gpu-node-1 at {@code port} on the loopback, pinned to {@code hostKey}. */
     static Node node(int port, String hostKey) {
         return new Node("gpu-node-1", "127.0.0.1", port, Optional.of(hostKey), Optional.empty(), Map.of("tenant", "team-a"));
@@ -92,6 +102,7 @@ final class Upstreams implements AutoCloseable {
 
     @Override
     public void close() {
+        others.forEach(SshAppConnector::close);
         connector.close();
         upstream.close();
         io.close();
