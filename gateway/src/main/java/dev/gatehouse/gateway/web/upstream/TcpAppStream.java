@@ -11,6 +11,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -151,13 +152,6 @@ final class TcpAppStream extends ChannelInboundHandlerAdapter implements AppStre
         drain();
     }
 
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        if (pending != null) {
-            pending.release();
-            pending = null;
-        }
-    }
 
     @Override
     public void shutdownOutput() {
@@ -172,9 +166,21 @@ final class TcpAppStream extends ChannelInboundHandlerAdapter implements AppStre
         });
     }
 
+    /** Closes the connection; bytes not yet handed over are dropped (until then they are kept, even past the app's close). */
     @Override
     public void close() {
         channel.close();
+        try {
+            channel.eventLoop().execute(() -> {
+                told = true;
+                if (pending != null) {
+                    pending.release();
+                    pending = null;
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the event loop is gone, and the channel with it
+        }
     }
 
     @Override
