@@ -33,10 +33,14 @@ final class SshAppStream implements AppStream {
     private static final int DELIVERING = 1;
     /** {@code more} was called while {@code onData} ran: its thread reads the next chunk. */
     private static final int MORE_DURING_DELIVERY = 2;
+    /** A quiet stream's read size: a few packets. */
+    private static final int MIN_CHUNK = 8 * 1024;
 
     private final ChannelDirectTcpip channel;
     private final String describe;
     private final int maxChunk;
+    /** The next read's buffer size: grown while reads fill it, shrunk when they are small (as {@code ssh.Pump} does). */
+    private volatile int chunk = MIN_CHUNK;
     private final AtomicInteger phase = new AtomicInteger(IDLE);
     private final AtomicBoolean reading = new AtomicBoolean();
     private volatile Reader reader;
@@ -45,7 +49,7 @@ final class SshAppStream implements AppStream {
         this.channel = channel;
         this.describe = describe;
         // one read drains what MINA buffered, up to the local window
-        this.maxChunk = (int) Math.max(8 * 1024, Math.min(1 << 20, channel.getLocalWindow().getMaxSize()));
+        this.maxChunk = (int) Math.max(MIN_CHUNK, Math.min(1 << 20, channel.getLocalWindow().getMaxSize()));
     }
 
     @Override
@@ -86,7 +90,7 @@ final class SshAppStream implements AppStream {
         while (true) {
             IoReadFuture read;
             try {
-                read = channel.getAsyncOut().read(new ByteArrayBuffer(maxChunk, false));
+                read = channel.getAsyncOut().read(new ByteArrayBuffer(chunk, false));
             } catch (RuntimeException e) {
                 reader.onFailure(e);
                 return;
@@ -120,6 +124,12 @@ final class SshAppStream implements AppStream {
         int length = buffer.available();
         if (length <= 0) {
             return true;
+        }
+        int size = buffer.array().length;
+        if (length >= size && size < maxChunk) {
+            chunk = Math.min(maxChunk, size * 4);
+        } else if (length <= MIN_CHUNK / 2 && size > MIN_CHUNK) {
+            chunk = MIN_CHUNK;
         }
         ByteBuf data = Unpooled.wrappedBuffer(buffer.array(), buffer.rpos(), length);
         AtomicBoolean asked = new AtomicBoolean();

@@ -118,6 +118,7 @@ class SshAppConnectorTest {
                     continue;
                 }
                 assertThat(reader.chunks).as("a second chunk arrived before more was asked").isEmpty();
+                assertThat(chunk.bytes().length).as("one chunk is at most 1 MiB (and the channel's window)").isLessThanOrEqualTo(1 << 20);
                 for (byte b : chunk.bytes()) {
                     if (b != LoopbackApp.patternByte(received)) {
                         throw new AssertionError("byte " + received + " differs");
