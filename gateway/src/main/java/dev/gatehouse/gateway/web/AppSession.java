@@ -1,0 +1,266 @@
+package dev.gatehouse.gateway.web;
+
+import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.EventType;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.policy.Decision;
+import dev.gatehouse.policy.PolicyEvaluator;
+import io.netty.channel.Channel;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One person's use of one app host, from one browser session or one client certificate (kind
+ * {@code app} in the session registry). A lock, revoke, grant end or policy change ends it through
+ * the registry's per-second {@code enforce} ({@link #judge} asks the app decision again), which
+ * closes every connection and stream attached to it. Audited as one {@code app.session.start} and
+ * one {@code app.session.end} (reason, requests, bytes each way).
+ */
+final class AppSession implements AppSessionContext, LiveSession {
+    /** The {@link #kindName()} of app sessions in the registry. */
+    static final String KIND = "app";
+
+    /** How the user proved who they are on the app host. */
+    enum Via {
+        COOKIE("cookie"),
+        CLIENT_CERT("client_cert");
+
+        final String wire;
+
+        Via(String wire) {
+            this.wire = wire;
+        }
+    }
+
+    private final String id;
+    private final String key;
+    private final Identity identity;
+    private final AppRoute route;
+    private final String host;
+    private final Via via;
+    private final Instant start;
+    private final Instant expires;
+    private final String userTenant;
+    private final WebPolicy policy;
+    private final Assertions assertions;
+    private final AuditTrail audit;
+    private final Clock clock;
+    private final Runnable onEnd;
+    private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    final AtomicLong requests = new AtomicLong();
+    final AtomicLong bytesIn = new AtomicLong();
+    final AtomicLong bytesOut = new AtomicLong();
+    private volatile Instant lastActive;
+
+    /**
+     * @param key what the session is keyed by in {@link AppSessions}
+     * @param expires when the credential it rests on ends (cookie, certificate or grant), whichever is first
+     * @param onEnd removes it from the registries
+     */
+    AppSession(String id, String key, Identity identity, AppRoute route, String host, Via via, Instant expires,
+            String userTenant, WebPolicy policy, Assertions assertions, AuditTrail audit, Clock clock, Runnable onEnd) {
+        this.id = id;
+        this.key = key;
+        this.identity = identity;
+        this.route = route;
+        this.host = host;
+        this.via = via;
+        this.start = clock.instant();
+        this.expires = expires;
+        this.userTenant = userTenant;
+        this.policy = policy;
+        this.assertions = assertions;
+        this.audit = audit;
+        this.clock = clock;
+        this.onEnd = onEnd;
+        this.lastActive = start;
+    }
+
+    String key() {
+        return key;
+    }
+
+    String host() {
+        return host;
+    }
+
+    Instant expires() {
+        return expires;
+    }
+
+    Instant lastActive() {
+        return lastActive;
+    }
+
+    int openChannels() {
+        return channels.size();
+    }
+
+    /** A request passed the gate: counts it and marks the session active. */
+    void admitted() {
+        requests.incrementAndGet();
+        lastActive = clock.instant();
+    }
+
+    /** Records {@code app.session.start}. */
+    void started() {
+        audit.append(audit.event(EventType.APP_SESSION_START, "success")
+                .withUser(identity.user()).withSource(identity.source())
+                .withTarget(route.node().name(), route.login()).withSessionId(id).withGrantId(route.decision().grantId())
+                .with("app", route.app()).with("host", host).with("via", via.wire));
+    }
+
+    /**
+     * Ends the session once: leaves the registries, records {@code app.session.end} with the
+     * counters, and closes every attached channel.
+     */
+    void end(String outcome, String reason) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        onEnd.run();
+        audit.append(audit.event(EventType.APP_SESSION_END, outcome)
+                .withUser(identity.user()).withSource(identity.source())
+                .withTarget(route.node().name(), route.login()).withSessionId(id).withGrantId(route.decision().grantId())
+                .with("app", route.app()).with("reason", reason).with("requests", requests.get())
+                .with("bytes_in", bytesIn.get()).with("bytes_out", bytesOut.get())
+                .with("duration_ms", java.time.Duration.between(start, clock.instant()).toMillis()));
+        for (Channel c : channels) {
+            c.close();
+        }
+        channels.clear();
+    }
+
+    // AppSessionContext
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public Identity identity() {
+        return identity;
+    }
+
+    @Override
+    public AppRoute route() {
+        return route;
+    }
+
+    @Override
+    public String assertion() {
+        return assertions.assertion(identity.user(), host);
+    }
+
+    @Override
+    public void attach(Channel channel) {
+        if (channels.add(channel)) {
+            channel.closeFuture().addListener(f -> {
+                channels.remove(channel);
+                lastActive = clock.instant();
+            });
+        }
+        if (ended.get()) {
+            channel.close();
+        }
+    }
+
+    @Override
+    public boolean ended() {
+        return ended.get();
+    }
+
+    @Override
+    public void transferred(long in, long out) {
+        bytesIn.addAndGet(in);
+        bytesOut.addAndGet(out);
+        lastActive = clock.instant();
+    }
+
+    // LiveSession
+
+    @Override
+    public String user() {
+        return identity.user();
+    }
+
+    @Override
+    public String keyFingerprint() {
+        return identity.keyFingerprint();
+    }
+
+    @Override
+    public String login() {
+        return route.login();
+    }
+
+    @Override
+    public String node() {
+        return route.node().name();
+    }
+
+    @Override
+    public String kindName() {
+        return KIND;
+    }
+
+    @Override
+    public Instant start() {
+        return start;
+    }
+
+    @Override
+    public String userTenant() {
+        return userTenant;
+    }
+
+    @Override
+    public String nodeTenant() {
+        return route.node().tenant().orElse(null);
+    }
+
+    @Override
+    public String grantId() {
+        return route.decision().grantId();
+    }
+
+    @Override
+    public Instant grantEnd() {
+        return route.decision().grantEnd();
+    }
+
+    @Override
+    public int warningsSent() {
+        // no terminal to warn on: the grant's end closes the app's connections
+        return 2;
+    }
+
+    @Override
+    public void warn(int level, String line) {
+        // nothing to show it on
+    }
+
+    @Override
+    public void flushRecording() {
+        // app requests are events with counts, not byte recordings
+    }
+
+    /** An app session goes on only while the app itself is still allowed, not just its login. */
+    @Override
+    public Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {
+        return policy.decideApp(identity.user(), route.app(), route.node().name(), state, now);
+    }
+
+    @Override
+    public void terminate(String reason) {
+        end("terminated", reason);
+    }
+}
