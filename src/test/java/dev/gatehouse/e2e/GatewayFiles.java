@@ -25,6 +25,8 @@ final class GatewayFiles {
                 "  record_input: " + options.recordInput,
                 "  stream_cap: " + options.streamCap,
                 "policy: " + policy,
+                // HTTPS on a free port, never 8443: suites run side by side (unless a test sets web: itself)
+                options.extraConfig != null && options.extraConfig.contains("web:") ? "" : "web: {listen: \"127.0.0.1:0\"}",
                 options.extraConfig == null ? "" : options.extraConfig,
                 "");
     }

@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param timer timeouts and periodic work
  * @param access elevation requests, grants and locks
  * @param totp TOTP second factor
+ * @param webLogin one-time browser login links ({@code web-login}); empty when {@code web.enabled} is false
  */
 public record GatewayServices(
         GatewayConfig config,
@@ -38,4 +39,5 @@ public record GatewayServices(
         ExecutorService commandPool,
         ScheduledExecutorService timer,
         AccessService access,
-        SecondFactor totp) {}
+        SecondFactor totp,
+        java.util.Optional<dev.gatehouse.gateway.web.WebLogin> webLogin) {}

@@ -13,7 +13,7 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One person's use of one app host, from one browser session or one client certificate (kind
@@ -52,12 +52,14 @@ final class AppSession implements AppSessionContext, LiveSession {
     private final AuditTrail audit;
     private final Clock clock;
     private final Runnable onEnd;
+    private final java.util.function.Function<String, String> currentKey;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean ended = new AtomicBoolean();
-    final AtomicLong requests = new AtomicLong();
-    final AtomicLong bytesIn = new AtomicLong();
-    final AtomicLong bytesOut = new AtomicLong();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
     private volatile Instant lastActive;
+    private volatile String endReason;
 
     /**
      * @param key what the session is keyed by in {@link AppSessions}
@@ -65,7 +67,9 @@ final class AppSession implements AppSessionContext, LiveSession {
      * @param onEnd removes it from the registries
      */
     AppSession(String id, String key, Identity identity, AppRoute route, String host, Via via, Instant expires,
-            String userTenant, WebPolicy policy, Assertions assertions, AuditTrail audit, Clock clock, Runnable onEnd) {
+            String userTenant, WebPolicy policy, Assertions assertions, AuditTrail audit, Clock clock, Runnable onEnd,
+            java.util.function.Function<String, String> currentKey) {
+        this.currentKey = currentKey;
         this.id = id;
         this.key = key;
         this.identity = identity;
@@ -103,9 +107,8 @@ final class AppSession implements AppSessionContext, LiveSession {
         return channels.size();
     }
 
-    /** A request passed the gate: counts it and marks the session active. */
+    /** A request passed the gate: the session is active (the proxy counts it once it is done). */
     void admitted() {
-        requests.incrementAndGet();
         lastActive = clock.instant();
     }
 
@@ -125,12 +128,13 @@ final class AppSession implements AppSessionContext, LiveSession {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
+        endReason = reason;
         onEnd.run();
         audit.append(audit.event(EventType.APP_SESSION_END, outcome)
                 .withUser(identity.user()).withSource(identity.source())
                 .withTarget(route.node().name(), route.login()).withSessionId(id).withGrantId(route.decision().grantId())
-                .with("app", route.app()).with("reason", reason).with("requests", requests.get())
-                .with("bytes_in", bytesIn.get()).with("bytes_out", bytesOut.get())
+                .with("app", route.app()).with("reason", reason).with("requests", requests.sum())
+                .with("bytes_in", bytesIn.sum()).with("bytes_out", bytesOut.sum())
                 .with("duration_ms", java.time.Duration.between(start, clock.instant()).toMillis()));
         for (Channel c : channels) {
             c.close();
@@ -178,10 +182,19 @@ final class AppSession implements AppSessionContext, LiveSession {
         return ended.get();
     }
 
-    @Override
-    public void transferred(long in, long out) {
-        bytesIn.addAndGet(in);
-        bytesOut.addAndGet(out);
+    /** Why the session ended, one line a user may read; null while it is live. */
+    public String endReason() {
+        return endReason;
+    }
+
+    /**
+     * Adds to the totals {@code app.session.end} reports (the app proxy calls it per finished
+     * request and per relayed WebSocket chunk; thread-safe).
+     */
+    public void count(long requests, long in, long out) {
+        this.requests.add(requests);
+        bytesIn.add(in);
+        bytesOut.add(out);
         lastActive = clock.instant();
     }
 
@@ -192,9 +205,14 @@ final class AppSession implements AppSessionContext, LiveSession {
         return identity.user();
     }
 
+    /**
+     * The key the user proved themselves with. A client certificate names no SSH key, so its
+     * session reports one the user holds now (looked up at each call): the per-second check then
+     * still ends it when the user is removed, disabled or locked, and when they hold no key at all.
+     */
     @Override
     public String keyFingerprint() {
-        return identity.keyFingerprint();
+        return identity.keyFingerprint() != null ? identity.keyFingerprint() : currentKey.apply(identity.user());
     }
 
     @Override

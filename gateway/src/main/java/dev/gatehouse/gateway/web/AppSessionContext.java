@@ -34,11 +34,4 @@ public interface AppSessionContext {
 
     /** True once the session has ended; the proxy then answers no more requests of it. */
     boolean ended();
-
-    /**
-     * Adds the bytes of one finished request or WebSocket to the session's totals, which its
-     * {@code app.session.end} event reports: {@code in} from the client towards the app, {@code out}
-     * from the app to the client (bodies and frames, not headers).
-     */
-    default void transferred(long in, long out) {}
 }

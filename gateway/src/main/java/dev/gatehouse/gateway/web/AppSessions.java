@@ -27,8 +27,12 @@ final class AppSessions {
     private final Assertions assertions;
     private final AuditTrail audit;
     private final Clock clock;
+    private final java.util.function.Function<String, String> currentKey;
 
-    AppSessions(SessionRegistry registry, WebPolicy policy, Assertions assertions, AuditTrail audit, Clock clock) {
+    /** @param currentKey a key fingerprint the user holds now, or null (for client-certificate sessions) */
+    AppSessions(SessionRegistry registry, WebPolicy policy, Assertions assertions, AuditTrail audit, Clock clock,
+            java.util.function.Function<String, String> currentKey) {
+        this.currentKey = currentKey;
         this.registry = registry;
         this.policy = policy;
         this.assertions = assertions;
@@ -54,7 +58,7 @@ final class AppSessions {
                 audit, clock, () -> {
                     byKey.remove(k, fresh[0]);
                     registry.remove(fresh[0].id());
-                });
+                }, currentKey);
         AppSession won = byKey.merge(k, fresh[0], (old, mine) -> old.ended() ? mine : old);
         if (won != fresh[0]) {
             return won;

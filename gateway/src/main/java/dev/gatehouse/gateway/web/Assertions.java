@@ -10,9 +10,11 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.security.KeyPair;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +28,8 @@ import java.util.UUID;
  * {@link #jwks()} (RFC 7517). An assertion is reused for a user and app host while it has more than
  * half of its life left, so a busy page costs one signature per 2.5 minutes, not one per request.
  *
- * <p>The key is made at start and lives in memory only: a restart rotates it, and apps fetch the
- * JWKS again for an unknown {@code kid}.
+ * <p>The {@code kid} is the key's RFC 7638 thumbprint, so gateways sharing the key publish the
+ * same JWKS.
  */
 public final class Assertions {
     /** Lifetime of one assertion. */
@@ -39,15 +41,20 @@ public final class Assertions {
     private final WebSite site;
     private final Cache<String, String> recent;
 
-    public Assertions(WebSite site, Clock clock) {
+    /**
+     * @param keyPair an EC P-256 key pair (the gateway's {@code web-assertion} key)
+     * @throws IllegalArgumentException when it is not P-256
+     */
+    public Assertions(WebSite site, KeyPair keyPair, Clock clock) {
         this.site = site;
         this.clock = clock;
         try {
-            this.key = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256)
-                    .keyIDFromThumbprint(true).generate();
+            this.key = new ECKey.Builder(Curve.P_256, (ECPublicKey) keyPair.getPublic())
+                    .privateKey((ECPrivateKey) keyPair.getPrivate())
+                    .keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).keyIDFromThumbprint().build();
             this.signer = new ECDSASigner(key);
-        } catch (JOSEException e) {
-            throw new IllegalStateException("cannot make the assertion key (P-256)", e);
+        } catch (JOSEException | ClassCastException | IllegalStateException e) {
+            throw new IllegalArgumentException("the assertion key must be an EC P-256 key pair", e);
         }
         this.recent = Caffeine.newBuilder()
                 .ticker(() -> {

@@ -45,9 +45,26 @@ record WebContext(
     /** Longest client text (host, path, reason) an audit event keeps. */
     static final int MAX_AUDITED = 256;
 
-    /** Why {@code who} no longer holds (removed, disabled, key gone, user locked); empty when they do. */
+    /**
+     * Why {@code who} no longer holds (removed, disabled, key gone, user locked); empty when they
+     * do. A client certificate's identity names no key: then the user must hold some key still.
+     */
     Optional<String> identityProblem(Identity who) {
-        return IdentityCheck.problem(holder.current(), state.get(), who);
+        Identity checked = who;
+        if (who.keyFingerprint() == null) {
+            String any = keyOf(holder, who.user());
+            if (any == null && holder.current().user(who.user()).isPresent()) {
+                return Optional.of("user '" + who.user() + "' holds no key any more");
+            }
+            checked = new Identity(who.user(), any, who.source());
+        }
+        return IdentityCheck.problem(holder.current(), state.get(), checked);
+    }
+
+    /** A key fingerprint {@code user} holds under the current policy (the first in order), or null. */
+    static String keyOf(PolicyHolder holder, String user) {
+        return holder.current().keyOwners().entrySet().stream().filter(e -> e.getValue().equals(user))
+                .map(java.util.Map.Entry::getKey).sorted().findFirst().orElse(null);
     }
 
     /** The user's tenant under the current policy, or null. */

@@ -97,7 +97,8 @@ public final class WebFront implements AutoCloseable {
 
     public WebFront(Parts parts) {
         this.parts = parts;
-        AppSessions sessions = new AppSessions(parts.registry(), parts.policy(), parts.assertions(), parts.audit(), parts.clock());
+        AppSessions sessions = new AppSessions(parts.registry(), parts.policy(), parts.assertions(), parts.audit(), parts.clock(),
+                user -> WebContext.keyOf(parts.holder(), user));
         this.web = new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
                 parts.holder(), parts.state(), parts.audit(), parts.clock(), parts.assertions(), parts.certificates());
