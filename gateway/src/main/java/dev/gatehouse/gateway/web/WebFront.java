@@ -97,12 +97,17 @@ public final class WebFront implements AutoCloseable {
 
     public WebFront(Parts parts) {
         this.parts = parts;
+        this.web = context(parts);
+        this.group = new MultiThreadIoEventLoopGroup(parts.ioThreads(), NioIoHandler.newFactory());
+    }
+
+    /** The handlers' shared state, built from {@code parts} (launch tokens live as long as login tickets). */
+    static WebContext context(Parts parts) {
         AppSessions sessions = new AppSessions(parts.registry(), parts.policy(), parts.assertions(), parts.audit(), parts.clock(),
                 user -> WebContext.keyOf(parts.holder(), user));
-        this.web = new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
+        return new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
                 parts.holder(), parts.state(), parts.audit(), parts.clock(), parts.assertions(), parts.certificates());
-        this.group = new MultiThreadIoEventLoopGroup(parts.ioThreads(), NioIoHandler.newFactory());
     }
 
     /** The handlers' shared state (tests). */
