@@ -9,13 +9,15 @@ import java.util.Set;
  * {@link PolicyEvaluator}.
  *
  * @param forbiddenLogins logins refused everywhere; always contains {@code root}
+ * @param apps web applications behind the HTTPS app proxy ({@code apps:}); empty for none
  */
 public record Policy(
         Set<String> forbiddenLogins,
         List<User> users,
         List<Node> nodes,
         List<Role> roles,
-        List<Elevation> elevations) {
+        List<Elevation> elevations,
+        List<App> apps) {
 
     public Policy {
         forbiddenLogins = Set.copyOf(forbiddenLogins);
@@ -23,6 +25,13 @@ public record Policy(
         nodes = List.copyOf(nodes);
         roles = List.copyOf(roles);
         elevations = List.copyOf(elevations);
+        apps = List.copyOf(apps);
+    }
+
+    /** A policy without web applications. */
+    public Policy(Set<String> forbiddenLogins, List<User> users, List<Node> nodes, List<Role> roles,
+            List<Elevation> elevations) {
+        this(forbiddenLogins, users, nodes, roles, elevations, List.of());
     }
 
     /**
@@ -45,6 +54,10 @@ public record Policy(
 
     public Optional<Role> role(String name) {
         return roles.stream().filter(r -> r.name().equals(name)).findFirst();
+    }
+
+    public Optional<App> app(String name) {
+        return apps.stream().filter(a -> a.name().equals(name)).findFirst();
     }
 
     /** The user owning a public key given as {@code TYPE BASE64} (comment ignored). */

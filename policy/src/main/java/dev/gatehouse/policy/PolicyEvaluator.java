@@ -42,6 +42,27 @@ public interface PolicyEvaluator {
      */
     Decision decideForward(String user, String login, String node, String host, int port, AccessState state, Instant now);
 
+    /**
+     * May {@code user} open {@code app} on {@code node} through the HTTPS app proxy at {@code now}?
+     * Deny wins, in this order: an unknown app ({@code no app 'x'}), an unknown node, a node the
+     * app's selector does not match ({@code app 'x' is not on node 'y'}); then whatever
+     * {@link #decide(String, String, String, AccessState, Instant)} refuses for the app's login
+     * before looking at roles (locks on user, node, login or tenant; a malformed, root or forbidden
+     * login; an unknown or disabled user; another tenant's node). Then a role of the user that
+     * lists the app and whose selector matches the node allows (the reason names the role); else
+     * an ACTIVE grant of this user covering (app login, node) at {@code now} allows, provided some
+     * role of the user lists the app, with {@link Decision#grantId()} and {@link Decision#grantEnd()};
+     * else deny {@code no role of user 'u' allows app 'x' on node 'y'}. Re-run for live app
+     * sessions to enforce locks, revocation and expiry.
+     */
+    Decision decideApp(String user, String app, String node, AccessState state, Instant now);
+
+    /**
+     * The apps and nodes {@code user} may open with standing access (no grants), own tenant only,
+     * sorted by app then node; empty for unknown or disabled users.
+     */
+    List<AppAccess> reachableApps(String user);
+
     /** Gateway permissions the user holds through their roles (empty for unknown or disabled users). */
     Set<Permission> permissions(String user);
 
@@ -59,6 +80,9 @@ public interface PolicyEvaluator {
     static PolicyEvaluator of(Policy policy) {
         return new RuleEvaluator(policy);
     }
+
+    /** An app on one node, addressed as {@code APP--NODE.apps.HOST}. */
+    record AppAccess(String app, String node) {}
 
     /** A node and the logins a user may use there. */
     record NodeAccess(String node, List<String> logins) {

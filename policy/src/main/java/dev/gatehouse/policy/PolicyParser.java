@@ -22,9 +22,9 @@ import java.util.TreeSet;
  * in line order, so the reported problem is the first one of its kind in the file.
  */
 final class PolicyParser {
-    private static final Set<String> TOP = Set.of("forbidden_logins", "users", "nodes", "roles", "elevations");
+    private static final Set<String> TOP = Set.of("forbidden_logins", "users", "nodes", "roles", "elevations", "apps");
     private static final Set<String> USER_FIELDS = Set.of("name", "keys", "roles", "disabled", "tenant");
-    private static final Set<String> ROLE_FIELDS = Set.of("name", "logins", "nodes", "permissions", "forward");
+    private static final Set<String> ROLE_FIELDS = Set.of("name", "logins", "nodes", "permissions", "forward", "apps");
     private static final Set<String> FORWARD_FIELDS = Set.of("ports");
     private static final Set<String> ELEVATION_FIELDS = Set.of("login", "nodes", "max_duration", "approvals",
             "requesters", "approvers", "require_reason", "second_factor");
@@ -39,14 +39,19 @@ final class PolicyParser {
     private final List<Node> nodes = new ArrayList<>();
     private final List<Role> roles = new ArrayList<>();
     private final List<Elevation> elevations = new ArrayList<>();
+    private final List<App> apps = new ArrayList<>();
     private final Map<String, Integer> userLines = new HashMap<>();
     private final Map<String, Integer> roleLines = new HashMap<>();
     /** Normalised key to the user holding it, so one key never identifies two people. */
     private final Map<String, String> keyOwners = new HashMap<>();
     private final List<RoleRef> roleRefs = new ArrayList<>();
     private final NodeParser nodeParser = new NodeParser();
+    private final AppParser appParser = new AppParser(forbiddenLower);
+    private final List<RoleRef> appRefs = new ArrayList<>();
+    /** Line of each node's name, for the {@code --} rule checked once apps are known. */
+    private final Map<String, ConfigNode> nodeNames = new HashMap<>();
 
-    /** A role name used somewhere, checked once every role is known. */
+    /** A role (or app) name used somewhere, checked once every role (or app) is known. */
     private record RoleRef(ConfigNode at, String name, String usedBy) {}
 
     private PolicyParser() {}
@@ -67,9 +72,14 @@ final class PolicyParser {
             }
             switch (section.getKey()) {
                 case "users" -> value.list("users").forEach(item -> users.add(user(item)));
-                case "nodes" -> value.list("nodes").forEach(item -> nodes.add(nodeParser.parse(item)));
+                case "nodes" -> value.list("nodes").forEach(item -> {
+                    Node node = nodeParser.parse(item);
+                    nodes.add(node);
+                    nodeNames.put(node.name(), item);
+                });
                 case "roles" -> value.list("roles").forEach(item -> roles.add(role(item)));
                 case "elevations" -> value.list("elevations").forEach(item -> elevations.add(elevation(item)));
+                case "apps" -> value.list("apps").forEach(item -> apps.add(appParser.parse(item)));
                 default -> { } // forbidden_logins, read above
             }
         }
@@ -81,7 +91,21 @@ final class PolicyParser {
                         + ")");
             }
         }
-        return new Policy(forbidden, users, nodes, roles, elevations);
+        appRefs.sort(Comparator.comparingInt(ref -> ref.at().line()));
+        for (RoleRef ref : appRefs) {
+            if (!appParser.known(ref.name())) {
+                throw ref.at().error(ref.usedBy() + " names unknown app " + Names.quote(ref.name())
+                        + " (defined apps: " + (apps.isEmpty() ? "none" : String.join(", ", new TreeSet<>(appParser.names())))
+                        + ")");
+            }
+        }
+        if (!apps.isEmpty()) {
+            nodes.stream().filter(n -> n.name().contains("--")).findFirst().ifPresent(n -> {
+                throw nodeNames.get(n.name()).error("node name '" + n.name() + "' contains '--', which separates app and "
+                        + "node in app host names (APP--NODE.apps.HOST); rename the node, since this policy has apps");
+            });
+        }
+        return new Policy(forbidden, users, nodes, roles, elevations, apps);
     }
 
     private void forbiddenLogins(ConfigNode node) {
@@ -174,7 +198,22 @@ final class PolicyParser {
                 }
             }
         }
-        return new Role(name, List.copyOf(logins), selector, permissions, forwardPorts(f.get("forward"), what));
+        return new Role(name, List.copyOf(logins), selector, permissions, forwardPorts(f.get("forward"), what),
+                appRefs(f.get("apps"), what));
+    }
+
+    /** {@code apps: [names]}: apps the role opens; existence is checked once all apps are read. */
+    private List<String> appRefs(ConfigNode node, String what) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (ConfigNode item : node.list(what + " apps")) {
+            String name = item.nonEmptyString("each item of " + what + " apps");
+            appRefs.add(new RoleRef(item, name, what + " apps"));
+            names.add(name);
+        }
+        return List.copyOf(names);
     }
 
     /**

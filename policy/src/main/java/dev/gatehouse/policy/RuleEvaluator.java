@@ -27,12 +27,18 @@ import java.util.TreeSet;
  * <p>With an {@link AccessState}, locks are checked before anything else, then the checks above,
  * then tenancy, then standing roles, and only then a just-in-time grant: a grant never outvotes a
  * lock, a tenant boundary or a forbidden login.
+ *
+ * <p>{@link #decideApp} shares those checks ({@code refusal}, then {@code grant}) with
+ * {@link #decide}, applied to the app's login, so an app is never easier to reach than an SSH
+ * session as the same login on the same node.
  */
 final class RuleEvaluator implements PolicyEvaluator {
     private final Policy policy;
     private final Set<String> forbiddenLower = new HashSet<>();
     private final Map<String, User> users = new HashMap<>();
     private final Map<String, Node> nodes = new HashMap<>();
+    private final Map<String, App> apps = new HashMap<>();
+    private final List<App> appsByName;
     /** Per user, their roles with logins and matched nodes resolved. */
     private final Map<String, List<CompiledRole>> rolesByUser = new HashMap<>();
     private final List<Node> nodesByName;
@@ -52,6 +58,8 @@ final class RuleEvaluator implements PolicyEvaluator {
         forbiddenLower.add(LoginNames.ROOT);
         policy.nodes().forEach(n -> nodes.put(n.name(), n));
         nodesByName = policy.nodes().stream().sorted(Comparator.comparing(Node::name)).toList();
+        policy.apps().forEach(a -> apps.putIfAbsent(a.name(), a));
+        appsByName = policy.apps().stream().sorted(Comparator.comparing(App::name)).toList();
 
         Map<String, CompiledRole> compiled = new HashMap<>();
         for (Role role : policy.roles()) {
@@ -113,6 +121,36 @@ final class RuleEvaluator implements PolicyEvaluator {
         Objects.requireNonNull(state, "state");
         User known = user == null ? null : users.get(user);
         Node target = node == null ? null : nodes.get(node);
+        Decision refused = refusal(user, known, login, node, target, state);
+        if (refused != null) {
+            return refused;
+        }
+        for (CompiledRole role : rolesByUser.get(known.name())) {
+            if (role.logins().contains(login) && role.nodes().contains(node)) {
+                return role.allow();
+            }
+        }
+        Elevation elevation = requestable(known, login, target);
+        Decision granted = grant(known, elevation, login, target, state, now);
+        if (granted != null) {
+            return granted;
+        }
+        if (elevation != null) {
+            Duration suggested = elevation.maxDuration().compareTo(Duration.ofMinutes(30)) < 0
+                    ? elevation.maxDuration() : Duration.ofMinutes(30);
+            return Decision.deny("no active grant for login '" + login + "' on node '" + node + "' (request one with: request "
+                    + login + "@" + node + " --for " + Texts.duration(suggested) + " --reason ...)");
+        }
+        return Decision.deny("no role allows login '" + login + "' on node '" + node + "'");
+    }
+
+    /**
+     * The deny-wins checks every decision about {@code login} on {@code node} starts with, in this
+     * order: a matching lock, a malformed, root or forbidden login, an unknown or disabled user, an
+     * unknown node, another tenant's node. Null when none applies (then {@code known} and
+     * {@code target} are not null).
+     */
+    private Decision refusal(String user, User known, String login, String node, Node target, AccessState state) {
         String userTenant = known == null ? null : Tenants.of(known);
         if (!state.locks().isEmpty()) {
             List<Lock> locks = state.locksMatching(user, userTenant, login, node,
@@ -144,31 +182,68 @@ final class RuleEvaluator implements PolicyEvaluator {
         if (!Tenants.reaches(multiTenant, userTenant, target)) {
             return Decision.deny("node '" + node + "' belongs to another tenant");
         }
-        for (CompiledRole role : rolesByUser.get(known.name())) {
-            if (role.logins().contains(login) && role.nodes().contains(node)) {
-                return role.allow();
-            }
+        return null;
+    }
+
+    /**
+     * The decision an ACTIVE grant of {@code known} for {@code login} on {@code target} at
+     * {@code now} gives, while {@code elevation} (the policy's offer of that login to the user)
+     * still exists: an allow carrying the grant, or a deny when a stricter elevation on the node
+     * is not satisfied. Null when no such grant applies.
+     */
+    private Decision grant(User known, Elevation elevation, String login, Node target, AccessState state, Instant now) {
+        if (now == null || elevation == null) {
+            return null;
         }
-        Elevation elevation = requestable(known, login, target);
-        if (now != null && elevation != null) {
-            Optional<AccessRequest> grant = state.activeGrant(known.name(), login, target, now);
-            // The grant's tenant must still be the user's: a user moved to another tenant keeps
-            // no elevated access from the old one.
-            if (grant.isPresent() && Tenants.same(grant.get().tenant(), userTenant)) {
-                String gap = GrantCoverage.gap(policy, users, grant.get(), login, target);
-                if (gap != null) {
-                    return Decision.deny("grant " + grant.get().id() + " does not cover this: " + gap);
+        Optional<AccessRequest> grant = state.activeGrant(known.name(), login, target, now);
+        // The grant's tenant must still be the user's: a user moved to another tenant keeps
+        // no elevated access from the old one.
+        if (grant.isEmpty() || !Tenants.same(grant.get().tenant(), Tenants.of(known))) {
+            return null;
+        }
+        String gap = GrantCoverage.gap(policy, users, grant.get(), login, target);
+        if (gap != null) {
+            return Decision.deny("grant " + grant.get().id() + " does not cover this: " + gap);
+        }
+        return Decision.allowGrant(grant.get().id(), grant.get().windowEnd());
+    }
+
+    @Override
+    public Decision decideApp(String user, String app, String node, AccessState state, Instant now) {
+        Objects.requireNonNull(state, "state");
+        App known = app == null ? null : apps.get(app);
+        if (known == null) {
+            return Decision.deny("no app " + Names.quote(app == null ? "" : app));
+        }
+        Node target = node == null ? null : nodes.get(node);
+        if (target == null) {
+            return Decision.deny("unknown node " + Names.quote(node == null ? "" : node));
+        }
+        if (!matches(known.nodes(), target.labels())) {
+            return Decision.deny("app '" + app + "' is not on node '" + node + "'");
+        }
+        User person = user == null ? null : users.get(user);
+        Decision refused = refusal(user, person, known.login(), node, target, state);
+        if (refused != null) {
+            return refused;
+        }
+        boolean listed = false;
+        for (CompiledRole role : rolesByUser.get(person.name())) {
+            if (role.role().apps().contains(app)) {
+                listed = true;
+                if (role.nodes().contains(node)) {
+                    return Decision.allow("role " + role.role().name() + " opens app " + app);
                 }
-                return Decision.allowGrant(grant.get().id(), grant.get().windowEnd());
             }
         }
-        if (elevation != null) {
-            Duration suggested = elevation.maxDuration().compareTo(Duration.ofMinutes(30)) < 0
-                    ? elevation.maxDuration() : Duration.ofMinutes(30);
-            return Decision.deny("no active grant for login '" + login + "' on node '" + node + "' (request one with: request "
-                    + login + "@" + node + " --for " + Texts.duration(suggested) + " --reason ...)");
+        if (listed) {
+            Decision granted = grant(person, requestable(person, known.login(), target), known.login(), target, state, now);
+            if (granted != null) {
+                return granted.allowed() ? new Decision(true, "app " + app + " under grant " + granted.grantId(),
+                        granted.grantId(), granted.grantEnd()) : granted;
+            }
         }
-        return Decision.deny("no role allows login '" + login + "' on node '" + node + "'");
+        return Decision.deny("no role of user '" + user + "' allows app '" + app + "' on node '" + node + "'");
     }
 
     @Override
@@ -245,6 +320,34 @@ final class RuleEvaluator implements PolicyEvaluator {
             }
             if (!logins.isEmpty()) {
                 out.add(new NodeAccess(node.name(), List.copyOf(logins)));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public List<AppAccess> reachableApps(String user) {
+        List<CompiledRole> roles = activeRoles(user);
+        if (roles.isEmpty()) {
+            return List.of();
+        }
+        String tenant = Tenants.of(users.get(user));
+        List<AppAccess> out = new ArrayList<>();
+        for (App app : appsByName) {
+            String login = app.login();
+            if (LoginNames.problem(login).isPresent() || forbiddenLower.contains(login.toLowerCase(Locale.ROOT))) {
+                continue; // a hand-made Policy must not list an app that decideApp refuses
+            }
+            for (Node node : nodesByName) {
+                if (!matches(app.nodes(), node.labels()) || !Tenants.reaches(multiTenant, tenant, node)) {
+                    continue;
+                }
+                for (CompiledRole role : roles) {
+                    if (role.role().apps().contains(app.name()) && role.nodes().contains(node.name())) {
+                        out.add(new AppAccess(app.name(), node.name()));
+                        break;
+                    }
+                }
             }
         }
         return List.copyOf(out);
