@@ -3,9 +3,9 @@ package dev.gatehouse.gateway;
 import dev.gatehouse.gateway.web.Assertions;
 import dev.gatehouse.gateway.web.ClientCertificate;
 import dev.gatehouse.gateway.web.NoAppProxy;
+import dev.gatehouse.gateway.web.PolicyApps;
 import dev.gatehouse.gateway.web.WebFront;
 import dev.gatehouse.gateway.web.WebLogin;
-import dev.gatehouse.gateway.web.WebPolicy;
 import dev.gatehouse.gateway.web.WebSite;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -22,8 +22,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.Date;
-import java.util.List;
-import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -45,7 +43,7 @@ final class WebWiring {
         // interim until the TLS CA's server certificate is wired (web/tls ServerTls)
         SslContext tls = interimTls(config.hostname());
         KeyPair assertionKey = ec();
-        return new WebFront(new WebFront.Parts(config, tls, site, login, noApps(), services.policy(),
+        return new WebFront(new WebFront.Parts(config, tls, site, login, new PolicyApps(services.policy()), services.policy(),
                 () -> services.access().state(), services.audit(), services.sessions(), services.clock(),
                 new Assertions(site, assertionKey, services.clock()), ClientCertificate.Reader.none(),
                 cookieKey(auditKey), NoAppProxy::new, Math.max(1, Runtime.getRuntime().availableProcessors())));
@@ -64,28 +62,6 @@ final class WebWiring {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
         }
-    }
-
-    /** Until the policy knows apps: every app is refused with a clear reason. */
-    private static WebPolicy noApps() {
-        return new WebPolicy() {
-            @Override
-            public dev.gatehouse.policy.Decision decideApp(String user, String app, String node,
-                    dev.gatehouse.policy.AccessState state, Instant now) {
-                return dev.gatehouse.policy.Decision.deny("app " + app + " is not declared in the policy");
-            }
-
-            @Override
-            public List<dev.gatehouse.gateway.web.HostRoute.App> reachableApps(String user, String hostname) {
-                return List.of();
-            }
-
-            @Override
-            public Optional<dev.gatehouse.gateway.web.AppRoute> route(String app, String node,
-                    dev.gatehouse.policy.Decision decision) {
-                return Optional.empty();
-            }
-        };
     }
 
     private static KeyPair ec() {

@@ -274,7 +274,7 @@ final class AppSession implements AppSessionContext, LiveSession {
     /** An app session goes on only while the app itself is still allowed, not just its login. */
     @Override
     public Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {
-        return policy.decideApp(identity.user(), route.app(), route.node().name(), state, now);
+        return evaluator.decideApp(identity.user(), route.app(), route.node().name(), state, now);
     }
 
     @Override

@@ -9,7 +9,6 @@ import dev.gatehouse.pki.JwsSigner;
 import dev.gatehouse.pki.SshKeys;
 import dev.gatehouse.pki.testing.TestClock;
 import dev.gatehouse.policy.AccessState;
-import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.PolicyLoader;
 import dev.gatehouse.recorder.AuditEvent;
 import dev.gatehouse.recorder.AuditStore;
@@ -38,8 +37,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -62,8 +59,8 @@ final class WebFixture implements AutoCloseable {
     final WebLogin login;
     final WebContext web;
     final Map<String, KeyPair> keys = new ConcurrentHashMap<>();
-    /** "user app node" triples the fake app policy allows. */
-    final Set<String> allowed = ConcurrentHashMap.newKeySet();
+    /** The apps the engineer role (alice) may open; bob's role has none. */
+    volatile String engineerApps = "[jupyter, other]";
     /** What the fake "proxy" after the gate received, per channel. */
     final List<Object> passed = new ArrayList<>();
     ClientCertificate.Reader certificates = ClientCertificate.Reader.none();
@@ -80,7 +77,7 @@ final class WebFixture implements AutoCloseable {
         holder = new PolicyHolder(SshKeys.generateEd25519(), clock, PolicyLoader.parse(policy(), "policy.yaml"));
         login = new WebLogin(site, audit, clock, Duration.ofSeconds(60));
         GatewayConfig.Web config = GatewayConfig.Web.defaults();
-        WebFront.Parts parts = new WebFront.Parts(config, null, site, login, new FakeAppPolicy(), holder, state::get, audit,
+        WebFront.Parts parts = new WebFront.Parts(config, null, site, login, new PolicyApps(holder), holder, state::get, audit,
                 registry, clock, new Assertions(site, ec(), clock), leaf -> certificates.read(leaf), new byte[32], NoAppProxy::new, 1);
         web = WebFront.context(parts);
     }
@@ -89,13 +86,17 @@ final class WebFixture implements AutoCloseable {
         return """
                 users:
                   - {name: alice, keys: ["%s"], roles: [engineer]}
-                  - {name: bob, keys: ["%s"], roles: [engineer]}
+                  - {name: bob, keys: ["%s"], roles: [viewer]}
                   - {name: carol, keys: ["%s"], roles: [engineer], disabled: true}
                 nodes:
                   - {name: gpu-node-1, address: "127.0.0.1:22", host_key: "%s", labels: {tenant: team-a}}
+                apps:
+                  - {name: jupyter, nodes: {tenant: team-a}, target: "http://127.0.0.1:8888", login: aiops}
+                  - {name: other, nodes: {tenant: team-a}, target: "http://127.0.0.1:9999", login: aiops}
                 roles:
-                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}}
-                """.formatted(line("alice"), line("bob"), line("carol"), line("alice"));
+                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}, apps: %s}
+                  - {name: viewer, logins: [aiops], nodes: {tenant: team-a}}
+                """.formatted(line("alice"), line("bob"), line("carol"), line("alice"), engineerApps);
     }
 
     String line(String user) {
@@ -106,9 +107,10 @@ final class WebFixture implements AutoCloseable {
         return new Identity(user, SshKeys.fingerprint(keys.get(user).getPublic()), "192.0.2.7:50000");
     }
 
-    /** Reloads the policy from {@link #policy()} with {@code edit} applied (as a policy file change would). */
-    void replacePolicy(String text) {
-        holder.replace(PolicyLoader.parse(text, "policy.yaml"));
+    /** Lets the engineer role open {@code apps} (a YAML list) and reloads the policy, as a policy file change would. */
+    void engineerApps(String apps) {
+        engineerApps = apps;
+        holder.replace(PolicyLoader.parse(policy(), "policy.yaml"));
     }
 
     /** A channel as the listener sets it up after TLS: the SNI name recorded, then the handlers under test. */
@@ -207,29 +209,4 @@ final class WebFixture implements AutoCloseable {
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();
     }
-
-    /** The app policy of {@link #allowed}: jupyter on gpu-node-1 as login aiops. */
-    private final class FakeAppPolicy implements WebPolicy {
-        @Override
-        public Decision decideApp(String user, String app, String node, AccessState s, Instant now) {
-            if (!allowed.contains(user + " " + app + " " + node)) {
-                return Decision.deny("no role of " + user + " allows app " + app + " on " + node);
-            }
-            return s.locks().stream().anyMatch(l -> l.matches(user, null, "aiops", node, null))
-                    ? Decision.deny("locked") : Decision.allow("role engineer");
-        }
-
-        @Override
-        public List<HostRoute.App> reachableApps(String user, String hostname) {
-            return allowed.stream().filter(t -> t.startsWith(user + " ")).map(t -> t.split(" "))
-                    .map(t -> (HostRoute.App) HostRoute.of(t[1] + "--" + t[2] + ".apps." + hostname, hostname)).toList();
-        }
-
-        @Override
-        public Optional<AppRoute> route(String app, String node, Decision decision) {
-            return holder.current().policy().node(node).map(n -> new AppRoute(app, n, "aiops",
-                    java.net.URI.create("http://127.0.0.1:8888"), null, decision));
-        }
-    }
-
 }

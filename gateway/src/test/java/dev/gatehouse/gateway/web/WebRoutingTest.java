@@ -107,7 +107,6 @@ class WebRoutingTest {
 
     @Test
     void allowedAppRequestPassesOnWithItsSessionAndWithoutGatewayCredentials() {
-        f.allowed.add("alice jupyter gpu-node-1");
         String cookie = f.appCookie("alice");
         FullHttpRequest req = WebFixture.get("/tree", WebFixture.APP_HOST, cookie, "_xsrf=abc");
         req.headers().add(AppGate.ASSERTION_HEADER, "forged");
@@ -129,7 +128,6 @@ class WebRoutingTest {
 
     @Test
     void gatewayPathsOnAppHostsAreNeverProxied() {
-        f.allowed.add("alice jupyter gpu-node-1");
         String cookie = f.appCookie("alice");
         FullHttpResponse r = f.send(WebFixture.APP_HOST, WebFixture.get("/.gatehouse/anything", WebFixture.APP_HOST, cookie));
         assertThat(r.status()).isEqualTo(HttpResponseStatus.NOT_FOUND);
