@@ -46,7 +46,10 @@ final class WebWiring {
         return new WebFront(new WebFront.Parts(config, tls, site, login, new PolicyApps(services.policy()), services.policy(),
                 () -> services.access().state(), services.audit(), services.sessions(), services.clock(),
                 new Assertions(site, assertionKey, services.clock()), ClientCertificate.Reader.none(),
-                cookieKey(auditKey), NoAppProxy::new, Math.max(1, Runtime.getRuntime().availableProcessors())));
+                cookieKey(auditKey), NoAppProxy::new, Math.max(1, Runtime.getRuntime().availableProcessors()),
+                bound -> config.oidc().map(o -> new dev.gatehouse.gateway.web.oidc.OidcLogin(o,
+                        o.redirectUri(bound.hostname(), bound.port()), o.clientSecret(System::getenv),
+                        services.commandPool(), services.clock()))));
     }
 
     /**

@@ -298,7 +298,7 @@ public final class ConfigLoader {
             return d;
         }
         Map<String, ConfigNode> f = node.fields("web", Set.of("enabled", "listen", "hostname", "tls_cert", "tls_key",
-                "tls12", "session_ttl", "login_ticket_ttl", "app_cert_ttl"));
+                "tls12", "session_ttl", "login_ticket_ttl", "app_cert_ttl", "oidc"));
         boolean enabled = f.containsKey("enabled") ? f.get("enabled").bool("web.enabled") : d.enabled();
         InetSocketAddress listen = f.containsKey("listen") ? address(f.get("listen"), "web.listen") : d.listen();
         String hostname = d.hostname();
@@ -331,7 +331,9 @@ public final class ConfigLoader {
                 Duration.ofSeconds(10), Duration.ofMinutes(10)) : d.loginTicketTtl();
         Duration appCert = f.containsKey("app_cert_ttl") ? bounded(f.get("app_cert_ttl"), "web.app_cert_ttl",
                 Duration.ofMinutes(1), Duration.ofDays(1)) : d.appCertTtl();
-        return new GatewayConfig.Web(enabled, listen, hostname, cert, key, tls12, session, ticket, appCert);
+        Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc = ConfigNode.optional(f, "oidc")
+                .map(dev.gatehouse.gateway.web.oidc.OidcConfig::parse);
+        return new GatewayConfig.Web(enabled, listen, hostname, cert, key, tls12, session, ticket, appCert, oidc);
     }
 
     private static Duration bounded(ConfigNode node, String what, Duration min, Duration max) {

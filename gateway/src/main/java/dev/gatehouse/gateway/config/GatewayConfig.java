@@ -145,6 +145,7 @@ public record GatewayConfig(
      * @param sessionTtl lifetime of a browser session cookie (default 8 h; never beyond the grant it rests on)
      * @param loginTicketTtl lifetime of a one-time {@code web-login} ticket (default 60 s)
      * @param appCertTtl default lifetime of an {@code app-cert} client certificate (default 1 h)
+     * @param oidc browser login through an OpenID Connect provider, besides {@code web-login}; empty when not set
      */
     public record Web(
             boolean enabled,
@@ -155,12 +156,13 @@ public record GatewayConfig(
             boolean tls12,
             Duration sessionTtl,
             Duration loginTicketTtl,
-            Duration appCertTtl) {
+            Duration appCertTtl,
+            Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc) {
 
         /** The defaults the contract names: enabled on {@code 127.0.0.1:8443} for {@code localhost}, TLS 1.3 only. */
         public static Web defaults() {
             return new Web(true, InetSocketAddress.createUnresolved("127.0.0.1", 8443), "localhost", Optional.empty(),
-                    Optional.empty(), false, Duration.ofHours(8), Duration.ofSeconds(60), Duration.ofHours(1));
+                    Optional.empty(), false, Duration.ofHours(8), Duration.ofSeconds(60), Duration.ofHours(1), Optional.empty());
         }
     }
 }

@@ -45,6 +45,75 @@ final class ConsolePages {
         };
     }
 
+    /**
+     * The console's answers that wait on the network: the OpenID Connect login
+     * ({@code /login/oidc?next=P} and its callback). Null for any other request, which
+     * {@link #answer} serves at once.
+     */
+    java.util.concurrent.CompletableFuture<FullHttpResponse> later(WebRequest r, ByteBufAllocator alloc) {
+        String path = r.path();
+        if (!path.equals("/login/oidc") && !path.equals(dev.gatehouse.gateway.web.oidc.OidcConfig.CALLBACK_PATH)) {
+            return null;
+        }
+        dev.gatehouse.gateway.web.oidc.OidcLogin oidc = web.oidc().get();
+        if (oidc == null || !r.navigation()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(Html.page(alloc, HttpResponseStatus.NOT_FOUND,
+                    "Not found", "<p>Login through an identity provider is not set up here (web.oidc).</p>"));
+        }
+        if (path.equals("/login/oidc")) {
+            return oidc.start(r.query("next")).handle((start, failure) -> {
+                if (failure != null) {
+                    return oidcRefused(r, null, failure, alloc);
+                }
+                FullHttpResponse res = Html.redirect(alloc, start.authorizationRedirect().toString());
+                res.headers().add(HttpHeaderNames.SET_COOKIE, start.setCookie());
+                return res;
+            });
+        }
+        java.util.Map<String, String> query = new java.util.HashMap<>();
+        new io.netty.handler.codec.http.QueryStringDecoder(r.request().uri()).parameters()
+                .forEach((k, v) -> query.put(k, v.get(0)));
+        return oidc.finish(query, r.cookie(dev.gatehouse.gateway.web.oidc.OidcLogin.STATE_COOKIE)).handle((result, failure) -> {
+            if (failure != null) {
+                return oidcRefused(r, null, failure, alloc);
+            }
+            Identity id = new Identity(result.user(), "", r.source());
+            Optional<String> problem = web.identityProblem(id);
+            if (problem.isPresent()) {
+                web.loginRefused(id.user(), r.source(), problem.get());
+                return Html.page(alloc, HttpResponseStatus.FORBIDDEN, "Login refused", "<p>" + Html.escape(problem.get()) + ".</p>");
+            }
+            FullHttpResponse res = signIn(id, result.next(), alloc, "oidc");
+            res.headers().add(HttpHeaderNames.SET_COOKIE, dev.gatehouse.gateway.web.oidc.OidcLogin.CLEAR_STATE_COOKIE);
+            return res;
+        });
+    }
+
+    private FullHttpResponse oidcRefused(WebRequest r, String user, Throwable failure, ByteBufAllocator alloc) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String why = cause instanceof dev.gatehouse.gateway.web.oidc.OidcRefusal o ? o.getMessage() : "the login could not be finished";
+        HttpResponseStatus status = cause instanceof dev.gatehouse.gateway.web.oidc.OidcRefusal o
+                && o.reason() == dev.gatehouse.gateway.web.oidc.OidcRefusal.Reason.PROVIDER_UNAVAILABLE
+                ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.BAD_REQUEST;
+        web.loginRefused(user, r.source(), why);
+        return Html.page(alloc, status, "Login refused", "<p>" + Html.escape(why) + "</p><p><a href=\"/\">Start again</a>.</p>");
+    }
+
+    /** Starts a console session for {@code id}: the cookie, {@code web.login} used, and a redirect to {@code next}. */
+    private FullHttpResponse signIn(Identity id, String next, ByteBufAllocator alloc, String via) {
+        String sid = SessionIds.next(web.clock());
+        String value = web.cookies().mint(web.site().hostname(), new SessionCookies.Claims(id.user(), sid,
+                id.keyFingerprint() == null ? "" : id.keyFingerprint(), null), null);
+        SessionCookies.Verdict minted = web.cookies().verify(value, web.site().hostname());
+        web.audit().append(web.audit().event(EventType.WEB_LOGIN, "success").withUser(id.user()).withSource(id.source())
+                .withSessionId(sid).with("step", "used").with("via", via));
+        FullHttpResponse res = Html.redirect(alloc, LaunchPath.safe(next) ? next : "/");
+        res.headers().add(HttpHeaderNames.SET_COOKIE, SessionCookies.setCookie(SessionCookies.CONSOLE, value,
+                minted.claims().orElseThrow().expires(), web.clock().instant()));
+        return res;
+    }
+
     private FullHttpResponse login(WebRequest r, ByteBufAllocator alloc) {
         String ticket = r.query("ticket");
         Optional<Identity> who = web.login().redeem(ticket);
@@ -60,16 +129,7 @@ final class ConsolePages {
             web.loginRefused(id.user(), r.source(), problem.get());
             return Html.page(alloc, HttpResponseStatus.FORBIDDEN, "Login refused", "<p>" + Html.escape(problem.get()) + ".</p>");
         }
-        String sid = SessionIds.next(web.clock());
-        String value = web.cookies().mint(web.site().hostname(), new SessionCookies.Claims(id.user(), sid, id.keyFingerprint(),
-                null), null);
-        SessionCookies.Verdict minted = web.cookies().verify(value, web.site().hostname());
-        web.audit().append(web.audit().event(EventType.WEB_LOGIN, "success").withUser(id.user()).withSource(r.source())
-                .withSessionId(sid).with("step", "used"));
-        FullHttpResponse res = Html.redirect(alloc, "/");
-        res.headers().add(HttpHeaderNames.SET_COOKIE, SessionCookies.setCookie(SessionCookies.CONSOLE, value,
-                minted.claims().orElseThrow().expires(), web.clock().instant()));
-        return res;
+        return signIn(id, "/", alloc, "ticket");
     }
 
     /** The console session of {@code r}, verified and still held; empty (and audited when refused) otherwise. */

@@ -27,6 +27,7 @@ import java.util.function.Supplier;
  * @param clock time
  * @param assertions the upstream identity assertions and their JWKS
  * @param certificates reads app client certificates
+ * @param oidc the OpenID Connect login, once the listener is bound (its callback names the port); null when not configured
  */
 record WebContext(
         WebSite site,
@@ -40,7 +41,8 @@ record WebContext(
         AuditTrail audit,
         Clock clock,
         Assertions assertions,
-        ClientCertificate.Reader certificates) {
+        ClientCertificate.Reader certificates,
+        java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc) {
 
     /** Longest client text (host, path, reason) an audit event keeps. */
     static final int MAX_AUDITED = 256;
@@ -50,15 +52,19 @@ record WebContext(
      * do. A client certificate's identity names no key: then the user must hold some key still.
      */
     Optional<String> identityProblem(Identity who) {
-        Identity checked = who;
-        if (who.keyFingerprint() == null) {
-            String any = keyOf(holder, who.user());
-            if (any == null && holder.current().user(who.user()).isPresent()) {
-                return Optional.of("user '" + who.user() + "' holds no key any more");
+        if (who.keyFingerprint() == null || who.keyFingerprint().isEmpty()) {
+            // a client certificate or an OIDC login: no SSH key to check, the rest as for SSH
+            var user = holder.current().user(who.user());
+            if (user.isEmpty()) {
+                return Optional.of("user '" + who.user() + "' is no longer in the policy");
             }
-            checked = new Identity(who.user(), any, who.source());
+            if (user.get().disabled()) {
+                return Optional.of("user '" + who.user() + "' is disabled");
+            }
+            return state.get().locksMatching(who.user(), user.get().tenant().orElse(null), null, null, null).stream()
+                    .filter(l -> l.kind() == dev.gatehouse.policy.Lock.Kind.USER).findFirst().map(l -> l.describe() + " is locked");
         }
-        return IdentityCheck.problem(holder.current(), state.get(), checked);
+        return IdentityCheck.problem(holder.current(), state.get(), who);
     }
 
     /** A key fingerprint {@code user} holds under the current policy (the first in order), or null. */

@@ -82,11 +82,13 @@ public final class WebFront implements AutoCloseable {
      * @param cookieKey 32-byte MAC key of the session cookies
      * @param appProxy makes the handler that carries an admitted request to its app (one per channel)
      * @param ioThreads event loop threads
+     * @param oidc makes the OpenID Connect login once the port is known; empty when {@code web.oidc} is not set
      */
     public record Parts(GatewayConfig.Web config, SslContext tls, WebSite site, WebLogin login, WebPolicy policy,
             PolicyHolder holder, Supplier<AccessState> state, AuditTrail audit, SessionRegistry registry, Clock clock,
             Assertions assertions, ClientCertificate.Reader certificates, byte[] cookieKey,
-            Supplier<ChannelHandler> appProxy, int ioThreads) {}
+            Supplier<ChannelHandler> appProxy, int ioThreads,
+            java.util.function.Function<WebSite, java.util.Optional<dev.gatehouse.gateway.web.oidc.OidcLogin>> oidc) {}
 
     private final Parts parts;
     private final WebContext web;
@@ -107,7 +109,8 @@ public final class WebFront implements AutoCloseable {
                 user -> WebContext.keyOf(parts.holder(), user));
         return new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
-                parts.holder(), parts.state(), parts.audit(), parts.clock(), parts.assertions(), parts.certificates());
+                parts.holder(), parts.state(), parts.audit(), parts.clock(), parts.assertions(), parts.certificates(),
+                new java.util.concurrent.atomic.AtomicReference<>());
     }
 
     /** The handlers' shared state (tests). */
@@ -144,6 +147,7 @@ public final class WebFront implements AutoCloseable {
         }
         InetSocketAddress bound = (InetSocketAddress) server.localAddress();
         parts.site().bound(bound.getPort());
+        web.oidc().set(parts.oidc().apply(parts.site()).orElse(null));
         sweeper = group.next().scheduleWithFixedDelay(() -> {
             try {
                 web.sessions().sweep();

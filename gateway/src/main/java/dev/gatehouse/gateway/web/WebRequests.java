@@ -116,7 +116,23 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
         WebRequest r = new WebRequest(request, HostPort.format(connection.remoteAddress()), peer(connection));
         HostRoute route = HostRoute.of(host, web.site().hostname());
         if (route instanceof HostRoute.Console) {
-            answer(ctx, request, console.answer(r, ctx.alloc()));
+            java.util.concurrent.CompletableFuture<FullHttpResponse> later = console.later(r, ctx.alloc());
+            if (later == null) {
+                answer(ctx, request, console.answer(r, ctx.alloc()));
+                return;
+            }
+            mode = Mode.DISCARD;
+            HttpVersion version = request.protocolVersion();
+            boolean head = io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method());
+            later.whenComplete((res, failure) -> ctx.executor().execute(() -> {
+                FullHttpResponse out = res != null ? res : Html.page(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "Error", "<p>The login could not be finished.</p>");
+                if (!ctx.channel().isActive()) {
+                    out.release();
+                    return;
+                }
+                send(ctx, version, head, out);
+            }));
         } else if (route instanceof HostRoute.App app) {
             AppGate.Verdict v = gate.judge(r, app, ctx.alloc());
             if (v.answer() != null) {
@@ -139,8 +155,12 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
 
     private void answer(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
         mode = Mode.DISCARD;
-        response.setProtocolVersion(request.protocolVersion().equals(HttpVersion.HTTP_1_0) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
-        if (io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method())) {
+        send(ctx, request.protocolVersion(), io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method()), response);
+    }
+
+    private static void send(ChannelHandlerContext ctx, HttpVersion version, boolean head, FullHttpResponse response) {
+        response.setProtocolVersion(version.equals(HttpVersion.HTTP_1_0) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        if (head) {
             response.content().clear();
         }
         ctx.writeAndFlush(response);

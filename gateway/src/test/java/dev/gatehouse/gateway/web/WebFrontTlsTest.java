@@ -79,11 +79,11 @@ class WebFrontTlsTest {
         tls = new TestTls("localhost");
         GatewayConfig.Web d = GatewayConfig.Web.defaults();
         GatewayConfig.Web config = new GatewayConfig.Web(true, new InetSocketAddress("127.0.0.1", 0), "localhost",
-                d.tlsCert(), d.tlsKey(), false, d.sessionTtl(), d.loginTicketTtl(), d.appCertTtl());
+                d.tlsCert(), d.tlsKey(), false, d.sessionTtl(), d.loginTicketTtl(), d.appCertTtl(), java.util.Optional.empty());
         // real time here: TLS handshakes check certificate validity with the JDK's own clock
         front = new WebFront(new WebFront.Parts(config, tls.serverContext(), f.site, f.login, new PolicyApps(f.holder), f.holder,
                 f.state::get, f.audit, f.registry, f.clock, new Assertions(f.site, TestTls.ec(), f.clock),
-                ClientCertificate.Reader.none(), new byte[32], EchoSession::new, 1));
+                ClientCertificate.Reader.none(), new byte[32], EchoSession::new, 1, s -> java.util.Optional.empty()));
         port = front.start().getPort();
     }
 
