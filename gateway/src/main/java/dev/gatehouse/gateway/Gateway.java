@@ -139,7 +139,7 @@ public final class Gateway implements AutoCloseable {
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
-                registry, commands, timer, access, totp, webLogin);
+                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin);
         access.load();
         SshFront front = new SshFront(services, keys.hostKey(), io);
         InetSocketAddress bound = front.start();

@@ -90,6 +90,8 @@ public final class ShellCommands {
             case "nodes" -> nodes(rest, out, err);
             case "sessions" -> sessions(rest, out, err);
             case "web-login" -> webLogin(rest, out, err);
+            // web.app_cert_ttl is the default lifetime (the contract's 1 h unless configured)
+            case "app-cert" -> new AppCertCommand(services, identity, services.config().web().appCertTtl()).run(rest, out, err);
             default -> {
                 Integer status = new AccessCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
                 yield status != null ? status : refuse(err, "unknown command '" + Views.escape(name) + "' (try 'help')");
@@ -112,6 +114,7 @@ public final class ShellCommands {
         out.println("  cancel ID                 withdraw your pending request");
         out.println("  grants [--json]           active grants you may see");
         out.println("  revoke ID                 end a grant now; its sessions are cut");
+        out.println("  app-cert APP@NODE [--for 1h]   client certificate and key (PEM) for an app, for curl --cert");
         out.println("  totp enroll               set up the TOTP second factor (shown once)");
         out.println("  web-login                 a one-time link that logs your browser in (works once, for a minute)");
         Set<Permission> permissions = permissions();

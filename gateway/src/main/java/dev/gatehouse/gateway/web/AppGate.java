@@ -26,7 +26,7 @@ final class AppGate {
     /** Where the app host's own pages live. */
     static final String OWN_PREFIX = "/.gatehouse/";
     /** The header apps read identity from; a client-sent copy never passes (RFC 9110 section 5.3: all copies go). */
-    static final String ASSERTION_HEADER = "Gatehouse-Jwt-Assertion";
+    static final String ASSERTION_HEADER = AssertionSigner.HEADER;
 
     /** Either an answer the gateway gives itself, or the session the request goes on under. */
     record Verdict(FullHttpResponse answer, AppSession session) {}

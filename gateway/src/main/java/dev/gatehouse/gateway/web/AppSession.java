@@ -48,7 +48,7 @@ final class AppSession implements AppSessionContext, LiveSession {
     private final Instant expires;
     private final String userTenant;
     private final WebPolicy policy;
-    private final Assertions assertions;
+    private final java.util.function.Supplier<AssertionSigner> assertions;
     private final AuditTrail audit;
     private final Clock clock;
     private final Runnable onEnd;
@@ -67,7 +67,7 @@ final class AppSession implements AppSessionContext, LiveSession {
      * @param onEnd removes it from the registries
      */
     AppSession(String id, String key, Identity identity, AppRoute route, String host, Via via, Instant expires,
-            String userTenant, WebPolicy policy, Assertions assertions, AuditTrail audit, Clock clock, Runnable onEnd,
+            String userTenant, WebPolicy policy, java.util.function.Supplier<AssertionSigner> assertions, AuditTrail audit, Clock clock, Runnable onEnd,
             java.util.function.Function<String, String> currentKey) {
         this.currentKey = currentKey;
         this.id = id;
@@ -161,7 +161,7 @@ final class AppSession implements AppSessionContext, LiveSession {
 
     @Override
     public String assertion() {
-        return assertions.assertion(identity.user(), host);
+        return assertions.get().assertion(identity.user(), host);
     }
 
     @Override

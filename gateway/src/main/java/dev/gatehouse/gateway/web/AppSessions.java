@@ -24,13 +24,13 @@ final class AppSessions {
     private final Map<String, AppSession> byKey = new ConcurrentHashMap<>();
     private final SessionRegistry registry;
     private final WebPolicy policy;
-    private final Assertions assertions;
+    private final java.util.function.Supplier<AssertionSigner> assertions;
     private final AuditTrail audit;
     private final Clock clock;
     private final java.util.function.Function<String, String> currentKey;
 
     /** @param currentKey a key fingerprint the user holds now, or null (for client-certificate sessions) */
-    AppSessions(SessionRegistry registry, WebPolicy policy, Assertions assertions, AuditTrail audit, Clock clock,
+    AppSessions(SessionRegistry registry, WebPolicy policy, java.util.function.Supplier<AssertionSigner> assertions, AuditTrail audit, Clock clock,
             java.util.function.Function<String, String> currentKey) {
         this.currentKey = currentKey;
         this.registry = registry;

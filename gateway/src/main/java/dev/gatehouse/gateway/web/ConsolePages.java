@@ -39,7 +39,7 @@ final class ConsolePages {
             case "/" -> home(r, alloc);
             case "/launch" -> launch(r, alloc);
             case "/.well-known/jwks.json" -> Html.text(alloc, HttpResponseStatus.OK, "application/jwk-set+json",
-                    web.assertions().jwks());
+                    web.assertions().get().jwksJson());
             default -> Html.page(alloc, HttpResponseStatus.NOT_FOUND, "Not found",
                     "<p>There is no page " + Html.escape(r.path()) + " here.</p>");
         };

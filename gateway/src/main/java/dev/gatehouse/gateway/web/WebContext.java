@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * @param state the current locks and grants
  * @param audit the audit trail
  * @param clock time
- * @param assertions the upstream identity assertions and their JWKS
+ * @param assertions the upstream identity assertions and their JWKS (set once the port, part of their issuer, is known)
  * @param certificates reads app client certificates
  * @param oidc the OpenID Connect login, once the listener is bound (its callback names the port); null when not configured
  */
@@ -40,7 +40,7 @@ record WebContext(
         Supplier<AccessState> state,
         AuditTrail audit,
         Clock clock,
-        Assertions assertions,
+        java.util.concurrent.atomic.AtomicReference<AssertionSigner> assertions,
         ClientCertificate.Reader certificates,
         java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc) {
 

@@ -77,7 +77,7 @@ public final class WebFront implements AutoCloseable {
      * @param audit the audit trail
      * @param registry the gateway's one session registry
      * @param clock time
-     * @param assertions the upstream identity assertions
+     * @param assertions makes the signer of upstream identity assertions for the console origin (issuer)
      * @param certificates reads app client certificates
      * @param cookieKey 32-byte MAC key of the session cookies
      * @param appProxy makes the handler that carries an admitted request to its app (one per channel)
@@ -86,7 +86,7 @@ public final class WebFront implements AutoCloseable {
      */
     public record Parts(GatewayConfig.Web config, SslContext tls, WebSite site, WebLogin login, WebPolicy policy,
             PolicyHolder holder, Supplier<AccessState> state, AuditTrail audit, SessionRegistry registry, Clock clock,
-            Assertions assertions, ClientCertificate.Reader certificates, byte[] cookieKey,
+            java.util.function.Function<WebSite, AssertionSigner> assertions, ClientCertificate.Reader certificates, byte[] cookieKey,
             Supplier<ChannelHandler> appProxy, int ioThreads,
             java.util.function.Function<WebSite, java.util.Optional<dev.gatehouse.gateway.web.oidc.OidcLogin>> oidc) {}
 
@@ -105,11 +105,13 @@ public final class WebFront implements AutoCloseable {
 
     /** The handlers' shared state, built from {@code parts} (launch tokens live as long as login tickets). */
     static WebContext context(Parts parts) {
-        AppSessions sessions = new AppSessions(parts.registry(), parts.policy(), parts.assertions(), parts.audit(), parts.clock(),
+        java.util.concurrent.atomic.AtomicReference<AssertionSigner> signer = new java.util.concurrent.atomic.AtomicReference<>(
+                parts.site().port() == 0 ? null : parts.assertions().apply(parts.site()));
+        AppSessions sessions = new AppSessions(parts.registry(), parts.policy(), signer::get, parts.audit(), parts.clock(),
                 user -> WebContext.keyOf(parts.holder(), user));
         return new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
-                parts.holder(), parts.state(), parts.audit(), parts.clock(), parts.assertions(), parts.certificates(),
+                parts.holder(), parts.state(), parts.audit(), parts.clock(), signer, parts.certificates(),
                 new java.util.concurrent.atomic.AtomicReference<>());
     }
 
@@ -148,6 +150,9 @@ public final class WebFront implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) server.localAddress();
         parts.site().bound(bound.getPort());
         web.oidc().set(parts.oidc().apply(parts.site()).orElse(null));
+        if (listen.getPort() == 0) {
+            web.assertions().set(parts.assertions().apply(parts.site()));
+        }
         sweeper = group.next().scheduleWithFixedDelay(() -> {
             try {
                 web.sessions().sweep();

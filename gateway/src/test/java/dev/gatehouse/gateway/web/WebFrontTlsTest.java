@@ -82,7 +82,7 @@ class WebFrontTlsTest {
                 d.tlsCert(), d.tlsKey(), false, d.sessionTtl(), d.loginTicketTtl(), d.appCertTtl(), java.util.Optional.empty());
         // real time here: TLS handshakes check certificate validity with the JDK's own clock
         front = new WebFront(new WebFront.Parts(config, tls.serverContext(), f.site, f.login, new PolicyApps(f.holder), f.holder,
-                f.state::get, f.audit, f.registry, f.clock, new Assertions(f.site, TestTls.ec(), f.clock),
+                f.state::get, f.audit, f.registry, f.clock, s -> new AssertionSigner(TestTls.ec(), s.consoleOrigin(), f.clock),
                 ClientCertificate.Reader.none(), new byte[32], EchoSession::new, 1, s -> java.util.Optional.empty()));
         port = front.start().getPort();
     }
