@@ -182,15 +182,12 @@ final class AppSession implements AppSessionContext, LiveSession {
         return ended.get();
     }
 
-    /** Why the session ended, one line a user may read; null while it is live. */
+    @Override
     public String endReason() {
         return endReason;
     }
 
-    /**
-     * Adds to the totals {@code app.session.end} reports (the app proxy calls it per finished
-     * request and per relayed WebSocket chunk; thread-safe).
-     */
+    @Override
     public void count(long requests, long in, long out) {
         this.requests.add(requests);
         bytesIn.add(in);

@@ -67,6 +67,7 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
                 if (msg instanceof LastHttpContent) {
                     mode = Mode.IDLE;
                 }
+                readMore(ctx);
             }
             return;
         }
@@ -76,6 +77,7 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
                 ctx.fireChannelRead(msg);
             } else {
                 ReferenceCountUtil.release(msg);
+                readMore(ctx);
             }
             if (last) {
                 mode = Mode.IDLE;
@@ -170,6 +172,17 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
         mode = Mode.DISCARD;
         response.headers().set(HttpHeaderNames.CONNECTION, "close");
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Asks for the next message after consuming one ourselves: the app proxy turns {@code autoRead}
+     * off and reads only for what reaches it, so a request (or body) the gateway answered or
+     * discarded would otherwise leave a keep-alive connection waiting forever.
+     */
+    private static void readMore(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
     }
 
     /** The TCP connection a request came on: the channel itself, or an HTTP/2 stream's parent. */

@@ -79,7 +79,7 @@ final class WebFixture implements AutoCloseable {
         login = new WebLogin(site, audit, clock, Duration.ofSeconds(60));
         GatewayConfig.Web config = GatewayConfig.Web.defaults();
         WebFront.Parts parts = new WebFront.Parts(config, null, site, login, new PolicyApps(holder), holder, state::get, audit,
-                registry, clock, s -> new AssertionSigner(assertionKey, s.consoleOrigin(), clock), leaf -> certificates.read(leaf), new byte[32], NoAppProxy::new, 1,
+                registry, clock, s -> new AssertionSigner(assertionKey, s.consoleOrigin(), clock), leaf -> certificates.read(leaf), new byte[32], ChannelInboundHandlerAdapter::new, 1,
                 s -> java.util.Optional.empty());
         web = WebFront.context(parts);
     }

@@ -53,25 +53,7 @@ class WebFrontTlsTest {
     TestTls tls;
     WebFront front;
     int port;
-
-    /** Stands in for the app proxy: answers with who the session says it is and the assertion it carries. */
-    static final class EchoSession extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            try {
-                if (msg instanceof HttpRequest) {
-                    AppSessionContext s = ctx.channel().attr(AppSessionContext.ATTR).get();
-                    String body = "user=" + s.identity().user() + "\napp=" + s.route().app() + "\nassertion=" + s.assertion() + "\n";
-                    var res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                            Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-                    res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
-                    ctx.writeAndFlush(res);
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-    }
+    final InMemoryApp app = new InMemoryApp();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -83,7 +65,8 @@ class WebFrontTlsTest {
         // real time here: TLS handshakes check certificate validity with the JDK's own clock
         front = new WebFront(new WebFront.Parts(config, tls.serverContext(), f.site, f.login, new PolicyApps(f.holder), f.holder,
                 f.state::get, f.audit, f.registry, f.clock, s -> new AssertionSigner(TestTls.ec(), s.consoleOrigin(), f.clock),
-                ClientCertificate.Reader.none(), new byte[32], EchoSession::new, 1, s -> java.util.Optional.empty()));
+                ClientCertificate.Reader.none(), new byte[32],
+                () -> new dev.gatehouse.gateway.web.proxy.AppProxyHandler(app, f.audit, f.clock, "localhost", f.site.port()), 1, s -> java.util.Optional.empty()));
         port = front.start().getPort();
     }
 
@@ -122,10 +105,13 @@ class WebFrontTlsTest {
         appCookie = appCookie.substring(0, appCookie.indexOf(';'));
         assertThat(set.get("location")).containsExactly("/tree");
 
-        Answer app = http1(WebFixture.APP_HOST, "/tree", appCookie);
-        assertThat(app.status).isEqualTo(200);
-        assertThat(app.body).contains("user=alice", "app=jupyter");
-        String assertion = app.body.substring(app.body.indexOf("assertion=") + 10).trim();
+        Answer answer = http1(WebFixture.APP_HOST, "/tree?x=1", appCookie + "; _xsrf=abc");
+        assertThat(answer.status).isEqualTo(200);
+        // what the app received: the request, its own cookie, an assertion, never the gateway's cookie
+        assertThat(answer.body).startsWith("GET /tree?x=1 HTTP/1.1").contains("_xsrf=abc").doesNotContain("__Host-gatehouse");
+        String assertion = answer.body.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("gatehouse-jwt-assertion:"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElseThrow();
+        assertThat(app.opened).hasSize(1);
 
         // the assertion verifies with the console host's JWKS and names the user and the app host
         HttpResponse<String> jwks = browser.send(java.net.http.HttpRequest.newBuilder(
@@ -139,6 +125,8 @@ class WebFrontTlsTest {
         assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo("https://localhost:" + port);
 
         assertThat(f.events("app.session.start")).singleElement().satisfies(e -> assertThat(e.details()).containsEntry("via", "cookie"));
+        assertThat(f.events("app.request")).singleElement().satisfies(e -> assertThat(e.details())
+                .containsEntry("path", "/tree").containsEntry("status", "200").containsKey("query_sha256"));
     }
 
     /** Threat: HTTP/2 connection reuse sends a request for one host down a connection whose TLS named another. */
