@@ -21,6 +21,7 @@ final class UpstreamWords {
                 case HOST_KEY -> "Node " + node + " did not prove its identity (host key)";
                 case AUTHENTICATION -> "Node " + node + " refused the gateway's login as " + route.login();
                 case CHANNEL_OPEN -> "Node " + node + " refused the tunnel to the app at " + route.target();
+                case TLS -> "The TLS handshake with the app at " + route.target() + " failed";
             };
         } else {
             stage = "Connecting to the app at " + route.target() + " on node " + node + " failed";
