@@ -4,6 +4,7 @@ import dev.gatehouse.gateway.web.AssertionSigner;
 import dev.gatehouse.gateway.web.ClientCertificate;
 import dev.gatehouse.gateway.web.AppConnector;
 import dev.gatehouse.gateway.web.proxy.AppProxyHandler;
+import dev.gatehouse.gateway.web.upstream.AppConnectors;
 import dev.gatehouse.gateway.web.PolicyApps;
 import dev.gatehouse.gateway.web.WebFront;
 import dev.gatehouse.gateway.web.WebLogin;
@@ -31,27 +32,20 @@ final class WebWiring {
         ServerTls tls = new ServerTls(config.hostname(), config.tls12(), config.tlsCert(), config.tlsKey(), services.tlsCa(),
                 services.clock());
         KeyPair assertionKey = keys.webAssertionKey();
-        // interim until the tunnel teammate's connector (web/upstream) is merged: every app answers 502 saying so
-        AppConnector connector = new AppConnector() {
-            @Override
-            public java.util.concurrent.CompletableFuture<dev.gatehouse.gateway.web.AppStream> open(
-                    dev.gatehouse.gateway.web.AppRoute route, dev.gatehouse.gateway.session.Identity who, String appSessionId) {
-                return java.util.concurrent.CompletableFuture.failedFuture(
-                        new IllegalStateException("connections to apps are not part of this build yet"));
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        return new WebFront(new WebFront.Parts(config, tls.context(), site, login, new PolicyApps(services.policy()),
+        // the connector shares the listener's event loops, so it is made once the front exists
+        java.util.concurrent.atomic.AtomicReference<AppConnector> connector = new java.util.concurrent.atomic.AtomicReference<>();
+        WebFront front = new WebFront(new WebFront.Parts(config, tls.context(), site, login, new PolicyApps(services.policy()),
                 services.policy(), () -> services.access().state(), services.audit(), services.sessions(), services.clock(),
                 bound -> new AssertionSigner(assertionKey, bound.consoleOrigin(), services.clock()),
                 certificates(services.tlsCa()), cookieKey(auditKey),
-                () -> new AppProxyHandler(connector, services.audit(), services.clock(), config.hostname(), site.port()),
+                () -> new AppProxyHandler(connector.get(), services.audit(), services.clock(), config.hostname(), site.port()),
                 Math.max(1, Runtime.getRuntime().availableProcessors()),
                 bound -> config.oidc().map(o -> new OidcLogin(o, o.redirectUri(bound.hostname(), bound.port()),
                         o.clientSecret(System::getenv), services.commandPool(), services.clock()))));
+        AppConnectors apps = AppConnectors.forGateway(services, front.eventLoops());
+        connector.set(apps);
+        front.closeAfterChannels(apps);
+        return front;
     }
 
     /**

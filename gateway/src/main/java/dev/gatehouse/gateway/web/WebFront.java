@@ -94,6 +94,7 @@ public final class WebFront implements AutoCloseable {
     private final WebContext web;
     private final EventLoopGroup group;
     private final ChannelGroup channels = new DefaultChannelGroup("gatehouse-web", GlobalEventExecutor.INSTANCE);
+    private final java.util.List<AutoCloseable> closeAfterChannels = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Channel server;
     private ScheduledFuture<?> sweeper;
 
@@ -237,6 +238,16 @@ public final class WebFront implements AutoCloseable {
         ch.pipeline().addLast("app-proxy", parts.appProxy().get());
     }
 
+    /** The listener's event loops, for what should share them (direct connections to apps). */
+    public EventLoopGroup eventLoops() {
+        return group;
+    }
+
+    /** Closes {@code resource} on {@link #close}, after the connections and before the event loops (the app connector). */
+    public void closeAfterChannels(AutoCloseable resource) {
+        closeAfterChannels.add(resource);
+    }
+
     /** Stops accepting connections; open ones go on until {@link #close}. */
     public void stopAccepting() {
         if (server != null) {
@@ -252,6 +263,13 @@ public final class WebFront implements AutoCloseable {
             sweeper.cancel(false);
         }
         channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        for (AutoCloseable c : closeAfterChannels) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} on stop: {}", c, e.toString());
+            }
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }
