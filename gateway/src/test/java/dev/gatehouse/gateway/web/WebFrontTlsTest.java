@@ -100,16 +100,16 @@ class WebFrontTlsTest {
         assertThat(own.getHost()).isEqualTo(WebFixture.APP_HOST);
 
         // *.localhost does not resolve here: connect to 127.0.0.1 with the app host as SNI and Host, hostname verified
-        Map<String, List<String>> set = http1(WebFixture.APP_HOST, own.getRawPath() + "?" + own.getRawQuery(), null).headers;
+        Map<String, List<String>> set = http1(WebFixture.APP_HOST, own.getRawPath() + "?" + own.getRawQuery(), null).headers();
         String appCookie = set.get("set-cookie").get(0);
         appCookie = appCookie.substring(0, appCookie.indexOf(';'));
         assertThat(set.get("location")).containsExactly("/tree");
 
-        Answer answer = http1(WebFixture.APP_HOST, "/tree?x=1", appCookie + "; _xsrf=abc");
-        assertThat(answer.status).isEqualTo(200);
+        Https1.Answer answer = http1(WebFixture.APP_HOST, "/tree?x=1", appCookie + "; _xsrf=abc");
+        assertThat(answer.status()).isEqualTo(200);
         // what the app received: the request, its own cookie, an assertion, never the gateway's cookie
-        assertThat(answer.body).startsWith("GET /tree?x=1 HTTP/1.1").contains("_xsrf=abc").doesNotContain("__Host-gatehouse");
-        String assertion = answer.body.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("gatehouse-jwt-assertion:"))
+        assertThat(answer.body()).startsWith("GET /tree?x=1 HTTP/1.1").contains("_xsrf=abc").doesNotContain("__Host-gatehouse");
+        String assertion = answer.body().lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("gatehouse-jwt-assertion:"))
                 .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElseThrow();
         assertThat(app.opened).hasSize(1);
 
@@ -132,52 +132,21 @@ class WebFrontTlsTest {
     /** Threat: HTTP/2 connection reuse sends a request for one host down a connection whose TLS named another. */
     @Test
     void requestForAnotherHostOnTheConnectionIsMisdirected() throws Exception {
-        Answer a = http1Raw("localhost", WebFixture.APP_HOST, "/", null);
-        assertThat(a.status).isEqualTo(421);
+        Https1.Answer a = http1Raw("localhost", WebFixture.APP_HOST, "/", null);
+        assertThat(a.status()).isEqualTo(421);
     }
 
     @Test
     void oversizedHeadersGet431() throws Exception {
-        Answer a = http1Raw("localhost", "localhost", "/", "x=" + "a".repeat(WebFront.MAX_HEADERS + 10));
-        assertThat(a.status).isEqualTo(431);
+        Https1.Answer a = http1Raw("localhost", "localhost", "/", "x=" + "a".repeat(WebFront.MAX_HEADERS + 10));
+        assertThat(a.status()).isEqualTo(431);
     }
 
-    record Answer(int status, Map<String, List<String>> headers, String body) {}
-
-    private Answer http1(String host, String pathAndQuery, String cookie) throws Exception {
-        return http1Raw(host, host, pathAndQuery, cookie);
+    private Https1.Answer http1(String host, String pathAndQuery, String cookie) throws Exception {
+        return Https1.get(tls.clientContext(), port, host, host, pathAndQuery, cookie);
     }
 
-    /** One HTTP/1.1 request on a fresh TLS connection to 127.0.0.1 with SNI {@code sni} and {@code Host: host}. */
-    private Answer http1Raw(String sni, String host, String pathAndQuery, String cookie) throws Exception {
-        SSLContext ctx = tls.clientContext();
-        try (Socket raw = new Socket("127.0.0.1", port);
-                SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, sni, port, true)) {
-            SSLParameters p = s.getSSLParameters();
-            p.setServerNames(List.of(new SNIHostName(sni)));
-            p.setEndpointIdentificationAlgorithm("HTTPS");
-            p.setApplicationProtocols(new String[] {"http/1.1"});
-            s.setSSLParameters(p);
-            s.setSoTimeout(10_000);
-            s.startHandshake();
-            OutputStream out = s.getOutputStream();
-            String req = "GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
-                    + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "Connection: close\r\n\r\n";
-            out.write(req.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream all = new ByteArrayOutputStream();
-            in.transferTo(all);
-            String text = all.toString(StandardCharsets.UTF_8);
-            int end = text.indexOf("\r\n\r\n");
-            String[] lines = text.substring(0, end).split("\r\n");
-            Map<String, List<String>> headers = new TreeMap<>();
-            for (int i = 1; i < lines.length; i++) {
-                int c = lines[i].indexOf(':');
-                headers.computeIfAbsent(lines[i].substring(0, c).toLowerCase(java.util.Locale.ROOT), k -> new java.util.ArrayList<>())
-                        .add(lines[i].substring(c + 1).trim());
-            }
-            return new Answer(Integer.parseInt(lines[0].split(" ")[1]), headers, text.substring(end + 4));
-        }
+    private Https1.Answer http1Raw(String sni, String host, String pathAndQuery, String cookie) throws Exception {
+        return Https1.get(tls.clientContext(), port, sni, host, pathAndQuery, cookie);
     }
 }
