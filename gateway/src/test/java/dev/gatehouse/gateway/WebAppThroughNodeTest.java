@@ -120,4 +120,47 @@ class WebAppThroughNodeTest {
                 .containsEntry("path", "/hello").containsEntry("status", "200"));
         assertThat(node.keyIds).isNotEmpty();
     }
+
+    /** A script with an app-cert certificate reaches the app without any cookie; the session says so. */
+    @Test
+    void clientCertificateFromAppCertReachesTheApp() throws Exception {
+        InProcessGateway.Result issued = gw.exec("alice", "app-cert jupyter@gpu-node-1 --for 10m");
+        assertThat(issued.status()).as(issued.stderr()).isZero();
+        // curl --cert takes the one file; the JDK reads its two parts apart
+        String text = issued.stdout();
+        int keyAt = text.indexOf("-----BEGIN PRIVATE KEY-----");
+        Path certFile = dir.resolve("me.crt");
+        Path keyFile = dir.resolve("me.key");
+        java.nio.file.Files.writeString(certFile, text.substring(0, keyAt));
+        java.nio.file.Files.writeString(keyFile, text.substring(keyAt));
+        var chain = dev.gatehouse.pki.TlsPem.readCertificates(certFile);
+        var key = dev.gatehouse.pki.TlsPem.readPrivateKey(keyFile);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("me", key, new char[0], chain.toArray(new java.security.cert.Certificate[0]));
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", TlsCertificateAuthority.readCertificate(dir.resolve("data/keys")
+                .resolve(TlsCertificateAuthority.CERTIFICATE_FILE)));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext mtls = SSLContext.getInstance("TLSv1.3");
+        mtls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        int port = gw.gateway().webAddress().orElseThrow().getPort();
+
+        String appHost = "jupyter--gpu-node-1.apps.localhost";
+        Https1.Answer page = Https1.get(mtls, port, appHost, appHost, "/v1/models", null);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).startsWith("hello from the app at /v1/models; assertion present");
+        assertThat(gw.events("app.session.start")).singleElement()
+                .satisfies(e -> assertThat(e.details()).containsEntry("via", "client_cert"));
+
+        // the same certificate names one app host only: another app's host does not take it as identity
+        Https1.Answer other = Https1.get(mtls, port, "grafana--gpu-node-1.apps.localhost", "grafana--gpu-node-1.apps.localhost",
+                "/", null);
+        assertThat(other.status()).isEqualTo(302);
+    }
 }
