@@ -143,6 +143,7 @@ public final class Gateway implements AutoCloseable {
         access.load();
         SshFront front = new SshFront(services, keys.hostKey(), io);
         InetSocketAddress bound = front.start();
+        site.sshPort(bound.getPort());
         WebFront web = null;
         InetSocketAddress webBound = null;
         if (webConfig.enabled()) {

@@ -212,6 +212,6 @@ final class ConsolePages {
     }
 
     private String sshHint() {
-        return "ssh -p PORT GATEWAY web-login";
+        return web.site().webLoginCommand();
     }
 }

@@ -7,6 +7,7 @@ package dev.gatehouse.gateway.web;
 public final class WebSite {
     private final String hostname;
     private volatile int port;
+    private volatile int sshPort;
 
     public WebSite(String hostname, int port) {
         this.hostname = hostname;
@@ -25,6 +26,16 @@ public final class WebSite {
     /** Set by the listener once bound (port 0 in the configuration picks one). */
     void bound(int actualPort) {
         this.port = actualPort;
+    }
+
+    /** The gateway's SSH port, for the pages' "run ssh ... web-login" hint. */
+    public void sshPort(int value) {
+        this.sshPort = value;
+    }
+
+    /** The command that prints a login link: {@code ssh -p 2222 HOST web-login} ({@code PORT} while unknown). */
+    public String webLoginCommand() {
+        return "ssh -p " + (sshPort > 0 ? String.valueOf(sshPort) : "PORT") + " " + hostname + " web-login";
     }
 
     /** {@code https://HOST[:PORT]}: the console's origin, and the {@code iss} of assertions. */
