@@ -53,13 +53,15 @@ class WebAppThroughNodeTest {
         gw = InProcessGateway.start(dir, keys -> """
                 users:
                   - {name: alice, keys: ["%s"], roles: [engineer]}
+                  - {name: admin, keys: ["%s"], roles: [admin]}
                 nodes:
                   - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
                 apps:
                   - {name: jupyter, nodes: {tenant: team-a}, target: "http://127.0.0.1:%d", login: aiops}
                 roles:
                   - {name: engineer, logins: [aiops], nodes: {tenant: team-a}, apps: [jupyter]}
-                """.formatted(keys.get("alice"), node.port(), node.hostKeyLine(), appPort), "alice");
+                  - {name: admin, permissions: [admin]}
+                """.formatted(keys.get("alice"), keys.get("admin"), node.port(), node.hostKeyLine(), appPort), "alice", "admin");
     }
 
     @AfterEach
@@ -79,6 +81,35 @@ class WebAppThroughNodeTest {
         SSLContext c = SSLContext.getInstance("TLSv1.3");
         c.init(null, tmf.getTrustManagers(), null);
         return c;
+    }
+
+    /** An mTLS client context holding a fresh {@code app-cert jupyter@gpu-node-1} certificate of alice's. */
+    private SSLContext withAppCert(String args) throws Exception {
+        InProcessGateway.Result issued = gw.exec("alice", "app-cert jupyter@gpu-node-1" + args);
+        assertThat(issued.status()).as(issued.stderr()).isZero();
+        // curl --cert takes the one file; the JDK reads its two parts apart
+        String text = issued.stdout();
+        int keyAt = text.indexOf("-----BEGIN PRIVATE KEY-----");
+        Path certFile = dir.resolve("me.crt");
+        Path keyFile = dir.resolve("me.key");
+        java.nio.file.Files.writeString(certFile, text.substring(0, keyAt));
+        java.nio.file.Files.writeString(keyFile, text.substring(keyAt));
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("me", dev.gatehouse.pki.TlsPem.readPrivateKey(keyFile), new char[0],
+                dev.gatehouse.pki.TlsPem.readCertificates(certFile).toArray(new java.security.cert.Certificate[0]));
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", TlsCertificateAuthority.readCertificate(dir.resolve("data/keys")
+                .resolve(TlsCertificateAuthority.CERTIFICATE_FILE)));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext mtls = SSLContext.getInstance("TLSv1.3");
+        mtls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return mtls;
     }
 
     @Test
@@ -124,31 +155,7 @@ class WebAppThroughNodeTest {
     /** A script with an app-cert certificate reaches the app without any cookie; the session says so. */
     @Test
     void clientCertificateFromAppCertReachesTheApp() throws Exception {
-        InProcessGateway.Result issued = gw.exec("alice", "app-cert jupyter@gpu-node-1 --for 10m");
-        assertThat(issued.status()).as(issued.stderr()).isZero();
-        // curl --cert takes the one file; the JDK reads its two parts apart
-        String text = issued.stdout();
-        int keyAt = text.indexOf("-----BEGIN PRIVATE KEY-----");
-        Path certFile = dir.resolve("me.crt");
-        Path keyFile = dir.resolve("me.key");
-        java.nio.file.Files.writeString(certFile, text.substring(0, keyAt));
-        java.nio.file.Files.writeString(keyFile, text.substring(keyAt));
-        var chain = dev.gatehouse.pki.TlsPem.readCertificates(certFile);
-        var key = dev.gatehouse.pki.TlsPem.readPrivateKey(keyFile);
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("me", key, new char[0], chain.toArray(new java.security.cert.Certificate[0]));
-        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
-                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", TlsCertificateAuthority.readCertificate(dir.resolve("data/keys")
-                .resolve(TlsCertificateAuthority.CERTIFICATE_FILE)));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext mtls = SSLContext.getInstance("TLSv1.3");
-        mtls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLContext mtls = withAppCert(" --for 10m");
         int port = gw.gateway().webAddress().orElseThrow().getPort();
 
         String appHost = "jupyter--gpu-node-1.apps.localhost";
@@ -162,5 +169,26 @@ class WebAppThroughNodeTest {
         Https1.Answer other = Https1.get(mtls, port, "grafana--gpu-node-1.apps.localhost", "grafana--gpu-node-1.apps.localhost",
                 "/", null);
         assertThat(other.status()).isEqualTo(302);
+    }
+
+    /** Threat: a locked user's app session (an open notebook) keeps going; the lock must end it within 2 s. */
+    @Test
+    void lockEndsTheLiveAppSessionAndRefusesTheNextRequest() throws Exception {
+        SSLContext mtls = withAppCert("");
+        int port = gw.gateway().webAddress().orElseThrow().getPort();
+        String appHost = "jupyter--gpu-node-1.apps.localhost";
+        assertThat(Https1.get(mtls, port, appHost, appHost, "/", null).status()).isEqualTo(200);
+        assertThat(gw.gateway().services().sessions().all()).extracting(s -> s.kindName()).contains("app");
+
+        assertThat(gw.exec("admin", "lock user alice --reason incident").status()).isZero();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+                assertThat(gw.gateway().services().sessions().all()).extracting(s -> s.kindName()).doesNotContain("app"));
+        assertThat(gw.events("app.session.end")).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo("terminated");
+            assertThat(e.details().get("reason").toString()).contains("locked");
+        });
+        Https1.Answer after = Https1.get(mtls, port, appHost, appHost, "/", null);
+        assertThat(after.status()).isEqualTo(403);
+        assertThat(after.body()).contains("locked");
     }
 }
