@@ -203,13 +203,14 @@ final class AppSession implements AppSessionContext, LiveSession {
     }
 
     /**
-     * The key the user proved themselves with. A client certificate names no SSH key, so its
+     * The key the user proved themselves with. A client certificate (or an OIDC login) names no SSH key, so its
      * session reports one the user holds now (looked up at each call): the per-second check then
      * still ends it when the user is removed, disabled or locked, and when they hold no key at all.
      */
     @Override
     public String keyFingerprint() {
-        return identity.keyFingerprint() != null ? identity.keyFingerprint() : currentKey.apply(identity.user());
+        String own = identity.keyFingerprint();
+        return own != null && !own.isEmpty() ? own : currentKey.apply(identity.user());
     }
 
     @Override
