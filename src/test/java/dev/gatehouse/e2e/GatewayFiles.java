@@ -33,7 +33,8 @@ final class GatewayFiles {
     /** The {@code web:} section when the test turned the HTTPS listener on, else nothing. */
     private static String web(Gateway.Options options) {
         if (options.web == null) {
-            return "";
+            // the listener is on by default: a free port, never 8443, as suites run side by side
+            return "web: {listen: \"127.0.0.1:0\"}";
         }
         List<String> lines = new ArrayList<>(List.of(
                 "web:",

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param access elevation requests, grants and locks
  * @param totp TOTP second factor
  * @param tlsCa the HTTPS CA: server certificate, {@code app-cert} client certificates
+ * @param webLogin one-time browser login links ({@code web-login}); empty when {@code web.enabled} is false
  */
 public record GatewayServices(
         GatewayConfig config,
@@ -41,4 +42,5 @@ public record GatewayServices(
         ScheduledExecutorService timer,
         AccessService access,
         SecondFactor totp,
-        TlsCertificateAuthority tlsCa) {}
+        TlsCertificateAuthority tlsCa,
+        java.util.Optional<dev.gatehouse.gateway.web.WebLogin> webLogin) {}
