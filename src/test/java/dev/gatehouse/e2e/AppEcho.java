@@ -67,7 +67,7 @@ import java.util.concurrent.TimeUnit;
  *       name to list of values (so a duplicated header shows up as two values);</li>
  *   <li>{@code GET /sse?n=5&gap_ms=300}: {@code text/event-stream}, {@code n} events
  *       ({@code data: I}, I from 1) {@code gap_ms} apart, each flushed on its own (WHATWG HTML
- *       §9.2 server-sent events); the send instants are kept in {@link #sseSentNanos()};</li>
+ *       §9.2 server-sent events); the send instants of streams asked for with {@code tag=T} are kept in {@link #sseSentNanos(String)};</li>
  *   <li>{@code GET /ws}: WebSocket echo (RFC 6455), text and binary frames back as they came;</li>
  *   <li>{@code GET /big?bytes=N}: a body of N bytes, {@link #bigBody}'s pattern, with flow control;</li>
  *   <li>{@code GET /redirect}: 302 to {@code http://127.0.0.1:PORT/target} (the upstream's own
@@ -84,7 +84,7 @@ final class AppEcho implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel server;
     private final int port;
-    private final List<Long> sseSent = new CopyOnWriteArrayList<>();
+    private final Map<String, List<Long>> sseSent = new java.util.concurrent.ConcurrentHashMap<>();
 
     private AppEcho(EventLoopGroup group, Channel server) {
         this.group = group;
@@ -125,9 +125,12 @@ final class AppEcho implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
-    /** {@link System#nanoTime()} of each SSE event written and flushed so far, across all streams. */
-    List<Long> sseSentNanos() {
-        return List.copyOf(sseSent);
+    /**
+     * {@link System#nanoTime()} of each SSE event written and flushed so far by the streams asked for
+     * with {@code tag=TAG} (streams of other tests, still running, are kept apart).
+     */
+    List<Long> sseSentNanos(String tag) {
+        return List.copyOf(sseSent.getOrDefault(tag, List.of()));
     }
 
     /** Byte {@code i} of every {@code /big} body: a fixed pattern, so a test can hash what it expects. */
@@ -243,7 +246,7 @@ final class AppEcho implements AutoCloseable {
                     }
                     send(ctx, HttpResponseStatus.OK, "application/json", Json.MAPPER.writeValueAsString(seen), Map.of());
                 }
-                case "/sse" -> sse(ctx, intParam(q, "n", 5), intParam(q, "gap_ms", 300));
+                case "/sse" -> sse(ctx, intParam(q, "n", 5), intParam(q, "gap_ms", 300), param(q, "tag", ""));
                 case "/big" -> big(ctx, Long.parseLong(param(q, "bytes", "1024")));
                 case "/redirect" -> send(ctx, HttpResponseStatus.FOUND, "text/plain", "moved\n",
                         Map.of("Location", "http://127.0.0.1:" + app.port + "/target"));
@@ -254,7 +257,8 @@ final class AppEcho implements AutoCloseable {
             }
         }
 
-        private void sse(ChannelHandlerContext ctx, int n, int gapMs) {
+        private void sse(ChannelHandlerContext ctx, int n, int gapMs, String tag) {
+            List<Long> sent = app.sseSent.computeIfAbsent(tag, t -> new CopyOnWriteArrayList<>());
             HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
                     .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
@@ -264,8 +268,15 @@ final class AppEcho implements AutoCloseable {
             for (int i = 1; i <= n; i++) {
                 int event = i;
                 ctx.executor().schedule(() -> {
+                    if (!ctx.channel().isActive()) {
+                        return; // the client went (a test cut the stream): nothing more is sent or counted
+                    }
                     ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("data: " + event + "\n\n", UTF_8)))
-                            .addListener(f -> app.sseSent.add(System.nanoTime()));
+                            .addListener(f -> {
+                                if (f.isSuccess()) {
+                                    sent.add(System.nanoTime());
+                                }
+                            });
                     if (event == n) {
                         var done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
                         if (!keep) {

@@ -71,13 +71,13 @@ class AppProxyIT extends GatewayTest {
     /** Token streams must not be buffered: curl -N prints the first event long before the app sends the last. */
     @Test
     void sseEventsArriveBeforeTheStreamEnds() {
-        int before = echo.sseSentNanos().size();
-        try (Web.Stream s = web.stream(echoUrl("/sse?n=5&gap_ms=300"), "--cert", aliceCert.toString())) {
+        int before = echo.sseSentNanos("proxied").size();
+        try (Web.Stream s = web.stream(echoUrl("/sse?n=5&gap_ms=300&tag=proxied"), "--cert", aliceCert.toString())) {
             List<Web.Line> first = s.awaitLines(1, Duration.ofSeconds(20));
             assertThat(first.get(0).text()).isEqualTo("data: 1");
             assertThat(s.awaitExit(Duration.ofSeconds(20))).as(s.describe()).isZero();
             assertThat(s.lines()).extracting(Web.Line::text).containsExactly("data: 1", "data: 2", "data: 3", "data: 4", "data: 5");
-            long lastSent = echo.sseSentNanos().get(before + 4);
+            long lastSent = echo.sseSentNanos("proxied").get(before + 4);
             assertThat(Duration.ofNanos(lastSent - first.get(0).nanos()).toMillis())
                     .as("the first event was read at least 600 ms before the app sent the last (1200 ms after the first)")
                     .isGreaterThan(600);

@@ -64,14 +64,14 @@ class WebFixturesIT {
     /** Events leave one by one: curl -N reads the first one long before the last is even sent. */
     @Test
     void sseEventsArriveAsTheyAreSent() {
-        int before = echo.sseSentNanos().size();
-        try (Web.Stream s = curl.stream(echo.target() + "/sse?n=5&gap_ms=300")) {
+        int before = echo.sseSentNanos("direct").size();
+        try (Web.Stream s = curl.stream(echo.target() + "/sse?n=5&gap_ms=300&tag=direct")) {
             List<Web.Line> lines = s.awaitLines(1, Duration.ofSeconds(10));
             assertThat(lines.get(0).text()).isEqualTo("data: 1");
             long firstRead = lines.get(0).nanos();
             assertThat(s.awaitExit(Duration.ofSeconds(10))).as(s.describe()).isZero();
             assertThat(s.lines()).extracting(Web.Line::text).containsExactly("data: 1", "data: 2", "data: 3", "data: 4", "data: 5");
-            List<Long> sent = echo.sseSentNanos().subList(before, before + 5);
+            List<Long> sent = echo.sseSentNanos("direct").subList(before, before + 5);
             long lastSent = sent.get(4);
             assertThat(Duration.ofNanos(lastSent - firstRead).toMillis()).as("first event read before the last is sent")
                     .isGreaterThan(600);

@@ -328,7 +328,7 @@ public final class ConfigLoader {
         Duration session = f.containsKey("session_ttl") ? bounded(f.get("session_ttl"), "web.session_ttl",
                 Duration.ofMinutes(1), Duration.ofDays(7)) : d.sessionTtl();
         Duration ticket = f.containsKey("login_ticket_ttl") ? bounded(f.get("login_ticket_ttl"), "web.login_ticket_ttl",
-                Duration.ofSeconds(10), Duration.ofMinutes(10)) : d.loginTicketTtl();
+                Duration.ofSeconds(1), Duration.ofMinutes(10)) : d.loginTicketTtl();
         Duration appCert = f.containsKey("app_cert_ttl") ? bounded(f.get("app_cert_ttl"), "web.app_cert_ttl",
                 Duration.ofMinutes(1), Duration.ofDays(1)) : d.appCertTtl();
         Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc = ConfigNode.optional(f, "oidc")

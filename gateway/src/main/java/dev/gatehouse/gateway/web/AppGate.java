@@ -42,6 +42,13 @@ final class AppGate {
         if (path.startsWith(OWN_PREFIX)) {
             return new Verdict(own(r, app, path, alloc), null);
         }
+        // a name the policy declares no app for is answered like an unknown host, never sent to log in
+        // first: there is nothing behind it (the issue: "unknown names get a clear 404 page")
+        if (!web.policy().declared(app.app(), app.node())) {
+            return new Verdict(Html.page(alloc, HttpResponseStatus.NOT_FOUND, "Unknown app",
+                    "<p>This gateway has no app <code>" + Html.escape(app.app()) + "</code> on node <code>"
+                            + Html.escape(app.node()) + "</code>.</p>"), null);
+        }
         Instant now = web.clock().instant();
         Identity who;
         Instant notAfter;

@@ -52,7 +52,6 @@ final class AppSession implements AppSessionContext, LiveSession {
     private final AuditTrail audit;
     private final Clock clock;
     private final Runnable onEnd;
-    private final java.util.function.Function<String, String> currentKey;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final LongAdder requests = new LongAdder();
@@ -67,9 +66,7 @@ final class AppSession implements AppSessionContext, LiveSession {
      * @param onEnd removes it from the registries
      */
     AppSession(String id, String key, Identity identity, AppRoute route, String host, Via via, Instant expires,
-            String userTenant, WebPolicy policy, java.util.function.Supplier<AssertionSigner> assertions, AuditTrail audit, Clock clock, Runnable onEnd,
-            java.util.function.Function<String, String> currentKey) {
-        this.currentKey = currentKey;
+            String userTenant, WebPolicy policy, java.util.function.Supplier<AssertionSigner> assertions, AuditTrail audit, Clock clock, Runnable onEnd) {
         this.id = id;
         this.key = key;
         this.identity = identity;
@@ -203,14 +200,13 @@ final class AppSession implements AppSessionContext, LiveSession {
     }
 
     /**
-     * The key the user proved themselves with. A client certificate (or an OIDC login) names no SSH key, so its
-     * session reports one the user holds now (looked up at each call): the per-second check then
-     * still ends it when the user is removed, disabled or locked, and when they hold no key at all.
+     * The key the user proved themselves with; null for an OIDC login or a client certificate, which
+     * name none ({@link dev.gatehouse.gateway.session.IdentityCheck} then checks the user alone).
      */
     @Override
     public String keyFingerprint() {
         String own = identity.keyFingerprint();
-        return own != null && !own.isEmpty() ? own : currentKey.apply(identity.user());
+        return own == null || own.isEmpty() ? null : own;
     }
 
     @Override

@@ -27,12 +27,8 @@ final class AppSessions {
     private final java.util.function.Supplier<AssertionSigner> assertions;
     private final AuditTrail audit;
     private final Clock clock;
-    private final java.util.function.Function<String, String> currentKey;
 
-    /** @param currentKey a key fingerprint the user holds now, or null (for client-certificate sessions) */
-    AppSessions(SessionRegistry registry, WebPolicy policy, java.util.function.Supplier<AssertionSigner> assertions, AuditTrail audit, Clock clock,
-            java.util.function.Function<String, String> currentKey) {
-        this.currentKey = currentKey;
+    AppSessions(SessionRegistry registry, WebPolicy policy, java.util.function.Supplier<AssertionSigner> assertions, AuditTrail audit, Clock clock) {
         this.registry = registry;
         this.policy = policy;
         this.assertions = assertions;
@@ -58,7 +54,7 @@ final class AppSessions {
                 audit, clock, () -> {
                     byKey.remove(k, fresh[0]);
                     registry.remove(fresh[0].id());
-                }, currentKey);
+                });
         AppSession won = byKey.merge(k, fresh[0], (old, mine) -> old.ended() ? mine : old);
         if (won != fresh[0]) {
             return won;

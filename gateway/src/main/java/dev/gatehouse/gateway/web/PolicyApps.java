@@ -31,6 +31,16 @@ public final class PolicyApps implements WebPolicy {
     }
 
     @Override
+    public boolean declared(String app, String node) {
+        Policy p = holder.current().policy();
+        Optional<App> a = p.app(app);
+        Optional<Node> n = p.node(node);
+        // a label selector: every listed label carried with the same value; an empty one matches nothing
+        return a.isPresent() && n.isPresent() && !a.get().nodes().isEmpty()
+                && a.get().nodes().entrySet().stream().allMatch(e -> e.getValue().equals(n.get().labels().get(e.getKey())));
+    }
+
+    @Override
     public Optional<AppRoute> route(String app, String node, Decision decision) {
         Policy p = holder.current().policy();
         Optional<App> a = p.app(app);

@@ -47,30 +47,9 @@ record WebContext(
     /** Longest client text (host, path, reason) an audit event keeps. */
     static final int MAX_AUDITED = 256;
 
-    /**
-     * Why {@code who} no longer holds (removed, disabled, key gone, user locked); empty when they
-     * do. A client certificate's identity names no key: then the user must hold some key still.
-     */
+    /** Why {@code who} no longer holds (removed, disabled, key gone, user locked); empty when they do ({@link IdentityCheck}). */
     Optional<String> identityProblem(Identity who) {
-        if (who.keyFingerprint() == null || who.keyFingerprint().isEmpty()) {
-            // a client certificate or an OIDC login: no SSH key to check, the rest as for SSH
-            var user = holder.current().user(who.user());
-            if (user.isEmpty()) {
-                return Optional.of("user '" + who.user() + "' is no longer in the policy");
-            }
-            if (user.get().disabled()) {
-                return Optional.of("user '" + who.user() + "' is disabled");
-            }
-            return state.get().locksMatching(who.user(), user.get().tenant().orElse(null), null, null, null).stream()
-                    .filter(l -> l.kind() == dev.gatehouse.policy.Lock.Kind.USER).findFirst().map(l -> l.describe() + " is locked");
-        }
         return IdentityCheck.problem(holder.current(), state.get(), who);
-    }
-
-    /** A key fingerprint {@code user} holds under the current policy (the first in order), or null. */
-    static String keyOf(PolicyHolder holder, String user) {
-        return holder.current().keyOwners().entrySet().stream().filter(e -> e.getValue().equals(user))
-                .map(java.util.Map.Entry::getKey).sorted().findFirst().orElse(null);
     }
 
     /** The user's tenant under the current policy, or null. */

@@ -108,8 +108,7 @@ public final class WebFront implements AutoCloseable {
     static WebContext context(Parts parts) {
         java.util.concurrent.atomic.AtomicReference<AssertionSigner> signer = new java.util.concurrent.atomic.AtomicReference<>(
                 parts.site().port() == 0 ? null : parts.assertions().apply(parts.site()));
-        AppSessions sessions = new AppSessions(parts.registry(), parts.policy(), signer::get, parts.audit(), parts.clock(),
-                user -> WebContext.keyOf(parts.holder(), user));
+        AppSessions sessions = new AppSessions(parts.registry(), parts.policy(), signer::get, parts.audit(), parts.clock());
         return new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
                 parts.holder(), parts.state(), parts.audit(), parts.clock(), signer, parts.certificates(),

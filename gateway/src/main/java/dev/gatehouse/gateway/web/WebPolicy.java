@@ -20,6 +20,15 @@ public interface WebPolicy {
     /** Every (app, node) {@code user} may reach under standing access, for the console's list. */
     List<HostRoute.App> reachableApps(String user, String hostname);
 
+    /**
+     * Whether the policy declares {@code app} and it runs on {@code node} (the node exists and the
+     * app's {@code nodes} selector matches it), whoever asks: a host name for anything else is
+     * answered 404.
+     */
+    default boolean declared(String app, String node) {
+        return route(app, node, Decision.allow("declared")).isPresent();
+    }
+
     /** The route of {@code app} on {@code node} under an allow {@code decision}; empty when either is unknown. */
     Optional<AppRoute> route(String app, String node, Decision decision);
 }

@@ -231,7 +231,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  tls_cert: /nonexistent/c.pem\n  tls_key: /nonexistent/k.pem\n"))
                 .hasMessageStartingWith("gatehouse.yaml:3: web.tls_cert: file /nonexistent/c.pem does not exist");
         assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  login_ticket_ttl: 1h\n"))
-                .hasMessageStartingWith("gatehouse.yaml:3: web.login_ticket_ttl must be between 10s and 10m, not 1h");
+                .hasMessageStartingWith("gatehouse.yaml:3: web.login_ticket_ttl must be between 1s and 10m, not 1h");
         assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  session_ttl: 0s\n"))
                 .hasMessageStartingWith("gatehouse.yaml:3: web.session_ttl must be longer than zero");
         assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  enabled: maybe\n"))
