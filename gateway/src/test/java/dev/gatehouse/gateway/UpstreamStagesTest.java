@@ -59,8 +59,9 @@ class UpstreamStagesTest {
     void aNodeThatIdentifiesItselfThenClosesFailsAtKeyExchange() throws Exception {
         int port = fakeNode("SSH-2.0-OpenSSH_9.2\r\n");
         Failure f = runAgainst(port, TestNode.accepting().hostKeyLine());
-        assertThat(f.stderr).contains("ended the key exchange").doesNotContain("certificate");
-        assertThat(f.event.details()).containsEntry("stage", "key_exchange");
+        assertThat(f.stderr).contains("ended the key exchange").doesNotContain("certificate").doesNotContain("SSH-2.0");
+        // the identification string is the node's version, not its words
+        assertThat(f.event.details()).containsEntry("stage", "key_exchange").doesNotContainKey("node_message");
     }
 
     @Test
@@ -78,8 +79,8 @@ class UpstreamStagesTest {
     void aNodeThatRefusesTheCertificateFailsAtAuthentication() throws Exception {
         try (TestNode node = TestNode.refusingKeys()) {
             Failure f = runAgainst(node.port(), node.hostKeyLine());
-            assertThat(f.stderr).contains("refused the gateway certificate for login 'aiops'");
-            assertThat(f.event.details()).containsEntry("stage", "authentication");
+            assertThat(f.stderr).contains("refused the gateway certificate for login 'aiops'").doesNotContain("SSH-2.0");
+            assertThat(f.event.details()).containsEntry("stage", "authentication").doesNotContainKey("node_message");
         }
     }
 

@@ -94,6 +94,14 @@ public final class Views {
         return write(array);
     }
 
+    /** {@code LOGIN@NODE}, or whichever of the two an event has ({@code app.denied} may name a node without a login); null for neither. */
+    static String target(String login, String node) {
+        if (login == null) {
+            return node;
+        }
+        return node == null ? login : login + "@" + node;
+    }
+
     public static String eventsText(List<StoredEvent> events) {
         StringBuilder b = new StringBuilder();
         for (StoredEvent e : events) {
@@ -101,7 +109,7 @@ public final class Views {
             b.append(ev.time()).append("  ").append(e.seq()).append("  ").append(escape(ev.type())).append("  ")
                     .append(escape(ev.outcome()));
             append(b, "user", ev.user());
-            append(b, "target", ev.login() == null && ev.node() == null ? null : ev.login() + "@" + ev.node());
+            append(b, "target", target(ev.login(), ev.node()));
             append(b, "session", ev.sessionId());
             append(b, "serial", ev.certSerial());
             append(b, "grant", ev.grantId());

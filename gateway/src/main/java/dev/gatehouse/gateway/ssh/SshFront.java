@@ -131,7 +131,12 @@ public final class SshFront implements AutoCloseable {
 
     /** Starts listening; returns the bound address (the real port when the configuration says 0). */
     public InetSocketAddress start() throws IOException {
-        server.start();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new IOException("cannot listen for SSH on " + dev.gatehouse.gateway.config.HostPort.format(services.config().ssh().listen())
+                    + " (ssh.listen): " + e.getMessage(), e);
+        }
         return new InetSocketAddress(services.config().ssh().listen().getHostString(), server.getPort());
     }
 

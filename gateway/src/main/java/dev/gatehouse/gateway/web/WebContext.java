@@ -65,7 +65,7 @@ record WebContext(
     /** An {@code app.denied} event (outcome denied). */
     void denied(String user, String source, String app, String node, String reason) {
         AuditEvent e = audit.event(EventType.APP_DENIED, "denied").withUser(user).withSource(source)
-                .with("app", clip(app)).with("node", clip(node)).with("reason", reason);
+                .withTarget(clip(node), null).with("app", clip(app)).with("reason", reason);
         audit.append(e);
     }
 

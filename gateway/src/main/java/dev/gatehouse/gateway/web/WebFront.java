@@ -145,7 +145,7 @@ public final class WebFront implements AutoCloseable {
                 });
         try {
             server = b.bind(resolved).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind's java.net.BindException without declaring it
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IOException("cannot listen for HTTPS on " + HostPort.format(resolved) + " (web.listen): " + e.getMessage(), e);
         }

@@ -102,8 +102,11 @@ final class ConnectProgress {
 
         @Override
         public void sessionPeerIdentificationLine(Session session, String line, List<String> extraLines) {
-            // RFC 4253 section 4.2: a server may send other lines before its identification string
-            with(session, p -> p.heard(line));
+            // RFC 4253 section 4.2: a server may send other lines before its identification string;
+            // MINA reports the identification string itself here too, which is the node's version, not its words
+            if (line != null && !line.startsWith("SSH-")) {
+                with(session, p -> p.heard(line));
+            }
         }
 
         @Override
