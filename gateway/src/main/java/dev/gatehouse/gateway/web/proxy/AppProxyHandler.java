@@ -87,6 +87,8 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
     private boolean writingUpstream;
     /** The current request's head, rewritten, until it is written to the app. */
     private HttpRequest pendingHead;
+    /** A {@link #pump} is queued on the event loop to run after the current read batch. */
+    private boolean pumpScheduled;
     private Exchange exchange;
     private Runnable pendingMore;
     private boolean closed;
@@ -135,8 +137,21 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         } else {
             inbound.add((HttpObject) msg);
         }
-        // Also outside a read cycle: a front that held the first request (to route it) may pass it on later.
-        pump();
+        // Once the whole read batch is in (also outside a read cycle: a front that held the first
+        // request to route it may pass it on later): a GET's head and its empty end, decoded from one
+        // segment, then go to the app in one write. Sent apart, an app that answers the head at once
+        // finds the request unfinished and the connection has to close (no keep-alive).
+        schedulePump();
+    }
+
+    private void schedulePump() {
+        if (!pumpScheduled) {
+            pumpScheduled = true;
+            ctx.executor().execute(() -> {
+                pumpScheduled = false;
+                pump();
+            });
+        }
     }
 
     @Override
