@@ -9,6 +9,7 @@ import os
 import statistics
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import report_web  # the HTTPS section (bench/report_web.py, next to this file)
 
 W, OUT = sys.argv[1], sys.argv[2]
@@ -462,6 +463,7 @@ L.append("## How to reproduce")
 L.append("")
 L.append("`sudo bench/run` (full, 15–25 min on 2 cores) or `sudo bench/run --quick` (smoke). It builds with `mvn -Pbench`, starts an "
          "OpenSSH node, an OpenSSH bastion and Gatehouse on 127.0.0.1 in a temp workspace, measures, stops everything "
-         "and rewrites this file. Raw results: `--keep` keeps the workspace (hyperfine JSON, JMH JSON, JFR recording, logs).")
+         "and rewrites this file; its last phase runs the HTTPS benchmark against nginx (`sudo bench/run --web` runs that phase alone). "
+         "Raw results: `--keep` keeps the workspace (hyperfine JSON, JMH JSON, JFR recording, logs, `res/web/`).")
 with open(OUT, "w") as f:
     f.write("\n".join(L) + "\n")

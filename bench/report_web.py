@@ -4,6 +4,8 @@ results bench/web.sh leaves in WORKSPACE/res/web. Called by report.py; returns M
 Budgets (DESIGN.md "Performance budgets"): at least 0.8x nginx's requests/s and bulk throughput,
 p99 latency at most 1.5x nginx's, under 1 ms added per server-sent event, under 256 MiB of gateway
 memory with 1,000 open WebSockets.
+
+Tests: cd bench && python3 -B -m unittest test_report_web
 """
 import glob
 import os
