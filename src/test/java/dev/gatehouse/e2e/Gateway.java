@@ -30,7 +30,10 @@ final class Gateway implements AutoCloseable {
     /** The SSH user name that reaches the node: LOGIN@NODE. */
     static final String TARGET = Accounts.AIOPS + "@" + NODE;
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    private static final Pattern LISTENING = Pattern.compile("listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
+    /** The SSH listener's line; the lookbehind keeps it from matching the HTTPS listener's. */
+    private static final Pattern LISTENING = Pattern.compile("(?<!web )listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
+    /** The HTTPS listener's line, the agreed {@code web listening on HOST:PORT}. */
+    private static final Pattern WEB_LISTENING = Pattern.compile("web listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
     private static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
 
     /** A person in the test policy and the private key file they log in with. */
@@ -55,6 +58,13 @@ final class Gateway implements AutoCloseable {
         String extraConfig;
         /** Environment variables for the gateway process (such as a webhook secret). */
         final Map<String, String> env = new HashMap<>();
+        /**
+         * Lines under {@code web:} besides {@code listen: 127.0.0.1:0} and {@code hostname}, such as
+         * {@code login_ticket_ttl: 2s}; null writes no {@code web:} section at all (the SSH-only tests).
+         */
+        List<String> web;
+        /** web.hostname: the console host; apps are {@code APP--NODE.apps.HOSTNAME}. */
+        String webHostname = "localhost";
 
         Options jvm(String... options) {
             jvmOptions.addAll(List.of(options));
@@ -101,6 +111,12 @@ final class Gateway implements AutoCloseable {
             env.put(name, value);
             return this;
         }
+
+        /** Turns on the HTTPS listener on 127.0.0.1:0 with these extra {@code web:} lines ({@code key: value}). */
+        Options web(String... lines) {
+            web = new ArrayList<>(List.of(lines));
+            return this;
+        }
     }
 
     private final NodeSshd node;
@@ -120,6 +136,8 @@ final class Gateway implements AutoCloseable {
     /** The host the gateway printed in its listening line, without brackets ({@code 127.0.0.1}, {@code ::1}). */
     private String host;
     private boolean caTrusted;
+    /** The HTTPS listener's port from its {@code web listening} line; 0 when the web is off. */
+    private int webPort;
 
     private Gateway(NodeSshd node, Options options, Path dir) {
         this.node = node;
@@ -245,8 +263,12 @@ final class Gateway implements AutoCloseable {
         }
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            Matcher m = LISTENING.matcher(log());
-            if (m.find()) {
+            String printed = log();
+            Matcher m = LISTENING.matcher(printed);
+            Matcher w = WEB_LISTENING.matcher(printed);
+            boolean webReady = options.web == null || w.find();
+            if (m.find() && webReady) {
+                webPort = options.web == null ? 0 : Integer.parseInt(w.group(2));
                 port = Integer.parseInt(m.group(2));
                 host = m.group(1).replace("[", "").replace("]", "");
                 afterListening();
@@ -259,7 +281,8 @@ final class Gateway implements AutoCloseable {
             NodeSshd.sleep(100);
         }
         process.destroyForcibly();
-        throw new IllegalStateException("gateway printed no 'listening' line within " + START_TIMEOUT
+        throw new IllegalStateException("gateway printed no 'listening' line"
+                + (options.web == null ? "" : " (SSH and 'web listening')") + " within " + START_TIMEOUT
                 + "; its output:\n" + log());
     }
 
@@ -317,6 +340,19 @@ final class Gateway implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The HTTPS listener's port (from {@code web listening on HOST:PORT}); fails when the web is off. */
+    int webPort() {
+        if (options.web == null) {
+            throw new IllegalStateException("this gateway has no web: section; start it with Options.web()");
+        }
+        return webPort;
+    }
+
+    /** web.hostname as configured (the console's host name). */
+    String webHostname() {
+        return options.webHostname;
     }
 
     Path dir() {

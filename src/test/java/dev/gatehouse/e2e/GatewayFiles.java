@@ -25,8 +25,23 @@ final class GatewayFiles {
                 "  record_input: " + options.recordInput,
                 "  stream_cap: " + options.streamCap,
                 "policy: " + policy,
+                web(options),
                 options.extraConfig == null ? "" : options.extraConfig,
                 "");
+    }
+
+    /** The {@code web:} section when the test turned the HTTPS listener on, else nothing. */
+    private static String web(Gateway.Options options) {
+        if (options.web == null) {
+            // the listener is on by default: a free port, never 8443, as suites run side by side
+            return "web: {listen: \"127.0.0.1:0\"}";
+        }
+        List<String> lines = new ArrayList<>(List.of(
+                "web:",
+                "  listen: \"127.0.0.1:0\"",
+                "  hostname: " + options.webHostname));
+        options.web.forEach(l -> lines.add("  " + l));
+        return String.join("\n", lines);
     }
 
     /** alice: engineer (aiops on tenant team-a); carol: auditor; dave: engineer, disabled. */
@@ -121,6 +136,62 @@ final class GatewayFiles {
             lines.add("    second_factor: totp");
         }
         lines.add("");
+        return String.join("\n", lines);
+    }
+
+    /** The people {@link #appsPolicy} names besides alice, carol and dave. */
+    static final String[] APPS_USERS = {"bob"};
+
+    /**
+     * The policy of the HTTPS app tests: the contract's {@code apps:} shape on gpu-node-1 (tenant
+     * team-a). {@code targets} maps an app name to its node-local URL; each becomes an app with
+     * login aiops, except {@code *-ml} apps, whose login is mlops, which alice holds only through
+     * an approved elevation (so their sessions rest on a grant). The engineer role (alice, dave
+     * disabled) lists every app except {@code vault}, which no role lists. bob is approver and
+     * admin (locks), carol the auditor.
+     */
+    static String appsPolicy(Gateway gw, java.util.Map<String, String> targets) {
+        List<String> lines = new ArrayList<>(List.of(
+                "# written by the e2e suite (apps)",
+                "forbidden_logins: [toor]",
+                "users:"));
+        lines.addAll(user(gw, "alice", "team-a", "engineer", false));
+        lines.addAll(user(gw, "bob", "team-a", "approver, admin", false));
+        lines.addAll(user(gw, "carol", "team-a", "auditor", false));
+        lines.addAll(user(gw, "dave", "team-a", "engineer", true));
+        lines.add("nodes:");
+        lines.addAll(node(Gateway.NODE, gw.node().address(), gw.node().hostPublicKey(), "{tenant: team-a, gpu: h100}"));
+        lines.add("apps:");
+        List<String> listed = new ArrayList<>();
+        targets.forEach((name, target) -> {
+            lines.addAll(List.of(
+                    "  - name: " + name,
+                    "    nodes: {tenant: team-a}",
+                    "    target: " + target,
+                    "    login: " + (name.endsWith("-ml") ? Accounts.MLOPS : Accounts.AIOPS)));
+            if (!name.equals("vault")) {
+                listed.add(name);
+            }
+        });
+        lines.addAll(List.of(
+                "roles:",
+                "  - name: engineer",
+                "    logins: [" + Accounts.AIOPS + "]",
+                "    nodes: {tenant: team-a}",
+                "    apps: [" + String.join(", ", listed) + "]",
+                "  - name: approver",
+                "  - name: admin",
+                "    permissions: [admin]",
+                "  - name: auditor",
+                "    permissions: [audit]",
+                "elevations:",
+                "  - login: " + Accounts.MLOPS,
+                "    nodes: {tenant: team-a}",
+                "    max_duration: 1h",
+                "    approvals: 1",
+                "    requesters: [engineer]",
+                "    approvers: [approver]",
+                ""));
         return String.join("\n", lines);
     }
 

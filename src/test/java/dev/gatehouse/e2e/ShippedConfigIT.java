@@ -24,7 +24,9 @@ class ShippedConfigIT {
         String gatehouse = Keys.read(ROOT.resolve("config/gatehouse.yaml"));
         assertThat(gatehouse).contains("listen: 127.0.0.1:2222");
         // the only change: a free port instead of 2222, so the test cannot collide with anything
-        Keys.write(cfgDir.resolve("gatehouse.yaml"), gatehouse.replace("listen: 127.0.0.1:2222", "listen: 127.0.0.1:0"));
+        // and the same for HTTPS (8443)
+        Keys.write(cfgDir.resolve("gatehouse.yaml"), gatehouse.replace("listen: 127.0.0.1:2222", "listen: 127.0.0.1:0")
+                .replace("listen: 127.0.0.1:8443", "listen: 127.0.0.1:0"));
         Files.copy(ROOT.resolve("config/policy.yaml"), cfgDir.resolve("policy.yaml"));
         Path log = tmp.resolve("gateway.log");
         Process p = Proc.builder(List.of(Gateway.java(), "-jar", Gateway.jar().toString(), "serve", "--config",

@@ -18,6 +18,9 @@ import dev.gatehouse.gateway.session.SessionRegistry;
 import dev.gatehouse.gateway.ssh.SharedIo;
 import dev.gatehouse.gateway.ssh.SshFront;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamConnector;
+import dev.gatehouse.gateway.web.WebFront;
+import dev.gatehouse.gateway.web.WebLogin;
+import dev.gatehouse.gateway.web.WebSite;
 import dev.gatehouse.policy.Policy;
 import dev.gatehouse.recorder.AuditStore;
 import dev.gatehouse.recorder.RecorderOptions;
@@ -55,6 +58,9 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayServices services;
     private final SshFront front;
+    /** The HTTPS listener, or null when {@code web.enabled} is false. */
+    private final WebFront web;
+    private final InetSocketAddress webAddress;
     private final ScheduledExecutorService timer;
     private final ExecutorService notifications;
     private final PolicyWatcher watcher;
@@ -62,10 +68,12 @@ public final class Gateway implements AutoCloseable {
     private final SharedIo io;
     private volatile boolean closed;
 
-    private Gateway(GatewayServices services, SshFront front, SharedIo io, ScheduledExecutorService timer,
-            ExecutorService notifications, PolicyWatcher watcher, InetSocketAddress address) {
+    private Gateway(GatewayServices services, SshFront front, WebFront web, SharedIo io, ScheduledExecutorService timer,
+            ExecutorService notifications, PolicyWatcher watcher, InetSocketAddress address, InetSocketAddress webAddress) {
         this.services = services;
         this.front = front;
+        this.web = web;
+        this.webAddress = webAddress;
         this.io = io;
         this.timer = timer;
         this.notifications = notifications;
@@ -123,13 +131,33 @@ public final class Gateway implements AutoCloseable {
         AccessService access = new AccessService(holder, store.accessLog(), audit, registry, JwsSigner.es256(auditKey), clock,
                 config.elevation().pendingTimeout(), notifier(config, notifications));
         SecondFactor totp = new SecondFactor(store.accessLog(), audit, new SecretBox(auditKey.getPrivate().getEncoded()), clock);
+        GatewayConfig.Web webConfig = config.web();
+        WebSite site = new WebSite(webConfig.hostname(), webConfig.listen().getPort());
+        java.util.Optional<WebLogin> webLogin = webConfig.enabled()
+                ? java.util.Optional.of(new WebLogin(site, audit, clock, webConfig.loginTicketTtl()))
+                : java.util.Optional.empty();
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
-                registry, commands, timer, access, totp);
+                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin);
         access.load();
         SshFront front = new SshFront(services, keys.hostKey(), io);
         InetSocketAddress bound = front.start();
+        site.sshPort(bound.getPort());
+        WebFront web = null;
+        InetSocketAddress webBound = null;
+        if (webConfig.enabled()) {
+            try {
+                web = WebWiring.front(services, keys, site, webLogin.get(), auditKey);
+                webBound = web.start();
+            } catch (IOException | RuntimeException e) {
+                if (web != null) {
+                    web.close();
+                }
+                closeQuietly(front);
+                throw e;
+            }
+        }
         PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText, access::enforce);
         watcher.schedule(timer);
         timer.scheduleWithFixedDelay(() -> {
@@ -159,10 +187,11 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("recording.streams is false: session bytes are NOT recorded, only events are audited");
         }
         audit.append(audit.event(EventType.GATEWAY_START, "success").with("listen", dev.gatehouse.gateway.config.HostPort.format(bound))
+                .with("web_listen", webBound == null ? null : dev.gatehouse.gateway.config.HostPort.format(webBound))
                 .with("recording", config.recording().streams() ? "streams" : "events-only")
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         signStartupCheckpoint(store);
-        return new Gateway(services, front, io, timer, notifications, watcher, bound);
+        return new Gateway(services, front, web, io, timer, notifications, watcher, bound, webBound);
     }
 
     /** Posts request and decision events to the configured webhook, if any; never blocks the caller. */
@@ -223,6 +252,11 @@ public final class Gateway implements AutoCloseable {
         return address;
     }
 
+    /** Where the HTTPS listener is bound; empty when {@code web.enabled} is false. */
+    public java.util.Optional<InetSocketAddress> webAddress() {
+        return java.util.Optional.ofNullable(webAddress);
+    }
+
     public GatewayServices services() {
         return services;
     }
@@ -239,7 +273,14 @@ public final class Gateway implements AutoCloseable {
         }
         closed = true;
         front.stopAccepting();
+        if (web != null) {
+            web.stopAccepting();
+        }
         int ended = services.sessions().close("the gateway is shutting down");
+        if (web != null) {
+            // app sessions ended above closed their connections; this closes the rest (console, idle)
+            web.close();
+        }
         // every client gets its reason line before its connection goes (bounded: a client that
         // stopped reading does not hold the stop up for longer than the last-line wait)
         int stillOpen = front.awaitChannelsClosed(SHUTDOWN_LAST_LINES);
@@ -259,6 +300,15 @@ public final class Gateway implements AutoCloseable {
         services.audit().append(services.audit().event(EventType.GATEWAY_STOP, "success").with("sessions_ended", ended));
         services.audit().store().close();
         LOG.info("gateway stopped; audit store drained");
+    }
+
+    private static void closeQuietly(SshFront front) {
+        try {
+            front.stopAccepting();
+            front.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("closing the SSH front after a failed start: {}", e.getMessage());
+        }
     }
 
     private static ThreadFactory daemon(String name) {

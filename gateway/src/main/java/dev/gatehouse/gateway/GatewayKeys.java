@@ -6,6 +6,7 @@ import dev.gatehouse.pki.JwsVerifier;
 import dev.gatehouse.pki.KeyKind;
 import dev.gatehouse.pki.KeyStorage;
 import dev.gatehouse.pki.Secret;
+import dev.gatehouse.pki.TlsCertificateAuthority;
 import dev.gatehouse.recorder.CheckpointSigner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,19 +16,25 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Optional;
 
 /**
  * The gateway's long-lived keys and identity in the data directory, created on first start: the
  * SSH user CA, the SSH host key, the audit (JWS) key (with {@code keys/audit-key.pub}, its public
- * half for hosts that only verify) and this instance's chain id. Tools ({@link #forTools}) never
- * create any of them.
+ * half for hosts that only verify), the TLS CA (key {@code keys/tls-ca.pem}, certificate
+ * {@code keys/tls-ca.crt}), the web identity-assertion key and this instance's chain id. Tools
+ * ({@link #forTools}) never create any of them.
  */
 public final class GatewayKeys {
     public static final String USER_CA = "user-ca";
     public static final String HOST_KEY = "host-key";
     public static final String AUDIT_KEY = "audit-key";
+    public static final String TLS_CA = TlsCertificateAuthority.KEY_NAME;
+    /** ES256 key that signs the {@code Gatehouse-Jwt-Assertion} header sent to apps. */
+    public static final String WEB_ASSERTION_KEY = "web-assertion";
 
     private final GatewayConfig.Keys keyConfig;
     private final Path dataDir;
@@ -99,6 +106,40 @@ public final class GatewayKeys {
     /** The audit key, created on first use (the gateway's start), with its public file {@code keys/audit-key.pub}. */
     public KeyPair auditKey() throws IOException {
         return storage().loadOrGenerate(AUDIT_KEY, KeyKind.EC_P256);
+    }
+
+    /**
+     * The TLS CA, its key and certificate created on first use (the gateway's start); named
+     * after this instance's chain id.
+     *
+     * @throws IOException when the key or certificate cannot be read or written, or do not match
+     */
+    public TlsCertificateAuthority tlsCa(Clock clock) throws IOException {
+        return TlsCertificateAuthority.open(storage(), tlsCaCertificateFile(), chainId(), clock);
+    }
+
+    /**
+     * The TLS CA certificate as written at the gateway's first start, for {@code ca show tls};
+     * never creates anything and needs no passphrase.
+     *
+     * @throws IOException when it is missing (the gateway has not started yet) or unreadable
+     */
+    public X509Certificate existingTlsCaCertificate() throws IOException {
+        Path file = tlsCaCertificateFile();
+        if (!Files.exists(file)) {
+            throw new IOException("no TLS CA certificate (" + TlsCertificateAuthority.CERTIFICATE_FILE + ") in "
+                    + file.getParent() + " yet: the gateway creates it at its first start (gatehouse serve); check data_dir");
+        }
+        return TlsCertificateAuthority.readCertificate(file);
+    }
+
+    private Path tlsCaCertificateFile() {
+        return dataDir.resolve("keys").resolve(TlsCertificateAuthority.CERTIFICATE_FILE);
+    }
+
+    /** The key that signs identity assertions for apps (ES256), created on first use. */
+    public KeyPair webAssertionKey() throws IOException {
+        return storage().loadOrGenerate(WEB_ASSERTION_KEY, KeyKind.EC_P256);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionRegistry;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamConnector;
+import dev.gatehouse.pki.TlsCertificateAuthority;
 import dev.gatehouse.recorder.SessionRecorder;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +27,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param timer timeouts and periodic work
  * @param access elevation requests, grants and locks
  * @param totp TOTP second factor
+ * @param tlsCa the HTTPS CA: server certificate, {@code app-cert} client certificates
+ * @param webLogin one-time browser login links ({@code web-login}); empty when {@code web.enabled} is false
  */
 public record GatewayServices(
         GatewayConfig config,
@@ -38,4 +41,6 @@ public record GatewayServices(
         ExecutorService commandPool,
         ScheduledExecutorService timer,
         AccessService access,
-        SecondFactor totp) {}
+        SecondFactor totp,
+        TlsCertificateAuthority tlsCa,
+        java.util.Optional<dev.gatehouse.gateway.web.WebLogin> webLogin) {}

@@ -50,6 +50,8 @@ public final class InProcessGateway implements AutoCloseable {
                 "ssh:",
                 "  listen: \"" + listen + "\"", // quoted: [::1]:0 would be a YAML list
                 sshSettings.stripTrailing(),
+                "web:",
+                "  listen: 127.0.0.1:0", // never the default 8443: tests run in parallel
                 "store:",
                 "  checkpoint_interval: 1h",
                 "policy: policy.yaml",

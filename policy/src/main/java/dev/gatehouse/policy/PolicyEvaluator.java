@@ -48,12 +48,15 @@ public interface PolicyEvaluator {
      * app's selector does not match ({@code app 'x' is not on node 'y'}); then whatever
      * {@link #decide(String, String, String, AccessState, Instant)} refuses for the app's login
      * before looking at roles (locks on user, node, login or tenant; a malformed, root or forbidden
-     * login; an unknown or disabled user; another tenant's node). Then a role of the user that
-     * lists the app and whose selector matches the node allows (the reason names the role); else
-     * an ACTIVE grant of this user covering (app login, node) at {@code now} allows, provided some
-     * role of the user lists the app, with {@link Decision#grantId()} and {@link Decision#grantEnd()};
-     * else deny {@code no role of user 'u' allows app 'x' on node 'y'}. Re-run for live app
-     * sessions to enforce locks, revocation and expiry.
+     * login; an unknown or disabled user; another tenant's node). An app acts on the node as its
+     * login, so opening it exercises that login: then no role of the user listing the app refuses
+     * ({@code no role of user 'u' allows app 'x'}); then the login itself must be the user's on
+     * that node, exactly as {@code decide} judges it: with standing access through a role whose
+     * selector matches the node, provided a role listing the app matches the node too (the reason
+     * names both), or through an ACTIVE grant covering (app login, node) at {@code now}, with
+     * {@link Decision#grantId()} and {@link Decision#grantEnd()}. Otherwise the login's refusal,
+     * prefixed with the app ({@code app 'x' runs as login 'mlops': no active grant ... (request
+     * one with: ...)}). Re-run for live app sessions to enforce locks, revocation and expiry.
      */
     Decision decideApp(String user, String app, String node, AccessState state, Instant now);
 

@@ -227,23 +227,35 @@ final class RuleEvaluator implements PolicyEvaluator {
         if (refused != null) {
             return refused;
         }
+        CompiledRole lister = null;
         boolean listed = false;
         for (CompiledRole role : rolesByUser.get(person.name())) {
             if (role.role().apps().contains(app)) {
                 listed = true;
                 if (role.nodes().contains(node)) {
-                    return Decision.allow("role " + role.role().name() + " opens app " + app);
+                    lister = role;
+                    break;
                 }
             }
         }
-        if (listed) {
-            Decision granted = grant(person, requestable(person, known.login(), target), known.login(), target, state, now);
-            if (granted != null) {
-                return granted.allowed() ? new Decision(true, "app " + app + " under grant " + granted.grantId(),
-                        granted.grantId(), granted.grantEnd()) : granted;
-            }
+        String noRole = "no role of user '" + user + "' allows app '" + app + "' on node '" + node + "'";
+        if (!listed) {
+            return Decision.deny(noRole);
         }
-        return Decision.deny("no role of user '" + user + "' allows app '" + app + "' on node '" + node + "'");
+        // the app acts on the node as its login: the user must hold that login there, standing or granted
+        Decision login = decide(user, known.login(), node, state, now);
+        if (login.allowed() && login.viaGrant()) {
+            return new Decision(true, "app " + app + " under grant " + login.grantId(), login.grantId(), login.grantEnd());
+        }
+        if (lister == null) {
+            return Decision.deny(noRole);
+        }
+        if (!login.allowed()) {
+            return Decision.deny("app '" + app + "' runs as login '" + known.login() + "': " + login.reason());
+        }
+        String opens = "role " + lister.role().name() + " opens app " + app;
+        return Decision.allow(login.reason().equals("role " + lister.role().name()) ? opens
+                : opens + "; " + login.reason() + " allows login " + known.login());
     }
 
     @Override
@@ -342,11 +354,14 @@ final class RuleEvaluator implements PolicyEvaluator {
                 if (!matches(app.nodes(), node.labels()) || !Tenants.reaches(multiTenant, tenant, node)) {
                     continue;
                 }
+                boolean listedHere = false;
+                boolean loginHere = false;
                 for (CompiledRole role : roles) {
-                    if (role.role().apps().contains(app.name()) && role.nodes().contains(node.name())) {
-                        out.add(new AppAccess(app.name(), node.name()));
-                        break;
-                    }
+                    listedHere |= role.role().apps().contains(app.name()) && role.nodes().contains(node.name());
+                    loginHere |= role.logins().contains(login) && role.nodes().contains(node.name());
+                }
+                if (listedHere && loginHere) {
+                    out.add(new AppAccess(app.name(), node.name()));
                 }
             }
         }

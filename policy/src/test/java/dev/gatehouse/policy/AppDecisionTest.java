@@ -23,9 +23,10 @@ class AppDecisionTest {
     private static final String HOST_KEY = TestKeys.ed25519(9);
 
     /**
-     * team-a: alice (engineer: pool main, apps jupyter and dash), bob (approver), nina (viewer:
-     * may request the notebook login but lists no app), zed (disabled engineer). team-b: frank
-     * (engineer). jupyter and dash run on every gpu node; grafana on cpu nodes, listed by no role.
+     * team-a: alice (engineer: logins aiops and notebook on pool main, apps jupyter and dash), bob
+     * (approver), nina (viewer: may request the notebook login but lists no app), olga (analyst:
+     * lists jupyter on every gpu node but holds its notebook login only by elevation), zed
+     * (disabled engineer). team-b: frank (engineer). jupyter and dash run on every gpu node; grafana on cpu nodes, listed by no role.
      */
     static final String POLICY = """
             forbidden_logins: [toor]
@@ -33,6 +34,7 @@ class AppDecisionTest {
               - {name: alice, keys: [], roles: [engineer], tenant: team-a}
               - {name: bob, keys: [], roles: [approver], tenant: team-a}
               - {name: nina, keys: [], roles: [viewer], tenant: team-a}
+              - {name: olga, keys: [], roles: [analyst], tenant: team-a}
               - {name: zed, keys: [], roles: [engineer], tenant: team-a, disabled: true}
               - {name: frank, keys: [], roles: [engineer], tenant: team-b}
             nodes:
@@ -42,14 +44,15 @@ class AppDecisionTest {
               - {name: cpu-a3, address: 10.0.0.13, host_key: "%1$s", labels: {tenant: team-a, kind: cpu, pool: main}}
               - {name: gpu-b1, address: 10.0.1.11, host_key: "%1$s", labels: {tenant: team-b, kind: gpu, pool: main}}
             roles:
-              - {name: engineer, logins: [aiops], nodes: {pool: main}, apps: [jupyter, dash]}
+              - {name: engineer, logins: [aiops, notebook], nodes: {pool: main}, apps: [jupyter, dash]}
+              - {name: analyst, logins: [aiops], nodes: {kind: gpu}, apps: [jupyter]}
               - {name: approver, logins: [aiops], nodes: {kind: gpu}}
               - {name: viewer, logins: [aiops], nodes: {kind: gpu}}
             elevations:
               - login: notebook
                 nodes: {kind: gpu}
                 max_duration: 1h
-                requesters: [engineer, viewer]
+                requesters: [engineer, viewer, analyst]
                 approvers: [approver]
             apps:
               - {name: jupyter, nodes: {kind: gpu}, target: "http://127.0.0.1:8888", login: notebook}
@@ -182,6 +185,20 @@ class AppDecisionTest {
                 .isEqualTo(Decision.deny("node 'gpu-a2' is locked"));
         // Reachable apps list standing access only.
         assertThat(evaluator.reachableApps("alice")).doesNotContain(new AppAccess("jupyter", "gpu-a2"));
+    }
+
+    /**
+     * Threat: an app runs on the node as its login, so listing the app must not hand out that
+     * login's rights. A role that lists the app but not its login opens it only under a grant.
+     */
+    @Test
+    void anAppRunsAsItsLoginSoItsListingAloneDoesNotOpenIt() {
+        assertThat(decide("olga", "jupyter", "gpu-a1", AccessState.empty(), 20)).isEqualTo(Decision.deny(
+                "app 'jupyter' runs as login 'notebook': no active grant for login 'notebook' on node 'gpu-a1'"
+                        + " (request one with: request notebook@gpu-a1 --for 30m --reason ...)"));
+        assertThat(evaluator.reachableApps("olga")).isEmpty();
+        AccessState state = AccessState.empty().withRequest(notebookGrant("r3", "olga", "gpu-a1"));
+        assertThat(decide("olga", "jupyter", "gpu-a1", state, 20)).isEqualTo(new Decision(true, "app jupyter under grant r3", "r3", at(40)));
     }
 
     /** A grant is for a login, not an app: without a role listing the app it opens nothing on the web. */

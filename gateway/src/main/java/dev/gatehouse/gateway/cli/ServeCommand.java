@@ -24,6 +24,9 @@ final class ServeCommand implements Callable<Integer> {
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> stop.countDown());
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> gateway.reloadPolicy());
         System.out.println("gatehouse: listening on " + dev.gatehouse.gateway.config.HostPort.format(gateway.address()));
+        // after the SSH line, which scripts and the tests read first
+        gateway.webAddress().ifPresent(web -> System.out.println("gatehouse: web listening on "
+                + dev.gatehouse.gateway.config.HostPort.format(web)));
         System.out.flush();
         stop.await();
         System.out.println("gatehouse: stopping; draining the audit store");

@@ -39,7 +39,7 @@ public final class ConfigLoader {
     public static GatewayConfig parse(String text, String source, Path base) {
         ConfigNode root = ConfigNode.parse(text, source);
         Map<String, ConfigNode> top = root.fields("the configuration",
-                Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "elevation", "policy"));
+                Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "elevation", "policy", "web"));
 
         Path dataDir = base.resolve(ConfigNode.optional(top, "data_dir")
                 .map(n -> n.nonEmptyString("data_dir")).orElse("../data")).normalize();
@@ -52,8 +52,9 @@ public final class ConfigLoader {
         GatewayConfig.Elevation elevation = elevation(top.get("elevation"));
         Path policy = base.resolve(ConfigNode.required(top, "policy", root, "the configuration")
                 .nonEmptyString("policy")).normalize();
+        GatewayConfig.Web web = web(top.get("web"), base);
         return new GatewayConfig(base.resolve(Path.of(source).getFileName().toString()), dataDir, ssh, store,
-                certificates, recording, keys, elevation, policy);
+                certificates, recording, keys, elevation, policy, web);
     }
 
     private static GatewayConfig.Ssh ssh(ConfigNode node, ConfigNode root) {
@@ -285,6 +286,66 @@ public final class ConfigLoader {
             }
         }
         return new GatewayConfig.Elevation(pending, webhook);
+    }
+
+    /**
+     * {@code web:}: the HTTPS listener. The host name must be a DNS name (RFC 1123 labels, at most
+     * 253 characters) because app hosts are built under it; certificate and key come as a pair.
+     */
+    private static GatewayConfig.Web web(ConfigNode node, Path base) {
+        GatewayConfig.Web d = GatewayConfig.Web.defaults();
+        if (node == null) {
+            return d;
+        }
+        Map<String, ConfigNode> f = node.fields("web", Set.of("enabled", "listen", "hostname", "tls_cert", "tls_key",
+                "tls12", "session_ttl", "login_ticket_ttl", "app_cert_ttl", "oidc"));
+        boolean enabled = f.containsKey("enabled") ? f.get("enabled").bool("web.enabled") : d.enabled();
+        InetSocketAddress listen = f.containsKey("listen") ? address(f.get("listen"), "web.listen") : d.listen();
+        String hostname = d.hostname();
+        if (f.containsKey("hostname")) {
+            ConfigNode h = f.get("hostname");
+            hostname = h.nonEmptyString("web.hostname");
+            if (!WebHostName.valid(hostname)) {
+                throw h.error("web.hostname must be a DNS name such as gateway.example.com (letters, digits, '-',"
+                        + " dots; no port, no scheme), not '" + hostname + "'");
+            }
+            hostname = hostname.toLowerCase(java.util.Locale.ROOT);
+        }
+        Optional<Path> cert = ConfigNode.optional(f, "tls_cert").map(n -> base.resolve(n.nonEmptyString("web.tls_cert")).normalize());
+        Optional<Path> key = ConfigNode.optional(f, "tls_key").map(n -> base.resolve(n.nonEmptyString("web.tls_key")).normalize());
+        if (cert.isPresent() != key.isPresent()) {
+            throw (cert.isPresent() ? f.get("tls_cert") : f.get("tls_key")).error(
+                    "web.tls_cert and web.tls_key go together: set both (the operator's certificate and its key) or neither"
+                            + " (the gateway's TLS CA issues one)");
+        }
+        for (String k : new String[] {"tls_cert", "tls_key"}) {
+            ConfigNode n = f.get(k);
+            if (n != null && !Files.isRegularFile(base.resolve(n.string("web." + k)).normalize())) {
+                throw n.error("web." + k + ": file " + base.resolve(n.string("web." + k)).normalize() + " does not exist");
+            }
+        }
+        boolean tls12 = f.containsKey("tls12") ? f.get("tls12").bool("web.tls12") : d.tls12();
+        Duration session = f.containsKey("session_ttl") ? bounded(f.get("session_ttl"), "web.session_ttl",
+                Duration.ofMinutes(1), Duration.ofDays(7)) : d.sessionTtl();
+        Duration ticket = f.containsKey("login_ticket_ttl") ? bounded(f.get("login_ticket_ttl"), "web.login_ticket_ttl",
+                Duration.ofSeconds(1), Duration.ofMinutes(10)) : d.loginTicketTtl();
+        Duration appCert = f.containsKey("app_cert_ttl") ? bounded(f.get("app_cert_ttl"), "web.app_cert_ttl",
+                Duration.ofMinutes(1), Duration.ofDays(1)) : d.appCertTtl();
+        Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc = ConfigNode.optional(f, "oidc")
+                .map(dev.gatehouse.gateway.web.oidc.OidcConfig::parse);
+        return new GatewayConfig.Web(enabled, listen, hostname, cert, key, tls12, session, ticket, appCert, oidc);
+    }
+
+    private static Duration bounded(ConfigNode node, String what, Duration min, Duration max) {
+        Duration d = positive(node, what);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw node.error(what + " must be between " + text(min) + " and " + text(max) + ", not " + text(d));
+        }
+        return d;
+    }
+
+    private static String text(Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 
     private static Duration positive(ConfigNode node, String what) {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param keys how the gateway's private keys are protected at rest
  * @param elevation just-in-time elevation settings
  * @param policyFile the hot-reloadable policy file
+ * @param web the HTTPS listener: console and app proxy
  */
 public record GatewayConfig(
         Path file,
@@ -29,7 +30,8 @@ public record GatewayConfig(
         Recording recording,
         Keys keys,
         Elevation elevation,
-        Path policyFile) {
+        Path policyFile,
+        Web web) {
 
     /**
      * @param listen address the SSH front binds (port 0 picks a free port)
@@ -127,4 +129,40 @@ public record GatewayConfig(
      * @param secretEnv environment variable with the HMAC signing secret ({@code X-Gatehouse-Signature}), if any
      */
     public record Webhook(java.net.URI url, Duration timeout, int attempts, Optional<String> secretEnv) {}
+
+    /**
+     * The HTTPS listener (console at {@code https://HOSTNAME:PORT/}, apps at
+     * {@code https://APP--NODE.apps.HOSTNAME:PORT/}).
+     *
+     * @param enabled whether the gateway listens for HTTPS at all (default true)
+     * @param listen address the HTTPS listener binds (default {@code 127.0.0.1:8443}; port 0 picks a free port)
+     * @param hostname the console's host name, under which apps get {@code *.apps.HOSTNAME} (default
+     *     {@code localhost}, whose subdomains browsers and curl resolve to loopback); lower case, no port
+     * @param tlsCert the operator's certificate chain (PEM) for {@code HOSTNAME} and {@code *.apps.HOSTNAME},
+     *     used instead of one from the gateway's TLS CA; absolute, set together with {@code tlsKey}
+     * @param tlsKey the private key (PEM) of {@code tlsCert}; absolute
+     * @param tls12 also accept TLS 1.2 with AEAD ECDHE suites (default false: TLS 1.3 only)
+     * @param sessionTtl lifetime of a browser session cookie (default 8 h; never beyond the grant it rests on)
+     * @param loginTicketTtl lifetime of a one-time {@code web-login} ticket (default 60 s)
+     * @param appCertTtl default lifetime of an {@code app-cert} client certificate (default 1 h)
+     * @param oidc browser login through an OpenID Connect provider, besides {@code web-login}; empty when not set
+     */
+    public record Web(
+            boolean enabled,
+            InetSocketAddress listen,
+            String hostname,
+            Optional<Path> tlsCert,
+            Optional<Path> tlsKey,
+            boolean tls12,
+            Duration sessionTtl,
+            Duration loginTicketTtl,
+            Duration appCertTtl,
+            Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc) {
+
+        /** The defaults the contract names: enabled on {@code 127.0.0.1:8443} for {@code localhost}, TLS 1.3 only. */
+        public static Web defaults() {
+            return new Web(true, InetSocketAddress.createUnresolved("127.0.0.1", 8443), "localhost", Optional.empty(),
+                    Optional.empty(), false, Duration.ofHours(8), Duration.ofSeconds(60), Duration.ofHours(1), Optional.empty());
+        }
+    }
 }

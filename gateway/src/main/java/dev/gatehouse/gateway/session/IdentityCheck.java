@@ -19,7 +19,12 @@ import java.util.Optional;
 public final class IdentityCheck {
     private IdentityCheck() {}
 
-    /** Why {@code identity} no longer holds, as one line for the user and the audit log; empty when it does. */
+    /**
+     * Why {@code identity} no longer holds, as one line for the user and the audit log; empty when it
+     * does. An identity proven without an SSH key (an OIDC login, or a client certificate from the
+     * gateway's own TLS CA: {@link Identity#keyFingerprint()} null or empty) has no key to lose; the
+     * user, enabled and lock checks apply to it as to everyone.
+     */
     public static Optional<String> problem(PolicyHolder.Snapshot policy, AccessState state, Identity identity) {
         String name = identity.user();
         User user = policy.user(name).orElse(null);
@@ -29,7 +34,8 @@ public final class IdentityCheck {
         if (user.disabled()) {
             return Optional.of("user '" + name + "' is disabled");
         }
-        if (!name.equals(policy.keyOwner(identity.keyFingerprint()).orElse(null))) {
+        boolean keyless = identity.keyFingerprint() == null || identity.keyFingerprint().isEmpty();
+        if (!keyless && !name.equals(policy.keyOwner(identity.keyFingerprint()).orElse(null))) {
             return Optional.of("the key " + identity.keyFingerprint() + " no longer belongs to user '" + name + "'");
         }
         return state.locksMatching(name, user.tenant().orElse(null), null, null, null).stream()

@@ -11,7 +11,7 @@ public interface LiveSession {
 
     String user();
 
-    /** The {@code SHA256:} fingerprint of the key the user proved their identity with. */
+    /** The {@code SHA256:} fingerprint of the key the user proved their identity with; null when they proved it without one (an OIDC login, a client certificate). */
     String keyFingerprint();
 
     /** The node login, or null for a session on the gateway itself (its command shell). */

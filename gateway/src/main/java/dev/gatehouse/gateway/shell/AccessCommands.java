@@ -204,7 +204,7 @@ final class AccessCommands {
     }
 
     /** Removes {@code --name value} (or a bare {@code --json}) options from {@code args}. */
-    private static Map<String, String> options(List<String> args, Set<String> known) {
+    static Map<String, String> options(List<String> args, Set<String> known) {
         Map<String, String> found = new HashMap<>();
         List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {

@@ -89,6 +89,9 @@ public final class ShellCommands {
             case "whoami" -> whoami(rest, out, err);
             case "nodes" -> nodes(rest, out, err);
             case "sessions" -> sessions(rest, out, err);
+            case "web-login" -> webLogin(rest, out, err);
+            // web.app_cert_ttl is the default lifetime (the contract's 1 h unless configured)
+            case "app-cert" -> new AppCertCommand(services, identity, services.config().web().appCertTtl()).run(rest, out, err);
             default -> {
                 Integer status = new AccessCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
                 yield status != null ? status : refuse(err, "unknown command '" + Views.escape(name) + "' (try 'help')");
@@ -111,7 +114,9 @@ public final class ShellCommands {
         out.println("  cancel ID                 withdraw your pending request");
         out.println("  grants [--json]           active grants you may see");
         out.println("  revoke ID                 end a grant now; its sessions are cut");
+        out.println("  app-cert APP@NODE [--for 1h]   client certificate and key (PEM) for an app, for curl --cert");
         out.println("  totp enroll               set up the TOTP second factor (shown once)");
+        out.println("  web-login                 a one-time link that logs your browser in (works once, for a minute)");
         Set<Permission> permissions = permissions();
         if (permissions.contains(Permission.ADMIN)) {
             out.println("  lock user|node|login|tenant NAME [--reason T]   kill switch: end sessions, refuse new ones");
@@ -123,6 +128,18 @@ public final class ShellCommands {
         }
         out.println("  help                      this list");
         out.println("Reach a node with: ssh -p PORT LOGIN@NODE@GATEWAY");
+        return 0;
+    }
+
+    /** Prints a one-time browser login link for this identity; its last word is the URL. */
+    private int webLogin(List<String> args, PrintStream out, PrintStream err) {
+        if (!args.isEmpty()) {
+            return refuse(err, "web-login takes no arguments");
+        }
+        if (services.webLogin().isEmpty()) {
+            return refuse(err, "the gateway's HTTPS listener is off (web.enabled: false)");
+        }
+        out.println(services.webLogin().get().issue(identity));
         return 0;
     }
 

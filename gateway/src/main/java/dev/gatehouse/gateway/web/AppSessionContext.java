@@ -34,4 +34,19 @@ public interface AppSessionContext {
 
     /** True once the session has ended; the proxy then answers no more requests of it. */
     boolean ended();
+
+    /**
+     * Why the session ended ({@code user locked}, {@code grant r-17 revoked}, ...), one line a user
+     * may read; null while it is live. The proxy's 403 page shows it.
+     */
+    String endReason();
+
+    /**
+     * Adds to the session's totals, which {@code app.session.end} reports: {@code requests}
+     * finished requests, {@code bytesIn} body bytes from the client to the app and
+     * {@code bytesOut} body bytes from the app to the client (WebSocket: raw frame bytes). Called
+     * by the proxy on its event loops, once per finished request and per relayed WebSocket chunk;
+     * implementations must be thread-safe and cheap (for example {@code LongAdder}s).
+     */
+    void count(long requests, long bytesIn, long bytesOut);
 }

@@ -182,4 +182,61 @@ class ConfigLoaderTest {
         assertThat(c.ssh().ciphers()).containsExactly("chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com");
         assertThat(parse("policy: p.yaml\n").ssh().ciphers()).doesNotContain("chacha20-poly1305@openssh.com");
     }
+
+    @Test
+    void webDefaultsAreTheContractsOnes() {
+        GatewayConfig.Web w = parse("policy: p.yaml\n").web();
+        assertThat(w.enabled()).isTrue();
+        assertThat(w.listen().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(w.listen().getPort()).isEqualTo(8443);
+        assertThat(w.hostname()).isEqualTo("localhost");
+        assertThat(w.tlsCert()).isEmpty();
+        assertThat(w.tls12()).isFalse();
+        assertThat(w.sessionTtl()).isEqualTo(Duration.ofHours(8));
+        assertThat(w.loginTicketTtl()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(w.appCertTtl()).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void webSectionIsRead(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("chain.pem"), "x");
+        Files.writeString(dir.resolve("key.pem"), "x");
+        GatewayConfig.Web w = ConfigLoader.parse("""
+                policy: p.yaml
+                web: {enabled: false, listen: "[::1]:0", hostname: GW.Example.com, tls_cert: chain.pem, tls_key: key.pem,
+                      tls12: true, session_ttl: 1h, login_ticket_ttl: 30s, app_cert_ttl: 10m}
+                """, "gatehouse.yaml", dir).web();
+        assertThat(w.enabled()).isFalse();
+        assertThat(w.listen().getHostString()).isEqualTo("::1");
+        assertThat(w.listen().getPort()).isZero();
+        assertThat(w.hostname()).isEqualTo("gw.example.com");
+        assertThat(w.tlsCert()).contains(dir.resolve("chain.pem"));
+        assertThat(w.tlsKey()).contains(dir.resolve("key.pem"));
+        assertThat(w.tls12()).isTrue();
+        assertThat(w.sessionTtl()).isEqualTo(Duration.ofHours(1));
+        assertThat(w.loginTicketTtl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(w.appCertTtl()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void badWebSettingsAreRefusedAtTheirLine() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  hostname: https://gw.example\n"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("gatehouse.yaml:3: web.hostname must be a DNS name");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  hostname: gw.example:8443\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: web.hostname must be a DNS name");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  listen: 8443\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: web.listen must be host:port");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  tls_cert: /nonexistent/chain.pem\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: web.tls_cert and web.tls_key go together");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  tls_cert: /nonexistent/c.pem\n  tls_key: /nonexistent/k.pem\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: web.tls_cert: file /nonexistent/c.pem does not exist");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  login_ticket_ttl: 1h\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: web.login_ticket_ttl must be between 1s and 10m, not 1h");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  session_ttl: 0s\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: web.session_ttl must be longer than zero");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  enabled: maybe\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: web.enabled");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  listn: 127.0.0.1:1\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3:");
+    }
 }

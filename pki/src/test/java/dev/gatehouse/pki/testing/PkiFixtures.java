@@ -25,6 +25,20 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
 public final class PkiFixtures {
     private PkiFixtures() {}
 
+    /**
+     * The real TLS CA with its key and certificate in {@code dir} (created there), for tests of
+     * the HTTPS path: server contexts, {@code app-cert} certificates, a second CA as a foreign one.
+     */
+    public static dev.gatehouse.pki.TlsCertificateAuthority tlsCa(java.nio.file.Path dir, Clock clock) {
+        try {
+            return dev.gatehouse.pki.TlsCertificateAuthority.open(
+                    dev.gatehouse.pki.KeyStorage.software(dir, java.util.Optional.empty()),
+                    dir.resolve(dev.gatehouse.pki.TlsCertificateAuthority.CERTIFICATE_FILE), "test", clock);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** A CA key and the real CA over it. */
     public record TestCa(KeyPair key, CertificateAuthority ca) {
         /** The {@code TrustedUserCAKeys} line. */

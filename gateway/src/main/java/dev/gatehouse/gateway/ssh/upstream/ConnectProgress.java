@@ -63,6 +63,8 @@ final class ConnectProgress {
             case AUTHENTICATION -> "node '" + node.name() + "' refused the gateway certificate for login '" + login + "'"
                     + (said != null ? ": " + said : " (does the account exist, and does the node trust the gateway CA?)");
             case CHANNEL_OPEN -> where + " refused the channel: " + (said != null ? said : why(cause));
+            // an SSH connection has no TLS step; only direct app targets fail there
+            case TLS -> where + " failed: " + why(cause);
         };
         return new UpstreamException(at, message, said, cause);
     }

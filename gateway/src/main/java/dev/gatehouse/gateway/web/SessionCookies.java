@@ -1,0 +1,171 @@
+package dev.gatehouse.gateway.web;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The values of the gateway's browser cookies: compact JWS (RFC 7515) with HS256 (RFC 7518
+ * section 3.2) over the claims {@code sub} (user), {@code sid} (web session id), {@code aud} (the
+ * one host the cookie is for), {@code iat}, {@code exp} (RFC 7519 section 4.1) and {@code fpr},
+ * the {@code SHA256:} fingerprint of the SSH key the user proved themselves with at
+ * {@code web-login}, so that the per-request identity check (user still listed, enabled, key still
+ * theirs, not locked) is the SSH path's own.
+ *
+ * <p>The MAC key is 256 bits derived from the gateway's audit key, so that gateways sharing their
+ * keys accept each other's cookies and no new secret file is needed.
+ */
+final class SessionCookies {
+    /** The console cookie: {@code __Host-} prefix (RFC 6265bis section 4.1.3.2): Secure, Path=/, no Domain. */
+    static final String CONSOLE = "__Host-gatehouse";
+    /** The cookie of one app host. */
+    static final String APP = "__Host-gatehouse-app";
+    /** Longest cookie value we try to parse (a real one is ~400 bytes). */
+    private static final int MAX_VALUE = 4096;
+
+    /**
+     * A verified cookie.
+     *
+     * @param user the {@code sub}
+     * @param webSession the {@code sid}: the web session started by one {@code web-login}
+     * @param keyFingerprint the {@code fpr}
+     * @param expires the {@code exp}
+     */
+    record Claims(String user, String webSession, String keyFingerprint, Instant expires) {}
+
+    private final MACSigner signer;
+    private final MACVerifier verifier;
+    private final Clock clock;
+    private final Duration ttl;
+
+    /**
+     * @param key 32 bytes or more of secret MAC key
+     * @param ttl a cookie's longest life ({@code web.session_ttl})
+     */
+    SessionCookies(byte[] key, Clock clock, Duration ttl) {
+        try {
+            this.signer = new MACSigner(key);
+            this.verifier = new MACVerifier(key);
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("cookie MAC key must be at least 256 bits", e);
+        }
+        this.clock = clock;
+        this.ttl = ttl;
+    }
+
+    /**
+     * A cookie value for {@code host}, expiring at iat + ttl or at {@code notAfter} if that is sooner
+     * (the end of the grant the access rests on, or of the console session an app cookie comes from).
+     */
+    String mint(String host, Claims who, Instant notAfter) {
+        Instant now = clock.instant();
+        Instant exp = now.plus(ttl);
+        if (notAfter != null && notAfter.isBefore(exp)) {
+            exp = notAfter;
+        }
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .subject(who.user())
+                .claim("sid", who.webSession())
+                .claim("fpr", who.keyFingerprint())
+                .audience(host)
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(exp))
+                .build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        try {
+            jwt.sign(signer);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign a session cookie", e);
+        }
+        return jwt.serialize();
+    }
+
+    /** The outcome of checking a cookie: its claims, or why it is refused (for the audit log). */
+    record Verdict(Optional<Claims> claims, String refusal) {
+        static Verdict ok(Claims c) {
+            return new Verdict(Optional.of(c), null);
+        }
+
+        static Verdict refused(String why) {
+            return new Verdict(Optional.empty(), why);
+        }
+    }
+
+    /**
+     * Checks {@code value} for {@code host}: HS256 only (no {@code none}, no other algorithm), a valid
+     * MAC, {@code aud} exactly {@code [host]}, {@code exp} after now and {@code iat} not in the future
+     * (60 s skew between gateways allowed), every claim present.
+     */
+    Verdict verify(String value, String host) {
+        if (value == null || value.isEmpty() || value.length() > MAX_VALUE) {
+            return Verdict.refused("cookie is empty or too long");
+        }
+        SignedJWT jwt;
+        JWTClaimsSet c;
+        try {
+            jwt = SignedJWT.parse(value);
+            if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || jwt.getHeader().getCriticalParams() != null) {
+                return Verdict.refused("cookie is not HS256");
+            }
+            if (!jwt.verify(verifier)) {
+                return Verdict.refused("cookie signature does not verify (tampered or from another gateway)");
+            }
+            c = jwt.getJWTClaimsSet();
+        } catch (ParseException | JOSEException | IllegalStateException e) {
+            return Verdict.refused("cookie is not a valid JWS");
+        }
+        Instant now = clock.instant();
+        List<String> aud = c.getAudience();
+        if (aud == null || aud.size() != 1 || !host.equals(aud.get(0))) {
+            return Verdict.refused("cookie is for another host");
+        }
+        Date exp = c.getExpirationTime();
+        Date iat = c.getIssueTime();
+        if (exp == null || iat == null || !now.isBefore(exp.toInstant())) {
+            return Verdict.refused("cookie has expired");
+        }
+        if (iat.toInstant().isAfter(now.plusSeconds(60))) {
+            return Verdict.refused("cookie is issued in the future");
+        }
+        Object sid = c.getClaim("sid");
+        Object fpr = c.getClaim("fpr");
+        if (c.getSubject() == null || !(sid instanceof String s) || !(fpr instanceof String f)) {
+            return Verdict.refused("cookie lacks sub, sid or fpr");
+        }
+        return Verdict.ok(new Claims(c.getSubject(), s, f, exp.toInstant()));
+    }
+
+    /**
+     * The {@code Set-Cookie} value for {@code name}: {@code Secure; HttpOnly; Path=/}, no
+     * {@code Domain} (the {@code __Host-} rules), {@code SameSite=Lax} and a {@code Max-Age} to
+     * the token's own expiry.
+     *
+     * <p>Why Lax and not Strict: SameSite compares registrable domains ("sites"), and
+     * {@code localhost} and its subdomains, like {@code example.com} and {@code *.apps.example.com},
+     * are one site; yet the login link is opened from a terminal (no initiator: a top-level
+     * navigation Strict would also allow) and the app hosts are reached from links on other sites
+     * (chat, wikis, bookmarks), where Strict would withhold the app cookie on the first request and
+     * bounce every such link through the launch flow. Lax still withholds the cookies from
+     * cross-site subresource requests and cross-site POSTs, which is what guards against CSRF.
+     */
+    static String setCookie(String name, String value, Instant expires, Instant now) {
+        long maxAge = Math.max(0, Duration.between(now, expires).toSeconds());
+        return name + "=" + value + "; Max-Age=" + maxAge + "; Path=/; Secure; HttpOnly; SameSite=Lax";
+    }
+
+    /** A {@code Set-Cookie} that deletes {@code name} (a stale or refused cookie). */
+    static String clearCookie(String name) {
+        return name + "=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax";
+    }
+}

@@ -1,0 +1,206 @@
+package dev.gatehouse.gateway.web;
+
+import dev.gatehouse.gateway.config.HostPort;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Routes each request of one HTTP/1.1 connection or one HTTP/2 stream by its host: the console's
+ * pages, the app gate (then the app proxy, next in the pipeline), or a 404 page for a name we do
+ * not serve. The TLS SNI name and the {@code Host} (HTTP/2: {@code :authority}) must name the same
+ * host, else 421 Misdirected Request (RFC 9110 section 15.5.20), so a connection set up for one
+ * host (and its client certificate) is never used for another, which HTTP/2 connection reuse
+ * across names sharing a certificate would otherwise do. Requests the gateway answers itself have
+ * their bodies discarded; a request passed to the app goes on with its body unchanged, and
+ * anything that is not HTTP (bytes after a WebSocket upgrade) passes through.
+ */
+final class WebRequests extends ChannelInboundHandlerAdapter {
+    /** The SNI host name the client sent, lower case, on the connection channel; absent without SNI. */
+    static final AttributeKey<String> SNI = AttributeKey.valueOf("gatehouse.sni");
+
+    private enum Mode { IDLE, DISCARD, PASS }
+
+    private final WebContext web;
+    private final ConsolePages console;
+    private final AppGate gate;
+    private Mode mode = Mode.IDLE;
+
+    WebRequests(WebContext web) {
+        this.web = web;
+        this.console = new ConsolePages(web);
+        this.gate = new AppGate(web);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            mode = Mode.IDLE;
+            try {
+                route(ctx, request);
+            } catch (RuntimeException e) {
+                ReferenceCountUtil.release(msg);
+                throw e;
+            }
+            if (mode != Mode.PASS) {
+                ReferenceCountUtil.release(msg);
+                if (msg instanceof LastHttpContent) {
+                    mode = Mode.IDLE;
+                }
+                readMore(ctx);
+            }
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            boolean last = content instanceof LastHttpContent;
+            if (mode == Mode.PASS) {
+                ctx.fireChannelRead(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+                readMore(ctx);
+            }
+            if (last) {
+                mode = Mode.IDLE;
+            }
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void route(ChannelHandlerContext ctx, HttpRequest request) {
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            Throwable cause = decoded.cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : HttpResponseStatus.BAD_REQUEST;
+            answerAndClose(ctx, Html.page(ctx.alloc(), status, status.reasonPhrase(), "<p>The request was malformed or too large.</p>"));
+            return;
+        }
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() != 1 || HostRoute.withoutPort(hosts.get(0)) == null) {
+            // RFC 9112 section 3.2: exactly one Host, else 400
+            answerAndClose(ctx, Html.page(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "Bad request",
+                    "<p>The request must name exactly one host.</p>"));
+            return;
+        }
+        String host = hosts.get(0);
+        Channel connection = connection(ctx.channel());
+        String sni = connection.attr(SNI).get();
+        String name = HostRoute.withoutPort(host).toLowerCase(Locale.ROOT);
+        if (sni != null && !sni.equals(name)) {
+            answer(ctx, request, Html.page(ctx.alloc(), HttpResponseStatus.MISDIRECTED_REQUEST, "Misdirected request",
+                    "<p>This connection was opened for " + Html.escape(sni) + ", not " + Html.escape(name)
+                            + ". Your browser will retry on a new connection.</p>"));
+            return;
+        }
+        WebRequest r = new WebRequest(request, HostPort.format(connection.remoteAddress()), peer(connection));
+        HostRoute route = HostRoute.of(host, web.site().hostname());
+        if (route instanceof HostRoute.Console) {
+            java.util.concurrent.CompletableFuture<FullHttpResponse> later = console.later(r, ctx.alloc());
+            if (later == null) {
+                answer(ctx, request, console.answer(r, ctx.alloc()));
+                return;
+            }
+            mode = Mode.DISCARD;
+            HttpVersion version = request.protocolVersion();
+            boolean head = io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method());
+            later.whenComplete((res, failure) -> ctx.executor().execute(() -> {
+                FullHttpResponse out = res != null ? res : Html.page(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "Error", "<p>The login could not be finished.</p>");
+                if (!ctx.channel().isActive()) {
+                    out.release();
+                    return;
+                }
+                send(ctx, version, head, out);
+            }));
+        } else if (route instanceof HostRoute.App app) {
+            AppGate.Verdict v = gate.judge(r, app, ctx.alloc());
+            if (v.answer() != null) {
+                answer(ctx, request, v.answer());
+                return;
+            }
+            AppSession s = v.session();
+            ctx.channel().attr(AppSessionContext.ATTR).set(s);
+            s.attach(ctx.channel());
+            if (connection != ctx.channel()) {
+                s.attach(connection);
+            }
+            mode = Mode.PASS;
+            ctx.fireChannelRead(request);
+        } else {
+            answer(ctx, request, Html.page(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "Unknown host",
+                    "<p>This gateway serves no site named <code>" + Html.escape(name) + "</code>.</p>"));
+        }
+    }
+
+    private void answer(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
+        mode = Mode.DISCARD;
+        send(ctx, request.protocolVersion(), io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method()), response);
+    }
+
+    private static void send(ChannelHandlerContext ctx, HttpVersion version, boolean head, FullHttpResponse response) {
+        response.setProtocolVersion(version.equals(HttpVersion.HTTP_1_0) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        if (head) {
+            response.content().clear();
+        }
+        ctx.writeAndFlush(response);
+    }
+
+    private void answerAndClose(ChannelHandlerContext ctx, FullHttpResponse response) {
+        mode = Mode.DISCARD;
+        response.headers().set(HttpHeaderNames.CONNECTION, "close");
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Asks for the next message after consuming one ourselves: the app proxy turns {@code autoRead}
+     * off and reads only for what reaches it, so a request (or body) the gateway answered or
+     * discarded would otherwise leave a keep-alive connection waiting forever.
+     */
+    private static void readMore(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
+    }
+
+    /** The TCP connection a request came on: the channel itself, or an HTTP/2 stream's parent. */
+    static Channel connection(Channel channel) {
+        return channel instanceof Http2StreamChannel ? channel.parent() : channel;
+    }
+
+    /** The verified client certificate of the connection, or null. */
+    private static X509Certificate peer(Channel connection) {
+        SslHandler ssl = connection.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+}

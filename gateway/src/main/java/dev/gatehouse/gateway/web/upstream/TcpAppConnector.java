@@ -1,0 +1,180 @@
+package dev.gatehouse.gateway.web.upstream;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
+import dev.gatehouse.gateway.ssh.upstream.UpstreamStage;
+import dev.gatehouse.gateway.web.AppConnector;
+import dev.gatehouse.gateway.web.AppRoute;
+import dev.gatehouse.gateway.web.AppStream;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
+
+/**
+ * Reaches an app on the node's network directly, as {@link AppRoute#target()} names it: TCP to
+ * {@code host:port} ({@code http://}), or TLS over it ({@code https://}) verified against the
+ * route's pinned CA ({@link AppRoute#targetCa()}, PEM) and nothing else, with host name
+ * verification (RFC 6125; Netty 4.2 sets endpoint identification {@code HTTPS}) and SNI. A
+ * {@code https://} target without a pinned CA is refused: the JDK's public roots say nothing
+ * about a node's internal service.
+ *
+ * <p>Channels run on the web front's event loop group, TCP_NODELAY, {@code autoRead} off and one
+ * message per read, so {@link TcpAppStream} reads only when its reader asks. A target that
+ * resolves to a loopback or wildcard address is refused before any byte is sent: such a target
+ * would reach the gateway's own services, never the node's (those go through
+ * {@link SshAppConnector}). Failures complete the future with an {@link UpstreamException} at stage
+ * {@code tcp_connect} or {@code tls}.
+ */
+public final class TcpAppConnector implements AppConnector {
+    private final EventLoopGroup group;
+    private final Duration timeout;
+    /** SslContexts by pinned CA PEM: building one parses the PEM and sets up a trust manager. */
+    private final Cache<String, SslContext> contexts = Caffeine.newBuilder().maximumSize(256).build();
+
+    /**
+     * @param group the web front's event loop group ({@code MultiThreadIoEventLoopGroup} with
+     *     {@code NioIoHandler}); not closed by {@link #close}
+     * @param timeout for the TCP connect and, separately, the TLS handshake
+     */
+    public TcpAppConnector(EventLoopGroup group, Duration timeout) {
+        this.group = Objects.requireNonNull(group, "group");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    @Override
+    public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId) {
+        URI target = route.target();
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+        String host = AppConnectors.bareHost(target);
+        int port = AppConnectors.port(target);
+        String where = AppConnectors.hostPort(host, port);
+        boolean tls = scheme.equals("https");
+        if (AppConnectors.isNodeLocal(target)) {
+            return CompletableFuture.failedFuture(loopback(route, where, host));
+        }
+        SslContext context;
+        try {
+            context = tls ? context(route) : null;
+        } catch (SSLException | IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new UpstreamException(UpstreamStage.TLS,
+                    "app '" + route.app() + "': the pinned CA of " + target + " is not usable: " + e.getMessage(), null, e));
+        }
+        String describe = (tls ? "tls " : "tcp ") + where + " on the network of " + route.node().name();
+        CompletableFuture<AppStream> result = new CompletableFuture<>();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // handlers come once the peer's address is checked
+                    }
+                });
+        ChannelFuture connect;
+        try {
+            connect = bootstrap.connect(host, port);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(failure(UpstreamStage.TCP_CONNECT, route, where, e));
+        }
+        connect.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(failure(UpstreamStage.TCP_CONNECT, route, where, f.cause()));
+                return;
+            }
+            Channel ch = f.channel();
+            if (ch.remoteAddress() instanceof InetSocketAddress peer && peer.getAddress() != null
+                    && (peer.getAddress().isLoopbackAddress() || peer.getAddress().isAnyLocalAddress())) {
+                ch.close();
+                result.completeExceptionally(loopback(route, where, peer.getAddress().getHostAddress()));
+                return;
+            }
+            TcpAppStream stream = new TcpAppStream(ch, describe);
+            if (!tls) {
+                ch.pipeline().addLast(stream);
+                complete(result, stream);
+                return;
+            }
+            SslHandler handler = context.newHandler(ch.alloc(), host, port);
+            handler.setHandshakeTimeoutMillis(timeout.toMillis());
+            ch.pipeline().addLast(handler, stream);
+            handler.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    complete(result, stream);
+                } else {
+                    ch.close();
+                    result.completeExceptionally(failure(UpstreamStage.TLS, route, where, h.cause()));
+                }
+            });
+        });
+        return result;
+    }
+
+    private static void complete(CompletableFuture<AppStream> result, AppStream stream) {
+        if (!result.complete(stream)) {
+            stream.close();
+        }
+    }
+
+    private SslContext context(AppRoute route) throws SSLException {
+        String pem = route.targetCa();
+        if (pem == null || pem.isBlank()) {
+            throw new IllegalArgumentException("an https:// target needs target_ca (the CA its certificate chains to)");
+        }
+        SslContext cached = contexts.getIfPresent(pem);
+        if (cached != null) {
+            return cached;
+        }
+        SslContext built = SslContextBuilder.forClient()
+                .trustManager(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+        contexts.put(pem, built);
+        return built;
+    }
+
+    /** A target that would reach the gateway itself (SSRF onto its own loopback services). */
+    private static UpstreamException loopback(AppRoute route, String where, String address) {
+        return new UpstreamException(UpstreamStage.TCP_CONNECT, "app '" + route.app() + "': " + where + " is " + address
+                + ", the gateway's own loopback if dialled directly; node-local apps are reached through the node's sshd",
+                null, null);
+    }
+
+    private static UpstreamException failure(UpstreamStage stage, AppRoute route, String where, Throwable cause) {
+        String said = cause == null || cause.getMessage() == null ? cause == null ? "unknown failure" : cause.toString()
+                : cause.getMessage();
+        String step = stage == UpstreamStage.TLS ? "the TLS handshake with " : "the TCP connection to ";
+        return new UpstreamException(stage, "app '" + route.app() + "' on node '" + route.node().name() + "': " + step + where
+                + " failed: " + said, null, cause);
+    }
+
+    /** Forgets the cached TLS contexts; the event loop group is the web front's to close. */
+    @Override
+    public void close() {
+        contexts.invalidateAll();
+    }
+}

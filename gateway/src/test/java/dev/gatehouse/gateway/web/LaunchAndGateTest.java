@@ -1,0 +1,215 @@
+package dev.gatehouse.gateway.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.policy.AccessState;
+import dev.gatehouse.policy.Lock;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launch hand-over from console to app host, and the app gate's per-request decisions. */
+class LaunchAndGateTest {
+    @TempDir
+    Path dir;
+    WebFixture f;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new WebFixture(dir);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    private FullHttpResponse launch(String query, String cookie) {
+        return f.send("localhost", WebFixture.get("/launch?" + query, "localhost", cookie));
+    }
+
+    @Test
+    void launchRedirectsToTheAppHostWithAOneTimeTokenThenToThePath() {
+        String console = f.consoleCookie("alice");
+        FullHttpResponse r = launch("to=jupyter--gpu-node-1&path=%2Ftree%3Fa%3D1", console);
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.FOUND);
+        String location = r.headers().get(HttpHeaderNames.LOCATION);
+        r.release();
+        assertThat(location).matches("https://jupyter--gpu-node-1\\.apps\\.localhost:8443/\\.gatehouse/launch\\?token=[A-Za-z0-9_-]{43}"
+                + "&path=%2Ftree%3Fa%3D1");
+        String own = location.substring(location.indexOf("/.gatehouse/"));
+        FullHttpResponse set = f.send(WebFixture.APP_HOST, WebFixture.get(own, WebFixture.APP_HOST));
+        assertThat(set.status()).isEqualTo(HttpResponseStatus.FOUND);
+        assertThat(set.headers().get(HttpHeaderNames.LOCATION)).isEqualTo("/tree?a=1");
+        assertThat(set.headers().get(HttpHeaderNames.SET_COOKIE)).startsWith("__Host-gatehouse-app=").contains("Secure", "HttpOnly",
+                "Path=/").doesNotContainIgnoringCase("domain=");
+        set.release();
+        // the token works once
+        FullHttpResponse again = f.send(WebFixture.APP_HOST, WebFixture.get(own, WebFixture.APP_HOST));
+        assertThat(again.status()).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+        again.release();
+    }
+
+    /** Threat: the launch flow used as an open redirect to another site (phishing with the gateway's name). */
+    @Test
+    void launchPathMustStayOnTheAppHost() {
+        String console = f.consoleCookie("alice");
+        for (String path : new String[] {"%2F%2Fevil.example", "https%3A%2F%2Fevil.example", "%2F%5Cevil.example", "evil",
+                "%2Fa%0D%0ALocation%3A%20x", "%2Fa%23frag"}) {
+            FullHttpResponse r = launch("to=jupyter--gpu-node-1&path=" + path, console);
+            assertThat(r.status()).as(path).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+            assertThat(r.headers().contains(HttpHeaderNames.LOCATION)).isFalse();
+            r.release();
+            FullHttpResponse own = f.send(WebFixture.APP_HOST, WebFixture.get("/.gatehouse/launch?token=x&path=" + path,
+                    WebFixture.APP_HOST));
+            assertThat(own.status()).as(path).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+            assertThat(own.headers().contains(HttpHeaderNames.LOCATION)).isFalse();
+            own.release();
+        }
+    }
+
+    /** Threat: {@code to} names a host outside the gateway's apps, turning launch into an open redirect. */
+    @Test
+    void launchTargetMustBeAnAppHost() {
+        String console = f.consoleCookie("alice");
+        for (String to : new String[] {"evil.example", "jupyter", "jupyter--gpu-node-1.apps.localhost", "a--b%2F@evil.example"}) {
+            FullHttpResponse r = launch("to=" + to + "&path=%2F", console);
+            assertThat(r.status()).as(to).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+            r.release();
+        }
+    }
+
+    /** Threat: a launch token minted for one app is redeemed on another app's host. */
+    @Test
+    void launchTokenIsBoundToItsAppHost() {
+        String console = f.consoleCookie("alice");
+        FullHttpResponse r = launch("to=jupyter--gpu-node-1", console);
+        String location = r.headers().get(HttpHeaderNames.LOCATION);
+        r.release();
+        String own = location.substring(location.indexOf("/.gatehouse/"));
+        String other = "other--gpu-node-1.apps.localhost";
+        FullHttpResponse elsewhere = f.send(other, WebFixture.get(own, other));
+        assertThat(elsewhere.status()).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+        assertThat(elsewhere.headers().contains(HttpHeaderNames.SET_COOKIE)).isFalse();
+        elsewhere.release();
+        assertThat(f.events("app.denied")).last().satisfies(e -> assertThat(e.details().get("reason").toString()).contains("another app host"));
+    }
+
+    @Test
+    void launchWithoutConsoleSessionAsksToLogIn() {
+        FullHttpResponse r = launch("to=jupyter--gpu-node-1&path=%2F", null);
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.UNAUTHORIZED);
+        assertThat(WebFixture.body(r)).contains("web-login");
+        r.release();
+    }
+
+    @Test
+    void launchTokenExpires() {
+        String console = f.consoleCookie("alice");
+        FullHttpResponse r = launch("to=jupyter--gpu-node-1", console);
+        String own = r.headers().get(HttpHeaderNames.LOCATION);
+        r.release();
+        f.clock.advance(Duration.ofSeconds(61));
+        FullHttpResponse late = f.send(WebFixture.APP_HOST, WebFixture.get(own.substring(own.indexOf("/.gatehouse/")), WebFixture.APP_HOST));
+        assertThat(late.status()).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+        late.release();
+    }
+
+    @Test
+    void deniedAppIsA403WithTheReasonAndAnEvent() {
+        String console = f.consoleCookie("bob");
+        FullHttpResponse r = launch("to=jupyter--gpu-node-1", console);
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.FORBIDDEN);
+        assertThat(WebFixture.body(r)).contains("jupyter");
+        r.release();
+        assertThat(f.events("app.denied")).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo("denied");
+            assertThat(e.details()).containsEntry("app", "jupyter").containsEntry("node", "gpu-node-1");
+        });
+    }
+
+    /** Threat: access removed in policy (or a lock) still lets an open browser tab use the app. */
+    @Test
+    void policyIsCheckedOnEveryAppRequest() {
+        String cookie = f.appCookie("alice");
+        FullHttpResponse first = f.send(WebFixture.APP_HOST, WebFixture.get("/tree", WebFixture.APP_HOST, cookie));
+        assertThat(first).isNull();
+        f.engineerApps("[other]");
+        FullHttpResponse second = f.send(WebFixture.APP_HOST, WebFixture.get("/tree", WebFixture.APP_HOST, cookie));
+        assertThat(second.status()).isEqualTo(HttpResponseStatus.FORBIDDEN);
+        second.release();
+        assertThat(f.passed).hasSize(1);
+    }
+
+    /** Threat: a lock leaves a running app session (an open WebSocket) going. */
+    @Test
+    void registryJudgementEndsTheAppSessionAndClosesItsChannels() {
+        String cookie = f.appCookie("alice");
+        EmbeddedChannel ch = f.channel(WebFixture.APP_HOST);
+        ch.writeInbound(WebFixture.get("/api/kernels/1/channels", WebFixture.APP_HOST, cookie));
+        LiveSession live = f.registry.all().get(0);
+        f.state.set(AccessState.empty().withLock(new Lock(Lock.Kind.NODE, "gpu-node-1", "bob", f.clock.instant(), null)));
+        var d = live.judge(f.holder.current().evaluator(), f.state.get(), f.clock.instant());
+        assertThat(d.allowed()).isFalse();
+        live.terminate("your access was removed: " + d.reason());
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(f.registry.all()).isEmpty();
+        assertThat(f.events("app.session.end")).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo("terminated");
+            assertThat(e.details().get("reason").toString()).contains("locked");
+        });
+    }
+
+    @Test
+    void oneAppSessionPerBrowserSessionAndHost() {
+        String cookie = f.appCookie("alice");
+        for (int i = 0; i < 3; i++) {
+            assertThat(f.send(WebFixture.APP_HOST, WebFixture.get("/x" + i, WebFixture.APP_HOST, cookie))).isNull();
+        }
+        assertThat(f.registry.all()).hasSize(1);
+        assertThat(f.events("app.session.start")).hasSize(1);
+    }
+
+    @Test
+    void idleAppSessionEndsWithItsCounters() {
+        String cookie = f.appCookie("alice");
+        EmbeddedChannel ch = f.channel(WebFixture.APP_HOST);
+        ch.writeInbound(WebFixture.get("/x", WebFixture.APP_HOST, cookie));
+        AppSession s = (AppSession) ch.attr(AppSessionContext.ATTR).get();
+        s.count(1, 10, 2000);
+        ch.close();
+        f.clock.advance(AppSessions.IDLE);
+        assertThat(f.web.sessions().sweep()).isEqualTo(1);
+        assertThat(f.events("app.session.end")).singleElement().satisfies(e -> assertThat(e.details())
+                .containsEntry("requests", "1").containsEntry("bytes_in", "10").containsEntry("bytes_out", "2000"));
+    }
+
+    /** A client certificate for this app host identifies its holder without a cookie; one for another app does not. */
+    @Test
+    void clientCertificateForThisAppHostIdentifies() throws Exception {
+        java.security.cert.X509Certificate leaf = new TestTls("localhost").server;
+        f.certificates = c -> Optional.of(new ClientCertificate("alice", "jupyter--gpu-node-1", "0a1b",
+                f.clock.instant().plusSeconds(3600), null));
+        WebRequest r = new WebRequest(WebFixture.get("/v1/models", WebFixture.APP_HOST), "192.0.2.7:1", leaf);
+        r.request().setMethod(io.netty.handler.codec.http.HttpMethod.POST);
+        AppGate gate = new AppGate(f.web);
+        AppGate.Verdict v = gate.judge(r, (HostRoute.App) HostRoute.of(WebFixture.APP_HOST, "localhost"), io.netty.buffer.ByteBufAllocator.DEFAULT);
+        assertThat(v.session()).isNotNull();
+        assertThat(f.events("app.session.start")).singleElement().satisfies(e -> assertThat(e.details()).containsEntry("via", "client_cert"));
+        f.certificates = c -> Optional.of(new ClientCertificate("alice", "other--gpu-node-1", "0a1c",
+                f.clock.instant().plusSeconds(3600), null));
+        AppGate.Verdict other = gate.judge(r, (HostRoute.App) HostRoute.of(WebFixture.APP_HOST, "localhost"), io.netty.buffer.ByteBufAllocator.DEFAULT);
+        assertThat(other.answer().status()).isEqualTo(HttpResponseStatus.UNAUTHORIZED);
+        other.answer().release();
+    }
+}
