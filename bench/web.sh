@@ -247,7 +247,14 @@ web_wrk() { # system duration out
   local s=$1 a=(-t2 -c64 -d"$2" --latency --timeout 10s -s "$W/web/resolve.lua")
   [ -n "${WEB_COOKIE[$s]}" ] && a+=(-H "Cookie: ${WEB_COOKIE[$s]}")
   wrk "${a[@]}" "${WEB_URL[$s]}/1k" > "$3" 2>&1 || die "web $s: wrk failed: $(tail -5 "$3")"
-  # a run whose answers were not all 200 measured something else (a login page, an error)
+  # a run whose answers were not all 200 measured something else (a login page, an error); wrk
+  # counts only 4xx/5xx as errors, so a redirect to the login shows as fewer bytes than 1 KiB per answer
+  python3 - "$3" <<'PY' || die "web $s: wrk's answers were not the 1 KiB page: $(grep -E 'requests in' "$3")"
+import re, sys
+m = re.search(r"(\d+) requests in [^,]+, ([0-9.]+)([KMGT]?B) read", open(sys.argv[1]).read())
+n, size = int(m.group(1)), float(m.group(2)) * 1024 ** "BKMGT".index(m.group(3)[0])
+sys.exit(0 if n > 0 and size / n >= 1024 else 1)
+PY
   if grep -qE 'Non-2xx or 3xx responses|Socket errors' "$3"; then
     grep -q 'Non-2xx' "$3" && die "web $s: wrk saw non-2xx answers: $(grep -E 'Non-2xx|Socket errors' "$3")"
     log "   $s: $(grep 'Socket errors' "$3" | tr -s ' ')"
