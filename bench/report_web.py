@@ -193,6 +193,7 @@ def section(W, machine_mode):
                         f"{'n/a' if per is None else f'{per:.1f} KiB'} | {verdict} |")
 
     tls = {r[0]: r[1] for r in _tsv(os.path.join(R, "tls.tsv"))}
+    keepalive = {r[0]: r[1] for r in _tsv(os.path.join(R, "keepalive.tsv"))}
 
     # ---- write ----
     L = ["## HTTPS: Gatehouse's app proxy vs nginx (issue 11)", ""]
@@ -213,6 +214,12 @@ def section(W, machine_mode):
           f"{facts.get('dl_runs', '?')} run(s), SSE {facts.get('sse_rounds', '?')} round(s) per system.", ""]
     if tls:
         L += ["TLS 1.3 suites negotiated (`openssl s_client`): " + "; ".join(f"{s}: `{c}`" for s, c in tls.items()) + ".", ""]
+    if keepalive:
+        L += ["HTTP/1.1 keep-alive, three requests on one connection (connections curl opened per request; "
+              "`1 0 0` = reused): " + "; ".join(f"{s}: `{v}`" for s, v in keepalive.items()) + "."
+              + ("" if all(v == "1 0 0" for v in keepalive.values()) else
+                 " **A system that closes kept-alive connections makes `wrk` reconnect and pay a TLS handshake "
+                 "per request, so its requests/s and latency measure handshakes, not proxying.**"), ""]
     if "gatehouse" not in ran:
         L += ["**Gatehouse was not measured in this run**: its HTTPS listener or login flow did not work (see the "
               "run's log); the nginx and direct columns stand alone.", ""]

@@ -134,6 +134,13 @@ EOF
     local got
     got=$(web_curl "$s" -o /dev/null -w '%{http_code} %{size_download}' "${WEB_URL[$s]}/1k") || die "web $s: curl failed"
     [ "$got" = "200 1024" ] || die "web $s: /1k answered '$got', not '200 1024'"
+    # keep-alive (RFC 9112 section 9.3): three requests over one HTTP/1.1 connection; curl prints the
+    # connections each transfer opened, "1 0 0" when the first one was reused
+    got=$(web_curl "$s" --http1.1 -o /dev/null -w '%{num_connects} ' "${WEB_URL[$s]}/1k" \
+      -o /dev/null -w '%{num_connects} ' "${WEB_URL[$s]}/1k" -o /dev/null -w '%{num_connects}' "${WEB_URL[$s]}/1k") \
+      || die "web $s: curl failed"
+    printf '%s\t%s\n' "$s" "$got" >> "$WR/keepalive.tsv"
+    [ "$got" = "1 0 0" ] || log "web $s: HTTP/1.1 keep-alive broken: three requests opened '$got' connections (expected '1 0 0')"
     if [ -n "${WEB_CA[$s]}" ]; then
       local host=${WEB_URL[$s]#https://}; host=${host%:*}; local port=${WEB_URL[$s]##*:}
       local suite
