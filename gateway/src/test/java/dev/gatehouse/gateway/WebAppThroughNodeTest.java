@@ -58,8 +58,9 @@ class WebAppThroughNodeTest {
                   - {name: gpu-node-1, address: "127.0.0.1:%d", host_key: "%s", labels: {tenant: team-a}}
                 apps:
                   - {name: jupyter, nodes: {tenant: team-a}, target: "http://127.0.0.1:%d", login: aiops}
+                  - {name: grafana, nodes: {tenant: team-a}, target: "http://127.0.0.1:3000", login: aiops}
                 roles:
-                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}, apps: [jupyter]}
+                  - {name: engineer, logins: [aiops], nodes: {tenant: team-a}, apps: [jupyter, grafana]}
                   - {name: admin, permissions: [admin]}
                 """.formatted(keys.get("alice"), keys.get("admin"), node.port(), node.hostKeyLine(), appPort), "alice", "admin");
     }

@@ -132,8 +132,11 @@ class AppProxyLoopbackTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("hello POST");
         assertThat(assertionSeen.get()).isEqualTo(FakeSession.ASSERTION);
-        assertThat(store.of("app.request")).singleElement()
-                .satisfies(e -> assertThat(e.details()).containsEntry("bytes_in", "100000").containsEntry("method", "POST"));
+        // the event is written when the exchange completes on the proxy's side, which may be just after
+        // the client has read the last byte
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(store.of("app.request")).singleElement()
+                        .satisfies(e -> assertThat(e.details()).containsEntry("bytes_in", "100000").containsEntry("method", "POST")));
     }
 
     /** Two requests on one client connection (a raw socket, so the client cannot quietly open a second one) use one stream. */
