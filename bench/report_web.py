@@ -117,6 +117,11 @@ def section(W, machine_mode):
     add("… latency p50 (ms)", p50, digits=2)
     add("… latency p99 (ms)", p99, False, 1.5, "≤ 1.5×", digits=2)
 
+    closes = _tsv(os.path.join(R, "closes.tsv"))
+    if closes:
+        add("… connections the proxy closed during the run (TIME-WAIT on its port; 0 = keep-alive held)",
+            {s: med([int(r[2]) for r in closes if r[0] == s]) for s in SYS}, digits=0, judge=())
+
     # ---- CPU (cpu.tsv: phase system run relay-ms node-ms origin-ms client-ms units) ----
     cpu = _tsv(os.path.join(R, "cpu.tsv"))
 

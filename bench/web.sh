@@ -162,6 +162,7 @@ EOF
 
   # ---- wrk: requests/s and latency on /1k ----
   log "web: wrk -t2 -c64 -d$WRK_D --latency on /1k, $WRK_ROUNDS rounds"
+  : > "$WR/closes.tsv"   # system  round  connections the server closed during the run
   : > "$WR/cpu.tsv"   # phase  system  run  relay-ms  node-ms  origin-ms  client-ms  units (requests or bytes)
   # warm-up, unmeasured: JIT for the gateway, connection pools for everyone
   # (a cold gateway JVM needs seconds: its first TLS handshakes and requests run interpreted)
@@ -169,10 +170,11 @@ EOF
   local r
   for r in $(seq 1 "$WRK_ROUNDS"); do
     for s in $(web_rotate "$r"); do
-      local c0 c1
-      c0=$(web_cpu "$s")
+      local c0 c1 tw0 tw1
+      c0=$(web_cpu "$s"); tw0=$(web_server_closes "$s")
       web_wrk "$s" "$WRK_D" "$WR/wrk-$s-$r.txt"
-      c1=$(web_cpu "$s")
+      c1=$(web_cpu "$s"); tw1=$(web_server_closes "$s")
+      printf '%s\t%s\t%s\n' "$s" "$r" $((tw1 - tw0)) >> "$WR/closes.tsv"
       local reqs
       reqs=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$WR/wrk-$s-$r.txt")
       web_cpu_row wrk "$s" "$r" "$c0" "$c1" "${reqs:-0}"
@@ -287,6 +289,13 @@ web_cpu_row() { # phase system run "before" "after" units
   read -ra a <<< "$4"; read -ra b <<< "$5"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" $((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2])) $((b[3] - a[3])) "$6" \
     >> "$W/res/web/cpu.tsv"
+}
+
+# Connections the server side closed first and that are still in TIME-WAIT (60 s on Linux): the
+# closer keeps TIME-WAIT, so during a keep-alive wrk run this counts the proxy's own closes
+web_server_closes() {
+  local port=${WEB_URL[$1]##*:}
+  ss -Htan state time-wait "( sport = :$port )" 2>/dev/null | wc -l
 }
 
 web_rss_kib() { # pids... -> sum of VmRSS
