@@ -120,7 +120,7 @@ def section(W, machine_mode):
     closes = _tsv(os.path.join(R, "closes.tsv"))
     if closes:
         add("… connections the proxy closed during the run (TIME-WAIT on its port; 0 = keep-alive held)",
-            {s: med([int(r[2]) for r in closes if r[0] == s]) for s in SYS}, digits=0, judge=())
+            {s: med([max(0, int(r[2])) for r in closes if r[0] == s]) for s in SYS}, digits=0, judge=())
 
     # ---- CPU (cpu.tsv: phase system run relay-ms node-ms origin-ms client-ms units) ----
     cpu = _tsv(os.path.join(R, "cpu.tsv"))

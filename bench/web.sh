@@ -182,6 +182,13 @@ EOF
     done
   done
 
+  # one more Gatehouse wrk run under JFR (full run only; not counted): where the gateway's CPU goes
+  if [ "$JFR" -eq 1 ] && [ -n "${WEB_COOKIE[gatehouse]:-}" ]; then
+    jcmd "$GW_PID" JFR.start name=web settings=profile filename="$WR/wrk-gatehouse.jfr" >/dev/null
+    web_wrk gatehouse "$WRK_D" "$W/web/wrk-jfr.txt" warm
+    jcmd "$GW_PID" JFR.stop name=web >/dev/null
+  fi
+
   # ---- bulk download through each system (HTTP/1.1, like wrk) ----
   log "web: download of $((DL_BYTES / 1048576)) MiB, $DL_RUNS runs per system"
   : > "$WR/download.tsv"   # system  run  bytes  seconds  speed-bytes/s
