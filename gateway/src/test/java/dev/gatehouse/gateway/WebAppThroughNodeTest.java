@@ -166,10 +166,13 @@ class WebAppThroughNodeTest {
         assertThat(gw.events("app.session.start")).singleElement()
                 .satisfies(e -> assertThat(e.details()).containsEntry("via", "client_cert"));
 
-        // the same certificate names one app host only: another app's host does not take it as identity
+        // the same certificate names one app host only: another app's host does not take it as identity,
+        // and says so (403 with the reason, app.denied), rather than sending a program to a login page
         Https1.Answer other = Https1.get(mtls, port, "grafana--gpu-node-1.apps.localhost", "grafana--gpu-node-1.apps.localhost",
                 "/", null);
-        assertThat(other.status()).isEqualTo(302);
+        assertThat(other.status()).isEqualTo(403);
+        assertThat(gw.events("app.denied")).anySatisfy(e -> assertThat(e.details())
+                .containsEntry("app", "grafana").containsEntry("reason", "client certificate is for jupyter--gpu-node-1, not this app"));
     }
 
     /** Threat: a locked user's app session (an open notebook) keeps going; the lock must end it within 2 s. */

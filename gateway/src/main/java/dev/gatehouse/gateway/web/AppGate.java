@@ -55,7 +55,8 @@ final class AppGate {
         String key;
         AppSession.Via via;
         Optional<SessionCookies.Claims> cookie = cookie(r, app);
-        Optional<ClientCertificate> cert = cookie.isPresent() ? Optional.empty() : certificate(r, app);
+        CertificateCheck presented = cookie.isPresent() ? CertificateCheck.NONE : certificate(r, app);
+        Optional<ClientCertificate> cert = Optional.ofNullable(presented.certificate());
         if (cookie.isPresent()) {
             SessionCookies.Claims c = cookie.get();
             who = new Identity(c.user(), c.keyFingerprint(), r.source());
@@ -68,6 +69,12 @@ final class AppGate {
             notAfter = c.notAfter();
             key = "cert:" + c.serial();
             via = AppSession.Via.CLIENT_CERT;
+        } else if (presented.refusal() != null) {
+            // a client that shows a certificate is a program with its own identity, not a browser to
+            // send to a login page: it gets the reason (the event is written by certificate())
+            return new Verdict(Html.page(alloc, HttpResponseStatus.FORBIDDEN, "Access denied",
+                    "<p>" + Html.escape(app.app()) + " on " + Html.escape(app.node()) + ": " + Html.escape(presented.refusal()) + "</p>"),
+                    null);
         } else if (r.navigation()) {
             return new Verdict(Html.redirect(alloc, web.site().consoleOrigin() + "/launch?to="
                     + URLEncoder.encode(app.label(), StandardCharsets.UTF_8) + "&path="
@@ -125,21 +132,32 @@ final class AppGate {
         return v.claims();
     }
 
-    /** A verified client certificate issued for this very app host; one for another app is audited and ignored. */
-    private Optional<ClientCertificate> certificate(WebRequest r, HostRoute.App app) {
+    /** What a presented client certificate says on this host: a usable certificate, a refusal, or neither (none shown). */
+    private record CertificateCheck(ClientCertificate certificate, String refusal) {
+        static final CertificateCheck NONE = new CertificateCheck(null, null);
+    }
+
+    /**
+     * The client certificate issued for this very app host; one for another app, or expired, is a
+     * refusal (audited as {@code app.denied}), never a reason to fall back to a login page.
+     */
+    private CertificateCheck certificate(WebRequest r, HostRoute.App app) {
         if (r.peer() == null) {
-            return Optional.empty();
+            return CertificateCheck.NONE;
         }
         Optional<ClientCertificate> c = web.certificates().read(r.peer());
-        if (c.isPresent() && !c.get().appLabel().equalsIgnoreCase(app.label())) {
-            web.denied(c.get().user(), r.source(), app.app(), app.node(),
-                    "client certificate is for " + WebContext.clip(c.get().appLabel()) + ", not this app");
-            return Optional.empty();
+        String refusal;
+        if (c.isEmpty()) {
+            refusal = "the client certificate is not an app certificate of this gateway (ssh GATEWAY app-cert APP@NODE)";
+        } else if (!c.get().appLabel().equalsIgnoreCase(app.label())) {
+            refusal = "client certificate is for " + WebContext.clip(c.get().appLabel()) + ", not this app";
+        } else if (!web.clock().instant().isBefore(c.get().notAfter())) {
+            refusal = "the client certificate expired at " + c.get().notAfter();
+        } else {
+            return new CertificateCheck(c.get(), null);
         }
-        if (c.isPresent() && !web.clock().instant().isBefore(c.get().notAfter())) {
-            return Optional.empty();
-        }
-        return c;
+        web.denied(c.map(ClientCertificate::user).orElse(null), r.source(), app.app(), app.node(), refusal);
+        return new CertificateCheck(null, refusal);
     }
 
     /** {@code /.gatehouse/launch?token=T&path=P}: exchanges a launch token for this host's app cookie. */

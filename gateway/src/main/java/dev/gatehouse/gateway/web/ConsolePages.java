@@ -155,7 +155,7 @@ final class ConsolePages {
     private FullHttpResponse home(WebRequest r, ByteBufAllocator alloc) {
         Optional<SessionCookies.Claims> who = console(r);
         if (who.isEmpty()) {
-            return Html.page(alloc, HttpResponseStatus.OK, "Gatehouse",
+            return Html.page(alloc, HttpResponseStatus.OK, "Home",
                     "<p>You are not logged in. Run <code>" + Html.escape(sshHint())
                             + "</code> and open the link it prints (it works once, for a minute).</p>");
         }
@@ -172,7 +172,7 @@ final class ConsolePages {
             }
             body.append("</ul>");
         }
-        return Html.page(alloc, HttpResponseStatus.OK, "Gatehouse", body.toString());
+        return Html.page(alloc, HttpResponseStatus.OK, "Home", body.toString());
     }
 
     private FullHttpResponse launch(WebRequest r, ByteBufAllocator alloc) {

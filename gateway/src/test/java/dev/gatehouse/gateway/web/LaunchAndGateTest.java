@@ -211,7 +211,15 @@ class LaunchAndGateTest {
         f.certificates = c -> Optional.of(new ClientCertificate("alice", "other--gpu-node-1", "0a1c",
                 f.clock.instant().plusSeconds(3600), null));
         AppGate.Verdict other = gate.judge(r, (HostRoute.App) HostRoute.of(WebFixture.APP_HOST, "localhost"), io.netty.buffer.ByteBufAllocator.DEFAULT);
-        assertThat(other.answer().status()).isEqualTo(HttpResponseStatus.UNAUTHORIZED);
+        assertThat(other.answer().status()).isEqualTo(HttpResponseStatus.FORBIDDEN);
+        assertThat(WebFixture.body(other.answer())).contains("client certificate is for other--gpu-node-1, not this app");
         other.answer().release();
+        // expired: refused with the reason too, never taken as identity
+        f.certificates = c -> Optional.of(new ClientCertificate("alice", "jupyter--gpu-node-1", "0a1d",
+                f.clock.instant().minusSeconds(1), null));
+        AppGate.Verdict expired = gate.judge(r, (HostRoute.App) HostRoute.of(WebFixture.APP_HOST, "localhost"), io.netty.buffer.ByteBufAllocator.DEFAULT);
+        assertThat(expired.answer().status()).isEqualTo(HttpResponseStatus.FORBIDDEN);
+        assertThat(WebFixture.body(expired.answer())).contains("the client certificate expired");
+        expired.answer().release();
     }
 }
