@@ -39,4 +39,27 @@ class ProxyDesyncTest {
         assertThat(framed).as("the body is framed for the app:\n" + head).isTrue();
         assertThat(head).as("Host is end to end, not hop-by-hop").contains("Host: jupyter--gpu-node-1.apps.gw.example:8443");
     }
+
+    /**
+     * Threat: a keep-alive connection opened for app A carries a later request the front judged
+     * and admitted for app B (an HTTP/1.1 client without SNI may switch {@code Host}). Were the
+     * proxy to keep the first request's session and stream, B's request (with B's own cookies)
+     * would reach app A, signed and audited as A's.
+     */
+    @Test
+    void aLaterRequestAdmittedForAnotherAppGoesToThatAppNotTheFirst() {
+        FakeAppStream first = h.connector.willOpen();
+        h.client("GET /a HTTP/1.1\r\nHost: jupyter--gpu-node-1.apps.gw.example\r\n\r\n");
+        h.app(first, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na");
+        assertThat(h.toClient()).endsWith("\r\n\r\na");
+        FakeSession other = new FakeSession(java.net.URI.create("http://127.0.0.1:6006"));
+        h.channel.attr(dev.gatehouse.gateway.web.AppSessionContext.ATTR).set(other);
+        FakeAppStream second = h.connector.willOpen();
+        h.client("GET /b HTTP/1.1\r\nHost: tensorboard--gpu-node-1.apps.gw.example\r\nCookie: b_own=1\r\n\r\n");
+        assertThat(first.written()).doesNotContain("/b").doesNotContain("b_own");
+        assertThat(h.connector.opened).hasSize(2);
+        assertThat(h.connector.opened.get(1)).isSameAs(other.route);
+        assertThat(second.written()).startsWith("GET /b HTTP/1.1");
+        assertThat(other.attached).contains(h.channel);
+    }
 }
