@@ -239,12 +239,18 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
                     String.valueOf(req.decoderResult().cause().getMessage())), null);
             return;
         }
-        if (session == null) {
-            session = ctx.channel().attr(AppSessionContext.ATTR).get();
-            if (session == null) {
-                respondAndClose(ErrorPage.of(HttpResponseStatus.FORBIDDEN, "No app session", "This connection carries no app session."), null);
-                return;
+        // The front judges every request and sets the session it admitted it under; a keep-alive
+        // connection may carry requests for several app hosts, so the stream follows the session.
+        AppSessionContext admitted = ctx.channel().attr(AppSessionContext.ATTR).get();
+        if (admitted == null) {
+            respondAndClose(ErrorPage.of(HttpResponseStatus.FORBIDDEN, "No app session", "This connection carries no app session."), null);
+            return;
+        }
+        if (admitted != session) {
+            if (upstream != null) {
+                detach(upstream);
             }
+            session = admitted;
             session.attach(ctx.channel());
             responseHeaders = new ResponseHeaders(session.route().target(), session.route().hostName(hostname), publicPort);
         }
