@@ -58,7 +58,7 @@ class WebSlowClientTest {
     @Test
     void aRequestHeadThatNeverEndsClosesTheConnection() {
         String head = "GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 10 && ch.isOpen(); i++) {
             send(head.substring(i * 4, Math.min(head.length(), i * 4 + 4)));
             pass(9);
         }
@@ -83,5 +83,33 @@ class WebSlowClientTest {
         send("GET /nothing-here HTTP/1.1\r\nHost: localhost\r\n\r\n");
         pass(HEAD_TIMEOUT_S - 5);
         assertThat(ch.isOpen()).isTrue();
+    }
+
+    /**
+     * Behaviour: the head clock stops while an exchange is open, so a response that streams for
+     * longer (server-sent events, a long download) and a WebSocket after its 101 are never cut.
+     */
+    @Test
+    void openExchangesAndWebSocketsAreNeverTimedOut() {
+        EmbeddedChannel c = new EmbeddedChannel(new io.netty.handler.codec.http.HttpServerCodec(),
+                new RequestHeadTimeout(java.time.Duration.ofSeconds(HEAD_TIMEOUT_S)));
+        c.writeInbound(Unpooled.copiedBuffer("GET /events HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.ISO_8859_1));
+        var res = new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                io.netty.handler.codec.http.HttpResponseStatus.OK);
+        io.netty.handler.codec.http.HttpUtil.setTransferEncodingChunked(res, true);
+        c.writeOutbound(res);
+        c.advanceTimeBy(HEAD_TIMEOUT_S * 5, TimeUnit.SECONDS);
+        c.runScheduledPendingTasks();
+        assertThat(c.isOpen()).as("a streaming response outlives the head timeout").isTrue();
+        c.writeOutbound(io.netty.handler.codec.http.LastHttpContent.EMPTY_LAST_CONTENT);
+        c.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+                StandardCharsets.ISO_8859_1));
+        c.writeOutbound(new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                io.netty.handler.codec.http.HttpResponseStatus.SWITCHING_PROTOCOLS));
+        c.advanceTimeBy(HEAD_TIMEOUT_S * 5, TimeUnit.SECONDS);
+        c.runScheduledPendingTasks();
+        assertThat(c.isOpen()).as("a WebSocket is no HTTP exchange").isTrue();
+        assertThat(c.pipeline().get(RequestHeadTimeout.class)).isNull();
+        c.finishAndReleaseAll();
     }
 }
