@@ -62,4 +62,21 @@ class ProxyDesyncTest {
         assertThat(second.written()).startsWith("GET /b HTTP/1.1");
         assertThat(other.attached).contains(h.channel);
     }
+
+    /**
+     * Threat: identity spoofing through header-name aliasing. CGI/WSGI-style servers (and
+     * frameworks on them) read {@code Gatehouse_Jwt_Assertion} and {@code Gatehouse-Jwt-Assertion}
+     * as the same variable ({@code HTTP_GATEHOUSE_JWT_ASSERTION}), so a client-sent underscore
+     * spelling could replace the gateway's assertion or forwarded address at the app.
+     */
+    @Test
+    void underscoreSpellingsOfTheGatewaysFieldsNeverReachTheApp() {
+        FakeAppStream app = h.connector.willOpen();
+        h.client("GET / HTTP/1.1\r\nHost: jupyter--gpu-node-1.apps.gw.example\r\n"
+                + "Gatehouse_Jwt_Assertion: forged\r\nX_Forwarded_For: 10.9.9.9\r\nx-forwarded_proto: http\r\n"
+                + "X_Real_IP: 10.9.9.9\r\nX-Other_Field: kept\r\n\r\n");
+        String sent = app.written();
+        assertThat(sent).doesNotContain("forged").doesNotContain("10.9.9.9").doesNotContain("proto: http\r\n")
+                .contains("gatehouse-jwt-assertion: " + FakeSession.ASSERTION).contains("X-Other_Field: kept");
+    }
 }
