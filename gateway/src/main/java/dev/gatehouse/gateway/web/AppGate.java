@@ -73,6 +73,7 @@ final class AppGate {
                     + URLEncoder.encode(app.label(), StandardCharsets.UTF_8) + "&path="
                     + URLEncoder.encode(r.request().uri(), StandardCharsets.UTF_8)), null);
         } else {
+            web.denied(null, r.source(), app.app(), app.node(), "not logged in: no app cookie or client certificate for this app");
             FullHttpResponse res = Html.page(alloc, HttpResponseStatus.UNAUTHORIZED, "Not logged in",
                     "<p>Use a browser session (open " + Html.escape(web.site().consoleOrigin()) + "/) or a client certificate"
                             + " from <code>app-cert " + Html.escape(app.app() + "@" + app.node()) + "</code>.</p>");
