@@ -79,4 +79,36 @@ class ProxyDesyncTest {
         assertThat(sent).doesNotContain("forged").doesNotContain("10.9.9.9").doesNotContain("proto: http\r\n")
                 .contains("gatehouse-jwt-assertion: " + FakeSession.ASSERTION).contains("X-Other_Field: kept");
     }
+
+    /**
+     * Threat: the same with pipelining. Requests for A, B and A again in one read are each
+     * judged by the front (which sets the channel's session as it goes) before the proxy starts
+     * the second; B's must still go to B, not to whatever session the channel names by then.
+     */
+    @Test
+    void pipelinedRequestsForTwoAppsEachGoToTheirOwnApp() {
+        FakeSession other = new FakeSession(java.net.URI.create("http://127.0.0.1:6006"));
+        var attr = h.channel.attr(dev.gatehouse.gateway.web.AppSessionContext.ATTR);
+        // the front, in front of the codec's output: sets the session each request was admitted under
+        h.channel.pipeline().addBefore(h.channel.pipeline().context(AppProxyHandler.class).name(), "front",
+                new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof io.netty.handler.codec.http.HttpRequest r) {
+                            attr.set(r.headers().get("Host").startsWith("tensorboard") ? other : h.session);
+                        }
+                        ctx.fireChannelRead(msg);
+                    }
+                });
+        FakeAppStream first = h.connector.willOpen();
+        h.client("GET /a1 HTTP/1.1\r\nHost: jupyter--gpu-node-1.apps.gw.example\r\n\r\n"
+                + "GET /b HTTP/1.1\r\nHost: tensorboard--gpu-node-1.apps.gw.example\r\n\r\n"
+                + "GET /a2 HTTP/1.1\r\nHost: jupyter--gpu-node-1.apps.gw.example\r\n\r\n");
+        FakeAppStream second = h.connector.willOpen();
+        h.app(first, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na");
+        assertThat(first.written()).contains("/a1").doesNotContain("/b");
+        assertThat(h.connector.opened).hasSize(2);
+        assertThat(h.connector.opened.get(1)).isSameAs(other.route);
+        assertThat(second.written()).startsWith("GET /b HTTP/1.1");
+    }
 }
