@@ -80,6 +80,7 @@ final class AppGate {
                     + URLEncoder.encode(app.label(), StandardCharsets.UTF_8) + "&path="
                     + URLEncoder.encode(r.request().uri(), StandardCharsets.UTF_8)), null);
         } else {
+            web.denied(null, r.source(), app.app(), app.node(), "not logged in: no app cookie or client certificate for this app");
             FullHttpResponse res = Html.page(alloc, HttpResponseStatus.UNAUTHORIZED, "Not logged in",
                     "<p>Use a browser session (open " + Html.escape(web.site().consoleOrigin()) + "/) or a client certificate"
                             + " from <code>app-cert " + Html.escape(app.app() + "@" + app.node()) + "</code>.</p>");
@@ -174,6 +175,15 @@ final class AppGate {
                     "<p>The link's <code>path</code> must be a path on this host, starting with a single <code>/</code>.</p>");
         }
         String token = r.query("token");
+        if (r.crossSite()) {
+            // session fixation: launch links come by redirect from the console, in the gateway's
+            // own site; another site's page may not plant its holder's app session here
+            String why = "the launch link was opened from another site";
+            web.denied(null, r.source(), app.app(), app.node(), why);
+            return Html.page(alloc, HttpResponseStatus.FORBIDDEN, "Launch link refused",
+                    "<p>" + Html.escape(why) + ". Open the app from <a href=\"" + Html.escape(web.site().consoleOrigin())
+                            + "/\">the console</a>.</p>");
+        }
         Optional<Launch> launch = web.launches().redeem(token);
         if (launch.isEmpty() || !launch.get().appHost().equals(app.host())) {
             String why = launch.isEmpty() ? web.launches().refusal(token) : "the launch link is for another app host";

@@ -116,6 +116,16 @@ final class ConsolePages {
 
     private FullHttpResponse login(WebRequest r, ByteBufAllocator alloc) {
         String ticket = r.query("ticket");
+        String site = r.fetchSite();
+        if (site != null && !site.equals("none") && !site.equals("same-origin")) {
+            // login CSRF: the link is opened from the terminal web-login printed it in, never from
+            // a page (another site's, or an app host's, which shares the console's site); the ticket
+            // stays unspent for its owner
+            String why = "the login link was opened from a web page (" + WebContext.clip(site)
+                    + "); paste it into the address bar instead";
+            web.loginRefused(null, r.source(), why);
+            return Html.page(alloc, HttpResponseStatus.FORBIDDEN, "Login link refused", "<p>" + Html.escape(why) + ".</p>");
+        }
         Optional<Identity> who = web.login().redeem(ticket);
         if (who.isEmpty()) {
             String why = web.login().refusal(ticket);

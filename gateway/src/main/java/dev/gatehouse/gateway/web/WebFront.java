@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * advertised, so browsers open WebSockets over HTTP/1.1, which the proxy carries to the app.
  *
  * <p>Limits: request line 8 KiB (414), header block 16 KiB (431; HTTP/2: SETTINGS_MAX_HEADER_LIST_SIZE),
- * 10 s for the TLS handshake, connections idle 10 min in both directions closed. Request bodies are
+ * 10 s for the TLS handshake, 60 s for each HTTP/1.1 request head ({@link RequestHeadTimeout}),
+ * connections idle 10 min in both directions closed. Request bodies are
  * not capped: the proxy applies flow control.
  */
 public final class WebFront implements AutoCloseable {
@@ -63,6 +64,8 @@ public final class WebFront implements AutoCloseable {
     static final int MAX_HEADERS = 16384;
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration IDLE = Duration.ofMinutes(10);
+    /** How long an HTTP/1.1 request head may take after the connection opens or the previous exchange ends. */
+    static final Duration HEAD_TIMEOUT = Duration.ofSeconds(60);
 
     /**
      * Everything the listener needs from the gateway.
@@ -215,6 +218,7 @@ public final class WebFront implements AutoCloseable {
         ch.pipeline().addLast("http", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(MAX_LINE).setMaxHeaderSize(MAX_HEADERS).setMaxChunkSize(64 * 1024)));
         ch.pipeline().addLast("keep-alive", new HttpServerKeepAliveHandler());
+        ch.pipeline().addLast("head-timeout", new RequestHeadTimeout(HEAD_TIMEOUT));
         requestHandlers(ch);
     }
 

@@ -33,6 +33,21 @@ record WebRequest(HttpRequest request, String source, X509Certificate peer) {
         return HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method());
     }
 
+    /**
+     * The Fetch Metadata {@code Sec-Fetch-Site} value (W3C Fetch Metadata Request Headers, section
+     * 2.1: {@code cross-site}, {@code same-site}, {@code same-origin} or {@code none}), lower case;
+     * null when the client sent none (curl, older browsers).
+     */
+    String fetchSite() {
+        String v = request.headers().get("Sec-Fetch-Site");
+        return v == null ? null : v.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Whether another site's page started this navigation ({@code Sec-Fetch-Site: cross-site}). */
+    boolean crossSite() {
+        return "cross-site".equals(fetchSite());
+    }
+
     /** The value of cookie {@code name}, or null (HTTP/2 clients may send several Cookie fields, RFC 9113 8.2.3). */
     String cookie(String name) {
         for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {

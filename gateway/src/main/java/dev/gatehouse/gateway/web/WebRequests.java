@@ -115,6 +115,13 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
                             + ". Your browser will retry on a new connection.</p>"));
             return;
         }
+        String target = originForm(request.uri(), name);
+        if (target == null) {
+            answerAndClose(ctx, Html.page(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "Bad request",
+                    "<p>The request target must be a path on this host.</p>"));
+            return;
+        }
+        request.setUri(target);
         WebRequest r = new WebRequest(request, HostPort.format(connection.remoteAddress()), peer(connection));
         HostRoute route = HostRoute.of(host, web.site().hostname());
         if (route instanceof HostRoute.Console) {
@@ -153,6 +160,35 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
             answer(ctx, request, Html.page(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "Unknown host",
                     "<p>This gateway serves no site named <code>" + Html.escape(name) + "</code>.</p>"));
         }
+    }
+
+    /**
+     * The request target in origin form ({@code /path?query}, RFC 9112 section 3.2.1), the only form
+     * the gate judges and the app receives: an absolute-form target ({@code https://host/path},
+     * section 3.2.2) becomes its path and query when its authority names {@code host} (the
+     * {@code Host} name, lower case); null for one naming another host or carrying user info,
+     * and for any other form (authority-form, asterisk-form, a bare word), which no app host serves.
+     */
+    static String originForm(String uri, String host) {
+        if (uri.startsWith("/")) {
+            return uri;
+        }
+        String lower = uri.toLowerCase(Locale.ROOT);
+        int start = lower.startsWith("https://") ? 8 : lower.startsWith("http://") ? 7 : -1;
+        if (start < 0) {
+            return null;
+        }
+        int end = start;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = uri.substring(start, end);
+        String name = authority.contains("@") ? null : HostRoute.withoutPort(authority);
+        if (name == null || !name.toLowerCase(Locale.ROOT).equals(host)) {
+            return null;
+        }
+        String rest = uri.substring(end);
+        return rest.startsWith("/") ? rest : "/" + rest;
     }
 
     private void answer(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {

@@ -57,6 +57,8 @@ final class WebFixture implements AutoCloseable {
     final SessionRegistry registry = new SessionRegistry();
     final WebSite site = new WebSite(HOST, 8443);
     final WebLogin login;
+    /** What the fixture's handlers were built from (a test may build the listener's pipelines from it). */
+    final WebFront.Parts parts;
     final WebContext web;
     final Map<String, KeyPair> keys = new ConcurrentHashMap<>();
     /** The apps the engineer role (alice) may open; bob's role has none. */
@@ -78,7 +80,7 @@ final class WebFixture implements AutoCloseable {
         holder = new PolicyHolder(SshKeys.generateEd25519(), clock, PolicyLoader.parse(policy(), "policy.yaml"));
         login = new WebLogin(site, audit, clock, Duration.ofSeconds(60));
         GatewayConfig.Web config = GatewayConfig.Web.defaults();
-        WebFront.Parts parts = new WebFront.Parts(config, null, site, login, new PolicyApps(holder), holder, state::get, audit,
+        parts = new WebFront.Parts(config, null, site, login, new PolicyApps(holder), holder, state::get, audit,
                 registry, clock, s -> new AssertionSigner(assertionKey, s.consoleOrigin(), clock), leaf -> certificates.read(leaf), new byte[32], ChannelInboundHandlerAdapter::new, 1,
                 s -> java.util.Optional.empty());
         web = WebFront.context(parts);

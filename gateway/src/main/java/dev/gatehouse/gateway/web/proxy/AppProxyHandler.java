@@ -81,6 +81,12 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
     private ResponseHeaders responseHeaders;
     /** Client objects read but not yet relayed (one read's worth at most). */
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
+    /**
+     * The session each request in {@link #inbound} was admitted under, in order: read from the
+     * channel as the request arrives, since the front judges (and sets the channel's session for)
+     * pipelined requests before this handler starts them.
+     */
+    private final java.util.LinkedList<AppSessionContext> admittedUnder = new java.util.LinkedList<>(); // null: none
     private boolean readRequested;
     private Upstream upstream;
     private boolean connecting;
@@ -127,6 +133,9 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         if (closed || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (msg instanceof HttpRequest) {
+            admittedUnder.add(ctx.channel().attr(AppSessionContext.ATTR).get());
         }
         if (msg instanceof FullHttpRequest full) {
             // Split so that a head always travels alone: the same path for HTTP/1.1 and HTTP/2.
@@ -249,17 +258,23 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void startExchange(HttpRequest req) {
+        AppSessionContext admitted = admittedUnder.poll();
         if (req.decoderResult().isFailure()) {
             respondAndClose(ErrorPage.of(HttpResponseStatus.BAD_REQUEST, "The request could not be read",
                     String.valueOf(req.decoderResult().cause().getMessage())), null);
             return;
         }
-        if (session == null) {
-            session = ctx.channel().attr(AppSessionContext.ATTR).get();
-            if (session == null) {
-                respondAndClose(ErrorPage.of(HttpResponseStatus.FORBIDDEN, "No app session", "This connection carries no app session."), null);
-                return;
+        // The front judges every request and sets the session it admitted it under; a keep-alive
+        // connection may carry requests for several app hosts, so the stream follows the session.
+        if (admitted == null) {
+            respondAndClose(ErrorPage.of(HttpResponseStatus.FORBIDDEN, "No app session", "This connection carries no app session."), null);
+            return;
+        }
+        if (admitted != session) {
+            if (upstream != null) {
+                detach(upstream);
             }
+            session = admitted;
             session.attach(ctx.channel());
             responseHeaders = new ResponseHeaders(session.route().target(), session.route().hostName(hostname), publicPort);
         }
@@ -580,6 +595,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
 
     private void release() {
         pendingHead = null;
+        admittedUnder.clear();
         inbound.forEach(ReferenceCountUtil::release);
         inbound.clear();
         if (upstream != null) {

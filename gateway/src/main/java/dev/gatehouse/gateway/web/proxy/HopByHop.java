@@ -14,8 +14,16 @@ import java.util.Locale;
  * {@code Transfer-Encoding} (the codec on each side frames the body again) and {@code Upgrade}.
  * A WebSocket upgrade (RFC 6455 section 4.1) keeps {@code Upgrade: websocket} and
  * {@code Connection: Upgrade}.
+ *
+ * <p>{@code Connection} may name only hop-by-hop extension fields: a sender naming a field that
+ * frames the message or routes it ({@code Content-Length}, {@code Host}, see {@link #END_TO_END})
+ * is ignored for that field, as stripping it would let the body be read as a second request by
+ * the next hop (request smuggling).
  */
 final class HopByHop {
+    /** Fields a {@code Connection} header may not remove: the message's framing and its target host (RFC 9112 sections 3.2, 6). */
+    static final java.util.Set<String> END_TO_END = java.util.Set.of("content-length", "host");
+
     private HopByHop() {}
 
     /** True when {@code headers} ask for a WebSocket upgrade: {@code Upgrade} names websocket and {@code Connection} names upgrade. */
@@ -31,7 +39,9 @@ final class HopByHop {
      */
     static void strip(HttpHeaders headers, boolean keepWebSocketUpgrade) {
         for (String named : tokens(headers, HttpHeaderNames.CONNECTION)) {
-            headers.remove(named);
+            if (!END_TO_END.contains(named)) {
+                headers.remove(named);
+            }
         }
         boolean teTrailers = tokens(headers, HttpHeaderNames.TE).contains("trailers");
         headers.remove(HttpHeaderNames.CONNECTION);

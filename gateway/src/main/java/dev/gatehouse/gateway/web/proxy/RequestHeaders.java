@@ -47,10 +47,8 @@ final class RequestHeaders {
         h.set(client.headers());
         HopByHop.strip(h, webSocket);
         stripExtensionHeaders(h);
-        h.remove(ASSERTION);
+        withoutGatewayFields(h);
         h.set(ASSERTION, assertion);
-        h.remove("forwarded");
-        h.remove("x-real-ip");
         if (clientIp != null) {
             h.set("x-forwarded-for", clientIp);
         } else {
@@ -84,6 +82,26 @@ final class RequestHeaders {
         int colon = identitySource.lastIndexOf(':');
         String host = colon > 0 ? identitySource.substring(0, colon) : identitySource;
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /**
+     * Fields only the gateway speaks in, in any spelling an app may read as theirs: CGI-style
+     * servers (RFC 3875 section 4.1.18; WSGI, PHP) turn {@code -} and {@code _} alike into
+     * {@code _}, so {@code Gatehouse_Jwt_Assertion} would arrive as the gateway's assertion.
+     */
+    static final Set<String> GATEWAY_FIELDS = Set.of(ASSERTION, "forwarded", "x-real-ip", "x-forwarded-for",
+            "x-forwarded-proto", "x-forwarded-host");
+
+    /** Removes every client field whose name, with {@code _} read as {@code -}, is one of {@link #GATEWAY_FIELDS}. */
+    private static void withoutGatewayFields(HttpHeaders h) {
+        List<String> names = new ArrayList<>();
+        for (Iterator<Map.Entry<String, String>> it = h.iteratorAsString(); it.hasNext(); ) {
+            String name = it.next().getKey();
+            if (GATEWAY_FIELDS.contains(name.toLowerCase(Locale.ROOT).replace('_', '-'))) {
+                names.add(name);
+            }
+        }
+        names.forEach(h::remove);
     }
 
     /** Netty's HTTP/2 to HTTP/1 conversion adds {@code x-http2-*} fields; they describe our hop, not the app's. */
