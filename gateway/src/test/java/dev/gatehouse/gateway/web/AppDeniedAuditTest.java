@@ -42,7 +42,7 @@ class AppDeniedAuditTest {
         assertThat(f.events("app.denied")).singleElement().satisfies(e -> {
             assertThat(e.outcome()).isEqualTo("denied");
             assertThat(e.details()).containsEntry("app", "jupyter");
-            assertThat(e.details()).containsEntry("node", "gpu-node-1");
+            assertThat(e.node()).isEqualTo("gpu-node-1");
             assertThat(e.details().get("reason").toString()).contains("no app cookie or client certificate");
             assertThat(e.details().toString()).doesNotContain("secret");
         });
