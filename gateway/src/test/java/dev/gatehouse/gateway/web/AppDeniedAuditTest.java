@@ -6,28 +6,10 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Audit truthfulness: a request an app host refuses is an {@code app.denied} event. */
-class AppDeniedAuditTest {
-    @TempDir
-    Path dir;
-    WebFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new WebFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class AppDeniedAuditTest extends WithWebFixture {
     /**
      * Threat: probing an app with scripted requests that carry no credential (API calls, a
      * scanner) leaves no trace in the audit log, though each was refused with a 401.

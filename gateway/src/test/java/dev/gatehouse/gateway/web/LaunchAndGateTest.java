@@ -9,30 +9,12 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The launch hand-over from console to app host, and the app gate's per-request decisions. */
-class LaunchAndGateTest {
-    @TempDir
-    Path dir;
-    WebFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new WebFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class LaunchAndGateTest extends WithWebFixture {
     private FullHttpResponse launch(String query, String cookie) {
         return f.send("localhost", WebFixture.get("/launch?" + query, "localhost", cookie));
     }

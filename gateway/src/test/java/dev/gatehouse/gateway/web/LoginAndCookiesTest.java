@@ -8,30 +8,12 @@ import dev.gatehouse.recorder.AuditEvent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** One-time login tickets and the session cookies, on a fake clock. */
-class LoginAndCookiesTest {
-    @TempDir
-    Path dir;
-    WebFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new WebFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class LoginAndCookiesTest extends WithWebFixture {
     private String ticketPath(String user) {
         String line = f.login.issue(f.identity(user));
         assertThat(line).startsWith("Open within 60 s (works once): https://localhost:8443/login?ticket=");

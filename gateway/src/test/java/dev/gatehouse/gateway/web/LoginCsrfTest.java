@@ -6,11 +6,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Login CSRF / session fixation: a hostile page must not log the victim's browser in as someone
@@ -19,21 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * navigation another site started ({@code cross-site}; for the login also {@code same-site}: app
  * hosts share the console's site) is refused, and the token it carried stays unspent.
  */
-class LoginCsrfTest {
-    @TempDir
-    Path dir;
-    WebFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new WebFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class LoginCsrfTest extends WithWebFixture {
     private String loginPath(String user) {
         String line = f.login.issue(f.identity(user));
         String url = line.substring(line.lastIndexOf(' ') + 1);

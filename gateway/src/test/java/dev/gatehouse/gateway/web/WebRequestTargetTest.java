@@ -6,31 +6,13 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The request target (RFC 9112 section 3.2) the gate judges is the one the app receives: the
  * gateway and the app must not read two different hosts or paths out of one request.
  */
-class WebRequestTargetTest {
-    @TempDir
-    Path dir;
-    WebFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new WebFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class WebRequestTargetTest extends WithWebFixture {
     /**
      * Threat: an absolute-form target ({@code GET https://APP--NODE.apps.HOST/.gatehouse/launch}),
      * which HTTP/1.1 servers must accept and HTTP/2 clients can put in {@code :path}, hides the

@@ -7,28 +7,10 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Which host a request addresses decides what answers it: console, app gate, or a 404 page. */
-class WebRoutingTest {
-    @TempDir
-    Path dir;
-    WebFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new WebFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class WebRoutingTest extends WithWebFixture {
     @Test
     void consoleHostWithOrWithoutPortServesTheConsole() {
         for (String host : new String[] {"localhost", "localhost:8443", "LOCALHOST:8443"}) {
