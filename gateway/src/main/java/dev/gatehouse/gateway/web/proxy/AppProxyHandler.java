@@ -96,7 +96,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
     /** A {@link #pump} is queued on the event loop to run after the current read batch. */
     private boolean pumpScheduled;
     private Exchange exchange;
-    private Runnable pendingMore;
+    private final ClientPace pace = new ClientPace();
     private boolean closed;
 
     /**
@@ -171,11 +171,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && pendingMore != null) {
-            Runnable more = pendingMore;
-            pendingMore = null;
-            more.run();
-        }
+        pace.writabilityChanged(ctx.channel());
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -399,11 +395,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
             if (!f.isSuccess()) {
                 return; // the channel is closing; the stream closes with it
             }
-            if (ctx.channel().isWritable()) {
-                more.run();
-            } else {
-                pendingMore = more;
-            }
+            pace.whenWritable(ctx.channel(), more);
         });
     }
 

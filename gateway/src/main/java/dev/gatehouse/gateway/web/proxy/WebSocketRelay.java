@@ -33,7 +33,7 @@ final class WebSocketRelay extends ChannelInboundHandlerAdapter implements Upstr
     private Instant opened;
     private boolean started;
     private boolean writing;
-    private Runnable pendingMore;
+    private final ClientPace pace = new ClientPace();
     private boolean ended;
 
     WebSocketRelay(Upstream upstream, AppSessionContext session, ProxyAudit audit, String path) {
@@ -158,11 +158,7 @@ final class WebSocketRelay extends ChannelInboundHandlerAdapter implements Upstr
                 return;
             }
             session.count(0, 0, n);
-            if (ctx.channel().isWritable()) {
-                more.run();
-            } else {
-                pendingMore = more;
-            }
+            pace.whenWritable(ctx.channel(), more);
         });
     }
 
@@ -181,11 +177,7 @@ final class WebSocketRelay extends ChannelInboundHandlerAdapter implements Upstr
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && pendingMore != null) {
-            Runnable more = pendingMore;
-            pendingMore = null;
-            more.run();
-        }
+        pace.writabilityChanged(ctx.channel());
         ctx.fireChannelWritabilityChanged();
     }
 
