@@ -14,11 +14,11 @@ import java.nio.charset.StandardCharsets;
  * The gateway's own small HTML pages and redirects. Every piece of text from outside (host names,
  * user names, reasons, paths) goes through {@link #escape} before it reaches a page.
  */
-final class Html {
+public final class Html {
     private Html() {}
 
     /** Escapes {@code & < > " '} (the HTML 5 text and attribute contexts); null gives an empty string. */
-    static String escape(String text) {
+    public static String escape(String text) {
         if (text == null) {
             return "";
         }

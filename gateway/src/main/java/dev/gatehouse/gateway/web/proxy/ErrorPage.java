@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway.web.proxy;
 
+import dev.gatehouse.gateway.web.Html;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -8,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 /**
  * The gateway's own answer when it cannot pass a request on: a small HTML page saying what
@@ -15,6 +17,8 @@ import java.nio.charset.StandardCharsets;
  * own words); no stack trace ever reaches it. The connection is closed after it.
  */
 final class ErrorPage {
+    private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1F\\x7F]");
+
     private ErrorPage() {}
 
     /**
@@ -39,20 +43,8 @@ final class ErrorPage {
         return r;
     }
 
-    /** HTML text and attribute escaping of {@code & < > " '}; control characters become spaces. */
+    /** {@link Html#escape} ({@code & < > " '}), with control characters (C0 and DEL) turned into spaces. */
     static String escape(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> out.append("&amp;");
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c < 0x20 || c == 0x7f ? ' ' : c);
-            }
-        }
-        return out.toString();
+        return CONTROL.matcher(Html.escape(s)).replaceAll(" ");
     }
 }
