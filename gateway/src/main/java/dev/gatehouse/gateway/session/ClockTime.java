@@ -11,7 +11,7 @@ import java.time.Instant;
  * The injected {@link Clock} as Caffeine's {@link Ticker} and Bucket4j's {@link TimeMeter}, so the
  * limiters' expiry and refill follow the clock tests move (nanoseconds since the epoch).
  */
-final class ClockTime {
+public final class ClockTime {
     /** Limits here are all "so many a minute". */
     static final Duration MINUTE = Duration.ofMinutes(1);
 
@@ -22,7 +22,8 @@ final class ClockTime {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    static Ticker ticker(Clock clock) {
+    /** {@code clock} as a Caffeine {@link Ticker}: nanoseconds since the epoch, on the clock's time. */
+    public static Ticker ticker(Clock clock) {
         return () -> nanos(clock);
     }
 

@@ -2,6 +2,7 @@ package dev.gatehouse.gateway.web;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gatehouse.gateway.session.ClockTime;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,22 +36,17 @@ final class OneTimeTokens<T> {
     OneTimeTokens(Clock clock, Duration ttl) {
         this.clock = clock;
         this.ttl = ttl;
-        this.tokens = Caffeine.newBuilder()
-                .ticker(() -> {
-                    Instant now = clock.instant();
-                    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-                })
+        this.tokens = expiring(clock, ttl);
+        this.spent = expiring(clock, ttl);
+    }
+
+    /** A cache whose entries expire {@code ttl} after they are written, on {@code clock}'s time, at most {@link #MAX_OUTSTANDING}. */
+    private static <K, V> Cache<K, V> expiring(Clock clock, Duration ttl) {
+        return Caffeine.newBuilder()
+                .ticker(ClockTime.ticker(clock))
                 .expireAfterWrite(ttl)
                 .maximumSize(MAX_OUTSTANDING)
-                .build();
-        this.spent = Caffeine.newBuilder()
-                .ticker(() -> {
-                    Instant now = clock.instant();
-                    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-                })
-                .expireAfterWrite(ttl)
-                .maximumSize(MAX_OUTSTANDING)
-                .build();
+                .<K, V>build();
     }
 
     Duration ttl() {
