@@ -3,6 +3,7 @@ package dev.gatehouse.gateway.ssh;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.gateway.session.StreamSession;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.policy.AccessState;
 import dev.gatehouse.policy.Decision;
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
  * the node's the {@code stage} and the node's own words in {@code node_message}, as in
  * {@code upstream.failure}).
  */
-final class LiveForward extends FactsSession {
+final class LiveForward extends FactsSession implements StreamSession {
     /** The {@link #kindName()} of forwards in the registry and in audit events. */
     static final String KIND = "forward";
 
@@ -154,22 +155,6 @@ final class LiveForward extends FactsSession {
     @Override
     public Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {
         return evaluator.decideForward(user(), login(), node(), facts.host(), facts.port(), state, now);
-    }
-
-    @Override
-    public int warningsSent() {
-        // a TCP stream has no terminal to warn on: the grant's end simply closes it
-        return 2;
-    }
-
-    @Override
-    public void warn(int level, String line) {
-        // nothing to show it on
-    }
-
-    @Override
-    public void flushRecording() {
-        // forwards are not recorded byte for byte; their events carry the byte counts
     }
 
     @Override

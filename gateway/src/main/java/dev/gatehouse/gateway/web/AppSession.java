@@ -3,7 +3,7 @@ package dev.gatehouse.gateway.web;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.Identity;
-import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.gateway.session.StreamSession;
 import dev.gatehouse.policy.AccessState;
 import dev.gatehouse.policy.Decision;
 import dev.gatehouse.policy.PolicyEvaluator;
@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * closes every connection and stream attached to it. Audited as one {@code app.session.start} and
  * one {@code app.session.end} (reason, requests, bytes each way).
  */
-final class AppSession implements AppSessionContext, LiveSession {
+final class AppSession implements AppSessionContext, StreamSession {
     /** The {@link #kindName()} of app sessions in the registry. */
     static final String KIND = "app";
 
@@ -192,7 +192,7 @@ final class AppSession implements AppSessionContext, LiveSession {
         lastActive = clock.instant();
     }
 
-    // LiveSession
+    // LiveSession (StreamSession: no terminal warnings, no recording)
 
     @Override
     public String user() {
@@ -247,22 +247,6 @@ final class AppSession implements AppSessionContext, LiveSession {
     @Override
     public Instant grantEnd() {
         return route.decision().grantEnd();
-    }
-
-    @Override
-    public int warningsSent() {
-        // no terminal to warn on: the grant's end closes the app's connections
-        return 2;
-    }
-
-    @Override
-    public void warn(int level, String line) {
-        // nothing to show it on
-    }
-
-    @Override
-    public void flushRecording() {
-        // app requests are events with counts, not byte recordings
     }
 
     /** An app session goes on only while the app itself is still allowed, not just its login. */
