@@ -1,12 +1,16 @@
 package dev.gatehouse.gateway.web.upstream;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.gatehouse.gateway.web.AppStream;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A reader for tests. Eager ({@link #eager}) it asks for more at once and keeps every byte; held
@@ -66,6 +70,32 @@ final class Collect implements AppStream.Reader {
     @Override
     public void onFailure(Throwable cause) {
         end.completeExceptionally(cause);
+    }
+
+    /**
+     * For a {@link #held} reader: takes the chunks one at a time until the end, checking that no
+     * second chunk came before more was asked for, then {@code eachChunk}, and that the bytes follow
+     * {@link LoopbackApp#patternByte}; asks for more after each. Returns how many bytes came.
+     */
+    long takePattern(Consumer<Chunk> eachChunk) throws Exception {
+        long received = 0;
+        while (!end.isDone() || !chunks.isEmpty()) {
+            Chunk chunk = chunks.poll(100, TimeUnit.MILLISECONDS);
+            if (chunk == null) {
+                continue;
+            }
+            assertThat(chunks).as("a second chunk arrived before more was asked").isEmpty();
+            eachChunk.accept(chunk);
+            for (byte b : chunk.bytes()) {
+                if (b != LoopbackApp.patternByte(received)) {
+                    throw new AssertionError("byte " + received + " differs");
+                }
+                received++;
+            }
+            chunk.more().run();
+        }
+        end.get();
+        return received;
     }
 
     String text() {

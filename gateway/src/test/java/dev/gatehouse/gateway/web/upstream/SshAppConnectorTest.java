@@ -67,19 +67,6 @@ class SshAppConnectorTest {
         stream.write(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static UpstreamException failure(java.util.concurrent.CompletableFuture<AppStream> opening) {
-        try {
-            AppStream s = opening.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            s.close();
-            throw new AssertionError("the stream opened: " + s.describe());
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(UpstreamException.class);
-            return (UpstreamException) e.getCause();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private static int closedPort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -111,23 +98,8 @@ class SshAppConnectorTest {
             AppStream stream = open(Upstreams.route(pinned, "http://127.0.0.1:" + app.port()), "app-1");
             Collect reader = Collect.held();
             stream.read(reader);
-            long received = 0;
-            while (!reader.end.isDone() || !reader.chunks.isEmpty()) {
-                Collect.Chunk chunk = reader.chunks.poll(100, TimeUnit.MILLISECONDS);
-                if (chunk == null) {
-                    continue;
-                }
-                assertThat(reader.chunks).as("a second chunk arrived before more was asked").isEmpty();
-                assertThat(chunk.bytes().length).as("one chunk is at most 1 MiB (and the channel's window)").isLessThanOrEqualTo(1 << 20);
-                for (byte b : chunk.bytes()) {
-                    if (b != LoopbackApp.patternByte(received)) {
-                        throw new AssertionError("byte " + received + " differs");
-                    }
-                    received++;
-                }
-                chunk.more().run();
-            }
-            reader.end.get();
+            long received = reader.takePattern(chunk -> assertThat(chunk.bytes().length)
+                    .as("one chunk is at most 1 MiB (and the channel's window)").isLessThanOrEqualTo(1 << 20));
             assertThat(received).isEqualTo(total);
             assertThat(reader.mostUnasked.get()).isEqualTo(1);
             stream.close();
@@ -324,7 +296,7 @@ class SshAppConnectorTest {
     @Test
     void aHostKeyThatIsNotThePinnedOneFailsAtHostKey() throws Exception {
         Node impostor = Upstreams.node(node.port(), SshKeys.toLine(SshKeys.generateEd25519().getPublic()));
-        UpstreamException e = failure(gw.connector.open(Upstreams.route(impostor, "http://127.0.0.1:8888"), gw.alice, "app-1"));
+        UpstreamException e = Openings.failure(gw.connector.open(Upstreams.route(impostor, "http://127.0.0.1:8888"), gw.alice, "app-1"));
         assertThat(e.stage()).isEqualTo(UpstreamStage.HOST_KEY);
         assertThat(e.getMessage()).contains("does not match the pinned key");
         assertThat(node.certificates).as("the certificate was never shown").isEmpty();
@@ -333,7 +305,7 @@ class SshAppConnectorTest {
     @Test
     void aNodeNobodyListensOnFailsAtTcpConnect() throws Exception {
         Node gone = Upstreams.node(closedPort(), node.hostKeyLine());
-        UpstreamException e = failure(gw.connector.open(Upstreams.route(gone, "http://127.0.0.1:8888"), gw.alice, "app-1"));
+        UpstreamException e = Openings.failure(gw.connector.open(Upstreams.route(gone, "http://127.0.0.1:8888"), gw.alice, "app-1"));
         assertThat(e.stage()).isEqualTo(UpstreamStage.TCP_CONNECT);
         assertThat(e.getMessage()).contains("gpu-node-1");
     }
@@ -342,14 +314,14 @@ class SshAppConnectorTest {
     void aNodeThatDoesNotTrustTheGatewayCaFailsAtAuthentication() throws Exception {
         try (AppNode stranger = new AppNode(SshKeys.generateEd25519().getPublic())) {
             Node other = Upstreams.node(stranger.port(), stranger.hostKeyLine());
-            UpstreamException e = failure(gw.connector.open(Upstreams.route(other, "http://127.0.0.1:8888"), gw.alice, "app-1"));
+            UpstreamException e = Openings.failure(gw.connector.open(Upstreams.route(other, "http://127.0.0.1:8888"), gw.alice, "app-1"));
             assertThat(e.stage()).isEqualTo(UpstreamStage.AUTHENTICATION);
         }
     }
 
     @Test
     void anAppThatIsNotListeningFailsAtChannelOpenWithTheNodesWords() throws Exception {
-        UpstreamException e = failure(gw.connector.open(Upstreams.route(pinned, "http://127.0.0.1:" + closedPort()), gw.alice, "app-1"));
+        UpstreamException e = Openings.failure(gw.connector.open(Upstreams.route(pinned, "http://127.0.0.1:" + closedPort()), gw.alice, "app-1"));
         assertThat(e.stage()).isEqualTo(UpstreamStage.CHANNEL_OPEN);
         assertThat(e.nodeMessage()).startsWith("connect failed");
         assertThat(e.getMessage()).contains("direct-tcpip channel to 127.0.0.1:");

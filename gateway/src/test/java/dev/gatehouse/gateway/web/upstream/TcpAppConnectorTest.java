@@ -24,8 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,17 +73,6 @@ class TcpAppConnectorTest {
         return connector.open(route, ALICE, "app-1").get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static UpstreamException failure(CompletableFuture<AppStream> opening) throws Exception {
-        try {
-            AppStream s = opening.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            s.close();
-            throw new AssertionError("the stream opened: " + s.describe());
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(UpstreamException.class);
-            return (UpstreamException) e.getCause();
-        }
-    }
-
     @Test
     void bytesRoundTripOverTcpAndTheEofReachesTheApp() throws Exception {
         try (LoopbackApp app = LoopbackApp.echo(site)) {
@@ -109,22 +96,7 @@ class TcpAppConnectorTest {
             AppStream stream = open(route(url("http", app.port()), null));
             Collect reader = Collect.held();
             stream.read(reader);
-            long received = 0;
-            while (!reader.end.isDone() || !reader.chunks.isEmpty()) {
-                Collect.Chunk chunk = reader.chunks.poll(100, TimeUnit.MILLISECONDS);
-                if (chunk == null) {
-                    continue;
-                }
-                assertThat(reader.chunks).as("a second chunk arrived before more was asked").isEmpty();
-                for (byte b : chunk.bytes()) {
-                    if (b != LoopbackApp.patternByte(received)) {
-                        throw new AssertionError("byte " + received + " differs");
-                    }
-                    received++;
-                }
-                chunk.more().run();
-            }
-            reader.end.get();
+            long received = reader.takePattern(chunk -> {});
             assertThat(received).isEqualTo(total);
             assertThat(reader.mostUnasked.get()).isEqualTo(1);
             stream.close();
@@ -157,7 +129,7 @@ class TcpAppConnectorTest {
         Channel server = TestTls.echoServer(group, site, TestTls.server(other, site.getHostAddress()));
         try {
             int port = ((InetSocketAddress) server.localAddress()).getPort();
-            UpstreamException e = failure(connector.open(route(url("https", port), pinned.pem()), ALICE, "app-1"));
+            UpstreamException e = Openings.failure(connector.open(route(url("https", port), pinned.pem()), ALICE, "app-1"));
             assertThat(e.stage()).isEqualTo(UpstreamStage.TLS);
             assertThat(e.getMessage()).contains("TLS handshake with " + site.getHostAddress() + ":" + port);
         } finally {
@@ -172,7 +144,7 @@ class TcpAppConnectorTest {
         Channel server = TestTls.echoServer(group, site, TestTls.server(ca, "198.51.100.77"));
         try {
             int port = ((InetSocketAddress) server.localAddress()).getPort();
-            UpstreamException e = failure(connector.open(route(url("https", port), ca.pem()), ALICE, "app-1"));
+            UpstreamException e = Openings.failure(connector.open(route(url("https", port), ca.pem()), ALICE, "app-1"));
             assertThat(e.stage()).isEqualTo(UpstreamStage.TLS);
             assertThat(e.getMessage()).contains("No subject alternative names matching IP address " + site.getHostAddress());
         } finally {
@@ -184,7 +156,7 @@ class TcpAppConnectorTest {
     @Test
     void anHttpsTargetWithoutAPinnedCaIsRefusedBeforeConnecting() throws Exception {
         try (LoopbackApp app = LoopbackApp.echo(site)) {
-            UpstreamException e = failure(connector.open(route(url("https", app.port()), null), ALICE, "app-1"));
+            UpstreamException e = Openings.failure(connector.open(route(url("https", app.port()), null), ALICE, "app-1"));
             assertThat(e.stage()).isEqualTo(UpstreamStage.TLS);
             assertThat(e.getMessage()).contains("target_ca");
             assertThat(app.accepted.get()).isZero();
@@ -197,7 +169,7 @@ class TcpAppConnectorTest {
         try (LoopbackApp app = LoopbackApp.echo()) {
             for (String target : new String[] {"http://127.0.0.1:" + app.port(), "http://localhost:" + app.port(),
                     "http://127.1.2.3:" + app.port(), "http://0.0.0.0:" + app.port()}) {
-                UpstreamException e = failure(connector.open(route(target, null), ALICE, "app-1"));
+                UpstreamException e = Openings.failure(connector.open(route(target, null), ALICE, "app-1"));
                 assertThat(e.stage()).as(target).isEqualTo(UpstreamStage.TCP_CONNECT);
                 assertThat(e.getMessage()).as(target).contains("node's sshd");
             }
@@ -211,7 +183,7 @@ class TcpAppConnectorTest {
         try (ServerSocket s = new ServerSocket(0, 1, site)) {
             port = s.getLocalPort();
         }
-        UpstreamException e = failure(connector.open(route(url("http", port), null), ALICE, "app-1"));
+        UpstreamException e = Openings.failure(connector.open(route(url("http", port), null), ALICE, "app-1"));
         assertThat(e.stage()).isEqualTo(UpstreamStage.TCP_CONNECT);
         assertThat(e.getMessage()).contains("grafana").contains("gpu-node-1").contains(site.getHostAddress() + ":" + port);
     }
