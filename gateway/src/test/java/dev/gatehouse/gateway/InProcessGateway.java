@@ -112,6 +112,23 @@ public final class InProcessGateway implements AutoCloseable {
                 .stream().map(dev.gatehouse.recorder.StoredEvent::event).toList();
     }
 
+    /**
+     * A TLS 1.3 client context that trusts only the gateway's TLS CA (as a browser that imported
+     * {@code gatehouse ca show tls}), presenting {@code keys} as its client certificate, or none when null.
+     */
+    javax.net.ssl.SSLContext tlsClient(javax.net.ssl.KeyManager[] keys) throws java.security.GeneralSecurityException, IOException {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", dev.gatehouse.pki.TlsCertificateAuthority.readCertificate(dir.resolve("data/keys")
+                .resolve(dev.gatehouse.pki.TlsCertificateAuthority.CERTIFICATE_FILE)));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        c.init(keys, tmf.getTrustManagers(), null);
+        return c;
+    }
+
     /** User name to public key line. */
     Map<String, String> publicLines() {
         Map<String, String> out = new LinkedHashMap<>();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.gateway.web.Https1;
-import dev.gatehouse.pki.TlsCertificateAuthority;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,18 +70,6 @@ class WebAppThroughNodeTest {
         node.close();
     }
 
-    private SSLContext trustingTheGatewayCa() throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("ca", TlsCertificateAuthority.readCertificate(dir.resolve("data/keys")
-                .resolve(TlsCertificateAuthority.CERTIFICATE_FILE)));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext c = SSLContext.getInstance("TLSv1.3");
-        c.init(null, tmf.getTrustManagers(), null);
-        return c;
-    }
-
     /** An mTLS client context holding a fresh {@code app-cert jupyter@gpu-node-1} certificate of alice's. */
     private SSLContext withAppCert(String args) throws Exception {
         InProcessGateway.Result issued = gw.exec("alice", "app-cert jupyter@gpu-node-1" + args);
@@ -102,20 +88,12 @@ class WebAppThroughNodeTest {
         javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
                 javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", TlsCertificateAuthority.readCertificate(dir.resolve("data/keys")
-                .resolve(TlsCertificateAuthority.CERTIFICATE_FILE)));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext mtls = SSLContext.getInstance("TLSv1.3");
-        mtls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return mtls;
+        return gw.tlsClient(kmf.getKeyManagers());
     }
 
     @Test
     void browserReachesTheAppOnTheNodeThroughTheTunnel() throws Exception {
-        SSLContext tls = trustingTheGatewayCa();
+        SSLContext tls = gw.tlsClient(null);
         String out = gw.exec("alice", "web-login").stdout().trim();
         URI login = URI.create(out.substring(out.lastIndexOf(' ') + 1));
         int port = login.getPort();

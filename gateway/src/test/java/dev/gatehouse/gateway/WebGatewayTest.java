@@ -2,16 +2,12 @@ package dev.gatehouse.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.pki.TlsCertificateAuthority;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,23 +41,11 @@ class WebGatewayTest {
         gw.close();
     }
 
-    private SSLContext trustingTheGatewayCa() throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("ca", TlsCertificateAuthority.readCertificate(dir.resolve("data/keys")
-                .resolve(TlsCertificateAuthority.CERTIFICATE_FILE)));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext c = SSLContext.getInstance("TLSv1.3");
-        c.init(null, tmf.getTrustManagers(), null);
-        return c;
-    }
-
     @Test
     void browserLogsInWithTheWebLoginLinkAndSeesItsApps() throws Exception {
         String out = gw.exec("alice", "web-login").stdout().trim();
         String url = out.substring(out.lastIndexOf(' ') + 1);
-        HttpClient browser = HttpClient.newBuilder().sslContext(trustingTheGatewayCa())
+        HttpClient browser = HttpClient.newBuilder().sslContext(gw.tlsClient(null))
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
         HttpResponse<String> login = browser.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).isEqualTo(302);
