@@ -1,11 +1,10 @@
 package dev.gatehouse.gateway.cli;
 
+import static dev.gatehouse.gateway.cli.CliRun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.gateway.InProcessGateway;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +19,6 @@ class CaShowTlsTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {}
-
     @Test
     void printsTheCaCertificateTheGatewayCreatedAtItsFirstStart() throws Exception {
         InProcessGateway.start(dir, Clock.systemUTC(), "", keys -> "users: []\n", "nobody").close();
@@ -29,7 +26,7 @@ class CaShowTlsTest {
         assertThat(crt).exists();
         assertThat(dir.resolve("data/keys/tls-ca.pem")).exists();
 
-        Run r = cli("ca", "show", "tls", "--config", dir.resolve("gatehouse.yaml").toString());
+        CliRun r = cli("ca", "show", "tls", "--config", dir.resolve("gatehouse.yaml").toString());
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).isEqualTo(Files.readString(crt)).startsWith("-----BEGIN CERTIFICATE-----");
         X509Certificate ca = (X509Certificate) CertificateFactory.getInstance("X.509")
@@ -45,7 +42,7 @@ class CaShowTlsTest {
         Path config = dir.resolve("gatehouse.yaml");
         Files.writeString(config, String.join("\n", "data_dir: data", "store:", "  url: jdbc:sqlite:" + dir.resolve("a.db"),
                 "policy: policy.yaml", ""));
-        Run r = cli("ca", "show", "tls", "--config", config.toString());
+        CliRun r = cli("ca", "show", "tls", "--config", config.toString());
         assertThat(r.exit()).isEqualTo(Main.FAILED);
         assertThat(r.err()).startsWith("gatehouse: no TLS CA certificate (tls-ca.crt) in " + dir.resolve("data/keys")
                 + " yet: the gateway creates it at its first start");
@@ -55,24 +52,8 @@ class CaShowTlsTest {
 
     @Test
     void anUnknownKeyNameListsTheKnownOnes() throws Exception {
-        Run r = cli("ca", "show", "x509", "--config", dir.resolve("gatehouse.yaml").toString());
+        CliRun r = cli("ca", "show", "x509", "--config", dir.resolve("gatehouse.yaml").toString());
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("use ssh-user, ssh-host or tls");
-    }
-
-    private static Run cli(String... args) {
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
     }
 }

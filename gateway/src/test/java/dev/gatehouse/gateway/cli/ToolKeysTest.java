@@ -1,14 +1,12 @@
 package dev.gatehouse.gateway.cli;
 
+import static dev.gatehouse.gateway.cli.CliRun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.gateway.GatewayKeys;
 import dev.gatehouse.gateway.InProcessGateway;
 import dev.gatehouse.gateway.config.ConfigLoader;
 import dev.gatehouse.pki.JwsSigner;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,8 +23,6 @@ class ToolKeysTest {
     Path dir;
 
     /** Output of one CLI run. */
-    private record Run(int exit, String out, String err) {}
-
     /**
      * Threat: on a host without the audit private key, verify made a new key, and every genuine
      * checkpoint then read as forged (or, worse, the auditor's host got a signing key).
@@ -45,13 +41,13 @@ class ToolKeysTest {
         Files.copy(gatewayData.resolve("keys/audit-key.pub"), auditor.resolve("data/keys/audit-key.pub"));
         Files.copy(gatewayData.resolve("checkpoints.jsonl"), auditor.resolve("data/checkpoints.jsonl"));
 
-        Run ok = cli("audit", "verify", "--config", config.toString());
+        CliRun ok = cli("audit", "verify", "--config", config.toString());
         assertThat(ok.exit()).as(ok.toString()).isZero();
         assertThat(ok.out()).startsWith("audit verify: OK: 1 chain(s), ").contains("JWK thumbprint (RFC 7638) " + thumbprint);
         assertThat(files(auditor.resolve("data/keys"))).containsExactly("audit-key.pub");
 
         Files.delete(auditor.resolve("data/keys/audit-key.pub"));
-        Run missing = cli("audit", "verify", "--config", config.toString());
+        CliRun missing = cli("audit", "verify", "--config", config.toString());
         assertThat(missing.exit()).isEqualTo(Main.FAILED);
         assertThat(missing.err()).startsWith("gatehouse: no audit key to verify with in " + auditor.resolve("data/keys"))
                 .contains("copy audit-key.pub from the gateway's data folder");
@@ -62,7 +58,7 @@ class ToolKeysTest {
     @Test
     void caShowOnAnEmptyDataFolderCreatesNoKey() throws Exception {
         Path config = auditorConfig(dir, dir.resolve("nowhere.db"));
-        Run r = cli("ca", "show", "ssh-user", "--config", config.toString());
+        CliRun r = cli("ca", "show", "ssh-user", "--config", config.toString());
         assertThat(r.exit()).isEqualTo(Main.FAILED);
         assertThat(r.err()).startsWith("gatehouse: no user-ca key in " + dir.resolve("data/keys") + " yet: the gateway"
                 + " creates its keys at its first start");
@@ -80,22 +76,6 @@ class ToolKeysTest {
     private static java.util.List<String> files(Path folder) throws Exception {
         try (Stream<Path> list = Files.list(folder)) {
             return list.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
-    private static Run cli(String... args) {
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
         }
     }
 }
