@@ -1,13 +1,20 @@
 package dev.gatehouse.bench;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLException;
 
 /**
@@ -94,5 +101,28 @@ record BenchTarget(URI uri, String connect, SslContext tls, String cookie) {
             ChannelPipeline p = ch.pipeline();
             p.addLast(tls.newHandler(ch.alloc(), host(), port()));
         }
+    }
+
+    /**
+     * Dials {@link #address()} on {@code group} (TCP_NODELAY) for one connection whose pipeline is
+     * TLS ({@link #addTls}) then {@code handlers}, made for this connection alone; a failed connect
+     * completes {@code done} with an {@link IllegalStateException} "cannot connect to ADDRESS".
+     */
+    void open(EventLoopGroup group, CompletableFuture<?> done, ChannelHandler... handlers) {
+        new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        addTls(ch);
+                        ch.pipeline().addLast(handlers);
+                    }
+                })
+                .connect(address())
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        done.completeExceptionally(new IllegalStateException("cannot connect to " + address(), f.cause()));
+                    }
+                });
     }
 }

@@ -1,16 +1,11 @@
 package dev.gatehouse.bench;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -102,21 +97,7 @@ public final class SseProbe {
 
     private static CompletableFuture<long[]> run(EventLoopGroup group, BenchTarget target) {
         CompletableFuture<long[]> done = new CompletableFuture<>();
-        new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        target.addTls(ch);
-                        ch.pipeline().addLast(new HttpClientCodec(), new EventReader(target, done));
-                    }
-                })
-                .connect(target.address())
-                .addListener(f -> {
-                    if (!f.isSuccess()) {
-                        done.completeExceptionally(new IllegalStateException("cannot connect to " + target.address(), f.cause()));
-                    }
-                });
+        target.open(group, done, new HttpClientCodec(), new EventReader(target, done));
         return done;
     }
 

@@ -1,15 +1,11 @@
 package dev.gatehouse.bench;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -128,22 +124,8 @@ public final class WsHold {
                 .customHeaders(headers)
                 .handshakeTimeoutMillis(STEP_TIMEOUT.toMillis())
                 .build();
-        new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        target.addTls(ch);
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketClientProtocolHandler(config), new Echo(hello, done));
-                    }
-                })
-                .connect(target.address())
-                .addListener(f -> {
-                    if (!f.isSuccess()) {
-                        done.completeExceptionally(new IllegalStateException("cannot connect to " + target.address(), f.cause()));
-                    }
-                });
+        target.open(group, done, new HttpClientCodec(), new HttpObjectAggregator(65536),
+                new WebSocketClientProtocolHandler(config), new Echo(hello, done));
         return done;
     }
 
