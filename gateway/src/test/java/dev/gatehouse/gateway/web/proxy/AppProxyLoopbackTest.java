@@ -3,23 +3,13 @@ package dev.gatehouse.gateway.web.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.gatehouse.gateway.session.AuditTrail;
-import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.web.AppConnector;
-import dev.gatehouse.gateway.web.AppRoute;
-import dev.gatehouse.gateway.web.AppSessionContext;
 import dev.gatehouse.gateway.web.AppStream;
-import dev.gatehouse.pki.testing.TestClock;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -33,7 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,28 +78,8 @@ class AppProxyLoopbackTest {
         app.start();
         int appPort = app.getAddress().getPort();
         FakeSession session = new FakeSession(URI.create("http://127.0.0.1:" + appPort));
-        AppConnector connector = new AppConnector() {
-            @Override
-            public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId) {
-                opens.incrementAndGet();
-                return TcpAppStream.connect(group, new InetSocketAddress(route.target().getHost(), route.target().getPort()));
-            }
-
-            @Override
-            public void close() {}
-        };
-        TestClock clock = new TestClock();
-        proxy = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.attr(AppSessionContext.ATTR).set(session);
-                        ch.pipeline().addLast(new HttpServerCodec(),
-                                new AppProxyHandler(connector, new AuditTrail(store, clock, true), clock, "gw.example", 8443));
-                    }
-                })
-                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        AppConnector connector = LoopbackProxy.tcp(group, opens::incrementAndGet);
+        proxy = LoopbackProxy.listen(group, session, connector, store, new WriteBufferWaterMark(32 * 1024, 64 * 1024));
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 

@@ -2,13 +2,7 @@ package dev.gatehouse.gateway.web.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.gateway.session.AuditTrail;
-import dev.gatehouse.gateway.session.Identity;
 import dev.gatehouse.gateway.web.AppConnector;
-import dev.gatehouse.gateway.web.AppRoute;
-import dev.gatehouse.gateway.web.AppSessionContext;
-import dev.gatehouse.gateway.web.AppStream;
-import dev.gatehouse.pki.testing.TestClock;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -63,25 +57,8 @@ class WebSocketLoopbackTest {
                 }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
         int appPort = ((InetSocketAddress) app.localAddress()).getPort();
         FakeSession session = new FakeSession(URI.create("http://127.0.0.1:" + appPort));
-        AppConnector connector = new AppConnector() {
-            @Override
-            public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId) {
-                return TcpAppStream.connect(group, new InetSocketAddress(route.target().getHost(), route.target().getPort()));
-            }
-
-            @Override
-            public void close() {}
-        };
-        TestClock clock = new TestClock();
-        proxy = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.attr(AppSessionContext.ATTR).set(session);
-                        ch.pipeline().addLast(new HttpServerCodec(),
-                                new AppProxyHandler(connector, new AuditTrail(store, clock, true), clock, "gw.example", 8443));
-                    }
-                }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        AppConnector connector = LoopbackProxy.tcp(group, () -> {});
+        proxy = LoopbackProxy.listen(group, session, connector, store, null);
     }
 
     @AfterEach
