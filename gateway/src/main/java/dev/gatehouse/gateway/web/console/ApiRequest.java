@@ -1,0 +1,49 @@
+package dev.gatehouse.gateway.web.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One authenticated API call, as an {@link ApiEndpoint} sees it. The front controller has already
+ * checked the credential, and for state-changing methods the {@code Origin} and CSRF token.
+ *
+ * @param method HTTP method, upper case
+ * @param path the request path (decoded, without the query)
+ * @param params values of the route pattern's {@code {name}} segments
+ * @param query the query parameters (each name to all its values, in order)
+ * @param body the JSON request body, or an empty object node when there was none
+ * @param viewer the caller
+ */
+public record ApiRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
+        JsonNode body, ConsoleViewer viewer) {
+
+    /** Path parameter {@code name} (present by construction of the route). */
+    public String param(String name) {
+        return params.get(name);
+    }
+
+    /** The single value of query parameter {@code name}; null when absent; 400 when given twice. */
+    public String queryParam(String name) {
+        List<String> v = query.get(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (v.size() > 1) {
+            throw ApiError.badRequest("query parameter '" + name + "' is given more than once");
+        }
+        return v.get(0);
+    }
+
+    /** Text field {@code name} of the JSON body; null when absent; 400 when not a string. */
+    public String bodyText(String name) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw ApiError.badRequest("field '" + name + "' must be a string");
+        }
+        return n.asText();
+    }
+}
