@@ -128,9 +128,10 @@ export function when(rfc3339) {
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
 }
 
-/** "1h 02m 03s" for a number of seconds. */
+/** "1h 02m 03s" for a number of seconds (text such as "30m" as it is). */
 export function duration(seconds) {
   if (seconds === null || seconds === undefined || seconds === '') return '';
+  if (!Number.isFinite(Number(seconds))) return String(seconds); // already text such as "30m"
   let s = Math.max(0, Math.round(Number(seconds)));
   const h = Math.floor(s / 3600);
   s -= h * 3600;
@@ -175,7 +176,7 @@ export function actionWithText(label, { placeholder, required, act, name }) {
   const open = el('button', { type: 'button', 'data-action': name || label.toLowerCase() }, label);
   open.addEventListener('click', () => {
     const input = el('input', { type: 'text', name: 'text', placeholder, 'aria-label': placeholder, required: !!required });
-    const form = el('form', { class: 'inline' }, input,
+    const form = el('form', { class: 'inline', novalidate: true }, input,
       el('button', { type: 'submit' }, label),
       el('button', { type: 'button', onclick: () => fill(box, open) }, 'Cancel'));
     form.addEventListener('submit', async (ev) => {
@@ -218,13 +219,20 @@ function nav(current) {
   return el('nav', { 'aria-label': 'Console' }, el('ul', {}, links));
 }
 
-function loginNotice(main) {
-  const host = location.hostname;
+/**
+ * The not-logged-in page. The API's 401 message names the exact command
+ * ("log in first: run 'ssh -p PORT HOST web-login' ..."); without one, the default port and this host.
+ */
+function loginNotice(main, err) {
+  const named = /'(ssh [^']*web-login)'/.exec((err && err.message) || '');
+  const command = named ? named[1] : `ssh -p 2222 ${location.hostname} web-login`;
   fill(main,
     el('h1', {}, 'Log in to the console'),
     el('p', {}, 'You are not logged in (or your console session has ended). Ask the gateway for a one-time login link over SSH:'),
-    el('pre', { class: 'command', id: 'login-command' }, `ssh -p 2222 ${host} web-login`),
-    el('p', {}, 'Use the SSH port and host name you normally connect to (2222 is the default). Open the printed link within a minute; it works once and logs this browser in as you.'));
+    el('pre', { class: 'command', id: 'login-command' }, command),
+    el('p', {}, named
+      ? 'Open the printed link within a minute; it works once and logs this browser in as you.'
+      : 'Use the SSH port and host name you normally connect to (2222 is the default). Open the printed link within a minute; it works once and logs this browser in as you.'));
 }
 
 /**
@@ -238,7 +246,7 @@ export async function page(path, init) {
     viewer = await api('/whoami');
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 401) {
-      loginNotice(main);
+      loginNotice(main, err);
       return;
     }
     fill(main, el('h1', {}, 'The console is unavailable'), el('p', { class: 'error' }, describe(err)));
