@@ -1,5 +1,6 @@
-// Overview: who you are and what each page is for (only the pages you may use).
-import { el, fill, page, may } from './console.js';
+// Overview: who you are, the web apps you may open (GET /api/v1/apps) and what each page is for
+// (only the pages you may use).
+import { api, el, fill, page, may, describe } from './console.js';
 
 const PAGES = [
   ['/requests', 'Requests', 'Decide pending elevation requests, follow your own, ask for a new one.', null],
@@ -11,9 +12,23 @@ const PAGES = [
   ['/me', 'Me', 'Your identity, roles and API tokens.', null],
 ];
 
+async function apps() {
+  const target = document.getElementById('apps');
+  try {
+    const result = await api('/apps');
+    const items = ((result && result.items) || []).filter((a) => /^https:\/\//.test(a.url || ''));
+    fill(target, items.length === 0
+      ? el('p', { class: 'empty' }, 'No web apps are open to you.')
+      : el('ul', {}, items.map((a) => el('li', {}, el('a', { href: a.url }, `${a.app} on ${a.node}`)))));
+  } catch (err) {
+    fill(target, el('p', { class: 'error' }, `Your apps could not be listed: ${describe(err)}`));
+  }
+}
+
 page('/', async (viewer) => {
   fill(document.getElementById('hello'), `Logged in as ${viewer.user}${viewer.tenant ? ` (tenant ${viewer.tenant})` : ''}.`);
   const open = PAGES.filter(([, , , need]) => !need || may(need) || may('ADMIN'));
   fill(document.getElementById('pages'), el('ul', { class: 'cards' },
     open.map(([href, title, text]) => el('li', {}, el('a', { href }, title), el('p', {}, text)))));
+  await apps();
 });

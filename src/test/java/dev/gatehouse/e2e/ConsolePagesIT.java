@@ -242,8 +242,14 @@ class ConsolePagesIT {
         ui.awaitText("#identity", "root-admin");
         assertThat(browser.text()).contains("SHA256:abcdEFGH").contains("ADMIN").contains("ci");
         ui.screenshot("console-me");
+        api.on("GET", "/apps", list(Map.of("app", "jupyter", "node", "gpu-1", "url", "https://jupyter--gpu-1.apps.localhost:8443/"),
+                Map.of("app", "evil", "node", "gpu-1", "url", "javascript:alert(1)")));
         ui.open("/");
         ui.awaitText("#hello", "Logged in as root-admin");
+        ui.awaitText("#apps", "jupyter on gpu-1");
+        assertThat(browser.driver().findElement(By.linkText("jupyter on gpu-1")).getAttribute("href"))
+                .isEqualTo("https://jupyter--gpu-1.apps.localhost:8443/");
+        assertThat(browser.text()).as("only https links are offered").doesNotContain("evil on gpu-1");
         ui.screenshot("console-overview");
     }
 }

@@ -49,7 +49,8 @@ class WebLoginIT extends GatewayTest {
             String url = Web.webLogin(gw, gw.alice());
             b.open(url);
             await().atMost(Duration.ofSeconds(20)).until(() -> b.url().equals(web.consoleUrl("/")));
-            assertThat(b.text()).as("the console page names the user").contains("alice");
+            // the console's overview names the user once its script has asked the API who this is
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.text().contains("Logged in as alice"));
             JsonNode used = gw.awaitEvent("web.login used by alice", event("web.login", "step", "used", "user", "alice"));
             assertThat(Json.text(used, "outcome")).isEqualTo("success");
         }

@@ -10,7 +10,9 @@ import dev.gatehouse.gateway.web.WebFront;
 import dev.gatehouse.gateway.web.WebLogin;
 import dev.gatehouse.gateway.web.WebSite;
 import dev.gatehouse.gateway.web.console.AccessApi;
+import dev.gatehouse.gateway.web.console.AppsApi;
 import dev.gatehouse.gateway.web.console.ApiTokensApi;
+import dev.gatehouse.gateway.web.console.ClasspathUi;
 import dev.gatehouse.gateway.web.console.ConsoleModule;
 import dev.gatehouse.gateway.web.console.ConsoleSetup;
 import dev.gatehouse.gateway.web.console.ConsoleUi;
@@ -49,7 +51,7 @@ final class WebWiring {
                 Math.max(1, Runtime.getRuntime().availableProcessors()),
                 bound -> config.oidc().map(o -> new OidcLogin(o, o.redirectUri(bound.hostname(), bound.port()),
                         o.clientSecret(System::getenv), services.commandPool(), services.clock())),
-                new ConsoleSetup(consoleModules(services), consoleUi(services), services.commandPool(),
+                new ConsoleSetup(consoleModules(services, site), consoleUi(services), services.commandPool(),
                         services.apiTokens().orElse(null))));
         AppConnectors apps = AppConnectors.forGateway(services, front.eventLoops());
         connector.set(apps);
@@ -61,16 +63,17 @@ final class WebWiring {
      * The console API's endpoint groups, in routing order (whoami comes first, built in). Each part
      * of the console adds its module here.
      */
-    static List<ConsoleModule> consoleModules(GatewayServices services) {
+    static List<ConsoleModule> consoleModules(GatewayServices services, WebSite site) {
         List<ConsoleModule> modules = new ArrayList<>();
+        modules.add(new AppsApi(new PolicyApps(services.policy()), site));
         modules.add(new AccessApi(services.access(), services.policy(), services.clock()));
         services.apiTokens().ifPresent(t -> modules.add(new ApiTokensApi(t, services.clock())));
         return modules;
     }
 
-    /** The console's pages and assets: none of its own yet, so {@code /} is the built-in home page. */
+    /** The console's pages and assets, bundled into the jar under {@code console-ui/} ({@code console/}). */
     static ConsoleUi consoleUi(GatewayServices services) {
-        return path -> Optional.empty();
+        return new ClasspathUi();
     }
 
     /**

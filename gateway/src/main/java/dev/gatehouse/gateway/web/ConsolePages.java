@@ -36,12 +36,12 @@ final class ConsolePages {
             res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
             return res;
         }
-        Optional<dev.gatehouse.gateway.web.console.ApiResponse.Body> page = switch (r.path()) {
+        Optional<dev.gatehouse.gateway.web.console.ConsoleUi.Resource> page = switch (r.path()) {
             case "/login", "/launch", "/.well-known/jwks.json" -> Optional.empty();
-            default -> web.console().ui().get(r.path());
+            default -> web.console().ui().resource(r.path(), r.request().headers().get(HttpHeaderNames.IF_NONE_MATCH));
         };
         if (page.isPresent()) {
-            return ConsoleApi.full(alloc, ConsoleApi.Answer.of(page.get()), false);
+            return ConsoleApi.full(alloc, new ConsoleApi.Answer(page.get().body(), page.get().headers()), false);
         }
         return switch (r.path()) {
             case "/login" -> login(r, alloc);

@@ -48,14 +48,11 @@ public final class ClasspathUi implements ConsoleUi {
             Map.entry("txt", "text/plain; charset=utf-8"));
 
     /**
-     * The console's Content-Security-Policy with {@code 'wasm-unsafe-eval'} added to
-     * {@code script-src} (CSP Level 3 section 6.7.2.6): the terminal player renders with a
-     * WebAssembly module, which a policy without it refuses to compile. It allows no JavaScript
-     * eval and no other origin; only the pages that run the player get it.
+     * The session page's policy ({@link ConsoleHeaders#PLAYER_CSP}): the terminal player renders
+     * with a WebAssembly module, which the console's default policy refuses to compile. Only the
+     * page that runs the player gets it.
      */
-    public static final String PLAYER_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "
-            + "style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-            + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    public static final String PLAYER_CSP = ConsoleHeaders.PLAYER_CSP;
 
     private static final Map<String, String> PAGES = Map.of(
             "/", "index", "/requests", "requests", "/grants", "grants", "/locks", "locks", "/live", "live",

@@ -16,11 +16,22 @@ public final class ConsoleHeaders {
     public static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
             + " connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+    /**
+     * The policy of the pages that run the terminal player (asciinema-player renders with a
+     * WebAssembly module): {@link #CSP} with {@code 'wasm-unsafe-eval'} in {@code script-src} (CSP
+     * Level 3 section 6.7.2.6), which allows compiling WebAssembly and still no JavaScript eval, no
+     * inline script and no other origin. {@link #apply} keeps it on a response that already carries it.
+     */
+    public static final String PLAYER_CSP = CSP.replace("script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';");
+
     private ConsoleHeaders() {}
 
-    /** Sets the headers on {@code headers}, replacing any of the same names; {@code api} adds {@code Cache-Control: no-store}. */
+    /**
+     * Sets the headers on {@code headers}, replacing any of the same names (a {@link #PLAYER_CSP}
+     * already there stays); {@code api} adds {@code Cache-Control: no-store}.
+     */
     public static void apply(HttpHeaders headers, boolean api) {
-        headers.set("Content-Security-Policy", CSP);
+        headers.set("Content-Security-Policy", PLAYER_CSP.equals(headers.get("Content-Security-Policy")) ? PLAYER_CSP : CSP);
         headers.set("X-Frame-Options", "DENY");
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Referrer-Policy", "no-referrer");
