@@ -11,7 +11,7 @@ function rfc3339(v) {
 }
 
 function rest(ev) {
-  const skip = new Set(['type', 'at', 'time', 'ts', 'seq', 'user', 'node', 'session', 'hash', 'prev_hash', 'chain']);
+  const skip = new Set(['type', 'at', 'time', 'ts', 'seq', 'user', 'node', 'session', 'session_id', 'hash', 'prev_hash', 'chain']);
   return Object.entries(ev).filter(([k, v]) => !skip.has(k) && v !== null && v !== '')
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join('  ');
 }
@@ -23,7 +23,10 @@ function render(items) {
     ['Event', (e) => e.type],
     ['User', (e) => e.user || ''],
     ['Node', (e) => e.node || ''],
-    ['Session', (e) => (e.session ? el('a', { href: `/sessions/${encodeURIComponent(e.session)}` }, e.session) : '')],
+    ['Session', (e) => {
+      const id = e.session || e.session_id;
+      return id ? el('a', { href: `/sessions/${encodeURIComponent(id)}` }, id) : '';
+    }],
     ['Details', rest],
   ], { empty: 'No event matches.' });
 }

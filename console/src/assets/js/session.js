@@ -16,7 +16,7 @@ function details(s) {
 
 /** The fields of an event other than the ones shown in their own columns, as "k=v" text. */
 function rest(ev) {
-  const skip = new Set(['type', 'at', 'time', 'ts', 'seq', 'user', 'session']);
+  const skip = new Set(['type', 'at', 'time', 'ts', 'seq', 'user', 'session', 'session_id', 'chain', 'hash', 'prev_hash']);
   return Object.entries(ev).filter(([k, v]) => !skip.has(k) && v !== null && v !== '')
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join('  ');
 }
@@ -97,7 +97,7 @@ page('/sessions', async () => {
   ], { empty: 'No events.' }));
   fill(document.getElementById('transfers'), table(s.transfers || [], [
     ['Operation', (t) => t.op],
-    ['Path', (t) => t.path],
+    ['Path', (t) => (t.target ? `${t.path} → ${t.target}` : t.path)],
     ['Bytes', (t) => bytes(t.bytes)],
     ['SHA-256', (t) => el('code', {}, t.sha256 || '')],
   ], { empty: 'No file transfers.' }));

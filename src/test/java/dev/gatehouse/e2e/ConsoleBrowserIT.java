@@ -1,0 +1,56 @@
+package dev.gatehouse.e2e;
+
+import static dev.gatehouse.e2e.Elevations.ELEVATED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The console in a real browser (Debian's chromium) against the real gateway jar, a real sshd
+ * node and real {@code ssh} clients: what approvers, admins and auditors do there, end to end.
+ * Logging in is the {@code web-login} URL, as people do. Screenshots of each page go to
+ * {@code target/screenshots/} (test artefacts).
+ */
+class ConsoleBrowserIT extends GatewayTest {
+    @Override
+    Gateway.Options options() {
+        return Elevations.options(false).web();
+    }
+
+    /** A browser logged in as {@code user} through the web-login URL, on the console's overview page. */
+    private ConsoleBrowser loggedIn(Browser b, Gateway.User user) {
+        Web web = Web.of(gw);
+        b.open(Web.webLogin(gw, user));
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.url().equals(web.consoleUrl("/")));
+        ConsoleBrowser ui = new ConsoleBrowser(b, web.consoleUrl(""));
+        ui.open("/me");
+        ui.awaitText("#identity", user.name());
+        return ui;
+    }
+
+    private Browser browser() {
+        return Browser.start(List.of(Browser.spkiPin(gw.webHostname(), gw.webPort())));
+    }
+
+    @Test
+    void anApproverApprovesOnTheRequestsPageAndTheElevatedSshThenWorks() {
+        String id = Elevations.request(gw, gw.alice(), ELEVATED, "30m");
+        assertThat(gw.ssh(gw.alice(), ELEVATED, "id -un").exit()).as("no access before the approval").isNotZero();
+        try (Browser b = browser()) {
+            ConsoleBrowser ui = loggedIn(b, gw.user("bob"));
+            ui.open("/");
+            ui.awaitText("#hello", "Logged in as bob");
+            ui.screenshot("e2e-overview");
+            ui.open("/requests");
+            ui.awaitText("#pending", id);
+            ui.screenshot("e2e-requests");
+            ui.approve(id, "e2e: approved in the browser");
+            ui.awaitText("#status", "Approved request " + id);
+        }
+        Proc.Result in = gw.ssh(gw.alice(), ELEVATED, "id -un").requireSuccess();
+        assertThat(in.stdout().strip()).isEqualTo(Accounts.MLOPS);
+    }
+}
