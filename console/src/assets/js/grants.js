@@ -12,7 +12,7 @@ async function load() {
   const clocks = [];
   fill(target, table(items, [
     ['Grant', (g) => g.id],
-    ['User', (g) => g.user],
+    ['User', (g) => g.user || g.requester || ''],
     ['Login', (g) => g.login],
     ['Nodes', (g) => (Array.isArray(g.nodes) ? g.nodes.join(', ') : (g.nodes || g.node || ''))],
     ['Request', (g) => g.request || ''],

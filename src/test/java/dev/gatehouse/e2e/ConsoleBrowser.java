@@ -10,6 +10,7 @@ import java.util.Map;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -51,9 +52,9 @@ final class ConsoleBrowser {
         return b.driver().findElement(By.id("status")).getText();
     }
 
-    /** Waits until {@code css} is visible and its text contains {@code text}; returns the element. */
+    /** Waits until {@code css} is visible and its text contains {@code text} (the page may redraw meanwhile); returns the element. */
     WebElement awaitText(String css, String text) {
-        return new WebDriverWait(b.driver(), Browser.WAIT).until(d -> {
+        return new WebDriverWait(b.driver(), Browser.WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
             for (WebElement e : d.findElements(By.cssSelector(css))) {
                 if (e.isDisplayed() && e.getText().contains(text)) {
                     return e;

@@ -49,6 +49,12 @@ class ConsoleBrowserIT extends GatewayTest {
             ui.screenshot("e2e-requests");
             ui.approve(id, "e2e: approved in the browser");
             ui.awaitText("#status", "Approved request " + id);
+            ui.open("/grants");
+            ui.awaitText("#grants", "alice");
+            ui.screenshot("e2e-grants");
+            ui.open("/locks");
+            ui.awaitText("#locks", "Nothing is locked");
+            ui.screenshot("e2e-locks");
         }
         Proc.Result in = gw.ssh(gw.alice(), ELEVATED, "id -un").requireSuccess();
         assertThat(in.stdout().strip()).isEqualTo(Accounts.MLOPS);
