@@ -31,7 +31,7 @@ final class Gateway implements AutoCloseable {
     static final String TARGET = Accounts.AIOPS + "@" + NODE;
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** The SSH listener's line; the lookbehind keeps it from matching the HTTPS listener's. */
-    private static final Pattern LISTENING = Pattern.compile("(?<!web )listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("(?<!web )(?<!ops )listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
     /** The HTTPS listener's line, the agreed {@code web listening on HOST:PORT}. */
     private static final Pattern WEB_LISTENING = Pattern.compile("web listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
     private static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
