@@ -8,8 +8,6 @@ import dev.gatehouse.recorder.WriterState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -52,8 +50,8 @@ public final class OpsMetrics {
 
     private final PrometheusMeterRegistry registry;
     private final Clock clock;
-    private final MultiGauge liveSessions;
-    private final Set<String> kindsSeen = ConcurrentHashMap.newKeySet();
+    /** Live sessions by kind, as counted at the last scrape; a kind's gauge is registered when first seen. */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> liveByKind = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private volatile Supplier<List<LiveSession>> sessions = List::of;
@@ -76,11 +74,8 @@ public final class OpsMetrics {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        liveSessions = MultiGauge.builder("gatehouse.sessions.live")
-                .description("Live sessions on this instance by kind (shell, exec, sftp, forward, app, gateway-shell)")
-                .register(registry);
         for (String kind : List.of("shell", "exec", "sftp", "forward", "app", "gateway-shell")) {
-            kindsSeen.add(kind);
+            live(kind);
         }
         for (String outcome : List.of("accepted", "refused")) {
             counter("gatehouse.connections", "SSH connections by outcome", "protocol", "ssh", "outcome", outcome);
@@ -144,16 +139,24 @@ public final class OpsMetrics {
     /** Refreshes what is read by listing (live sessions by kind); called before each scrape. */
     void refresh() {
         Map<String, Long> byKind = new TreeMap<>();
-        kindsSeen.forEach(k -> byKind.put(k, 0L));
+        liveByKind.keySet().forEach(k -> byKind.put(k, 0L));
         for (LiveSession s : sessions.get()) {
             String kind = s.kindName();
             if (kind != null && kind.length() <= 32 && kind.matches("[a-z-]+")) {
-                kindsSeen.add(kind);
                 byKind.merge(kind, 1L, Long::sum);
             }
         }
-        liveSessions.register(byKind.entrySet().stream()
-                .map(e -> MultiGauge.Row.of(Tags.of("kind", e.getKey()), e.getValue())).toList(), true);
+        byKind.forEach((kind, n) -> live(kind).set(n));
+    }
+
+    private java.util.concurrent.atomic.AtomicLong live(String kind) {
+        return liveByKind.computeIfAbsent(kind, k -> {
+            java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+            Gauge.builder("gatehouse.sessions.live", n, java.util.concurrent.atomic.AtomicLong::get).tag("kind", k)
+                    .description("Live sessions on this instance by kind (shell, exec, sftp, forward, app, gateway-shell)")
+                    .strongReference(true).register(registry);
+            return n;
+        });
     }
 
     /** The scrape: Prometheus text format 0.0.4. */
