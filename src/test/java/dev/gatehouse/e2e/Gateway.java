@@ -350,6 +350,22 @@ final class Gateway implements AutoCloseable {
         return webPort;
     }
 
+    /** The operations listener's port, from the current run's {@code ops listening on HOST:PORT} line. */
+    int opsPort() {
+        Pattern ops = Pattern.compile("ops listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            Matcher m = ops.matcher(log());
+            if (m.find()) {
+                return Integer.parseInt(m.group(2));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no 'ops listening on' line; output:\n" + log());
+            }
+            NodeSshd.sleep(100);
+        }
+    }
+
     /** web.hostname as configured (the console's host name). */
     String webHostname() {
         return options.webHostname;

@@ -23,7 +23,13 @@ final class SyslogReceiver implements AutoCloseable {
     private final Thread acceptor;
 
     SyslogReceiver() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(null);
+    }
+
+    /** A receiver speaking TLS (RFC 5425) with {@code tls}'s key and certificate, or plain TCP when null. */
+    SyslogReceiver(javax.net.ssl.SSLContext tls) throws IOException {
+        server = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+                : tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
         acceptor = new Thread(this::accept, "syslog-receiver");
         acceptor.setDaemon(true);
         acceptor.start();

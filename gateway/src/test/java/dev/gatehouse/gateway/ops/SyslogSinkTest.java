@@ -157,4 +157,50 @@ class SyslogSinkTest {
             s.close();
         }
     }
+
+    /** A receiver context with a server certificate for {@code localhost} from a fresh test TLS CA, whose PEM goes to {@code caPem}. */
+    private static javax.net.ssl.SSLContext receiverTls(Path caDir, Path caPem) throws Exception {
+        var ca = dev.gatehouse.pki.testing.PkiFixtures.tlsCa(caDir, Clock.systemUTC());
+        Files.writeString(caPem, ca.certificatePem());
+        var server = ca.serverCertificate("localhost");
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("server", server.privateKey(), new char[0], server.chain().toArray(new java.security.cert.Certificate[0]));
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    @Test
+    void overTlsEventsReachAReceiverWhoseCertificateChainsToTheCaFile() throws Exception {
+        receiver.close();
+        Files.createDirectories(dir.resolve("ca"));
+        receiver = new SyslogReceiver(receiverTls(dir.resolve("ca"), dir.resolve("ca.pem")));
+        append(2);
+        GatewayConfig.Syslog config = new GatewayConfig.Syslog("localhost", receiver.port(), true,
+                Optional.of(dir.resolve("ca.pem")), "gatehouse", 10);
+        sink = new SyslogSink(config, store, dir, Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(100));
+        sink.start();
+        await().atMost(Duration.ofSeconds(15)).until(() -> sink.cursor() == 2);
+        assertThat(seqs()).containsExactly(1L, 2L);
+    }
+
+    /** Threat: someone who takes over the receiver's address (DNS, a rogue host) collects the audit log. */
+    @Test
+    void overTlsAReceiverWithACertificateFromAnotherCaGetsNothing() throws Exception {
+        receiver.close();
+        Files.createDirectories(dir.resolve("rogue"));
+        Files.createDirectories(dir.resolve("trusted"));
+        receiver = new SyslogReceiver(receiverTls(dir.resolve("rogue"), dir.resolve("rogue.pem")));
+        receiverTls(dir.resolve("trusted"), dir.resolve("trusted.pem"));
+        append(2);
+        GatewayConfig.Syslog config = new GatewayConfig.Syslog("localhost", receiver.port(), true,
+                Optional.of(dir.resolve("trusted.pem")), "gatehouse", 10);
+        sink = new SyslogSink(config, store, dir, Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(100));
+        sink.start();
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> sink.cursor() == 0 && !sink.connected());
+        assertThat(receiver.messages).isEmpty();
+    }
 }
