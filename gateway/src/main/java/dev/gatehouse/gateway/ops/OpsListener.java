@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * scrape never waits behind SSH or HTTPS traffic. Requests are tiny: headers up to 8 KiB, bodies
  * up to 4 KiB (larger ones get 413 from the aggregator), idle connections close after 30 s.
  */
-public final class OpsListener implements AutoCloseable {
+final class OpsListener implements AutoCloseable {
     private final InetSocketAddress listen;
     private final OpsHandler handler;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());

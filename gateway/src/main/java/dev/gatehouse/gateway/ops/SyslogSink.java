@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * taking bytes it did not keep. Reconnects back off exponentially from {@code minBackoff} to
  * {@code maxBackoff}.
  */
-public final class SyslogSink implements AutoCloseable {
+final class SyslogSink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyslogSink.class);
     /** Events written per batch (and per cursor save). */
     static final int BATCH = 256;
