@@ -140,7 +140,7 @@ final class ConsoleApi {
 
     private static FullHttpResponse tooLarge(ByteBufAllocator alloc) {
         return full(alloc, Answer.of(error(new ApiError(413, "too_large", "the request body is larger than " + MAX_BODY
-                + " bytes"))), false);
+                + " bytes"))), true);
     }
 
     /**
