@@ -1,0 +1,241 @@
+package dev.gatehouse.gateway.web.console;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.gatehouse.gateway.session.TerminalObserver;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One observer's server-sent event stream (WHATWG HTML section 9.2) of a live terminal: first
+ * {@code event: header} with an asciicast v2 header (width, height, timestamp, title), then
+ * {@code event: output} whose data is an asciicast v2 event line {@code [seconds, "o", text]}
+ * (seconds since observing began, microsecond precision), {@code event: resize} with
+ * {@code [seconds, "r", "COLSxROWS"]} on a window change, and {@code event: end} with
+ * {@code {"reason": TEXT}} last.
+ *
+ * <p>The relay never waits for an observer: the session's threads only decode and queue, and a
+ * task on {@code executor} writes the queue to the client. At most {@link #MAX_BEHIND} characters
+ * may wait; an observer further behind (a stalled or slow client) is dropped, with an {@code end}
+ * event saying so, and {@code onDropped} runs (off the relay's thread).
+ */
+final class ObserverStream implements TerminalObserver {
+    /** Characters of events an observer may fall behind before it is dropped. */
+    static final int MAX_BEHIND = 1 << 20;
+    /** How soon a stream waiting for the client's connection to drain looks again. */
+    static final Duration WRITABLE_POLL = Duration.ofMillis(20);
+    static final String TOO_SLOW = "the observer fell more than " + (MAX_BEHIND >> 10)
+            + " KiB behind the session and was dropped; observe again to resume";
+
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
+
+    private final String title;
+    private final Clock clock;
+    private final Instant start;
+    private final Executor executor;
+    private final ScheduledExecutorService timer;
+    private final Consumer<String> onDropped;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    /** Up to 3 bytes of a character split between chunks, then room for the next chunk. */
+    private ByteBuffer pendingBytes = ByteBuffer.allocate(0);
+
+    /** Guards everything below. */
+    private final Object lock = new Object();
+    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private long behind;
+    private boolean headerSent;
+    /** No event is taken any more: the end is queued. */
+    private boolean finished;
+    private boolean draining;
+    private ApiResponse.StreamSink sink;
+
+    /**
+     * @param title the header's {@code title} (who is on which node)
+     * @param executor where the stream is written to the client
+     * @param timer waits for the client's connection to drain
+     * @param onDropped told why, once, when the stream is dropped for being too slow
+     */
+    ObserverStream(String title, Clock clock, Executor executor, ScheduledExecutorService timer, Consumer<String> onDropped) {
+        this.title = title;
+        this.clock = clock;
+        this.start = clock.instant();
+        this.executor = executor;
+        this.timer = timer;
+        this.onDropped = onDropped;
+    }
+
+    /** The client is connected: write what is queued and what follows to {@code to}. */
+    void attach(ApiResponse.StreamSink to) {
+        synchronized (lock) {
+            sink = to;
+        }
+        drainLater();
+    }
+
+    @Override
+    public void resize(int cols, int rows) {
+        boolean header;
+        synchronized (lock) {
+            header = !headerSent;
+            headerSent = true;
+        }
+        if (header) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("version", 2);
+            h.put("width", cols);
+            h.put("height", rows);
+            h.put("timestamp", start.getEpochSecond());
+            h.put("title", title);
+            offer("header", json(h));
+        } else {
+            offer("resize", json(List.of(seconds(), "r", cols + "x" + rows)));
+        }
+    }
+
+    @Override
+    public void output(byte[] data, int offset, int length) {
+        String text;
+        synchronized (utf8) {
+            text = decode(data, offset, length);
+        }
+        if (!text.isEmpty()) {
+            offer("output", json(List.of(seconds(), "o", text)));
+        }
+    }
+
+    @Override
+    public void ended() {
+        finish("the session ended");
+    }
+
+    /** Queues {@code event: end} with {@code reason}; the stream closes once it is written. */
+    void finish(String reason) {
+        synchronized (lock) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            enqueue("end", json(Map.of("reason", reason)));
+        }
+        drainLater();
+    }
+
+    /** Decodes a chunk, keeping a character's bytes that continue in the next chunk. */
+    private String decode(byte[] data, int offset, int length) {
+        ByteBuffer in = ByteBuffer.allocate(pendingBytes.remaining() + length);
+        in.put(pendingBytes).put(data, offset, length).flip();
+        CharBuffer out = CharBuffer.allocate((int) (in.remaining() * (double) utf8.maxCharsPerByte()) + 1);
+        utf8.decode(in, out, false);
+        pendingBytes = in.slice();
+        return out.flip().toString();
+    }
+
+    private BigDecimal seconds() {
+        long micros = Duration.between(start, clock.instant()).toNanos() / 1000;
+        return BigDecimal.valueOf(Math.max(0, micros), 6);
+    }
+
+    private void offer(String event, String data) {
+        boolean dropped;
+        synchronized (lock) {
+            if (finished) {
+                return;
+            }
+            String e = frame(event, data);
+            dropped = behind + e.length() > MAX_BEHIND;
+            if (dropped) {
+                // what is queued is stale anyway: the end goes out next, alone
+                queue.clear();
+                behind = 0;
+                finished = true;
+                enqueue("end", json(Map.of("reason", TOO_SLOW)));
+            } else {
+                queue.add(e);
+                behind += e.length();
+            }
+        }
+        if (dropped) {
+            executor.execute(() -> onDropped.accept(TOO_SLOW));
+        }
+        drainLater();
+    }
+
+    private void enqueue(String event, String data) {
+        String e = frame(event, data);
+        queue.add(e);
+        behind += e.length();
+    }
+
+    private static String frame(String event, String data) {
+        return "event: " + event + "\ndata: " + data + "\n\n";
+    }
+
+    private void drainLater() {
+        synchronized (lock) {
+            if (draining || sink == null || queue.isEmpty()) {
+                return;
+            }
+            draining = true;
+        }
+        executor.execute(this::drain);
+    }
+
+    /** Writes queued events while the client's connection takes them; closes the stream after the end. */
+    private void drain() {
+        while (true) {
+            ApiResponse.StreamSink to;
+            String next;
+            boolean last;
+            synchronized (lock) {
+                to = sink;
+                if (!to.writable()) {
+                    timer.schedule(() -> executor.execute(this::drain), WRITABLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                    return;
+                }
+                next = queue.poll();
+                if (next == null) {
+                    draining = false;
+                    return;
+                }
+                behind -= next.length();
+                last = finished && queue.isEmpty() && next.startsWith("event: end\n");
+            }
+            boolean open = to.write(next);
+            if (last || !open) {
+                to.close();
+                synchronized (lock) {
+                    finished = true;
+                    queue.clear();
+                    draining = false;
+                }
+                return;
+            }
+        }
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode an observe event", e);
+        }
+    }
+}
