@@ -206,7 +206,30 @@ class LiveSessionsTest {
         await().atMost(WAIT).until(() -> sink.closed.getCount() == 0);
         assertThat(sink.text()).endsWith("event: end\ndata: {\"reason\":\"the session ended\"}\n\n");
         await().atMost(WAIT).until(() -> events("session.observe").size() == 2);
+        assertThat(events("session.observe").get(1).details()).containsEntry("reason", "the session ended");
         assertThat(events("observe.refused")).hasSize(2);
+    }
+
+    /** Threat: an auditor locked during an incident keeps watching the sessions they already opened. */
+    @Test
+    void lockingTheObserverEndsTheirObservationButNotTheSession() throws Exception {
+        Terminal alice = shell();
+        String id = liveId();
+        FakeSink sink = new FakeSink();
+        stream(call("GET", "/api/v1/live/" + id + "/observe", Map.of(), viewer("auditor"))).start().accept(sink);
+        await().atMost(WAIT).until(() -> alice.text().contains("auditor is observing"));
+        assertThat(items(call("GET", "/api/v1/live", Map.of(), viewer("admin")))).extracting(m -> m.get("kind"))
+                .containsExactlyInAnyOrder("shell", "observe");
+
+        gw.gateway().services().access().lock("admin", dev.gatehouse.policy.Lock.Kind.USER, "auditor", "incident");
+
+        await().atMost(WAIT).until(() -> sink.closed.getCount() == 0);
+        assertThat(sink.text()).endsWith("event: end\ndata: {\"reason\":\"user 'auditor' was locked by admin\"}\n\n");
+        await().atMost(WAIT).until(() -> alice.text().contains("gatehouse: auditor stopped observing"));
+        assertThat(events("session.observe").get(1).details()).containsEntry("reason", "user 'auditor' was locked by admin");
+        assertThat(alice.channel.isClosed()).isFalse();
+        assertThat(gw.gateway().services().sessions().all()).extracting(dev.gatehouse.gateway.session.LiveSession::id)
+                .containsExactly(id);
     }
 
     @Test

@@ -36,6 +36,9 @@ public final class LiveSessions {
     private final AuditTrail audit;
     private final SessionRegistry registry;
 
+    /** The {@link LiveSession#kindName()} of an observation in the registry. */
+    public static final String OBSERVE_KIND = "observe";
+
     public LiveSessions(PolicyHolder policy, AuditTrail audit, SessionRegistry registry) {
         this.policy = policy;
         this.audit = audit;
@@ -48,8 +51,13 @@ public final class LiveSessions {
      * @param user the Gatehouse user name
      * @param source their address ({@code ip:port}), or null
      * @param via how they reached the gateway: {@code shell}, {@code cookie} or {@code token}
+     * @param keyFingerprint the {@code SHA256:} fingerprint of the key behind their login, or null (OIDC)
      */
-    public record Actor(String user, String source, String via) {}
+    public record Actor(String user, String source, String via, String keyFingerprint) {
+        public Actor {
+            keyFingerprint = keyFingerprint == null || keyFingerprint.isEmpty() ? null : keyFingerprint;
+        }
+    }
 
     /** Live sessions {@code viewer} may see (AUDIT or ADMIN, own tenant), oldest first. */
     public List<LiveSession> list(Actor viewer) {
@@ -122,26 +130,112 @@ public final class LiveSessions {
             audit.append(about(EventType.SESSION_OBSERVE, "failure", by, s).with("step", "end").with("reason", e.getMessage()));
             throw new Refused(Refused.Kind.CONFLICT, e.getMessage());
         }
-        return new Watch(s, observation, by, start);
+        String tenant = policy.current().user(by.user()).flatMap(User::tenant).orElse(null);
+        Watch watch = new Watch(s, observation, observer, by, start, tenant);
+        // a live session of the observer's own: a lock on them, or their removal from the policy, ends it like a shell
+        registry.add(watch);
+        return watch;
     }
 
-    /** One observer's watch of a session; {@link #close(String)} ends it once, audited. */
-    public final class Watch implements AutoCloseable {
+    /**
+     * One observer's watch of a session; {@link #close(String)} ends it once, audited. It is itself
+     * in the session registry (kind {@value #OBSERVE_KIND}, on the gateway like a gateway shell), so
+     * a user lock, shutdown, or removing the observer or their key from the policy ends it, and an
+     * admin can {@code terminate} it.
+     */
+    public final class Watch implements AutoCloseable, dev.gatehouse.gateway.session.StreamSession {
+        private final String id = dev.gatehouse.gateway.session.SessionIds.next(audit.clock());
         private final LiveSession session;
         private final TerminalObserver.Observation observation;
+        private final TerminalObserver observer;
         private final Actor by;
         private final Instant start;
+        private final String tenant;
         private final AtomicBoolean open = new AtomicBoolean(true);
 
-        private Watch(LiveSession session, TerminalObserver.Observation observation, Actor by, Instant start) {
+        private Watch(LiveSession session, TerminalObserver.Observation observation, TerminalObserver observer, Actor by,
+                Instant start, String tenant) {
             this.session = session;
             this.observation = observation;
+            this.observer = observer;
             this.by = by;
             this.start = start;
+            this.tenant = tenant;
         }
 
+        /** The observed session. */
         public LiveSession session() {
             return session;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public String user() {
+            return by.user();
+        }
+
+        @Override
+        public String keyFingerprint() {
+            return by.keyFingerprint();
+        }
+
+        @Override
+        public String source() {
+            return by.source();
+        }
+
+        /** Null: an observation runs on the gateway, like its shell. */
+        @Override
+        public String login() {
+            return null;
+        }
+
+        @Override
+        public String node() {
+            return null;
+        }
+
+        @Override
+        public String kindName() {
+            return OBSERVE_KIND;
+        }
+
+        @Override
+        public Instant start() {
+            return start;
+        }
+
+        @Override
+        public String userTenant() {
+            return tenant;
+        }
+
+        @Override
+        public String nodeTenant() {
+            return null;
+        }
+
+        @Override
+        public String grantId() {
+            return null;
+        }
+
+        @Override
+        public Instant grantEnd() {
+            return null;
+        }
+
+        /** The gateway ends the observation: the observer's stream ends with {@code reason}. */
+        @Override
+        public void terminate(String reason) {
+            if (open.get()) {
+                observer.stopped(reason);
+            }
+            close(reason);
         }
 
         /** Stops watching (the user is told, unless the session already ended) and records {@code session.observe} step end. */
@@ -149,6 +243,7 @@ public final class LiveSessions {
             if (!open.compareAndSet(true, false)) {
                 return;
             }
+            registry.remove(id);
             observation.close();
             audit.append(about(EventType.SESSION_OBSERVE, "success", by, session).with("step", "end").with("reason", why)
                     .with("duration_ms", Duration.between(start, audit.clock().instant()).toMillis()));

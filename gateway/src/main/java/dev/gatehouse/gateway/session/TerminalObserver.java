@@ -19,6 +19,14 @@ public interface TerminalObserver {
     void ended();
 
     /**
+     * The gateway ended this observation while the session goes on (the observer was locked out,
+     * removed from the policy, or an admin terminated the observation); nothing follows.
+     */
+    default void stopped(String reason) {
+        ended();
+    }
+
+    /**
      * A live observation; {@link #close} detaches the observer (once; later calls do nothing) and
      * tells the observed user that it stopped.
      */

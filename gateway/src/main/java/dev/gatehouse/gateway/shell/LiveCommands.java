@@ -20,7 +20,7 @@ final class LiveCommands {
 
     LiveCommands(GatewayServices services, Identity identity) {
         this.live = new LiveSessions(services.policy(), services.audit(), services.sessions());
-        this.actor = new LiveSessions.Actor(identity.user(), identity.source(), "shell");
+        this.actor = new LiveSessions.Actor(identity.user(), identity.source(), "shell", identity.keyFingerprint());
     }
 
     /** Runs {@code live} or {@code terminate}; returns null when {@code name} is neither. */

@@ -110,7 +110,7 @@ public final class LiveApi implements ConsoleModule {
 
     private static LiveSessions.Actor actor(ApiRequest request) {
         ConsoleViewer v = request.viewer();
-        return new LiveSessions.Actor(v.user(), v.source(), v.via());
+        return new LiveSessions.Actor(v.user(), v.source(), v.via(), v.keyFingerprint());
     }
 
     private static int limit(String text) {

@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  * <p>The relay never waits for an observer: the session's threads only decode and queue, and a
  * task on {@code executor} writes the queue to the client. At most {@link #MAX_BEHIND} characters
  * may wait; an observer further behind (a stalled or slow client) is dropped, with an {@code end}
- * event saying so, and {@code onDropped} runs (off the relay's thread).
+ * event saying so. However the stream ends from the gateway's side (the session ended, the observer
+ * was dropped or stopped), {@code onEnded} is told why, once, off the relay's thread.
  */
 final class ObserverStream implements TerminalObserver {
     /** Characters of events an observer may fall behind before it is dropped. */
@@ -51,7 +52,7 @@ final class ObserverStream implements TerminalObserver {
     private final Instant start;
     private final Executor executor;
     private final ScheduledExecutorService timer;
-    private final Consumer<String> onDropped;
+    private final Consumer<String> onEnded;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
     /** Up to 3 bytes of a character split between chunks, then room for the next chunk. */
@@ -71,15 +72,15 @@ final class ObserverStream implements TerminalObserver {
      * @param title the header's {@code title} (who is on which node)
      * @param executor where the stream is written to the client
      * @param timer waits for the client's connection to drain
-     * @param onDropped told why, once, when the stream is dropped for being too slow
+     * @param onEnded told why, once, when the stream ends from the gateway's side
      */
-    ObserverStream(String title, Clock clock, Executor executor, ScheduledExecutorService timer, Consumer<String> onDropped) {
+    ObserverStream(String title, Clock clock, Executor executor, ScheduledExecutorService timer, Consumer<String> onEnded) {
         this.title = title;
         this.clock = clock;
         this.start = clock.instant();
         this.executor = executor;
         this.timer = timer;
-        this.onDropped = onDropped;
+        this.onEnded = onEnded;
     }
 
     /** The client is connected: write what is queued and what follows to {@code to}. */
@@ -126,6 +127,11 @@ final class ObserverStream implements TerminalObserver {
         finish("the session ended");
     }
 
+    @Override
+    public void stopped(String reason) {
+        finish(reason);
+    }
+
     /** Queues {@code event: end} with {@code reason}; the stream closes once it is written. */
     void finish(String reason) {
         synchronized (lock) {
@@ -135,6 +141,7 @@ final class ObserverStream implements TerminalObserver {
             finished = true;
             enqueue("end", json(Map.of("reason", reason)));
         }
+        executor.execute(() -> onEnded.accept(reason));
         drainLater();
     }
 
@@ -173,7 +180,7 @@ final class ObserverStream implements TerminalObserver {
             }
         }
         if (dropped) {
-            executor.execute(() -> onDropped.accept(TOO_SLOW));
+            executor.execute(() -> onEnded.accept(TOO_SLOW));
         }
         drainLater();
     }
