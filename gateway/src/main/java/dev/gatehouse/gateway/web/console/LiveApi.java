@@ -97,7 +97,8 @@ public final class LiveApi implements ConsoleModule {
                 why -> close(watch[0], why));
         watch[0] = call(() -> live.observe(actor(request), request.param("id"), stream));
         return new ApiResponse.Stream("text/event-stream", sink -> {
-            sink.onClose(() -> close(watch[0], "the observer left"));
+            // the gateway's reason when it ended the stream (its end event closes the response), else the client left
+            sink.onClose(() -> close(watch[0], stream.endReason() != null ? stream.endReason() : "the observer left"));
             stream.attach(sink);
         });
     }

@@ -66,6 +66,8 @@ final class ObserverStream implements TerminalObserver {
     /** No event is taken any more: the end is queued. */
     private boolean finished;
     private boolean draining;
+    /** Why the gateway ended the stream (session ended, too slow, stopped), or null while it has not. */
+    private String endReason;
     private ApiResponse.StreamSink sink;
 
     /**
@@ -139,10 +141,18 @@ final class ObserverStream implements TerminalObserver {
                 return;
             }
             finished = true;
+            endReason = reason;
             enqueue("end", json(Map.of("reason", reason)));
         }
         executor.execute(() -> onEnded.accept(reason));
         drainLater();
+    }
+
+    /** Why the gateway ended the stream, or null when it has not (the client may still leave first). */
+    String endReason() {
+        synchronized (lock) {
+            return endReason;
+        }
     }
 
     /** Decodes a chunk, keeping a character's bytes that continue in the next chunk. */
@@ -173,6 +183,7 @@ final class ObserverStream implements TerminalObserver {
                 queue.clear();
                 behind = 0;
                 finished = true;
+                endReason = TOO_SLOW;
                 enqueue("end", json(Map.of("reason", TOO_SLOW)));
             } else {
                 queue.add(e);
