@@ -20,15 +20,18 @@ final class TerminalObservers {
         this.rows = rows;
     }
 
-    /** Adds {@code o} and tells it the current size; false (and nothing added) once the session ended. */
+    /**
+     * Tells {@code o} the current size, then adds it, so that its first event is the size; false
+     * (and nothing added) once the session ended.
+     */
     boolean add(TerminalObserver o) {
         synchronized (this) {
             if (ended) {
                 return false;
             }
+            o.resize(cols, rows);
             observers.add(o);
         }
-        o.resize(cols, rows);
         return true;
     }
 
