@@ -53,7 +53,7 @@ class LiveApiHttpsTest {
         ApiRoutes live = new ApiRoutes();
         ConsoleModule deferred = routes -> {
             for (String[] r : new String[][] {{"GET", "/api/v1/live"}, {"POST", "/api/v1/live/{id}/terminate"},
-                    {"GET", "/api/v1/live/{id}/observe"}}) {
+                    {"GET", "/api/v1/live/{id}/observe"}, {"POST", "/api/v1/sessions/{id}/terminate"}}) {
                 routes.add(r[0], r[1], req -> live.match(req.method(), req.path()).orElseThrow().endpoint().handle(req));
             }
         };
@@ -104,7 +104,13 @@ class LiveApiHttpsTest {
         assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
         assertThat(JSON.readTree(done.body()).get("terminated_by").asText()).isEqualTo("erin");
         assertThat(shell.terminated).containsExactly("session terminated by erin: stuck job");
-        assertThat(h.events("session.terminated")).singleElement().satisfies(e -> {
+        // the same action under the name DESIGN.md's contract gives it
+        HttpResponse<String> contractName = h.send(h.request("/api/v1/sessions/" + FakeShell.ID + "/terminate")
+                .header("Authorization", "Bearer " + token("erin")).header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"reason\": \"again\"}")));
+        assertThat(contractName.statusCode()).as(contractName.body()).isEqualTo(200);
+        assertThat(shell.terminated).containsExactly("session terminated by erin: stuck job", "session terminated by erin: again");
+        assertThat(h.events("session.terminated")).first().satisfies(e -> {
             assertThat(e.user()).isEqualTo("erin");
             assertThat(e.details()).containsEntry("via", "cookie").containsEntry("reason", "stuck job");
         });

@@ -16,7 +16,9 @@ import java.util.concurrent.ScheduledExecutorService;
  *       newest first, each {@link LiveSessions#describe}; {@code limit} (1..500, default 50) and
  *       {@code before=ID} page.
  *   <li>{@code POST /api/v1/live/{id}/terminate} {@code {"reason": TEXT}} (ADMIN): the user sees
- *       {@code gatehouse: session terminated by USER: REASON}; answers the session as it was.
+ *       {@code gatehouse: session terminated by USER: REASON}; answers the session as it was. Also
+ *       served as {@code POST /api/v1/sessions/{id}/terminate}, the name in DESIGN.md's
+ *       user-facing contract (a live session's id is its recorded session's id).
  *   <li>{@code GET /api/v1/live/{id}/observe} (AUDIT or ADMIN): {@code text/event-stream}, see
  *       {@link ObserverStream}; the user is told who watches, and when they stop.
  * </ul>
@@ -52,6 +54,7 @@ public final class LiveApi implements ConsoleModule {
     public void register(ApiRoutes routes) {
         routes.get("/api/v1/live", this::list);
         routes.post("/api/v1/live/{id}/terminate", this::terminate);
+        routes.post("/api/v1/sessions/{id}/terminate", this::terminate);
         routes.get("/api/v1/live/{id}/observe", this::observe);
     }
 
