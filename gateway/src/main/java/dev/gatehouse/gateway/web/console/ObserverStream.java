@@ -31,14 +31,14 @@ import java.util.function.Consumer;
  * {@code [seconds, "r", "COLSxROWS"]} on a window change, and {@code event: end} with
  * {@code {"reason": TEXT}} last.
  *
- * <p>The relay never waits for an observer: the session's threads only decode and queue, and a
- * task on {@code executor} writes the queue to the client. At most {@link #MAX_BEHIND} characters
- * may wait; an observer further behind (a stalled or slow client) is dropped, with an {@code end}
+ * <p>The relay never waits for an observer: the session's threads only copy the chunk into this
+ * observer's queue; a task on {@code executor} decodes, encodes and writes it to the client. At
+ * most {@link #MAX_BEHIND} bytes (of output, or characters of other events) may wait; an observer further behind (a stalled or slow client) is dropped, with an {@code end}
  * event saying so. However the stream ends from the gateway's side (the session ended, the observer
  * was dropped or stopped), {@code onEnded} is told why, once, off the relay's thread.
  */
 final class ObserverStream implements TerminalObserver {
-    /** Characters of events an observer may fall behind before it is dropped. */
+    /** Bytes of output (characters of other events) an observer may fall behind before it is dropped. */
     static final int MAX_BEHIND = 1 << 20;
     /** How soon a stream waiting for the client's connection to drain looks again. */
     static final Duration WRITABLE_POLL = Duration.ofMillis(20);
@@ -60,7 +60,8 @@ final class ObserverStream implements TerminalObserver {
 
     /** Guards everything below. */
     private final Object lock = new Object();
-    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    /** Formatted events ({@code String}) and output not yet decoded ({@link Chunk}), in order. */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private long behind;
     private boolean headerSent;
     /** No event is taken any more: the end is queued. */
@@ -113,14 +114,13 @@ final class ObserverStream implements TerminalObserver {
         }
     }
 
+    /** Output as the relay saw it, when: decoded and encoded later, by the writer. */
+    private record Chunk(BigDecimal at, byte[] data) {}
+
     @Override
     public void output(byte[] data, int offset, int length) {
-        String text;
-        synchronized (utf8) {
-            text = decode(data, offset, length);
-        }
-        if (!text.isEmpty()) {
-            offer("output", json(List.of(seconds(), "o", text)));
+        if (length > 0) {
+            offer(new Chunk(seconds(), java.util.Arrays.copyOfRange(data, offset, offset + length)));
         }
     }
 
@@ -155,7 +155,7 @@ final class ObserverStream implements TerminalObserver {
         }
     }
 
-    /** Decodes a chunk, keeping a character's bytes that continue in the next chunk. */
+    /** Decodes a chunk, keeping a character's bytes that continue in the next chunk (the writer's thread only). */
     private String decode(byte[] data, int offset, int length) {
         ByteBuffer in = ByteBuffer.allocate(pendingBytes.remaining() + length);
         in.put(pendingBytes).put(data, offset, length).flip();
@@ -171,13 +171,20 @@ final class ObserverStream implements TerminalObserver {
     }
 
     private void offer(String event, String data) {
+        offer(frame(event, data));
+    }
+
+    private static int size(Object item) {
+        return item instanceof Chunk c ? c.data().length : ((String) item).length();
+    }
+
+    private void offer(Object e) {
         boolean dropped;
         synchronized (lock) {
             if (finished) {
                 return;
             }
-            String e = frame(event, data);
-            dropped = behind + e.length() > MAX_BEHIND;
+            dropped = behind + size(e) > MAX_BEHIND;
             if (dropped) {
                 // what is queued is stale anyway: the end goes out next, alone
                 queue.clear();
@@ -187,7 +194,7 @@ final class ObserverStream implements TerminalObserver {
                 enqueue("end", json(Map.of("reason", TOO_SLOW)));
             } else {
                 queue.add(e);
-                behind += e.length();
+                behind += size(e);
             }
         }
         if (dropped) {
@@ -220,7 +227,7 @@ final class ObserverStream implements TerminalObserver {
     private void drain() {
         while (true) {
             ApiResponse.StreamSink to;
-            String next;
+            Object item;
             boolean last;
             synchronized (lock) {
                 to = sink;
@@ -228,13 +235,23 @@ final class ObserverStream implements TerminalObserver {
                     timer.schedule(() -> executor.execute(this::drain), WRITABLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
                     return;
                 }
-                next = queue.poll();
-                if (next == null) {
+                item = queue.poll();
+                if (item == null) {
                     draining = false;
                     return;
                 }
-                behind -= next.length();
-                last = finished && queue.isEmpty() && next.startsWith("event: end\n");
+                behind -= size(item);
+                last = finished && queue.isEmpty() && item instanceof String t && t.startsWith("event: end\n");
+            }
+            String next;
+            if (item instanceof Chunk c) {
+                String text = decode(c.data(), 0, c.data().length);
+                if (text.isEmpty()) {
+                    continue;
+                }
+                next = frame("output", json(List.of(c.at(), "o", text)));
+            } else {
+                next = (String) item;
             }
             boolean open = to.write(next);
             if (last || !open) {
