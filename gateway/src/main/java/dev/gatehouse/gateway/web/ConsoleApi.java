@@ -415,6 +415,12 @@ final class ConsoleApi {
             return true;
         }
 
+        /** Netty's writability: a streamer that polls this instead of blocking in {@link #write} holds no thread. */
+        @Override
+        public boolean writable() {
+            return channel.isWritable() || !channel.isActive();
+        }
+
         private boolean awaitWritable() {
             long deadline = System.nanoTime() + SLOW * 1_000_000L;
             synchronized (writable) {
