@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
 
 /**
  * The console in a real browser (Debian's chromium) against the real gateway jar, a real sshd
@@ -35,6 +37,12 @@ class ConsoleBrowserIT extends GatewayTest {
         return Browser.start(List.of(Browser.spkiPin(gw.webHostname(), gw.webPort())));
     }
 
+    /** The id in the Live page's row whose user is {@code user}. */
+    private static String liveSessionOf(ConsoleBrowser ui, String user) {
+        WebElement row = ui.awaitText("#live tbody tr", user);
+        return row.findElement(By.cssSelector("[data-session]")).getAttribute("data-session");
+    }
+
     @Test
     void anApproverApprovesOnTheRequestsPageAndTheElevatedSshThenWorks() {
         String id = Elevations.request(gw, gw.alice(), ELEVATED, "30m");
@@ -58,5 +66,37 @@ class ConsoleBrowserIT extends GatewayTest {
         }
         Proc.Result in = gw.ssh(gw.alice(), ELEVATED, "id -un").requireSuccess();
         assertThat(in.stdout().strip()).isEqualTo(Accounts.MLOPS);
+    }
+
+    @Test
+    void anAdminTerminatesALiveSshSessionAndTheUserSeesTheReason() {
+        try (PtySession alice = PtySession.open(gw, gw.alice(), Accounts.AIOPS + "@" + Gateway.NODE).awaitAnyOutput();
+                Browser b = browser()) {
+            ConsoleBrowser ui = loggedIn(b, gw.user("bob"));
+            ui.open("/live");
+            String session = liveSessionOf(ui, "alice");
+            ui.screenshot("e2e-live");
+            ui.terminate(session, "e2e: stop now");
+            ui.awaitText("#status", "Terminated " + session);
+            assertThat(alice.awaitExit()).as(alice.describe()).isEqualTo(255);
+            assertThat(alice.describe()).contains("gatehouse: session terminated by bob: e2e: stop now");
+        }
+    }
+
+    @Test
+    void anAuditorObservesLiveOutput() {
+        try (PtySession alice = PtySession.open(gw, gw.alice(), Accounts.AIOPS + "@" + Gateway.NODE).awaitAnyOutput();
+                Browser b = browser()) {
+            ConsoleBrowser ui = loggedIn(b, gw.user("carol"));
+            ui.open("/live");
+            String session = liveSessionOf(ui, "alice");
+            WebElement term = ui.observe(session);
+            // the notice goes to the user's terminal (ssh's stderr)
+            await().atMost(Duration.ofSeconds(20)).until(() -> alice.describe().contains("gatehouse: carol is observing this session (read-only)"));
+            alice.type("echo obs-$((6*7))\n");
+            ui.awaitText("#observe-output", "obs-42");
+            assertThat(term.getText()).contains("echo obs-$((6*7))");
+            ui.screenshot("e2e-live-observe");
+        }
     }
 }

@@ -68,6 +68,7 @@ final class WebWiring {
         modules.add(new AppsApi(new PolicyApps(services.policy()), site));
         modules.add(new AccessApi(services.access(), services.policy(), services.clock()));
         services.apiTokens().ifPresent(t -> modules.add(new ApiTokensApi(t, services.clock())));
+        modules.add(dev.gatehouse.gateway.web.console.LiveApi.of(services));
         return modules;
     }
 
