@@ -31,7 +31,8 @@ function observe(s) {
   source.addEventListener('header', (ev) => {
     try {
       const h = JSON.parse(ev.data);
-      state.textContent = `Observing live, read-only (terminal ${h.width}x${h.height}). The user has been told.`;
+      const size = h.width > 0 && h.height > 0 ? ` (terminal ${h.width}x${h.height})` : '';
+      state.textContent = `Observing live, read-only${size}. The user has been told.`;
     } catch (e) {
       // a header we cannot read does not stop the output
     }
