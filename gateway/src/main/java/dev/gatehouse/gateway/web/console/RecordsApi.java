@@ -7,11 +7,10 @@ import dev.gatehouse.gateway.cli.AuditVerification;
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.EventType;
 import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.TenantScopes;
+import dev.gatehouse.gateway.shell.SessionFilters;
 import dev.gatehouse.pki.JwsVerifier;
-import dev.gatehouse.policy.Node;
 import dev.gatehouse.policy.Permission;
-import dev.gatehouse.policy.Policy;
-import dev.gatehouse.policy.User;
 import dev.gatehouse.recorder.Asciicast;
 import dev.gatehouse.recorder.AuditEvent;
 import dev.gatehouse.recorder.AuditStore;
@@ -36,7 +35,6 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -73,8 +71,8 @@ import java.util.stream.Collectors;
  */
 public final class RecordsApi implements ConsoleModule {
     /** Session kinds as {@code session.start} names them (SessionBridge.Kind) and the contract lists. */
-    static final Set<String> KINDS = Set.of("shell", "exec", "sftp", "scp", "subsystem", "app", "forward");
-    static final Set<String> OUTCOMES = Set.of("success", "failure", "interrupted", "running");
+    static final Set<String> KINDS = SessionFilters.KINDS;
+    static final Set<String> OUTCOMES = SessionFilters.OUTCOMES;
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
     static final int EXPORT_DEFAULT_LIMIT = 1000;
@@ -105,6 +103,15 @@ public final class RecordsApi implements ConsoleModule {
         this.witnesses = List.copyOf(witnesses);
         this.auditKey = auditKey;
         this.live = live == null ? id -> false : live;
+    }
+
+    /**
+     * The module as the gateway wires it: its audit trail and policy, the witness files it writes,
+     * the audit key's public half, and its live sessions.
+     */
+    public static RecordsApi of(dev.gatehouse.gateway.GatewayServices services, JwsVerifier auditKey) {
+        return new RecordsApi(services.audit(), services.policy(), AuditVerification.liveWitnesses(services.config()),
+                auditKey, id -> services.sessions().all().stream().anyMatch(s -> s.id().equals(id)));
     }
 
     @Override
@@ -433,23 +440,7 @@ public final class RecordsApi implements ConsoleModule {
      * users of the viewer's tenant; for a viewer of no tenant, everything no tenant holds.
      */
     TenantScope scope(ConsoleViewer viewer) {
-        Policy p = policy.current().policy();
-        if (!p.multiTenant()) {
-            return TenantScope.ALL;
-        }
-        String mine = viewer.tenant();
-        if (mine == null) {
-            return new TenantScope(
-                    TenantScope.Names.except(p.nodes().stream().filter(n -> n.tenant().isPresent()).map(Node::name)
-                            .collect(Collectors.toSet())),
-                    TenantScope.Names.except(p.users().stream().filter(u -> u.tenant().isPresent()).map(User::name)
-                            .collect(Collectors.toSet())));
-        }
-        return new TenantScope(
-                TenantScope.Names.of(p.nodes().stream().filter(n -> n.tenant().equals(Optional.of(mine)))
-                        .map(Node::name).collect(Collectors.toSet())),
-                TenantScope.Names.of(p.users().stream().filter(u -> u.tenant().equals(Optional.of(mine)))
-                        .map(User::name).collect(Collectors.toSet())));
+        return TenantScopes.of(policy.current().policy(), viewer.tenant());
     }
 
     /** Runs a store read: a bad cursor is 400, a store that does not answer 503. */
