@@ -263,6 +263,9 @@ public final class RecordsApi implements ConsoleModule {
         if (format != null && !format.equals("json") && !format.equals("jsonl")) {
             throw ApiError.badRequest("format must be json or jsonl");
         }
+        if ("json".equals(format) && req.queryParam("after") != null) {
+            throw ApiError.badRequest("after is for the JSON Lines export (format=jsonl); the JSON list pages with before");
+        }
         if ("jsonl".equals(format) || req.queryParam("after") != null) {
             return export(req);
         }

@@ -264,7 +264,7 @@ class RecordsApiTest {
                 "/api/v1/sessions?user=a&user=b", "/api/v1/sessions?q=" + "x".repeat(201),
                 "/api/v1/sessions/red/recording?download=maybe", "/api/v1/audit/events?type=Robert');",
                 "/api/v1/audit/events?before=nope", "/api/v1/audit/events?after=-1", "/api/v1/audit/events?after=x",
-                "/api/v1/audit/events?format=xml", "/api/v1/audit/events?after=0&limit=10001")) {
+                "/api/v1/audit/events?format=xml", "/api/v1/audit/events?format=json&after=3", "/api/v1/audit/events?after=0&limit=10001")) {
             ApiError e = refused(ALICE, "GET", bad);
             assertThat(e.status()).as(bad).isEqualTo(400);
             assertThat(e.code()).isEqualTo("bad_request");
