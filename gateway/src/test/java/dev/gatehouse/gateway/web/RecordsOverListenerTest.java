@@ -160,6 +160,11 @@ class RecordsOverListenerTest {
         assertThat(second.get("seq").asLong()).isGreaterThan(first.get("seq").asLong());
         assertThat(first.get("chain").asText()).isEqualTo("gw-0000000000000001");
         assertThat(first.has("prev_hash")).isTrue();
+        HttpResponse<String> accepted = h.send(h.request("/api/v1/audit/events?limit=1").header("Authorization", "Bearer " + token)
+                .header("Accept", "application/x-ndjson").GET());
+        assertThat(accepted.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/x-ndjson"));
+        assertThat(accepted.body().split("\n")).hasSize(1);
+        assertThat(JSON.readTree(accepted.body()).get("seq").asLong()).isEqualTo(1);
         HttpResponse<String> bad = get(token, "/api/v1/sessions?limit=9999");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(bad.body()).get("error").asText()).isEqualTo("bad_request");

@@ -59,7 +59,8 @@ import java.util.stream.Collectors;
  *       (asciicast v2); 409 when the recording's chain does not verify; appends
  *       {@code recording.viewed}.</li>
  *   <li>{@code /api/v1/audit/events} ?type, user, node, session, from, to, limit, before &rarr;
- *       {@code {items, next}}, newest first; with {@code after=SEQ} (or {@code format=jsonl}):
+ *       {@code {items, next}}, newest first; with {@code after=SEQ} (or {@code format=jsonl}, or
+ *       {@code Accept: application/x-ndjson}):
  *       JSON Lines ({@code application/x-ndjson}), the events of {@code chain} (default this
  *       gateway's) with a higher sequence number, ascending, at most {@code limit} (default 1000,
  *       at most 10000).</li>
@@ -266,7 +267,8 @@ public final class RecordsApi implements ConsoleModule {
         if ("json".equals(format) && req.queryParam("after") != null) {
             throw ApiError.badRequest("after is for the JSON Lines export (format=jsonl); the JSON list pages with before");
         }
-        if ("jsonl".equals(format) || req.queryParam("after") != null) {
+        if ("jsonl".equals(format) || req.queryParam("after") != null
+                || (format == null && req.accepts("application/x-ndjson"))) {
             return export(req);
         }
         known(req, "type", "user", "node", "session", "from", "to", "limit", "before", "format");
