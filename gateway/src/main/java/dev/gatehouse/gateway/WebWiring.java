@@ -67,6 +67,7 @@ final class WebWiring {
         modules.add(new AccessApi(services.access(), services.policy(), services.clock()));
         services.apiTokens().ifPresent(t -> modules.add(new ApiTokensApi(t, services.clock())));
         modules.add(RecordsApi.of(services, dev.gatehouse.pki.JwsVerifier.es256(auditKey.getPublic())));
+        modules.add(dev.gatehouse.gateway.web.console.LiveApi.of(services));
         return modules;
     }
 
