@@ -134,6 +134,34 @@ class ConsoleStreamTest {
         assertThat(threads).hasSize(3).allSatisfy(t -> assertThat(t).doesNotContain("nioEventLoop").doesNotContain("IoEventLoop"));
     }
 
+    @Test
+    void aBodyAfterExpect100ContinueIsAskedForAtOnceAndAnOversizedOneRefusedBeforeItIsSent() throws Exception {
+        String token = h.token("alice", Duration.ofHours(1)).jwt();
+        String body = "{\"login\": \"mlops\", \"node\": \"gpu-node-1\", \"duration\": \"30m\", \"reason\": \"" + "r".repeat(400) + "\"}";
+        try (SSLSocket s = socket()) {
+            s.getOutputStream().write(("POST /api/v1/requests HTTP/1.1\r\nHost: localhost:" + h.port + "\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+            assertThat(in.readLine()).isEmpty();
+            s.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 201 Created");
+        }
+        try (SSLSocket s = socket()) {
+            s.getOutputStream().write(("POST /api/v1/requests HTTP/1.1\r\nHost: localhost:" + h.port + "\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+            assertThat(in.lines().toList()).as("closed after the refusal").anySatisfy(l -> assertThat(l).contains("too_large"));
+        }
+        assertThat(h.access.state().requests()).hasSize(1);
+    }
+
     private SSLSocket socket() throws Exception {
         Socket raw = new Socket("127.0.0.1", h.port);
         SSLSocket s = (SSLSocket) h.tls.clientContext().getSocketFactory().createSocket(raw, "localhost", h.port, true);
