@@ -14,6 +14,7 @@ import dev.gatehouse.gateway.web.console.AppsApi;
 import dev.gatehouse.gateway.web.console.ApiTokensApi;
 import dev.gatehouse.gateway.web.console.ClasspathUi;
 import dev.gatehouse.gateway.web.console.ConsoleModule;
+import dev.gatehouse.gateway.web.console.RecordsApi;
 import dev.gatehouse.gateway.web.console.ConsoleSetup;
 import dev.gatehouse.gateway.web.console.ConsoleUi;
 import dev.gatehouse.gateway.web.oidc.OidcLogin;
@@ -51,7 +52,7 @@ final class WebWiring {
                 Math.max(1, Runtime.getRuntime().availableProcessors()),
                 bound -> config.oidc().map(o -> new OidcLogin(o, o.redirectUri(bound.hostname(), bound.port()),
                         o.clientSecret(System::getenv), services.commandPool(), services.clock())),
-                new ConsoleSetup(consoleModules(services, site), consoleUi(services), services.commandPool(),
+                new ConsoleSetup(consoleModules(services, site, auditKey), consoleUi(services), services.commandPool(),
                         services.apiTokens().orElse(null))));
         AppConnectors apps = AppConnectors.forGateway(services, front.eventLoops());
         connector.set(apps);
@@ -63,11 +64,12 @@ final class WebWiring {
      * The console API's endpoint groups, in routing order (whoami comes first, built in). Each part
      * of the console adds its module here.
      */
-    static List<ConsoleModule> consoleModules(GatewayServices services, WebSite site) {
+    static List<ConsoleModule> consoleModules(GatewayServices services, WebSite site, KeyPair auditKey) {
         List<ConsoleModule> modules = new ArrayList<>();
         modules.add(new AppsApi(new PolicyApps(services.policy()), site));
         modules.add(new AccessApi(services.access(), services.policy(), services.clock()));
         services.apiTokens().ifPresent(t -> modules.add(new ApiTokensApi(t, services.clock())));
+        modules.add(RecordsApi.of(services, dev.gatehouse.pki.JwsVerifier.es256(auditKey.getPublic())));
         modules.add(dev.gatehouse.gateway.web.console.LiveApi.of(services));
         return modules;
     }

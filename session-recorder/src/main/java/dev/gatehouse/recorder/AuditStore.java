@@ -60,6 +60,69 @@ public interface AuditStore extends AutoCloseable {
 
     Optional<SessionSummary> session(String sessionId);
 
+    /**
+     * Searches recorded sessions with filters, newest first, one page at a time (keyset paging).
+     * The default refuses: only the JDBC store searches.
+     *
+     * @throws IllegalArgumentException for a cursor this store did not write, or a malformed kind
+     */
+    default SessionPage searchSessions(SessionQuery query) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not search sessions");
+    }
+
+    /** One recorded session with its start and end details, or empty. */
+    default Optional<FoundSession> foundSession(String sessionId) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not search sessions");
+    }
+
+    /**
+     * Searches the audit log with filters, newest first, one page at a time (keyset paging).
+     *
+     * @throws IllegalArgumentException for a cursor this store did not write
+     */
+    default EventPage searchEvents(EventSearch query) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not search events");
+    }
+
+    /**
+     * The events of chain {@code chainId} with a sequence number above {@code afterSeq}, ascending,
+     * at most {@code limit}, within {@code scope}: what a collector that has read up to
+     * {@code afterSeq} reads next. Each carries its {@code prev_hash} and {@code hash}, so the
+     * collector checks the links as it goes (ChainHash).
+     */
+    default List<StoredEvent> eventsAfter(String chainId, long afterSeq, TenantScope scope, int limit) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not export events");
+    }
+
+    /** Every chain (gateway instance) id in the store, sorted. */
+    default List<String> chains() {
+        return List.of(chainId());
+    }
+
+    /**
+     * Records the commands a session ran, for {@link SessionQuery#text()} ({@code session_commands},
+     * an index beside the hash chains). {@code origin} says where they come from: {@code exec} (the
+     * exec request), {@code input} (recorded keystrokes) or {@code output} (lines after a prompt).
+     * A session indexed before keeps its first rows. The default keeps nothing.
+     *
+     * @throws StoreUnavailableException when the database refuses, or the store is read-only
+     */
+    default void indexCommands(String sessionId, String origin, List<String> commands) {}
+
+    /** The commands indexed for a session, in order (empty when none, or not kept). */
+    default List<String> commands(String sessionId) {
+        return List.of();
+    }
+
+    /**
+     * Reads the witness files: each one's line count and newest checkpoint, and the problems found
+     * reading them (a line that fails its signature, a chain that does not link). The store's own
+     * records are not compared; {@link #verify(List, String)} does that. The default refuses.
+     */
+    default WitnessStatus witnessStatus(List<Witness> witnesses) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not read witnesses");
+    }
+
     /** All chunks of a session's recording in order. */
     List<RecordingChunk> recording(String sessionId);
 

@@ -87,6 +87,8 @@ final class ChunkedRecording implements Recording {
     private long lastMicros;
     private String lastHash;
     private RecordingSummary summary;
+    /** The command lines of a shell, for searching sessions by command; null for exec and sftp. */
+    private final TypedCommands typed;
 
     ChunkedRecording(AuditStore store, RecorderOptions options, String sessionId, Kind kind, Instant start) {
         this.store = store;
@@ -98,6 +100,9 @@ final class ChunkedRecording implements Recording {
         this.chunkBytes = options.chunkBytes();
         this.startSecond = start.getEpochSecond();
         this.startMicroOfSecond = start.getNano() / 1000;
+        // Keystrokes are read only when they are recorded: otherwise typed secrets must not reach the store.
+        this.typed = kind != Kind.SHELL ? null
+                : new TypedCommands(recordInput ? TypedCommands.Source.INPUT : TypedCommands.Source.OUTPUT);
     }
 
     synchronized void writeMeta(byte[] header) {
@@ -113,6 +118,7 @@ final class ChunkedRecording implements Recording {
         outBytes += length;
         if (kind == Kind.SHELL) {
             append(O, data, offset, length);
+            shown(data, offset, length);
         } else if (kind == Kind.EXEC) {
             storedOut += appendCapped(STDOUT, data, offset, length, storedOut);
         }
@@ -127,6 +133,7 @@ final class ChunkedRecording implements Recording {
         errBytes += length;
         if (kind == Kind.SHELL) {
             append(O, data, offset, length); // a terminal shows stderr among the output
+            shown(data, offset, length);
         } else if (kind == Kind.EXEC) {
             storedErr += appendCapped(STDERR, data, offset, length, storedErr);
         }
@@ -140,6 +147,7 @@ final class ChunkedRecording implements Recording {
         inBytes += length;
         if (kind == Kind.SHELL && recordInput) {
             append(I, data, offset, length);
+            typed.feed(data, offset, length);
         }
     }
 
@@ -190,8 +198,18 @@ final class ChunkedRecording implements Recording {
             HexFormat hex = HexFormat.of();
             summary = new RecordingSummary(lastHash, chunks, outBytes, hex.formatHex(outDigest.digest()), errBytes,
                     hex.formatHex(errDigest.digest()), inBytes, truncated, fileOps);
+            if (typed != null) {
+                ChunkingRecorder.indexCommands(store, sessionId, typed.source().origin(), typed.commands());
+            }
         }
         return summary;
+    }
+
+    /** Terminal output, for the command lines after a prompt (when keystrokes are not recorded). */
+    private void shown(byte[] data, int offset, int length) {
+        if (typed.source() == TypedCommands.Source.OUTPUT) {
+            typed.feed(data, offset, length);
+        }
     }
 
     /** Stores up to the cap; returns how many bytes were taken. */

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts {@link ChunkedRecording}s: checks the options once, writes the asciicast v2 header as the
@@ -12,6 +15,7 @@ import java.util.Objects;
  */
 final class ChunkingRecorder implements SessionRecorder {
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkingRecorder.class);
 
     /** Below this a chunk holds too few characters to be worth a hash-chained record. */
     static final int MIN_CHUNK_BYTES = 64;
@@ -46,7 +50,22 @@ final class ChunkingRecorder implements SessionRecorder {
         Instant start = info.start() != null ? info.start() : options.clock().instant();
         ChunkedRecording recording = new ChunkedRecording(store, options, info.sessionId(), kind, start);
         recording.writeMeta(header(info, start));
+        if (kind == ChunkedRecording.Kind.EXEC && info.command() != null && !info.command().isBlank()) {
+            indexCommands(store, info.sessionId(), "exec", List.of(info.command().strip()));
+        }
         return recording;
+    }
+
+    /**
+     * Indexes a session's commands for search. The index is a convenience beside the hash chains:
+     * when the database refuses, the session goes on and only the search misses it (logged).
+     */
+    static void indexCommands(AuditStore store, String sessionId, String origin, List<String> commands) {
+        try {
+            store.indexCommands(sessionId, origin, commands);
+        } catch (RuntimeException e) {
+            LOG.warn("commands of session {} not indexed for search: {}", sessionId, e.getMessage());
+        }
     }
 
     /** The asciicast v2 header plus Gatehouse's own fields (players ignore unknown keys). */

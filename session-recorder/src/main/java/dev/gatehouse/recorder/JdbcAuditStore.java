@@ -281,6 +281,63 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     @Override
+    public SessionPage searchSessions(SessionQuery query) {
+        readOwnWrites();
+        return queries.searchSessions(query);
+    }
+
+    @Override
+    public Optional<FoundSession> foundSession(String sessionId) {
+        readOwnWrites();
+        return queries.foundSession(sessionId);
+    }
+
+    @Override
+    public EventPage searchEvents(EventSearch query) {
+        readOwnWrites();
+        return queries.searchEvents(query);
+    }
+
+    @Override
+    public List<StoredEvent> eventsAfter(String chainId, long afterSeq, TenantScope scope, int limit) {
+        readOwnWrites();
+        return queries.eventsAfter(chainId, afterSeq, scope == null ? TenantScope.ALL : scope, limit);
+    }
+
+    @Override
+    public List<String> chains() {
+        return queries.chains();
+    }
+
+    @Override
+    public void indexCommands(String sessionId, String origin, List<String> commands) {
+        if (writer == null) {
+            throw new StoreUnavailableException("audit store is open read-only (no chain id): appends are refused");
+        }
+        queries.insertCommands(sessionId, origin, List.copyOf(commands));
+    }
+
+    @Override
+    public List<String> commands(String sessionId) {
+        return queries.commands(sessionId);
+    }
+
+    @Override
+    public WitnessStatus witnessStatus(List<Witness> witnesses) {
+        readOwnWrites();
+        Findings findings = new Findings();
+        WitnessCheck check = WitnessCheck.read(List.copyOf(witnesses), options.signer(), findings);
+        List<VerifyReport.Checkpoint> stored = new java.util.ArrayList<>();
+        for (String chain : queries.chains()) {
+            CheckpointRow last = queries.lastCheckpoint(chain);
+            if (last != null) {
+                stored.add(new VerifyReport.Checkpoint(chain, last.seq(), ChainHash.instant(last.timeMicros())));
+            }
+        }
+        return new WitnessStatus(check.summaries(), findings.lines(), stored);
+    }
+
+    @Override
     public AccessLog accessLog() {
         return accessLog;
     }

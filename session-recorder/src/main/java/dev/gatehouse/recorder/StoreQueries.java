@@ -122,6 +122,184 @@ final class StoreQueries {
         return sessionList(sql, chainId == null ? List.of() : List.of(chainId));
     }
 
+    /** A page of recorded sessions, newest first (see {@link SessionQuery}). */
+    SessionPage searchSessions(SessionQuery q) {
+        StringBuilder sql = new StringBuilder(SESSION_SELECT);
+        List<Object> args = new ArrayList<>();
+        equal(sql, args, "s.user_name", q.user());
+        equal(sql, args, "s.node", q.node());
+        equal(sql, args, "s.login", q.login());
+        if (q.kind() != null) {
+            if (!q.kind().matches("[a-z0-9_.-]{1,40}")) {
+                throw new IllegalArgumentException("not a session kind: '" + q.kind() + "'");
+            }
+            // The details column is canonical JSON: inside a string value every quote is escaped,
+            // so this pattern matches only the "kind" member itself.
+            sql.append(" AND s.details LIKE ? ESCAPE '!'");
+            args.add("%\"kind\":\"" + likeEscape(q.kind()) + "\"%");
+        }
+        if (q.from() != null) {
+            sql.append(" AND s.time_micros >= ?");
+            args.add(ChainHash.micros(q.from()));
+        }
+        if (q.to() != null) {
+            sql.append(" AND s.time_micros < ?");
+            args.add(ChainHash.micros(q.to()));
+        }
+        if ("running".equals(q.outcome())) {
+            sql.append(" AND e.session_id IS NULL");
+        } else {
+            equal(sql, args, "e.outcome", q.outcome());
+        }
+        if (q.text() != null && !q.text().isEmpty()) {
+            sql.append(" AND EXISTS (SELECT 1 FROM session_commands c WHERE c.session_id = s.session_id"
+                    + " AND lower(c.command) LIKE ? ESCAPE '!')");
+            args.add("%" + likeEscape(q.text().toLowerCase(java.util.Locale.ROOT)) + "%");
+        }
+        if (!q.scope().all()) {
+            sql.append(" AND ").append(q.scope().nodes().sql("s.node", args));
+        }
+        if (q.before() != null) {
+            sql.append(" AND ").append(Keyset.parse(q.before()).before("s.time_micros", "s.chain_id", "s.seq", args));
+        }
+        sql.append(" ORDER BY s.time_micros DESC, s.chain_id DESC, s.seq DESC LIMIT ?");
+        args.add((long) q.limit() + 1);
+        Map<String, Found> byId = new LinkedHashMap<>();
+        for (Found f : list(sql.toString(), args, StoreQueries::found)) {
+            byId.putIfAbsent(f.session().session().id(), f);
+        }
+        List<Found> rows = new ArrayList<>(byId.values());
+        String next = null;
+        if (rows.size() > q.limit()) {
+            rows = rows.subList(0, q.limit());
+            next = rows.get(rows.size() - 1).position().cursor();
+        }
+        return new SessionPage(rows.stream().map(Found::session).toList(), next);
+    }
+
+    /** One recorded session with its start and end details, or empty. */
+    Optional<FoundSession> foundSession(String sessionId) {
+        return list(SESSION_SELECT + " AND s.session_id = ? ORDER BY s.time_micros, s.seq LIMIT 1", List.of(sessionId),
+                StoreQueries::found).stream().map(Found::session).findFirst();
+    }
+
+    /** A page of audit events, newest first (see {@link EventSearch}). */
+    EventPage searchEvents(EventSearch q) {
+        StringBuilder sql = new StringBuilder("SELECT " + EVENT_COLUMNS + " FROM audit_events WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (q.type() != null) {
+            if (q.type().endsWith(".")) {
+                sql.append(" AND substr(type, 1, ?) = ?");
+                args.add(q.type().length());
+            } else {
+                sql.append(" AND type = ?");
+            }
+            args.add(q.type());
+        }
+        equal(sql, args, "user_name", q.user());
+        equal(sql, args, "node", q.node());
+        equal(sql, args, "session_id", q.sessionId());
+        if (q.from() != null) {
+            sql.append(" AND time_micros >= ?");
+            args.add(ChainHash.micros(q.from()));
+        }
+        if (q.to() != null) {
+            sql.append(" AND time_micros < ?");
+            args.add(ChainHash.micros(q.to()));
+        }
+        scope(sql, args, q.scope());
+        if (q.before() != null) {
+            sql.append(" AND ").append(Keyset.parse(q.before()).before("time_micros", "chain_id", "seq", args));
+        }
+        sql.append(" ORDER BY time_micros DESC, chain_id DESC, seq DESC LIMIT ?");
+        args.add((long) q.limit() + 1);
+        List<StoredEvent> rows = list(sql.toString(), args, EventRows::event);
+        String next = null;
+        if (rows.size() > q.limit()) {
+            rows = rows.subList(0, q.limit());
+            StoredEvent last = rows.get(rows.size() - 1);
+            next = new Keyset(ChainHash.micros(last.event().time()), last.chainId(), last.seq()).cursor();
+        }
+        return new EventPage(rows, next);
+    }
+
+    /** Events of one chain after {@code afterSeq}, ascending by sequence number, in scope. */
+    List<StoredEvent> eventsAfter(String chainId, long afterSeq, TenantScope scope, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + EVENT_COLUMNS + " FROM audit_events WHERE chain_id = ? AND seq > ?");
+        List<Object> args = new ArrayList<>(List.of(chainId, afterSeq));
+        scope(sql, args, scope);
+        sql.append(" ORDER BY seq LIMIT ?");
+        args.add((long) Math.max(0, limit));
+        return list(sql.toString(), args, EventRows::event);
+    }
+
+    /** Every chain id in the store, sorted. */
+    List<String> chains() {
+        return list("SELECT chain_id FROM chains ORDER BY chain_id", List.of(), rs -> rs.getString(1));
+    }
+
+    /** The commands indexed for a session, in order. */
+    List<String> commands(String sessionId) {
+        return list("SELECT command FROM session_commands WHERE session_id = ? ORDER BY seq", List.of(sessionId),
+                rs -> rs.getString(1));
+    }
+
+    /** Indexes a session's commands; a session indexed before keeps its rows. */
+    void insertCommands(String sessionId, String origin, List<String> commands) {
+        if (commands.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long[] seq = {0};
+                RowInserter.batch(c, "INSERT INTO session_commands (session_id, seq, origin, command) VALUES (?, ?, ?, ?)"
+                        + " ON CONFLICT (session_id, seq) DO NOTHING", commands, (ps, command) -> {
+                            ps.setString(1, sessionId);
+                            ps.setLong(2, ++seq[0]);
+                            ps.setString(3, origin);
+                            ps.setString(4, command);
+                        });
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("audit store write failed: " + BatchWriter.describe(e), e);
+        }
+    }
+
+    /** A session row and its position in the newest-first order. */
+    private record Found(FoundSession session, Keyset position) {}
+
+    private static Found found(ResultSet rs) throws SQLException {
+        SessionSummary summary = EventRows.session(rs);
+        String endDetails = rs.getString(12);
+        FoundSession session = new FoundSession(rs.getString(1), summary, CanonicalJson.parseDetails(rs.getString(9)),
+                summary.end() == null || endDetails == null ? Map.of() : CanonicalJson.parseDetails(endDetails));
+        return new Found(session, new Keyset(rs.getLong(3), rs.getString(1), rs.getLong(2)));
+    }
+
+    private static void scope(StringBuilder sql, List<Object> args, TenantScope scope) {
+        if (!scope.all()) {
+            sql.append(" AND ((node IS NOT NULL AND ").append(scope.nodes().sql("node", args))
+                    .append(") OR (node IS NULL AND ").append(scope.users().sql("user_name", args)).append("))");
+        }
+    }
+
+    private static void equal(StringBuilder sql, List<Object> args, String column, String value) {
+        if (value != null) {
+            sql.append(" AND ").append(column).append(" = ?");
+            args.add(value);
+        }
+    }
+
+    /** Escapes LIKE's wildcards with {@code !} (the queries say {@code ESCAPE '!'}). */
+    static String likeEscape(String text) {
+        return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
     List<RecordingChunk> recording(String sessionId) {
         return list("SELECT session_id, seq, stream, offset_micros, data, prev_hash, hash FROM recording_chunks"
                 + " WHERE session_id = ? ORDER BY seq", List.of(sessionId), EventRows::chunk);

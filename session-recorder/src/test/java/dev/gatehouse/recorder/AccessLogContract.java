@@ -395,7 +395,13 @@ interface AccessLogContract extends StoreFixture {
             oneOfEach(store.accessLog());
             assertThat(store.verify().problems()).isEmpty();
         }
-        assertThat(count("SELECT COUNT(*) FROM flyway_schema_history WHERE success")).isEqualTo(4);
+        int scripts;
+        try (HikariDataSource ds = DataSources.open(url(), dialect, false)) {
+            scripts = Flyway.configure(getClass().getClassLoader()).dataSource(ds).locations(dialect.migrationLocation())
+                    .load().info().all().length;
+        }
+        assertThat(scripts).isGreaterThanOrEqualTo(4);
+        assertThat(count("SELECT COUNT(*) FROM flyway_schema_history WHERE success")).isEqualTo(scripts);
         try (AuditStore store = openReadOnly()) {
             assertThat(store.accessLog().requests()).containsExactly(nodeRequest("r-1"));
             assertThat(store.verify().intact()).isTrue();

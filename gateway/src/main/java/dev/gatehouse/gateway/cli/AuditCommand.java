@@ -6,7 +6,6 @@ import dev.gatehouse.gateway.shell.Views;
 import dev.gatehouse.pki.JwsVerifier;
 import dev.gatehouse.recorder.AuditStore;
 import dev.gatehouse.recorder.EventQuery;
-import dev.gatehouse.recorder.VerifyReport;
 import dev.gatehouse.recorder.Witness;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +37,7 @@ final class AuditCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             GatewayConfig cfg = config.load();
-            List<Witness> witnesses = new ArrayList<>();
-            for (Path live : cfg.witnessFiles()) {
-                witnesses.add(Witness.live(live, live.equals(cfg.defaultWitness()) ? "data_dir" : "store.witness_files"));
-            }
+            List<Witness> witnesses = AuditVerification.liveWitnesses(cfg);
             for (Path copy : copies) {
                 if (!Files.isRegularFile(copy)) {
                     throw new Main.UsageException("--witness " + copy + ": no such file");
@@ -51,11 +47,11 @@ final class AuditCommand extends CommandGroup {
             GatewayKeys keys = GatewayKeys.forTools(cfg);
             JwsVerifier auditKey = keys.auditVerifier();
             try (AuditStore store = config.openStore(auditKey)) {
-                VerifyReport report = store.verify(witnesses, keys.existingChainId().orElse(null))
-                        .withMoreProblems(SignedDecisions.verify(store.accessLog(), auditKey));
-                VerifyOutput.print(System.out, report, SignedDecisions.count(store.accessLog()), auditKey.thumbprint(),
+                AuditVerification.Result result = AuditVerification.run(store, witnesses,
+                        keys.existingChainId().orElse(null), auditKey);
+                VerifyOutput.print(System.out, result, auditKey.thumbprint(),
                         cfg.keys().passphraseEnv().isPresent() || cfg.keys().passphraseFile().isPresent());
-                return report.intact() ? Main.OK : Main.FAILED;
+                return result.ok() ? Main.OK : Main.FAILED;
             }
         }
     }

@@ -23,10 +23,9 @@ final class VerifyOutput {
      * @param thumbprint the audit key's RFC 7638 JWK thumbprint
      * @param keyEncrypted whether the audit key is encrypted at rest ({@code keys.passphrase_*})
      */
-    static void print(PrintStream out, VerifyReport r, long signedDecisions, String thumbprint, boolean keyEncrypted) {
-        String summary = r.chains() + " chain(s), " + r.events() + " event(s), " + r.checkpoints()
-                + " signed checkpoint(s), " + r.recordings() + " recording(s), " + r.accessRecords()
-                + " access record(s), " + signedDecisions + " signed decision(s)";
+    static void print(PrintStream out, AuditVerification.Result result, String thumbprint, boolean keyEncrypted) {
+        VerifyReport r = result.report();
+        String summary = result.summary();
         if (r.intact()) {
             out.println("audit verify: OK: " + summary);
         } else {

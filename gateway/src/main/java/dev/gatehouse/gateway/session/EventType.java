@@ -40,6 +40,8 @@ public enum EventType {
     GATEWAY_START("gateway.start"),
     GATEWAY_STOP("gateway.stop"),
     AUDIT_STORE_RECOVERED("audit.store_recovered"),
+    RECORDING_VIEWED("recording.viewed"),
+    AUDIT_VERIFIED("audit.verified"),
     REQUEST_CREATED("request.created"),
     REQUEST_APPROVED("request.approved"),
     REQUEST_DENIED("request.denied"),

@@ -132,7 +132,8 @@ public final class ShellCommands {
             out.println("  live [--json]             live sessions on this gateway, with bytes so far");
         }
         if (permissions.contains(Permission.AUDIT)) {
-            out.println("  sessions [--json]         recorded sessions (auditors)");
+            out.println("  sessions [--json] [--user U] [--node N] [--login L] [--kind K] [--from T] [--to T]");
+            out.println("           [--outcome O] [--command TEXT] [--limit N]   recorded sessions, newest first (auditors)");
             out.println("  replay ID [--speed N]     play a recorded session (auditors)");
         }
         out.println("  help                      this list");
@@ -205,12 +206,23 @@ public final class ShellCommands {
             return refuse(err, "sessions needs the audit permission");
         }
         boolean json = flag(args, "--json");
-        if (!args.isEmpty()) {
-            return refuse(err, "sessions takes no arguments besides --json");
+        dev.gatehouse.recorder.SessionQuery query;
+        try {
+            query = SessionFilters.parse(args, dev.gatehouse.gateway.session.TenantScopes.of(
+                    services.policy().current().policy(), policyTenant()));
+        } catch (IllegalArgumentException e) {
+            return refuse(err, Views.escape(e.getMessage()));
         }
-        var list = services.audit().store().sessions(1000).stream().filter(this::visible).toList();
+        var list = services.audit().store().searchSessions(query).items().stream()
+                .map(dev.gatehouse.recorder.FoundSession::session).filter(this::visible).toList();
         out.print(json ? Views.sessionsJson(list) + "\n" : Views.sessionsTable(list));
         return 0;
+    }
+
+    /** The caller's tenant under the current policy, or null. */
+    private String policyTenant() {
+        return services.policy().current().policy().user(identity.user()).flatMap(dev.gatehouse.policy.User::tenant)
+                .orElse(null);
     }
 
     private Result replay(List<String> args, PrintStream out, PrintStream err) {

@@ -177,7 +177,8 @@ final class ConsoleApi {
             }
             JsonNode json = json(r, bytes);
             Map<String, List<String>> query = new QueryStringDecoder(r.request().uri()).parameters();
-            ApiRequest request = new ApiRequest(method, path, match.get().params(), query, json, viewer);
+            ApiRequest request = new ApiRequest(method, path, match.get().params(), query, json, viewer,
+                    r.request().headers().get(io.netty.handler.codec.http.HttpHeaderNames.ACCEPT));
             return Answer.of(match.get().endpoint().handle(request));
         } catch (Unauthenticated e) {
             return new Answer(error(new ApiError(401, "unauthenticated", e.getMessage())),

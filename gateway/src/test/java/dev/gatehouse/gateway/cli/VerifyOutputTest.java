@@ -55,7 +55,7 @@ class VerifyOutputTest {
         }
         assertThat(report.intact()).isFalse();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        VerifyOutput.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), report, 0, jws.thumbprint(), false);
+        VerifyOutput.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), new AuditVerification.Result(report, 0), jws.thumbprint(), false);
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertThat(printed).as("audit verify output:\n" + printed).doesNotContain("\u001b").doesNotContain("\r");
         assertThat(printed).startsWith("audit verify: FAILED: ")
@@ -70,7 +70,7 @@ class VerifyOutputTest {
                 + " seq 3: 1 record(s) dated ..."), List.of(new VerifyReport.Tail(hostile, 0, 1, Instant.EPOCH,
                         java.time.Duration.ZERO, false)), List.of(), java.time.Duration.ofSeconds(45));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        VerifyOutput.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), report, 0, "thumb", true);
+        VerifyOutput.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), new AuditVerification.Result(report, 0), "thumb", true);
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertThat(printed).startsWith("audit verify: OK: ").doesNotContain("\u001b").doesNotContain("\u0007")
                 .contains("  chain gw-2\\x1b]52;c;cm0gLXJmIH4K\\x07: 1 record(s) after seq 0")

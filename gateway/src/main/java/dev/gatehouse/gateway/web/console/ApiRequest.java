@@ -14,9 +14,30 @@ import java.util.Map;
  * @param query the query parameters (each name to all its values, in order)
  * @param body the JSON request body, or an empty object node when there was none
  * @param viewer the caller
+ * @param accept the request's {@code Accept} header (RFC 9110 section 12.5.1), or null
  */
 public record ApiRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
-        JsonNode body, ConsoleViewer viewer) {
+        JsonNode body, ConsoleViewer viewer, String accept) {
+
+    /** A request without an {@code Accept} header. */
+    public ApiRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
+            JsonNode body, ConsoleViewer viewer) {
+        this(method, path, params, query, body, viewer, null);
+    }
+
+    /** Whether the caller's {@code Accept} header names {@code mediaType} (parameters and q-values ignored). */
+    public boolean accepts(String mediaType) {
+        if (accept == null) {
+            return false;
+        }
+        for (String range : accept.split(",")) {
+            String type = range.split(";", 2)[0].trim();
+            if (type.equalsIgnoreCase(mediaType)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** Path parameter {@code name} (present by construction of the route). */
     public String param(String name) {
