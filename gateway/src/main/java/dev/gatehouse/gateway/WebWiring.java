@@ -44,6 +44,7 @@ final class WebWiring {
                         o.clientSecret(System::getenv), services.commandPool(), services.clock()))));
         AppConnectors apps = AppConnectors.forGateway(services, front.eventLoops());
         connector.set(apps);
+        front.closeUpstreamWithSessions(apps);
         front.closeAfterChannels(apps);
         return front;
     }

@@ -246,6 +246,14 @@ public final class WebFront implements AutoCloseable {
         return group;
     }
 
+    /**
+     * Makes the end of a user's last app session on a node, login and grant close the connections
+     * {@code connector} keeps for them ({@link AppConnector#closeFor}).
+     */
+    public void closeUpstreamWithSessions(AppConnector connector) {
+        web.sessions().upstream(connector);
+    }
+
     /** Closes {@code resource} on {@link #close}, after the connections and before the event loops (the app connector). */
     public void closeAfterChannels(AutoCloseable resource) {
         closeAfterChannels.add(resource);
