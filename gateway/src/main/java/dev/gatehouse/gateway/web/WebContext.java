@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  * @param assertions the upstream identity assertions and their JWKS (set once the port, part of their issuer, is known)
  * @param certificates reads app client certificates
  * @param oidc the OpenID Connect login, once the listener is bound (its callback names the port); null when not configured
+ * @param deniedAudit bounds the {@code app.denied} events per user or source, app and node
  */
 record WebContext(
         WebSite site,
@@ -42,7 +43,8 @@ record WebContext(
         Clock clock,
         java.util.concurrent.atomic.AtomicReference<AssertionSigner> assertions,
         ClientCertificate.Reader certificates,
-        java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc) {
+        java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc,
+        DeniedAudit deniedAudit) {
 
     /** Longest client text (host, path, reason) an audit event keeps. */
     static final int MAX_AUDITED = 256;
@@ -62,11 +64,14 @@ record WebContext(
         return text == null ? null : Printable.shorten(Printable.escape(text), MAX_AUDITED);
     }
 
-    /** An {@code app.denied} event (outcome denied). */
+    /**
+     * An {@code app.denied} event (outcome denied), within the budget of its user or source, app
+     * and node ({@link DeniedAudit}: past it, counted and written later as a count).
+     */
     void denied(String user, String source, String app, String node, String reason) {
         AuditEvent e = audit.event(EventType.APP_DENIED, "denied").withUser(user).withSource(source)
                 .withTarget(clip(node), null).with("app", clip(app)).with("reason", reason);
-        audit.append(e);
+        deniedAudit.append(user, source, clip(app), clip(node), e);
     }
 
     /** A {@code web.login} refusal. */

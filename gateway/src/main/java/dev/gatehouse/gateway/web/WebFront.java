@@ -115,7 +115,8 @@ public final class WebFront implements AutoCloseable {
         return new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
                 parts.holder(), parts.state(), parts.audit(), parts.clock(), signer, parts.certificates(),
-                new java.util.concurrent.atomic.AtomicReference<>());
+                new java.util.concurrent.atomic.AtomicReference<>(),
+                new DeniedAudit(parts.audit(), parts.clock(), com.github.benmanes.caffeine.cache.Scheduler.systemScheduler()));
     }
 
     /** The handlers' shared state (tests). */
