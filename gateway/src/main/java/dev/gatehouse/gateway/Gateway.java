@@ -137,10 +137,14 @@ public final class Gateway implements AutoCloseable {
         java.util.Optional<WebLogin> webLogin = webConfig.enabled()
                 ? java.util.Optional.of(new WebLogin(site, audit, clock, webConfig.loginTicketTtl()))
                 : java.util.Optional.empty();
+        java.util.Optional<dev.gatehouse.gateway.web.console.ApiTokens> apiTokens = webConfig.enabled()
+                ? java.util.Optional.of(new dev.gatehouse.gateway.web.console.ApiTokens(keys.apiTokenKey(), site::consoleOrigin,
+                        store.accessLog(), audit, clock))
+                : java.util.Optional.empty();
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
-                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin);
+                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens);
         access.load();
         SshFront front = new SshFront(services, keys.hostKey(), io);
         InetSocketAddress bound = front.start();

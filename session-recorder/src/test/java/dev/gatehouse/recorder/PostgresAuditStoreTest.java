@@ -126,7 +126,7 @@ class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract {
                 assertThatThrownBy(() -> st.executeUpdate("TRUNCATE " + table)).as(table)
                         .isInstanceOf(SQLException.class).hasMessageContaining("append-only");
             }
-            assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isEqualTo(table.equals("access_chain") ? 5 : 1);
+            assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isEqualTo(table.equals("access_chain") ? 6 : 1);
         }
     }
 

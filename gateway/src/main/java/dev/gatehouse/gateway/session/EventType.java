@@ -60,7 +60,11 @@ public enum EventType {
     APP_REQUEST("app.request"),
     APP_WEBSOCKET("app.websocket"),
     APP_DENIED("app.denied"),
-    APP_CERT_ISSUED("app.cert.issued");
+    APP_CERT_ISSUED("app.cert.issued"),
+    /** A console API call refused before its endpoint ran: bad credential, CSRF token or Origin. */
+    API_REFUSED("api.refused"),
+    API_TOKEN_ISSUED("api.token.issued"),
+    API_TOKEN_REVOKED("api.token.revoked");
 
     private final String wire;
 

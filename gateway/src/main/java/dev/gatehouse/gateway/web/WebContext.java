@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  * @param assertions the upstream identity assertions and their JWKS (set once the port, part of their issuer, is known)
  * @param certificates reads app client certificates
  * @param oidc the OpenID Connect login, once the listener is bound (its callback names the port); null when not configured
+ * @param console the console's API routes, pages, pool, api-token verifier and CSRF tokens
  * @param deniedAudit bounds the {@code app.denied} events per user or source, app and node
  */
 record WebContext(
@@ -44,6 +45,7 @@ record WebContext(
         java.util.concurrent.atomic.AtomicReference<AssertionSigner> assertions,
         ClientCertificate.Reader certificates,
         java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc,
+        Console console,
         DeniedAudit deniedAudit) {
 
     /** Longest client text (host, path, reason) an audit event keeps. */
