@@ -32,11 +32,14 @@ final class DeniedAudit {
     static final long MAX_KEYS = 100_000;
     private static final Duration WINDOW = Duration.ofMinutes(1);
 
-    /** Whom the denials are about: {@code user:NAME} or {@code source:ADDRESS}, the app and the node as asked for. */
-    private record Key(String who, String user, String source, String app, String node) {}
+    /** Whom the denials are about: {@code user:NAME} or {@code source:ADDRESS} (never the port), the app and the node as asked for. */
+    private record Key(String who, String app, String node) {}
 
-    /** A key's bucket and the denials not written since its last written one. */
-    private record Entry(Bucket bucket, AtomicLong suppressed) {}
+    /**
+     * A key's bucket and the denials not written since its last written one; {@code user} and
+     * {@code source} (the first client's {@code ip:port}) name it in the summary event.
+     */
+    private record Entry(Bucket bucket, AtomicLong suppressed, String user, String source) {}
 
     private final AuditTrail audit;
     private final Clock clock;
@@ -68,8 +71,8 @@ final class DeniedAudit {
      */
     boolean append(String user, String source, String app, String node, AuditEvent event) {
         String who = user != null ? "user:" + user : "source:" + sourceKey(source);
-        Key key = new Key(who, user, source, app, node);
-        Entry entry = keys.get(key, k -> new Entry(ClockTime.perMinute(clock, PER_MINUTE), new AtomicLong()));
+        Entry entry = keys.get(new Key(who, app, node),
+                k -> new Entry(ClockTime.perMinute(clock, PER_MINUTE), new AtomicLong(), user, source));
         if (entry.bucket().tryConsume(1)) {
             long before = entry.suppressed().getAndSet(0);
             return audit.append(before > 0 ? event.with("suppressed_before", before) : event);
@@ -86,7 +89,7 @@ final class DeniedAudit {
     private void dropped(Key key, Entry entry, RemovalCause cause) {
         long count = entry == null ? 0 : entry.suppressed().getAndSet(0);
         if (count > 0 && key != null) {
-            audit.append(audit.event(EventType.AUDIT_SUPPRESSED, "suppressed").withUser(key.user()).withSource(key.source())
+            audit.append(audit.event(EventType.AUDIT_SUPPRESSED, "suppressed").withUser(entry.user()).withSource(entry.source())
                     .withTarget(key.node(), null).with("app", key.app()).with("events", EventType.APP_DENIED.wire())
                     .with("count", count).with("reason", "app.denied events past " + PER_MINUTE
                             + " a minute for this user or source, app and node: counted, not recorded"));

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import dev.gatehouse.gateway.session.EventType;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +83,34 @@ class AppDeniedAuditTest extends WithWebFixture {
         unauthenticated(WebFixture.APP_HOST, DeniedAudit.PER_MINUTE + 3);
         unauthenticated("other--gpu-node-1.apps.localhost", 2);
         assertThat(f.events("app.denied")).filteredOn(e -> "other".equals(e.details().get("app"))).hasSize(2);
+    }
+
+    /** Threat: a client that opens a new connection (a new source port) for each request escapes its budget. */
+    @Test
+    void newConnectionsFromOneAddressShareItsBudget() {
+        DeniedAudit budget = new DeniedAudit(f.audit, f.clock, null);
+        for (int i = 0; i < DeniedAudit.PER_MINUTE + 10; i++) {
+            String source = "192.0.2.7:" + (40000 + i);
+            budget.append(null, source, "jupyter", "gpu-node-1", f.audit.event(EventType.APP_DENIED, "denied").withSource(source)
+                    .withTarget("gpu-node-1", null).with("app", "jupyter").with("reason", "not logged in"));
+        }
+        assertThat(f.events("app.denied")).hasSize(DeniedAudit.PER_MINUTE);
+        f.clock.advance(Duration.ofSeconds(61));
+        budget.cleanUp();
+        assertThat(f.events("audit.suppressed")).singleElement()
+                .satisfies(e -> assertThat(e.details()).containsEntry("count", "10"));
+    }
+
+    /** A user's denials count against the user wherever they come from. */
+    @Test
+    void aUsersDenialsShareOneBudgetAcrossSources() {
+        DeniedAudit budget = new DeniedAudit(f.audit, f.clock, null);
+        for (int i = 0; i < DeniedAudit.PER_MINUTE + 5; i++) {
+            String source = "198.51.100." + (i % 200 + 1) + ":443";
+            budget.append("bob", source, "jupyter", "gpu-node-1", f.audit.event(EventType.APP_DENIED, "denied").withUser("bob")
+                    .withSource(source).withTarget("gpu-node-1", null).with("app", "jupyter").with("reason", "no role lists it"));
+        }
+        assertThat(f.events("app.denied")).hasSize(DeniedAudit.PER_MINUTE);
     }
 
     @Test
