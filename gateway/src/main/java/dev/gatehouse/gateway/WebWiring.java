@@ -66,6 +66,7 @@ final class WebWiring {
         List<ConsoleModule> modules = new ArrayList<>();
         modules.add(new AccessApi(services.access(), services.policy(), services.clock()));
         services.apiTokens().ifPresent(t -> modules.add(new ApiTokensApi(t, services.clock())));
+        modules.add(dev.gatehouse.gateway.web.console.LiveApi.of(services));
         return modules;
     }
 

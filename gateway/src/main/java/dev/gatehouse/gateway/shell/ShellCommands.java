@@ -94,6 +94,7 @@ public final class ShellCommands {
             case "api-tokens" -> new ApiTokenCommand(services, identity).list(rest, out, err);
             // web.app_cert_ttl is the default lifetime (the contract's 1 h unless configured)
             case "app-cert" -> new AppCertCommand(services, identity, services.config().web().appCertTtl()).run(rest, out, err);
+            case "live", "terminate" -> new LiveCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
             default -> {
                 Integer status = new AccessCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
                 yield status != null ? status : refuse(err, "unknown command '" + Views.escape(name) + "' (try 'help')");
@@ -125,6 +126,10 @@ public final class ShellCommands {
         if (permissions.contains(Permission.ADMIN)) {
             out.println("  lock user|node|login|tenant NAME [--reason T]   kill switch: end sessions, refuse new ones");
             out.println("  unlock user|node|login|tenant NAME");
+            out.println("  terminate ID --reason TEXT   end a live session now; the user sees the reason");
+        }
+        if (permissions.contains(Permission.AUDIT) || permissions.contains(Permission.ADMIN)) {
+            out.println("  live [--json]             live sessions on this gateway, with bytes so far");
         }
         if (permissions.contains(Permission.AUDIT)) {
             out.println("  sessions [--json]         recorded sessions (auditors)");

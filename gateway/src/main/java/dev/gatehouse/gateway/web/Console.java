@@ -35,7 +35,7 @@ record Console(ApiRoutes routes, ConsoleUi ui, Executor pool, ApiTokens tokens, 
     static byte[] csrfKey(byte[] cookieKey) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(cookieKey.length == 0 ? new byte[32] : cookieKey, "HmacSHA256"));
+            mac.init(new SecretKeySpec(cookieKey, "HmacSHA256"));
             return mac.doFinal("gatehouse console csrf v1".getBytes(StandardCharsets.US_ASCII));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);

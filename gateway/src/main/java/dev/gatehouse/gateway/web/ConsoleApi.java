@@ -140,7 +140,7 @@ final class ConsoleApi {
 
     private static FullHttpResponse tooLarge(ByteBufAllocator alloc) {
         return full(alloc, Answer.of(error(new ApiError(413, "too_large", "the request body is larger than " + MAX_BODY
-                + " bytes"))), false);
+                + " bytes"))), true);
     }
 
     /**
@@ -413,6 +413,12 @@ final class ConsoleApi {
             }
             channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)));
             return true;
+        }
+
+        /** Netty's writability: a streamer that polls this instead of blocking in {@link #write} holds no thread. */
+        @Override
+        public boolean writable() {
+            return channel.isWritable() || !channel.isActive();
         }
 
         private boolean awaitWritable() {

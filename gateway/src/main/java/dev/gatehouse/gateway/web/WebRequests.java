@@ -162,6 +162,19 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
                 mode = Mode.API;
                 apiVersion = request.protocolVersion();
                 FullHttpResponse refusal = api.begin(r, ctx.alloc());
+                boolean expects = io.netty.handler.codec.http.HttpUtil.is100ContinueExpected(request)
+                        && !(ctx.channel() instanceof Http2StreamChannel);
+                if (refusal != null && expects) {
+                    // the client waits for our word before sending the body: refuse and close, so
+                    // no unsent body is ever taken for the next request
+                    answerAndClose(ctx, refusal);
+                    return;
+                }
+                if (expects) {
+                    // RFC 9110 section 10.1.1: curl waits a second for this before sending a body over 1 KiB
+                    ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                            HttpResponseStatus.CONTINUE, io.netty.buffer.Unpooled.EMPTY_BUFFER));
+                }
                 if (refusal == null && request instanceof HttpContent c) {
                     refusal = api.content(c, ctx.alloc());
                 }
