@@ -210,8 +210,12 @@ class AppProxyIT extends GatewayTest {
     void lockingTheUserCutsALiveStreamWithinTwoSecondsAndRefusesNewRequests() {
         try (Web.Stream s = web.stream(echoUrl("/sse?n=1000&gap_ms=100"), "--cert", aliceCert.toString())) {
             s.awaitLines(2, Duration.ofSeconds(20));
+            assertThat(sshConnectionsToNode()).as("the stream rides on an SSH tunnel to the node").isPositive();
             gw.shell(gw.user("bob"), "lock user alice --reason 'e2e incident'").requireSuccess();
             long locked = System.nanoTime();
+            // the node login kept for alice's apps (a certificate of alice) ends with the lock, not after its 30 s idle limit
+            org.awaitility.Awaitility.await("the gateway's SSH connections to the node closed after the lock")
+                    .atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(100)).until(() -> sshConnectionsToNode() == 0);
             s.awaitExit(Duration.ofSeconds(10));
             long millis = Duration.ofNanos(s.endedAtNanos() - locked).toMillis();
             assertThat(millis).as("stream cut within 2 s of the lock (took " + millis + " ms)\n" + s.describe())
@@ -223,6 +227,13 @@ class AppProxyIT extends GatewayTest {
         gw.awaitEvent("app.denied while locked", event("app.denied", "user", "alice", "app", "echo"));
         JsonNode end = WebApps.awaitSessionEnd(gw, "alice", "echo");
         assertThat(field(end, "reason")).isNotEmpty();
+    }
+
+    /** Established TCP connections from this host to the node's sshd (only alice's app tunnels in this class). */
+    private long sshConnectionsToNode() {
+        Proc.Result r = Proc.run("ss", "-Htn", "state", "established", "( dport = :" + node.port() + " )");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        return r.stdout().lines().filter(l -> !l.isBlank()).count();
     }
 
     /** Threat: revoking an elevation leaves the app session it opened running. */

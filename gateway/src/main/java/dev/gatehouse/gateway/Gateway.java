@@ -100,6 +100,7 @@ public final class Gateway implements AutoCloseable {
                     "cannot read policy file " + config.policyFile() + ": " + e.getMessage());
         }
         Policy policy = dev.gatehouse.policy.PolicyLoader.parse(policyText, config.policyFile().toString());
+        dev.gatehouse.gateway.web.upstream.GatewayAddresses.checkPolicy(policy, config.policyFile().toString(), policyText);
 
         StoreOptions defaults = StoreOptions.defaults(config.store().url(), keys.chainId(), keys.checkpointSigner(), clock);
         StoreOptions options = new StoreOptions(defaults.jdbcUrl(), defaults.chainId(), defaults.signer(), clock,

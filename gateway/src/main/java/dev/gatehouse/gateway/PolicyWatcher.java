@@ -69,6 +69,7 @@ final class PolicyWatcher {
         lastText = text;
         try {
             Policy policy = PolicyLoader.parse(text, file.toString());
+            dev.gatehouse.gateway.web.upstream.GatewayAddresses.checkPolicy(policy, file.toString(), text);
             holder.replace(policy);
             LOG.info("policy reloaded from {}: {} users, {} nodes, {} roles", file, policy.users().size(), policy.nodes().size(), policy.roles().size());
             audit.append(audit.event(EventType.CONFIG_RELOAD, "success").with("file", file).with("users", policy.users().size())

@@ -56,6 +56,7 @@ final class WebWiring {
                         services.apiTokens().orElse(null))));
         AppConnectors apps = AppConnectors.forGateway(services, front.eventLoops());
         connector.set(apps);
+        front.closeUpstreamWithSessions(apps);
         front.closeAfterChannels(apps);
         return front;
     }

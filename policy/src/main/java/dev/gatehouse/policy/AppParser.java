@@ -102,6 +102,11 @@ final class AppParser {
         if (uri.getHost() == null) {
             throw node.error(what + " target " + Names.quote(text) + " has no valid host name" + hint);
         }
+        java.util.Optional<String> hostProblem = TargetHost.problem(uri.getHost());
+        if (hostProblem.isPresent()) {
+            throw node.error(what + " target " + Names.quote(text) + ": host " + Names.quote(uri.getHost()) + " "
+                    + hostProblem.get());
+        }
         if (uri.getPort() == 0 || uri.getPort() > PortRange.MAX_PORT) {
             throw node.error(what + " target " + Names.quote(text) + " has port " + uri.getPort()
                     + "; use a number from 1 to " + PortRange.MAX_PORT);

@@ -160,6 +160,37 @@ class AppPolicyParserTest {
                 .hasMessageContaining(problem);
     }
 
+    /**
+     * Threat: a direct target that names the dialling machine (the wildcard address, another
+     * loopback spelling) makes the gateway proxy a browser into its own services (SSRF).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "http://0.0.0.0:8888              | host '0.0.0.0' is the unspecified (wildcard) address",
+        "http://0.1.2.3:80                | host '0.1.2.3' is the unspecified (wildcard) address",
+        "http://[::]:8888                 | host '[::]' is the unspecified (wildcard) address",
+        "http://[0:0:0:0:0:0:0:0]:8888    | is the unspecified (wildcard) address",
+        "http://[0::0]:8888               | is the unspecified (wildcard) address",
+        "http://[0:0:0:0:0:0:0:1]:8888    | is the IPv6 loopback written out; write ::1",
+        "http://127.0.1.1:8888            | is a loopback address other than 127.0.0.1",
+        "http://127.255.255.254:8888      | is a loopback address other than 127.0.0.1",
+        "http://jupyter.localhost:8888    | is a loopback name",
+        "http://localhost.:8888           | is a loopback name",
+        "http://[::ffff:127.0.0.1]:8888   | with an embedded IPv4 address",
+        "http://[::ffff:7f00:1]:80        | with an embedded IPv4 address",
+    })
+    void aTargetThatNamesTheDiallingMachineIsRefusedAtItsLine(String target, String problem) {
+        assertError(jupyterWithTarget(target)).hasMessageStartingWith("policy.yaml:9: app 'jupyter' target ")
+                .hasMessageContaining(problem);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://10.0.0.5:3000", "http://[fd00::5]:80", "http://128.0.0.1", "http://localhost.example.com",
+        "http://grafana-0.internal:3000", "http://[2001:db8::1]:80"})
+    void networkTargetsStillLoad(String target) {
+        assertThat(parse(jupyterWithTarget(target)).app("jupyter").orElseThrow().viaTunnel()).isFalse();
+    }
+
     /** Apps log in to nodes like roles do: root and forbidden logins must not come back through an app. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {

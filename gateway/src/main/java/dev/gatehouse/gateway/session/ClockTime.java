@@ -45,7 +45,7 @@ public final class ClockTime {
      * A bucket of {@code perMinute} tokens refilled evenly over a minute (greedy refill: one token every
      * 60/perMinute s), full at the start. Once empty it admits one more event per refill interval.
      */
-    static Bucket perMinute(Clock clock, int perMinute) {
+    public static Bucket perMinute(Clock clock, int perMinute) {
         return Bucket.builder()
                 .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, MINUTE))
                 .withCustomTimePrecision(timeMeter(clock))

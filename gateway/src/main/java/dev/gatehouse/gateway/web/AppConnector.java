@@ -19,6 +19,15 @@ public interface AppConnector extends AutoCloseable {
      */
     CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId);
 
+    /**
+     * Closes now the connections kept for reuse on behalf of {@code user} to node {@code node} as
+     * {@code login} under grant {@code grantId} (null: standing access), and fails the streams they
+     * carry. Called when the last app session that could use them ends (a lock, revoke, policy
+     * change, or its credential's end), so no node login of a user who lost access lingers until
+     * it idles out. Later streams connect anew. Default: this connector keeps none.
+     */
+    default void closeFor(String user, String node, String login, String grantId) {}
+
     @Override
     void close();
 }

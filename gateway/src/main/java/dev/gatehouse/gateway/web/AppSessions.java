@@ -27,6 +27,8 @@ final class AppSessions {
     private final java.util.function.Supplier<AssertionSigner> assertions;
     private final AuditTrail audit;
     private final Clock clock;
+    /** Closes the upstream connections a user's last session on a node, login and grant leaves behind. */
+    private volatile AppConnector upstream;
 
     AppSessions(SessionRegistry registry, WebPolicy policy, java.util.function.Supplier<AssertionSigner> assertions, AuditTrail audit, Clock clock) {
         this.registry = registry;
@@ -54,6 +56,7 @@ final class AppSessions {
                 audit, clock, () -> {
                     byKey.remove(k, fresh[0]);
                     registry.remove(fresh[0].id());
+                    closeUpstreamIfLast(fresh[0]);
                 });
         AppSession won = byKey.merge(k, fresh[0], (old, mine) -> old.ended() ? mine : old);
         if (won != fresh[0]) {
@@ -62,6 +65,29 @@ final class AppSessions {
         fresh[0].started();
         registry.add(fresh[0]);
         return fresh[0];
+    }
+
+    /** Sets the connector whose kept connections end with the sessions that used them ({@link #closeUpstreamIfLast}). */
+    void upstream(AppConnector connector) {
+        this.upstream = connector;
+    }
+
+    /**
+     * Once {@code ended} has left the map: when no live session of the same user, node, login and
+     * grant remains, their cached upstream connections (SSH tunnels authenticated with a certificate
+     * of that user) close now instead of idling on for up to 30 s after a lock or revoke.
+     */
+    private void closeUpstreamIfLast(AppSession ended) {
+        AppConnector c = upstream;
+        if (c == null) {
+            return;
+        }
+        boolean shared = byKey.values().stream().anyMatch(s -> s != ended && !s.ended() && s.user().equals(ended.user())
+                && s.node().equals(ended.node()) && s.login().equals(ended.login())
+                && java.util.Objects.equals(s.grantId(), ended.grantId()));
+        if (!shared) {
+            c.closeFor(ended.user(), ended.node(), ended.login(), ended.grantId());
+        }
     }
 
     /** Ends sessions whose credential expired, and those idle past {@link #IDLE}; returns how many. */

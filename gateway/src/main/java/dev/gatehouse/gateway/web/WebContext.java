@@ -29,6 +29,7 @@ import java.util.function.Supplier;
  * @param certificates reads app client certificates
  * @param oidc the OpenID Connect login, once the listener is bound (its callback names the port); null when not configured
  * @param console the console's API routes, pages, pool, api-token verifier and CSRF tokens
+ * @param deniedAudit bounds the {@code app.denied} events per user or source, app and node
  */
 record WebContext(
         WebSite site,
@@ -44,7 +45,8 @@ record WebContext(
         java.util.concurrent.atomic.AtomicReference<AssertionSigner> assertions,
         ClientCertificate.Reader certificates,
         java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc,
-        Console console) {
+        Console console,
+        DeniedAudit deniedAudit) {
 
     /** Longest client text (host, path, reason) an audit event keeps. */
     static final int MAX_AUDITED = 256;
@@ -64,11 +66,14 @@ record WebContext(
         return text == null ? null : Printable.shorten(Printable.escape(text), MAX_AUDITED);
     }
 
-    /** An {@code app.denied} event (outcome denied). */
+    /**
+     * An {@code app.denied} event (outcome denied), within the budget of its user or source, app
+     * and node ({@link DeniedAudit}: past it, counted and written later as a count).
+     */
     void denied(String user, String source, String app, String node, String reason) {
         AuditEvent e = audit.event(EventType.APP_DENIED, "denied").withUser(user).withSource(source)
                 .withTarget(clip(node), null).with("app", clip(app)).with("reason", reason);
-        audit.append(e);
+        deniedAudit.append(user, source, clip(app), clip(node), e);
     }
 
     /** A {@code web.login} refusal. */

@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Limits: request line 8 KiB (414), header block 16 KiB (431; HTTP/2: SETTINGS_MAX_HEADER_LIST_SIZE),
  * 10 s for the TLS handshake, 60 s for each HTTP/1.1 request head ({@link RequestHeadTimeout}),
+ * 60 s for an HTTP/2 connection without an open stream or with a header block left open
+ * ({@link Http2HeadTimeout}), at most {@value #MAX_STREAMS} concurrent HTTP/2 streams
+ * (SETTINGS_MAX_CONCURRENT_STREAMS; more are refused with RST_STREAM REFUSED_STREAM),
  * connections idle 10 min in both directions closed. Request bodies are
  * not capped: the proxy applies flow control.
  */
@@ -66,6 +69,8 @@ public final class WebFront implements AutoCloseable {
     static final Duration IDLE = Duration.ofMinutes(10);
     /** How long an HTTP/1.1 request head may take after the connection opens or the previous exchange ends. */
     static final Duration HEAD_TIMEOUT = Duration.ofSeconds(60);
+    /** SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 section 6.5.2) a client may open on one HTTP/2 connection. */
+    static final int MAX_STREAMS = 100;
 
     /**
      * Everything the listener needs from the gateway.
@@ -128,7 +133,8 @@ public final class WebFront implements AutoCloseable {
         return new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
                 parts.holder(), parts.state(), parts.audit(), parts.clock(), signer, parts.certificates(),
-                new java.util.concurrent.atomic.AtomicReference<>(), Console.of(parts.console(), parts.holder(), parts.cookieKey()));
+                new java.util.concurrent.atomic.AtomicReference<>(), Console.of(parts.console(), parts.holder(), parts.cookieKey()),
+                new DeniedAudit(parts.audit(), parts.clock(), com.github.benmanes.caffeine.cache.Scheduler.systemScheduler()));
     }
 
     /** The handlers' shared state (tests). */
@@ -237,9 +243,11 @@ public final class WebFront implements AutoCloseable {
 
     /** HTTP/2 after ALPN: one child channel per stream, each with the HTTP/1 handlers. */
     void http2(Channel ch) {
-        ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADERS).maxConcurrentStreams(256))
-                .build());
+        io.netty.handler.codec.http2.Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADERS).maxConcurrentStreams(MAX_STREAMS))
+                .build();
+        ch.pipeline().addLast("h2-head-timeout", new Http2HeadTimeout(HEAD_TIMEOUT, codec.connection()));
+        ch.pipeline().addLast("h2", codec);
         ch.pipeline().addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel stream) {
@@ -257,6 +265,14 @@ public final class WebFront implements AutoCloseable {
     /** The listener's event loops, for what should share them (direct connections to apps). */
     public EventLoopGroup eventLoops() {
         return group;
+    }
+
+    /**
+     * Makes the end of a user's last app session on a node, login and grant close the connections
+     * {@code connector} keeps for them ({@link AppConnector#closeFor}).
+     */
+    public void closeUpstreamWithSessions(AppConnector connector) {
+        web.sessions().upstream(connector);
     }
 
     /** Closes {@code resource} on {@link #close}, after the connections and before the event loops (the app connector). */

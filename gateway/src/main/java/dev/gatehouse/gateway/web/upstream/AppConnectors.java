@@ -107,6 +107,12 @@ public final class AppConnectors implements AppConnector {
     }
 
     @Override
+    public void closeFor(String user, String node, String login, String grantId) {
+        closeFor(k -> k.user().equals(user) && k.node().name().equals(node) && k.login().equals(login)
+                && Objects.equals(k.grantId(), grantId));
+    }
+
+    @Override
     public void close() {
         try {
             tunnels.close();

@@ -20,13 +20,23 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolver;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.InetNameResolver;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Promise;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLException;
 
@@ -39,10 +49,12 @@ import javax.net.ssl.SSLException;
  * about a node's internal service.
  *
  * <p>Channels run on the web front's event loop group, TCP_NODELAY, {@code autoRead} off and one
- * message per read, so {@link TcpAppStream} reads only when its reader asks. A target that
- * resolves to a loopback or wildcard address is refused before any byte is sent: such a target
- * would reach the gateway's own services, never the node's (those go through
- * {@link SshAppConnector}). Failures complete the future with an {@link UpstreamException} at stage
+ * message per read, so {@link TcpAppStream} reads only when its reader asks. A target whose name
+ * resolves (at each connection: DNS may change) to any address of the gateway itself, its
+ * loopback, the wildcard address or an address of one of its interfaces ({@link GatewayAddresses}),
+ * is refused before any packet is sent to it, and the connection goes to the address that was
+ * checked, never a second lookup: such a target would reach the gateway's own services, never the
+ * node's (node-local apps go through {@link SshAppConnector}). Failures complete the future with an {@link UpstreamException} at stage
  * {@code tcp_connect} or {@code tls}.
  */
 public final class TcpAppConnector implements AppConnector {
@@ -50,6 +62,14 @@ public final class TcpAppConnector implements AppConnector {
     private final Duration timeout;
     /** SslContexts by pinned CA PEM: building one parses the PEM and sets up a trust manager. */
     private final Cache<String, SslContext> contexts = Caffeine.newBuilder().maximumSize(256).build();
+    /** Why an address is the gateway's own, or empty. */
+    private final Function<InetAddress, Optional<String>> own;
+    private final AddressResolverGroup<InetSocketAddress> resolver = new AddressResolverGroup<>() {
+        @Override
+        protected AddressResolver<InetSocketAddress> newResolver(EventExecutor executor) {
+            return new CheckedResolver(executor).asAddressResolver();
+        }
+    };
 
     /**
      * @param group the web front's event loop group ({@code MultiThreadIoEventLoopGroup} with
@@ -57,8 +77,14 @@ public final class TcpAppConnector implements AppConnector {
      * @param timeout for the TCP connect and, separately, the TLS handshake
      */
     public TcpAppConnector(EventLoopGroup group, Duration timeout) {
+        this(group, timeout, GatewayAddresses::describe);
+    }
+
+    /** @param own why an address is the gateway's own, or empty (tests stand a node's address in for this host's) */
+    TcpAppConnector(EventLoopGroup group, Duration timeout, Function<InetAddress, Optional<String>> own) {
         this.group = Objects.requireNonNull(group, "group");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.own = Objects.requireNonNull(own, "own");
     }
 
     @Override
@@ -84,6 +110,7 @@ public final class TcpAppConnector implements AppConnector {
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
+                .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -103,7 +130,8 @@ public final class TcpAppConnector implements AppConnector {
         }
         connect.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
-                result.completeExceptionally(failure(UpstreamStage.TCP_CONNECT, route, where, f.cause()));
+                result.completeExceptionally(f.cause() instanceof GatewayOwn g ? ownAddress(route, where, g)
+                        : failure(UpstreamStage.TCP_CONNECT, route, where, f.cause()));
                 return;
             }
             Channel ch = f.channel();
@@ -164,6 +192,60 @@ public final class TcpAppConnector implements AppConnector {
                 null, null);
     }
 
+    /** A target whose name resolves to the gateway itself (SSRF onto its own listeners). */
+    private static UpstreamException ownAddress(AppRoute route, String where, GatewayOwn g) {
+        return new UpstreamException(UpstreamStage.TCP_CONNECT, "app '" + route.app() + "': " + where + " resolves to "
+                + g.getMessage() + "; a direct target must be the app's host on the node's network", null, null);
+    }
+
+    /** The resolution refused an address of the gateway itself (its message: the address and why). */
+    private static final class GatewayOwn extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        GatewayOwn(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The JDK's resolution (as Netty's default resolver, on the connecting channel's event loop),
+     * refusing a name when any of its addresses is the gateway's own.
+     */
+    private final class CheckedResolver extends InetNameResolver {
+        CheckedResolver(EventExecutor executor) {
+            super(executor);
+        }
+
+        @Override
+        protected void doResolve(String host, Promise<InetAddress> promise) {
+            try {
+                promise.setSuccess(checked(host).get(0));
+            } catch (IOException e) {
+                promise.setFailure(e);
+            }
+        }
+
+        @Override
+        protected void doResolveAll(String host, Promise<List<InetAddress>> promise) {
+            try {
+                promise.setSuccess(checked(host));
+            } catch (IOException e) {
+                promise.setFailure(e);
+            }
+        }
+
+        private List<InetAddress> checked(String host) throws IOException {
+            InetAddress[] all = InetAddress.getAllByName(host);
+            for (InetAddress a : all) {
+                Optional<String> why = own.apply(a);
+                if (why.isPresent()) {
+                    throw new GatewayOwn(a.getHostAddress() + ", " + why.get());
+                }
+            }
+            return List.of(all);
+        }
+    }
+
     private static UpstreamException failure(UpstreamStage stage, AppRoute route, String where, Throwable cause) {
         String said = cause == null || cause.getMessage() == null ? cause == null ? "unknown failure" : cause.toString()
                 : cause.getMessage();
@@ -176,5 +258,6 @@ public final class TcpAppConnector implements AppConnector {
     @Override
     public void close() {
         contexts.invalidateAll();
+        resolver.close();
     }
 }

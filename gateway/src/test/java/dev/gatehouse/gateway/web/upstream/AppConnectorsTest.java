@@ -24,7 +24,7 @@ class AppConnectorsTest {
             Map.of());
 
     /** A connector that only notes the targets it was asked for. */
-    private static final class Noting implements AppConnector {
+    static final class Noting implements AppConnector {
         final List<URI> targets = new ArrayList<>();
 
         @Override

@@ -236,6 +236,31 @@ class SshAppConnectorTest {
         }
     }
 
+    /**
+     * Threat: a lock ends the user's app session, but the node login it used (a certificate of the
+     * locked user) stays open for up to 30 s. The app sessions call this when their last one ends.
+     */
+    @Test
+    void theLastSessionsEndClosesTheUsersTunnelToThatNodeLoginAndGrantAtOnce() throws Exception {
+        try (LoopbackApp app = LoopbackApp.echo()) {
+            AppConnectors connectors = new AppConnectors(gw.connector, new AppConnectorsTest.Noting());
+            AppRoute route = Upstreams.route(pinned, "http://127.0.0.1:" + app.port());
+            AppStream stream = open(route, "app-1");
+            stream.close();
+            await().atMost(WAIT).until(() -> node.live.get() == 1);
+
+            connectors.closeFor("alice", "gpu-node-1", "aiops", "req-1");
+            connectors.closeFor("alice", "gpu-node-1", "root", null);
+            connectors.closeFor("alice", "gpu-node-2", "aiops", null);
+            assertThat(node.live.get()).as("another grant, login or node matches nothing").isEqualTo(1);
+
+            connectors.closeFor("alice", "gpu-node-1", "aiops", null);
+            // no clock moved: gone now, not after the 30 s idle limit
+            await().atMost(WAIT).until(() -> node.live.get() == 0);
+            assertThat(gw.connector.connections()).isZero();
+        }
+    }
+
     /** An {@link AccessLog} that only takes issued-certificate rows: kept, or refused as by a store that is down. */
     private static AccessLog issuedLog(List<AccessLog.IssuedRow> rows, Runnable whenRecorded, boolean down) {
         return (AccessLog) Proxy.newProxyInstance(AccessLog.class.getClassLoader(), new Class<?>[] {AccessLog.class}, (proxy, method, args) -> {

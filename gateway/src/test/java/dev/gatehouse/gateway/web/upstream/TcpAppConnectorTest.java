@@ -50,7 +50,10 @@ class TcpAppConnectorTest {
         assumeTrue(address.isPresent(), "this host has no non-loopback IPv4 address to serve a direct target on");
         site = address.get();
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        connector = new TcpAppConnector(group, Duration.ofSeconds(5));
+        // this host's site address stands in for an app host on the node's network; the connector
+        // that guards the gateway's own addresses for real is made by the tests about it
+        connector = new TcpAppConnector(group, Duration.ofSeconds(5),
+                a -> a.equals(site) ? Optional.empty() : GatewayAddresses.describe(a));
     }
 
     @AfterEach
@@ -174,6 +177,37 @@ class TcpAppConnectorTest {
                 assertThat(e.getMessage()).as(target).contains("node's sshd");
             }
             assertThat(app.accepted.get()).isZero();
+        }
+    }
+
+    /** Threat: a direct target at one of the gateway's own interface addresses proxies browsers into its own listeners (SSRF). */
+    @Test
+    void aTargetAtAnAddressOfTheGatewaysOwnInterfacesIsRefusedBeforeAnyConnection() throws Exception {
+        TcpAppConnector guarded = new TcpAppConnector(group, Duration.ofSeconds(5));
+        try (LoopbackApp app = LoopbackApp.echo(site)) {
+            UpstreamException e = Openings.failure(guarded.open(route(url("http", app.port()), null), ALICE, "app-1"));
+            assertThat(e.stage()).isEqualTo(UpstreamStage.TCP_CONNECT);
+            assertThat(e.getMessage()).contains(site.getHostAddress()).contains("the gateway's own interface");
+            assertThat(app.accepted.get()).as("connections the gateway's own listener saw").isZero();
+        } finally {
+            guarded.close();
+        }
+    }
+
+    /**
+     * Threat: a name that (now, DNS may change) resolves to the gateway's loopback. Here this
+     * host's own name, which /etc/hosts maps to 127.0.0.1 on Debian-style hosts.
+     */
+    @Test
+    void aNameThatResolvesToTheGatewaysLoopbackIsRefusedBeforeAnyConnection() throws Exception {
+        String name = InetAddress.getLocalHost().getHostName();
+        assumeTrue(!name.equalsIgnoreCase("localhost") && InetAddress.getByName(name).isLoopbackAddress(),
+                "this host's name does not resolve to its loopback");
+        try (LoopbackApp app = LoopbackApp.echo()) {
+            UpstreamException e = Openings.failure(connector.open(route("http://" + name + ":" + app.port(), null), ALICE, "app-1"));
+            assertThat(e.stage()).isEqualTo(UpstreamStage.TCP_CONNECT);
+            assertThat(e.getMessage()).contains("resolves to 127.").contains("the gateway's loopback");
+            assertThat(app.accepted.get()).as("the gateway's loopback saw no connection, not even one closed at once").isZero();
         }
     }
 
