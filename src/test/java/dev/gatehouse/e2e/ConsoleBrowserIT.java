@@ -1,11 +1,13 @@
 package dev.gatehouse.e2e;
 
 import static dev.gatehouse.e2e.Elevations.ELEVATED;
+import static dev.gatehouse.e2e.WebApps.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -97,6 +99,31 @@ class ConsoleBrowserIT extends GatewayTest {
             ui.awaitText("#observe-output", "obs-42");
             assertThat(term.getText()).contains("echo obs-$((6*7))");
             ui.screenshot("e2e-live-observe");
+        }
+    }
+
+    @Test
+    void anAuditorFindsASessionByItsCommandAndPlaysIt() {
+        String tag = "t" + Keys.token().substring(0, 8).toLowerCase(java.util.Locale.ROOT);
+        Proc.Result run = gw.ssh(gw.alice(), Accounts.AIOPS + "@" + Gateway.NODE, "printf 'out-%s\\n' " + tag).requireSuccess();
+        assertThat(run.stdout()).contains("out-" + tag);
+        try (Browser b = browser()) {
+            ConsoleBrowser ui = loggedIn(b, gw.user("carol"));
+            ui.searchSessions(Map.of("q", tag));
+            WebElement row = ui.awaitText("#results tbody tr", tag);
+            ui.screenshot("e2e-sessions");
+            row.findElement(By.cssSelector("a")).click();
+            ui.awaitText("#details", "alice");
+            String shown = ui.playUntil("out-" + tag, Duration.ofSeconds(30));
+            assertThat(shown).contains("out-" + tag);
+            ui.screenshot("e2e-session");
+            gw.awaitEvent("recording.viewed by carol", event("recording.viewed", "user", "carol"));
+            ui.open("/audit");
+            ui.awaitText("#events", "recording.viewed");
+            ui.screenshot("e2e-audit");
+            ui.open("/me");
+            ui.awaitText("#identity", "carol");
+            ui.screenshot("e2e-me");
         }
     }
 }
