@@ -66,6 +66,17 @@ class BadConfigIT {
     }
 
     @Test
+    void badOpsListenIsNamedByFileAndLine() {
+        assertExit2Naming(configWith("gatehouse.yaml", 10, "ops:\n  listen: 9464\npolicy: policy.yaml"), "gatehouse.yaml", 11);
+    }
+
+    @Test
+    void badSyslogFacilityIsNamedByFileAndLine() {
+        assertExit2Naming(configWith("gatehouse.yaml", 10, "audit:\n  syslog:\n    host: siem.example\n    facility: local9\n"
+                + "policy: policy.yaml"), "gatehouse.yaml", 13);
+    }
+
+    @Test
     void unparsableDurationIsNamedByFileAndLine() {
         assertExit2Naming(configWith("gatehouse.yaml", 8, "  ttl: soon"), "gatehouse.yaml", 8);
     }

@@ -31,7 +31,7 @@ final class Gateway implements AutoCloseable {
     static final String TARGET = Accounts.AIOPS + "@" + NODE;
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** The SSH listener's line; the lookbehind keeps it from matching the HTTPS listener's. */
-    private static final Pattern LISTENING = Pattern.compile("(?<!web )listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("(?<!web )(?<!ops )listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
     /** The HTTPS listener's line, the agreed {@code web listening on HOST:PORT}. */
     private static final Pattern WEB_LISTENING = Pattern.compile("web listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
     private static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
@@ -348,6 +348,22 @@ final class Gateway implements AutoCloseable {
             throw new IllegalStateException("this gateway has no web: section; start it with Options.web()");
         }
         return webPort;
+    }
+
+    /** The operations listener's port, from the current run's {@code ops listening on HOST:PORT} line. */
+    int opsPort() {
+        Pattern ops = Pattern.compile("ops listening on (\\[[0-9a-f:]+\\]|[0-9.]+):(\\d+)");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            Matcher m = ops.matcher(log());
+            if (m.find()) {
+                return Integer.parseInt(m.group(2));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no 'ops listening on' line; output:\n" + log());
+            }
+            NodeSshd.sleep(100);
+        }
     }
 
     /** web.hostname as configured (the console's host name). */

@@ -26,6 +26,7 @@ final class GatewayFiles {
                 "  stream_cap: " + options.streamCap,
                 "policy: " + policy,
                 web(options),
+                "ops: {listen: \"127.0.0.1:0\"}", // never the default 9464: suites run side by side
                 options.extraConfig == null ? "" : options.extraConfig,
                 "");
     }

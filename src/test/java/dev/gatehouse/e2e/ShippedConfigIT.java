@@ -26,7 +26,7 @@ class ShippedConfigIT {
         // the only change: a free port instead of 2222, so the test cannot collide with anything
         // and the same for HTTPS (8443)
         Keys.write(cfgDir.resolve("gatehouse.yaml"), gatehouse.replace("listen: 127.0.0.1:2222", "listen: 127.0.0.1:0")
-                .replace("listen: 127.0.0.1:8443", "listen: 127.0.0.1:0"));
+                .replace("listen: 127.0.0.1:8443", "listen: 127.0.0.1:0").replace("listen: 127.0.0.1:9464", "listen: 127.0.0.1:0"));
         Files.copy(ROOT.resolve("config/policy.yaml"), cfgDir.resolve("policy.yaml"));
         Path log = tmp.resolve("gateway.log");
         Process p = Proc.builder(List.of(Gateway.java(), "-jar", Gateway.jar().toString(), "serve", "--config",

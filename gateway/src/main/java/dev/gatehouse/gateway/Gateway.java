@@ -66,11 +66,14 @@ public final class Gateway implements AutoCloseable {
     private final PolicyWatcher watcher;
     private final InetSocketAddress address;
     private final SharedIo io;
+    private final dev.gatehouse.gateway.ops.Operations ops;
     private volatile boolean closed;
 
     private Gateway(GatewayServices services, SshFront front, WebFront web, SharedIo io, ScheduledExecutorService timer,
-            ExecutorService notifications, PolicyWatcher watcher, InetSocketAddress address, InetSocketAddress webAddress) {
+            ExecutorService notifications, PolicyWatcher watcher, InetSocketAddress address, InetSocketAddress webAddress,
+            dev.gatehouse.gateway.ops.Operations ops) {
         this.services = services;
+        this.ops = ops;
         this.front = front;
         this.web = web;
         this.webAddress = webAddress;
@@ -104,6 +107,8 @@ public final class Gateway implements AutoCloseable {
                 config.store().checkpointEvery(), config.store().checkpointInterval(), config.witnessFiles());
         AuditStore store = AuditStore.open(options);
         AuditTrail audit = new AuditTrail(store, clock, config.store().failClosed());
+        dev.gatehouse.gateway.ops.OpsMetrics metrics = new dev.gatehouse.gateway.ops.OpsMetrics(clock);
+        audit.observe(metrics::appended);
         recoverInterrupted(audit);
 
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, daemon("gatehouse-timer"));
@@ -136,12 +141,18 @@ public final class Gateway implements AutoCloseable {
         java.util.Optional<WebLogin> webLogin = webConfig.enabled()
                 ? java.util.Optional.of(new WebLogin(site, audit, clock, webConfig.loginTicketTtl()))
                 : java.util.Optional.empty();
+        java.util.Optional<dev.gatehouse.gateway.web.console.ApiTokens> apiTokens = webConfig.enabled()
+                ? java.util.Optional.of(new dev.gatehouse.gateway.web.console.ApiTokens(keys.apiTokenKey(), site::consoleOrigin,
+                        store.accessLog(), audit, clock))
+                : java.util.Optional.empty();
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
-                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin);
+                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens);
         access.load();
+        services.upstream().observe(metrics::upstreamConnected);
         SshFront front = new SshFront(services, keys.hostKey(), io);
+        front.addSessionListener(metrics.connectionListener());
         InetSocketAddress bound = front.start();
         site.sshPort(bound.getPort());
         WebFront web = null;
@@ -157,6 +168,17 @@ public final class Gateway implements AutoCloseable {
                 closeQuietly(front);
                 throw e;
             }
+        }
+        dev.gatehouse.gateway.ops.Operations ops;
+        try {
+            // ready while both listeners stand; /readyz adds the store and the stop
+            ops = dev.gatehouse.gateway.ops.Operations.start(services, metrics, () -> java.util.Optional.empty());
+        } catch (IOException | RuntimeException e) {
+            if (web != null) {
+                web.close();
+            }
+            closeQuietly(front);
+            throw e;
         }
         PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText, access::enforce);
         watcher.schedule(timer);
@@ -191,7 +213,7 @@ public final class Gateway implements AutoCloseable {
                 .with("recording", config.recording().streams() ? "streams" : "events-only")
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         signStartupCheckpoint(store);
-        return new Gateway(services, front, web, io, timer, notifications, watcher, bound, webBound);
+        return new Gateway(services, front, web, io, timer, notifications, watcher, bound, webBound, ops);
     }
 
     /** Posts request and decision events to the configured webhook, if any; never blocks the caller. */
@@ -257,6 +279,11 @@ public final class Gateway implements AutoCloseable {
         return java.util.Optional.ofNullable(webAddress);
     }
 
+    /** Where the operations listener is bound; empty when {@code ops.enabled} is false. */
+    public java.util.Optional<InetSocketAddress> opsAddress() {
+        return ops.address();
+    }
+
     public GatewayServices services() {
         return services;
     }
@@ -272,6 +299,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
+        ops.stopping();
         front.stopAccepting();
         if (web != null) {
             web.stopAccepting();
@@ -298,6 +326,7 @@ public final class Gateway implements AutoCloseable {
         services.commandPool().shutdownNow();
         notifications.shutdown();
         services.audit().append(services.audit().event(EventType.GATEWAY_STOP, "success").with("sessions_ended", ended));
+        ops.close();
         services.audit().store().close();
         LOG.info("gateway stopped; audit store drained");
     }

@@ -35,6 +35,8 @@ public final class GatewayKeys {
     public static final String TLS_CA = TlsCertificateAuthority.KEY_NAME;
     /** ES256 key that signs the {@code Gatehouse-Jwt-Assertion} header sent to apps. */
     public static final String WEB_ASSERTION_KEY = "web-assertion";
+    /** ES256 key that signs console API tokens ({@code api-token}); its public half is not published. */
+    public static final String API_TOKEN_KEY = "api-token";
 
     private final GatewayConfig.Keys keyConfig;
     private final Path dataDir;
@@ -140,6 +142,11 @@ public final class GatewayKeys {
     /** The key that signs identity assertions for apps (ES256), created on first use. */
     public KeyPair webAssertionKey() throws IOException {
         return storage().loadOrGenerate(WEB_ASSERTION_KEY, KeyKind.EC_P256);
+    }
+
+    /** The key that signs console API tokens (ES256), created on first use. */
+    public KeyPair apiTokenKey() throws IOException {
+        return storage().loadOrGenerate(API_TOKEN_KEY, KeyKind.EC_P256);
     }
 
     /**

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param totp TOTP second factor
  * @param tlsCa the HTTPS CA: server certificate, {@code app-cert} client certificates
  * @param webLogin one-time browser login links ({@code web-login}); empty when {@code web.enabled} is false
+ * @param apiTokens console API tokens ({@code api-token}); empty when {@code web.enabled} is false
  */
 public record GatewayServices(
         GatewayConfig config,
@@ -43,4 +44,5 @@ public record GatewayServices(
         AccessService access,
         SecondFactor totp,
         TlsCertificateAuthority tlsCa,
-        java.util.Optional<dev.gatehouse.gateway.web.WebLogin> webLogin) {}
+        java.util.Optional<dev.gatehouse.gateway.web.WebLogin> webLogin,
+        java.util.Optional<dev.gatehouse.gateway.web.console.ApiTokens> apiTokens) {}

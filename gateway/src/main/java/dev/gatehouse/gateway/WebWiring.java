@@ -9,6 +9,11 @@ import dev.gatehouse.gateway.web.PolicyApps;
 import dev.gatehouse.gateway.web.WebFront;
 import dev.gatehouse.gateway.web.WebLogin;
 import dev.gatehouse.gateway.web.WebSite;
+import dev.gatehouse.gateway.web.console.AccessApi;
+import dev.gatehouse.gateway.web.console.ApiTokensApi;
+import dev.gatehouse.gateway.web.console.ConsoleModule;
+import dev.gatehouse.gateway.web.console.ConsoleSetup;
+import dev.gatehouse.gateway.web.console.ConsoleUi;
 import dev.gatehouse.gateway.web.oidc.OidcLogin;
 import dev.gatehouse.gateway.web.tls.ServerTls;
 import dev.gatehouse.pki.CertificateRefusedException;
@@ -18,6 +23,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -45,11 +52,30 @@ final class WebWiring {
                 () -> new AppProxyHandler(connector.get(), services.audit(), services.clock(), config.hostname(), site.port()),
                 Math.max(1, Runtime.getRuntime().availableProcessors()),
                 bound -> config.oidc().map(o -> new OidcLogin(o, o.redirectUri(bound.hostname(), bound.port()),
-                        o.clientSecret(System::getenv), services.commandPool(), services.clock()))));
+                        o.clientSecret(System::getenv), services.commandPool(), services.clock())),
+                new ConsoleSetup(consoleModules(services), consoleUi(services), services.commandPool(),
+                        services.apiTokens().orElse(null))));
         AppConnectors apps = AppConnectors.forGateway(services, front.eventLoops());
         connector.set(apps);
         front.closeAfterChannels(apps);
         return front;
+    }
+
+    /**
+     * The console API's endpoint groups, in routing order (whoami comes first, built in). Each part
+     * of the console adds its module here.
+     */
+    static List<ConsoleModule> consoleModules(GatewayServices services) {
+        List<ConsoleModule> modules = new ArrayList<>();
+        modules.add(new AccessApi(services.access(), services.policy(), services.clock()));
+        services.apiTokens().ifPresent(t -> modules.add(new ApiTokensApi(t, services.clock())));
+        modules.add(dev.gatehouse.gateway.web.console.LiveApi.of(services));
+        return modules;
+    }
+
+    /** The console's pages and assets: none of its own yet, so {@code /} is the built-in home page. */
+    static ConsoleUi consoleUi(GatewayServices services) {
+        return path -> Optional.empty();
     }
 
     /**

@@ -52,6 +52,7 @@ public final class InProcessGateway implements AutoCloseable {
                 sshSettings.stripTrailing(),
                 "web:",
                 "  listen: 127.0.0.1:0", // never the default 8443: tests run in parallel
+                "ops: {listen: \"127.0.0.1:0\"}", // nor the default 9464
                 "store:",
                 "  checkpoint_interval: 1h",
                 "policy: policy.yaml",

@@ -22,6 +22,10 @@ class ListenClashTest {
     Path dir;
 
     private Gateway start(String sshListen, String webListen) throws IOException {
+        return start(sshListen, webListen, "127.0.0.1:0");
+    }
+
+    private Gateway start(String sshListen, String webListen, String opsListen) throws IOException {
         Files.writeString(dir.resolve("policy.yaml"), "users: []\nnodes: []\nroles: []\n");
         Files.writeString(dir.resolve("gatehouse.yaml"), String.join("\n",
                 "data_dir: data",
@@ -29,6 +33,8 @@ class ListenClashTest {
                 "  listen: \"" + sshListen + "\"",
                 "web:",
                 "  listen: \"" + webListen + "\"",
+                "ops:",
+                "  listen: \"" + opsListen + "\"",
                 "policy: policy.yaml",
                 ""));
         return Gateway.start(ConfigLoader.load(dir.resolve("gatehouse.yaml")), Clock.systemUTC());
@@ -51,6 +57,16 @@ class ListenClashTest {
             assertThatThrownBy(() -> start("127.0.0.1:0", address).close())
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("cannot listen for HTTPS on " + address + " (web.listen)");
+        }
+    }
+
+    @Test
+    void aTakenOpsPortNamesTheAddressAndOpsListen() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            assertThatThrownBy(() -> start("127.0.0.1:0", "127.0.0.1:0", address).close())
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("cannot listen for operations on " + address + " (ops.listen");
         }
     }
 }

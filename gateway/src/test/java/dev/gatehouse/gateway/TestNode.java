@@ -23,7 +23,8 @@ import org.apache.sshd.server.command.Command;
 /**
  * A MINA SSH server on a loopback port playing a node, for in-process tests of the upstream side:
  * it counts connections, runs no real commands (an exec prints {@code ran: COMMAND}; a shell prints
- * its terminal size {@code size COLSxROWS} at start and after every window change), and can refuse
+ * its terminal size {@code size COLSxROWS} at start and after every window change, and echoes what
+ * it is sent, kept in {@link #typed}), and can refuse
  * the gateway's certificate or refuse every session channel with an RFC 4254 section 5.1 reason.
  */
 final class TestNode implements AutoCloseable {
@@ -35,6 +36,8 @@ final class TestNode implements AutoCloseable {
     final AtomicInteger live = new AtomicInteger();
     /** Commands run, in order. */
     final List<String> ran = new CopyOnWriteArrayList<>();
+    /** Everything shells on this node were sent, in order. */
+    final StringBuffer typed = new StringBuffer();
     /** Certificates' key ids that authenticated. */
     final java.util.Set<String> keyIds = new java.util.concurrent.CopyOnWriteArraySet<>();
 
@@ -128,6 +131,7 @@ final class TestNode implements AutoCloseable {
         private final TestNode node;
         private final String command;
         private OutputStream out;
+        private InputStream in;
         private ExitCallback exit;
 
         Scripted(TestNode node, String command) {
@@ -135,7 +139,7 @@ final class TestNode implements AutoCloseable {
             this.command = command;
         }
 
-        @Override public void setInputStream(InputStream in) { }
+        @Override public void setInputStream(InputStream value) { in = value; }
         @Override public void setOutputStream(OutputStream value) { out = value; }
         @Override public void setErrorStream(OutputStream err) { }
         @Override public void setExitCallback(ExitCallback value) { exit = value; }
@@ -153,6 +157,25 @@ final class TestNode implements AutoCloseable {
             }
             env.addSignalListener((ch, signal) -> size(env), Signal.WINCH);
             size(env);
+            Thread echo = new Thread(this::echo, "test-node-echo");
+            echo.setDaemon(true);
+            echo.start();
+        }
+
+        /** A shell echoes its input, like a terminal in cooked mode, until EOF. */
+        private void echo() {
+            byte[] buffer = new byte[32 * 1024];
+            try {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    node.typed.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                    synchronized (this) {
+                        out.write(buffer, 0, n);
+                        out.flush();
+                    }
+                }
+            } catch (IOException e) {
+                // the channel went away
+            }
         }
 
         private void size(Environment env) {

@@ -6,7 +6,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 
 /**
- * The five access-log tables, as the access chain sees them: their columns (in the order that is
+ * The access-log tables, as the access chain sees them: their columns (in the order that is
  * hashed), the type of each column ({@code s} string, {@code n} 64-bit number) and the columns
  * that identify a row (its key). The same column values feed the INSERT, the row digest written
  * into the chain, and the digest verify recomputes from the table.
@@ -16,7 +16,8 @@ enum AccessKind {
     DECISION("decision", "access_decisions", AccessRows.DECISION_COLUMNS, "snsssnns", 0, 1),
     LOCK("lock", "access_locks", AccessRows.LOCK_COLUMNS, "nssssssn", 0),
     ISSUED("issued", "access_issued", AccessRows.ISSUED_COLUMNS, "snsnn", 0, 1),
-    TOTP("totp", "totp_secrets", AccessRows.TOTP_COLUMNS, "snsn", 0, 1);
+    TOTP("totp", "totp_secrets", AccessRows.TOTP_COLUMNS, "snsn", 0, 1),
+    API_TOKEN("api_token", "api_tokens", AccessRows.API_TOKEN_COLUMNS, "snssssnsn", 0, 1);
 
     private final String label;
     private final String table;

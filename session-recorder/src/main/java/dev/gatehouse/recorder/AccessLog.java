@@ -40,6 +40,8 @@ public interface AccessLog {
     Set<String> DECISION_ACTIONS = Set.of("approve", "deny", "cancel", "revoke", "expire", "end");
     /** Actions of a {@link LockRow}. */
     Set<String> LOCK_ACTIONS = Set.of("lock", "unlock");
+    /** Actions of an {@link ApiTokenRow}. */
+    Set<String> API_TOKEN_ACTIONS = Set.of("issue", "revoke");
     /** What a {@link LockRow} names. */
     Set<String> LOCK_KINDS = Set.of("user", "node", "login", "tenant");
 
@@ -125,6 +127,27 @@ public interface AccessLog {
     Optional<String> totpSecret(String user);
 
     /**
+     * Appends an API token's issue or revocation, assigning the next seq of that token id (the
+     * row's own seq is ignored; pass 0). A revocation needs the token's issue row.
+     *
+     * @return the seq assigned, from 1
+     * @throws IllegalArgumentException for bad input, an issue of an id that exists, or a revocation of an unknown id
+     */
+    default long appendApiToken(ApiTokenRow row) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no API tokens");
+    }
+
+    /** The rows of API token {@code id} in seq order (empty when unknown). */
+    default List<ApiTokenRow> apiToken(String id) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no API tokens");
+    }
+
+    /** The rows of every API token of {@code user}, newest issue first, each token's rows in seq order. */
+    default List<ApiTokenRow> apiTokens(String user) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no API tokens");
+    }
+
+    /**
      * An elevation request. It names either one node or a label selector of nodes.
      *
      * @param tenant the requester's tenant, or null when tenants are not used
@@ -179,4 +202,20 @@ public interface AccessLog {
      * @param time when it was issued
      */
     record IssuedRow(String requestId, long serial, String sessionId, Instant validBefore, Instant time) {}
+
+    /**
+     * One fact about a console API token (issue 12): its issue or its revocation.
+     *
+     * @param id the token's {@code jti}
+     * @param seq position in the token's history, from 1 (assigned by {@link #appendApiToken})
+     * @param action one of {@link #API_TOKEN_ACTIONS}
+     * @param user the token's owner ({@code sub})
+     * @param name the owner's label, or null
+     * @param keyFingerprint the SSH key the token was issued to ({@code SHA256:...}), or ""
+     * @param expires the token's {@code exp}
+     * @param actor who issued or revoked it
+     * @param time when
+     */
+    record ApiTokenRow(String id, long seq, String action, String user, String name, String keyFingerprint,
+            Instant expires, String actor, Instant time) {}
 }

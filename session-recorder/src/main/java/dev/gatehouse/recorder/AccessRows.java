@@ -23,6 +23,8 @@ final class AccessRows {
     static final String LOCK_COLUMNS = "seq, action, kind, name, tenant, actor, reason, time_micros";
     static final String ISSUED_COLUMNS = "request_id, serial, session_id, valid_before_micros, time_micros";
     static final String TOTP_COLUMNS = "user_name, seq, secret_ciphertext, time_micros";
+    static final String API_TOKEN_COLUMNS = "id, seq, action, user_name, name, key_fingerprint, expires_micros, actor,"
+            + " time_micros";
 
     private AccessRows() {}
 
@@ -136,5 +138,25 @@ final class AccessRows {
     static IssuedRow issued(ResultSet rs) throws SQLException {
         return new IssuedRow(rs.getString(1), rs.getLong(2), rs.getString(3), ChainHash.instant(rs.getLong(4)),
                 ChainHash.instant(rs.getLong(5)));
+    }
+
+    static void check(AccessLog.ApiTokenRow t) {
+        if (t == null) {
+            throw new IllegalArgumentException("API token row is null");
+        }
+        required("API token id", t.id());
+        oneOf("API token action", t.action(), AccessLog.API_TOKEN_ACTIONS);
+        required("owner of API token " + t.id(), t.user());
+        if (t.keyFingerprint() == null) {
+            throw new IllegalArgumentException("key fingerprint of API token " + t.id() + " is null: give '' for none");
+        }
+        time("expiry of API token " + t.id(), t.expires());
+        required("actor of the " + t.action() + " of API token " + t.id(), t.actor());
+        time("time of the " + t.action() + " of API token " + t.id(), t.time());
+    }
+
+    static AccessLog.ApiTokenRow apiToken(ResultSet rs) throws SQLException {
+        return new AccessLog.ApiTokenRow(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), ChainHash.instant(rs.getLong(7)), rs.getString(8), ChainHash.instant(rs.getLong(9)));
     }
 }

@@ -99,6 +99,19 @@ public interface AuditStore extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no access log");
     }
 
+    /**
+     * Records of one chain after {@code afterSeq}, oldest first, at most {@code limit}: what an
+     * exporter that saved its cursor (the last sequence it delivered) reads to resume.
+     */
+    default List<StoredEvent> chainEvents(String chainId, long afterSeq, int limit) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not list a chain");
+    }
+
+    /** The writer's queue and last checkpoint now; empty for a read-only store or a test double. */
+    default Optional<WriterState> writerState() {
+        return Optional.empty();
+    }
+
     /** Signs and stores a checkpoint of this chain's head now. */
     void checkpoint();
 

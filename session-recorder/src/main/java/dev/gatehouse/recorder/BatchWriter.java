@@ -57,7 +57,7 @@ final class BatchWriter implements Runnable {
     private String headHash;
     private long checkpointSeq;
     private String checkpointDigest;
-    private Instant checkpointTime;
+    private volatile Instant checkpointTime;
     private AccessChain.Head accessHead;
 
     private volatile long committedTicket;
@@ -231,6 +231,11 @@ final class BatchWriter implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    WriterState writerState() {
+        return new WriterState(queue.size(), options.queueCapacity(), queueBytes - chunkBytes.availablePermits(), queueBytes,
+                checkpointTime);
     }
 
     String state() {

@@ -120,6 +120,37 @@ final class JdbcAccessLog implements AccessLog {
     }
 
     @Override
+    public long appendApiToken(ApiTokenRow t) {
+        AccessRows.check(t);
+        Object[] row = write(t.action() + " API token " + t.id(), AccessKind.API_TOKEN, c -> {
+            boolean known = exists(c, "SELECT 1 FROM api_tokens WHERE id = ?", t.id());
+            if (t.action().equals("issue") && known) {
+                throw new IllegalArgumentException("API token " + t.id() + " already exists: token ids are unique");
+            }
+            if (t.action().equals("revoke") && !known) {
+                throw new IllegalArgumentException("no API token " + t.id() + " to revoke");
+            }
+            return new Object[] {t.id(), nextSeq(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM api_tokens WHERE id = ?", t.id()),
+                t.action(), t.user(), t.name(), t.keyFingerprint(), ChainHash.micros(t.expires()), t.actor(),
+                ChainHash.micros(t.time())};
+        });
+        return (Long) row[1];
+    }
+
+    @Override
+    public List<ApiTokenRow> apiToken(String id) {
+        return list("SELECT " + AccessRows.API_TOKEN_COLUMNS + " FROM api_tokens WHERE id = ? ORDER BY seq",
+                List.of(key(id)), AccessRows::apiToken);
+    }
+
+    @Override
+    public List<ApiTokenRow> apiTokens(String user) {
+        return list("SELECT t." + AccessRows.API_TOKEN_COLUMNS.replace(", ", ", t.") + " FROM api_tokens t"
+                + " JOIN api_tokens i ON i.id = t.id AND i.seq = 1 WHERE t.user_name = ?"
+                + " ORDER BY i.time_micros DESC, t.id, t.seq", List.of(key(user)), AccessRows::apiToken);
+    }
+
+    @Override
     public List<RequestRow> requests() {
         return list("SELECT " + REQUEST_COLUMNS + " FROM access_requests ORDER BY created_micros, id", List.of(),
                 AccessRows::request);

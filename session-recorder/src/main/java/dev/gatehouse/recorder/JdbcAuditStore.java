@@ -236,6 +236,16 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     @Override
+    public List<StoredEvent> chainEvents(String chainId, long afterSeq, int limit) {
+        return queries.chainEvents(chainId, afterSeq, limit);
+    }
+
+    @Override
+    public Optional<WriterState> writerState() {
+        return writer == null ? Optional.empty() : Optional.of(writer.writerState());
+    }
+
+    @Override
     public List<SessionSummary> sessions(int limit) {
         readOwnWrites();
         return queries.sessions(limit);

@@ -99,6 +99,12 @@ final class StoreQueries {
         return list(sql.toString(), args, EventRows::event);
     }
 
+    /** A chain's events after {@code afterSeq} in sequence order, at most {@code limit}. */
+    List<StoredEvent> chainEvents(String chainId, long afterSeq, int limit) {
+        return list("SELECT " + EVENT_COLUMNS + " FROM audit_events WHERE chain_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                List.of(chainId, afterSeq, (long) Math.max(0, limit)), EventRows::event);
+    }
+
     List<SessionSummary> sessions(int limit) {
         return sessionList(SESSION_SELECT + " ORDER BY s.time_micros DESC, s.chain_id DESC, s.seq DESC LIMIT ?",
                 List.of((long) Math.max(0, limit)));

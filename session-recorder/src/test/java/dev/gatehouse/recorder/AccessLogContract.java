@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 interface AccessLogContract extends StoreFixture {
     List<String> ACCESS_TABLES = List.of("access_requests", "access_decisions", "access_locks", "access_issued",
-            "totp_secrets");
+            "totp_secrets", "api_tokens");
 
     default RequestRow nodeRequest(String id) {
         return new RequestRow(id, "alice", "team-a", "mlops", "gpu-node-1", null, Duration.ofMinutes(30),
@@ -52,6 +52,37 @@ interface AccessLogContract extends StoreFixture {
         log.appendLock(lock("lock", "user", "mallory", 61));
         log.recordIssued(new IssuedRow("r-1", 4711, "s-1", T0.plusSeconds(1860), T0.plusSeconds(62)));
         log.saveTotpSecret("alice", "v1:ciphertext", T0.plusSeconds(63));
+        log.appendApiToken(apiToken("t-1", "issue", "alice", 64));
+    }
+
+    default AccessLog.ApiTokenRow apiToken(String id, String action, String actor, int second) {
+        return new AccessLog.ApiTokenRow(id, 0, action, "alice", "ci", "SHA256:abc", T0.plusSeconds(3600), actor,
+                T0.plusSeconds(second));
+    }
+
+    /** API tokens: an issue row, then a revocation row; both on the access chain, read back per token and per user. */
+    @Test
+    default void apiTokensAreIssuedRevokedAndListed() {
+        try (AuditStore store = open(CHAIN)) {
+            AccessLog log = store.accessLog();
+            assertThat(log.appendApiToken(apiToken("t-1", "issue", "alice", 1))).isEqualTo(1);
+            assertThat(log.appendApiToken(apiToken("t-2", "issue", "alice", 2))).isEqualTo(1);
+            assertThat(log.appendApiToken(apiToken("t-1", "revoke", "alice", 3))).isEqualTo(2);
+            assertThatThrownBy(() -> log.appendApiToken(apiToken("t-1", "issue", "alice", 4)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
+            assertThatThrownBy(() -> log.appendApiToken(apiToken("t-404", "revoke", "alice", 4)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no API token t-404");
+            assertThatThrownBy(() -> log.appendApiToken(apiToken("t-3", "renew", "alice", 4)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use one of");
+            assertThat(log.apiToken("t-1")).extracting(AccessLog.ApiTokenRow::action).containsExactly("issue", "revoke");
+            assertThat(log.apiToken("t-1").get(0)).isEqualTo(new AccessLog.ApiTokenRow("t-1", 1, "issue", "alice", "ci",
+                    "SHA256:abc", T0.plusSeconds(3600), "alice", T0.plusSeconds(1)));
+            assertThat(log.apiToken("t-404")).isEmpty();
+            // newest issue first, each token's rows in order
+            assertThat(log.apiTokens("alice")).extracting(r -> r.id() + "#" + r.seq()).containsExactly("t-2#1", "t-1#1", "t-1#2");
+            assertThat(log.apiTokens("bob")).isEmpty();
+            assertThat(store.verify().problems()).isEmpty();
+        }
     }
 
     // ---- round trips ----
@@ -293,14 +324,14 @@ interface AccessLogContract extends StoreFixture {
             }
             assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isEqualTo(1);
         }
-        assertThat(count("SELECT COUNT(*) FROM access_chain")).isEqualTo(5);
+        assertThat(count("SELECT COUNT(*) FROM access_chain")).isEqualTo(6);
         try (Connection c = raw(); Statement st = c.createStatement()) {
             assertThatThrownBy(() -> st.executeUpdate("UPDATE access_chain SET row_hash = hash"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("append-only");
             assertThatThrownBy(() -> st.executeUpdate("DELETE FROM access_chain WHERE seq = 5"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("append-only");
         }
-        assertThat(count("SELECT COUNT(*) FROM access_chain")).isEqualTo(5);
+        assertThat(count("SELECT COUNT(*) FROM access_chain")).isEqualTo(6);
     }
 
     @Test
@@ -364,7 +395,7 @@ interface AccessLogContract extends StoreFixture {
             oneOfEach(store.accessLog());
             assertThat(store.verify().problems()).isEmpty();
         }
-        assertThat(count("SELECT COUNT(*) FROM flyway_schema_history WHERE success")).isEqualTo(3);
+        assertThat(count("SELECT COUNT(*) FROM flyway_schema_history WHERE success")).isEqualTo(4);
         try (AuditStore store = openReadOnly()) {
             assertThat(store.accessLog().requests()).containsExactly(nodeRequest("r-1"));
             assertThat(store.verify().intact()).isTrue();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The store contract on a real PostgreSQL (127.0.0.1:5432, user postgres, database test), each
  * test in its own fresh schema. PostgreSQL is required: when it is unreachable these tests fail.
  */
-class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract {
+class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract, ChainReadContract {
     final HmacSigner signer = new HmacSigner("audit-key");
     final TestClock clock = new TestClock(T0);
 
@@ -126,7 +126,7 @@ class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract {
                 assertThatThrownBy(() -> st.executeUpdate("TRUNCATE " + table)).as(table)
                         .isInstanceOf(SQLException.class).hasMessageContaining("append-only");
             }
-            assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isEqualTo(table.equals("access_chain") ? 5 : 1);
+            assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isEqualTo(table.equals("access_chain") ? 6 : 1);
         }
     }
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The store contract on embedded SQLite (the default), plus its file handling. */
-class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract {
+class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract, ChainReadContract {
     final HmacSigner signer = new HmacSigner("audit-key");
     final TestClock clock = new TestClock(T0);
 

@@ -27,6 +27,8 @@ final class ServeCommand implements Callable<Integer> {
         // after the SSH line, which scripts and the tests read first
         gateway.webAddress().ifPresent(web -> System.out.println("gatehouse: web listening on "
                 + dev.gatehouse.gateway.config.HostPort.format(web)));
+        gateway.opsAddress().ifPresent(ops -> System.out.println("gatehouse: ops listening on "
+                + dev.gatehouse.gateway.config.HostPort.format(ops)));
         System.out.flush();
         stop.await();
         System.out.println("gatehouse: stopping; draining the audit store");

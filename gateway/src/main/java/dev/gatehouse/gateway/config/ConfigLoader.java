@@ -39,7 +39,8 @@ public final class ConfigLoader {
     public static GatewayConfig parse(String text, String source, Path base) {
         ConfigNode root = ConfigNode.parse(text, source);
         Map<String, ConfigNode> top = root.fields("the configuration",
-                Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "elevation", "policy", "web"));
+                Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "elevation", "policy", "web",
+                "ops", "audit"));
 
         Path dataDir = base.resolve(ConfigNode.optional(top, "data_dir")
                 .map(n -> n.nonEmptyString("data_dir")).orElse("../data")).normalize();
@@ -53,8 +54,10 @@ public final class ConfigLoader {
         Path policy = base.resolve(ConfigNode.required(top, "policy", root, "the configuration")
                 .nonEmptyString("policy")).normalize();
         GatewayConfig.Web web = web(top.get("web"), base);
+        GatewayConfig.Ops ops = OpsConfig.ops(top.get("ops"));
+        GatewayConfig.Audit audit = OpsConfig.audit(top.get("audit"), base);
         return new GatewayConfig(base.resolve(Path.of(source).getFileName().toString()), dataDir, ssh, store,
-                certificates, recording, keys, elevation, policy, web);
+                certificates, recording, keys, elevation, policy, web, ops, audit);
     }
 
     private static GatewayConfig.Ssh ssh(ConfigNode node, ConfigNode root) {

@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param elevation just-in-time elevation settings
  * @param policyFile the hot-reloadable policy file
  * @param web the HTTPS listener: console and app proxy
+ * @param ops the operations listener: {@code /metrics}, {@code /healthz}, {@code /readyz}
+ * @param audit where audit events are pushed besides the store (a syslog receiver), if anywhere
  */
 public record GatewayConfig(
         Path file,
@@ -31,7 +33,9 @@ public record GatewayConfig(
         Keys keys,
         Elevation elevation,
         Path policyFile,
-        Web web) {
+        Web web,
+        Ops ops,
+        Audit audit) {
 
     /**
      * @param listen address the SSH front binds (port 0 picks a free port)
@@ -176,4 +180,33 @@ public record GatewayConfig(
                     Optional.empty(), false, Duration.ofHours(8), Duration.ofSeconds(60), Duration.ofHours(1), Optional.empty());
         }
     }
+
+    /**
+     * The operations listener (plain HTTP, meant for loopback or a management network).
+     *
+     * @param enabled whether it listens at all (default true)
+     * @param listen address it binds (default {@code 127.0.0.1:9464}; port 0 picks a free port)
+     */
+    public record Ops(boolean enabled, InetSocketAddress listen) {
+        /** On {@code 127.0.0.1:9464}, the port Prometheus exporters conventionally take. */
+        public static Ops defaults() {
+            return new Ops(true, InetSocketAddress.createUnresolved("127.0.0.1", 9464));
+        }
+    }
+
+    /** @param syslog the RFC 5424 push sink; empty when {@code audit.syslog} is not set */
+    public record Audit(Optional<Syslog> syslog) {}
+
+    /**
+     * {@code audit.syslog}: each audit event of this gateway's chain sent as an RFC 5424 message
+     * over TCP (RFC 6587 octet counting) or TLS (RFC 5425), resuming from a cursor file in the data folder.
+     *
+     * @param host receiver host name or address
+     * @param port receiver port (default 6514 with TLS, 514 without)
+     * @param tls whether to speak TLS (RFC 5425)
+     * @param caFile with TLS, the PEM file of the CA(s) the receiver's certificate must chain to; absolute
+     * @param appName RFC 5424 APP-NAME (default {@code gatehouse}; 1 to 48 printable ASCII characters)
+     * @param facility RFC 5424 facility code 0..23 (default 10, {@code authpriv})
+     */
+    public record Syslog(String host, int port, boolean tls, Optional<Path> caFile, String appName, int facility) {}
 }

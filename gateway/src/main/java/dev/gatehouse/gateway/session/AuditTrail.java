@@ -18,6 +18,13 @@ public final class AuditTrail {
     private final Clock clock;
     private final boolean failClosed;
     private volatile boolean reportedDown;
+    private volatile Observer observer = (event, nanos, stored) -> { };
+
+    /** Told of every append (for metrics): the event, how long the store took, whether it took it. */
+    @FunctionalInterface
+    public interface Observer {
+        void appended(AuditEvent event, long nanos, boolean stored);
+    }
 
     public AuditTrail(AuditStore store, Clock clock, boolean failClosed) {
         this.store = store;
@@ -43,10 +50,18 @@ public final class AuditTrail {
         return event(type.wire(), outcome);
     }
 
+    /** Sets the one observer of appends (the operations metrics); it must not block or throw. */
+    public void observe(Observer next) {
+        observer = next;
+    }
+
     /** Appends; returns false (and logs) when the store refuses. */
     public boolean append(AuditEvent event) {
+        long start = System.nanoTime();
+        boolean stored = false;
         try {
             store.append(event);
+            stored = true;
             if (reportedDown) {
                 reportedDown = false;
                 LOG.info("audit store accepts writes again");
@@ -58,6 +73,8 @@ public final class AuditTrail {
                 LOG.error("audit store unavailable, {}: {}", failClosed ? "refusing new sessions" : "continuing (fail_closed: false)", e.getMessage());
             }
             return false;
+        } finally {
+            observer.appended(event, System.nanoTime() - start, stored);
         }
     }
 

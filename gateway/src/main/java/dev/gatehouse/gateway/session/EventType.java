@@ -20,6 +20,10 @@ public enum EventType {
     SESSION_START("session.start"),
     SESSION_END("session.end"),
     SESSION_WARNED("session.warned"),
+    SESSION_TERMINATED("session.terminated"),
+    SESSION_OBSERVE("session.observe"),
+    TERMINATE_REFUSED("terminate.refused"),
+    OBSERVE_REFUSED("observe.refused"),
     FILE_TRANSFER("file.transfer"),
     FORWARD_REFUSED("forward.refused"),
     FORWARD_OPEN("forward.open"),
@@ -60,7 +64,11 @@ public enum EventType {
     APP_REQUEST("app.request"),
     APP_WEBSOCKET("app.websocket"),
     APP_DENIED("app.denied"),
-    APP_CERT_ISSUED("app.cert.issued");
+    APP_CERT_ISSUED("app.cert.issued"),
+    /** A console API call refused before its endpoint ran: bad credential, CSRF token or Origin. */
+    API_REFUSED("api.refused"),
+    API_TOKEN_ISSUED("api.token.issued"),
+    API_TOKEN_REVOKED("api.token.revoked");
 
     private final String wire;
 

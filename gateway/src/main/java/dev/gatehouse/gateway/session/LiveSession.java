@@ -14,6 +14,11 @@ public interface LiveSession {
     /** The {@code SHA256:} fingerprint of the key the user proved their identity with; null when they proved it without one (an OIDC login, a client certificate). */
     String keyFingerprint();
 
+    /** The client's address ({@code ip:port}), or null when unknown. */
+    default String source() {
+        return null;
+    }
+
     /** The node login, or null for a session on the gateway itself (its command shell). */
     String login();
 
@@ -51,6 +56,31 @@ public interface LiveSession {
      */
     default Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {
         return evaluator.decide(user(), login(), node(), state, now);
+    }
+
+    /** Bytes the client has sent towards the node so far (stdin, forwarded or app request bytes); 0 where nothing is counted. */
+    default long bytesIn() {
+        return 0;
+    }
+
+    /** Bytes the node has sent back to the client so far; 0 where nothing is counted. */
+    default long bytesOut() {
+        return 0;
+    }
+
+    /** Whether {@link #observe} can attach to this session: an interactive terminal that has not ended. */
+    default boolean observable() {
+        return false;
+    }
+
+    /**
+     * Attaches {@code observer} to the session's terminal output and tells the user, on their
+     * terminal only, that {@code who} is watching (read-only).
+     *
+     * @throws IllegalStateException when the session is not {@link #observable()} (not a terminal, or ended)
+     */
+    default TerminalObserver.Observation observe(String who, TerminalObserver observer) {
+        throw new IllegalStateException("session " + id() + " has no terminal to observe");
     }
 
     /** Ends the session now, telling the user why (one line). */

@@ -22,13 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The elevation and kill-switch commands of the gateway shell; each refusal is one line. */
 final class AccessCommands {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,6})(s|m|h|d)");
-
     private final GatewayServices services;
     private final Identity identity;
 
@@ -234,25 +230,11 @@ final class AccessCommands {
     }
 
     static Duration duration(String text) {
-        Matcher m = DURATION.matcher(text);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("duration must look like 90s, 30m, 2h or 1d, not '" + Views.escape(text) + "'");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        return dev.gatehouse.gateway.access.Durations.parse(text);
     }
 
     /** 2h, 30m or 90s: the way it was asked for. */
     static String human(Duration d) {
-        long s = d.toSeconds();
-        if (s % 3600 == 0) {
-            return s / 3600 + "h";
-        }
-        return s % 60 == 0 ? s / 60 + "m" : s + "s";
+        return dev.gatehouse.gateway.access.Durations.human(d);
     }
 }

@@ -454,6 +454,11 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
     }
 
     @Override
+    public String source() {
+        return identity.source();
+    }
+
+    @Override
     public String login() {
         return null;
     }

@@ -90,8 +90,11 @@ public final class ShellCommands {
             case "nodes" -> nodes(rest, out, err);
             case "sessions" -> sessions(rest, out, err);
             case "web-login" -> webLogin(rest, out, err);
+            case "api-token" -> new ApiTokenCommand(services, identity).token(rest, out, err);
+            case "api-tokens" -> new ApiTokenCommand(services, identity).list(rest, out, err);
             // web.app_cert_ttl is the default lifetime (the contract's 1 h unless configured)
             case "app-cert" -> new AppCertCommand(services, identity, services.config().web().appCertTtl()).run(rest, out, err);
+            case "live", "terminate" -> new LiveCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
             default -> {
                 Integer status = new AccessCommands(services, identity).run(name, new ArrayList<>(rest), out, err);
                 yield status != null ? status : refuse(err, "unknown command '" + Views.escape(name) + "' (try 'help')");
@@ -117,10 +120,16 @@ public final class ShellCommands {
         out.println("  app-cert APP@NODE [--for 1h]   client certificate and key (PEM) for an app, for curl --cert");
         out.println("  totp enroll               set up the TOTP second factor (shown once)");
         out.println("  web-login                 a one-time link that logs your browser in (works once, for a minute)");
+        out.println("  api-token --for 1h [--name T]   a bearer token for the console API (at most 24h; last line)");
+        out.println("  api-tokens [--json]       your API tokens;  api-token revoke ID  ends one now");
         Set<Permission> permissions = permissions();
         if (permissions.contains(Permission.ADMIN)) {
             out.println("  lock user|node|login|tenant NAME [--reason T]   kill switch: end sessions, refuse new ones");
             out.println("  unlock user|node|login|tenant NAME");
+            out.println("  terminate ID --reason TEXT   end a live session now; the user sees the reason");
+        }
+        if (permissions.contains(Permission.AUDIT) || permissions.contains(Permission.ADMIN)) {
+            out.println("  live [--json]             live sessions on this gateway, with bytes so far");
         }
         if (permissions.contains(Permission.AUDIT)) {
             out.println("  sessions [--json]         recorded sessions (auditors)");

@@ -2,6 +2,7 @@ package dev.gatehouse.gateway.ssh;
 
 import dev.gatehouse.gateway.session.AuditTrail;
 import dev.gatehouse.gateway.session.EventType;
+import dev.gatehouse.gateway.session.TerminalObserver;
 import dev.gatehouse.gateway.ssh.upstream.ChannelOpenFailure;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamException;
 import dev.gatehouse.gateway.ssh.upstream.UpstreamPool;
@@ -71,6 +72,8 @@ final class BridgedChannel extends FactsSession {
     private volatile ClientChannel upstreamChannel;
     private volatile RecordingTaps taps;
     private volatile ChannelPumps pumps;
+    private final ChannelPumps.Traffic traffic = new ChannelPumps.Traffic();
+    private final TerminalObservers observers;
 
     BridgedChannel(SessionPath path, SessionFacts facts, AccessJudge.Verdict verdict, GatewayChannelSession channel,
             UpstreamLease lease, IoInputStream in, IoOutputStream out, IoOutputStream err, ExitCallback exit) {
@@ -85,6 +88,8 @@ final class BridgedChannel extends FactsSession {
         this.errSink = new SerialSink(err);
         this.exit = exit;
         this.requests = new UpstreamRequests(facts.id());
+        GatewayChannelSession.PtyRequest pty = channel.pty();
+        this.observers = new TerminalObservers(pty == null ? 80 : pty.cols(), pty == null ? 24 : pty.rows());
         // from now on, so that a window change sent while the node is still being reached is kept
         channel.setRequestListener(requests);
     }
@@ -198,9 +203,10 @@ final class BridgedChannel extends FactsSession {
             }
             SessionFacts f = facts;
             RecordingTaps t = RecordingTaps.start(path.recorder(), f, channel.pty(),
-                    path.recordStreams(), op -> path.audit().append(RecordingTaps.transferEvent(f, op)));
+                    path.recordStreams(), op -> path.audit().append(RecordingTaps.transferEvent(f, op)), observers);
             taps = t;
-            p = new ChannelPumps(ch, channel, in, out, errSink, t, f.id(), path.timer(), this::terminate, this::complete);
+            p = new ChannelPumps(ch, channel, in, out, errSink, t, f.id(), path.timer(), this::terminate, this::complete,
+                    traffic);
             pumps = p;
             state = State.RUNNING;
             requests.attach(ch, t);
@@ -272,6 +278,7 @@ final class BridgedChannel extends FactsSession {
     /** Writes {@code session.end}: the outcome of the {@link Ending}, unless {@code outcome} says otherwise. */
     private void record(String outcome, Integer status, String signal, String reason) {
         path.sessions().remove(facts.id());
+        observers.end();
         SessionEnd.write(path.audit(), path.clock(), facts, taps, outcome != null ? outcome : ending().outcome, status, signal, reason);
     }
 
@@ -281,6 +288,50 @@ final class BridgedChannel extends FactsSession {
         if (t != null && state() == State.RUNNING) {
             t.flushIdle();
         }
+    }
+
+    @Override
+    public long bytesIn() {
+        return traffic.in().sum();
+    }
+
+    @Override
+    public long bytesOut() {
+        return traffic.out().sum();
+    }
+
+    /** A shell (with or without a pty) can be watched until it ends; exec and sftp streams cannot. */
+    @Override
+    public boolean observable() {
+        return facts.kind() == SessionBridge.Kind.SHELL && state() != State.ENDED;
+    }
+
+    /**
+     * Attaches {@code observer} to what the recorder sees of the terminal, and tells the user on
+     * their terminal (the client's stderr; never the node, never the recording) that {@code who}
+     * is watching, and later that they stopped.
+     */
+    @Override
+    public TerminalObserver.Observation observe(String who, TerminalObserver observer) {
+        if (facts.kind() != SessionBridge.Kind.SHELL) {
+            throw new IllegalStateException("session " + facts.id() + " is not an interactive shell (" + kindName()
+                    + "); only shells can be observed");
+        }
+        if (!observers.add(observer)) {
+            throw new IllegalStateException("session " + facts.id() + " has ended");
+        }
+        notice(who + " is observing this session (read-only)");
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return () -> {
+            if (open.compareAndSet(true, false) && observers.remove(observer) && state() != State.ENDED) {
+                notice(who + " stopped observing");
+            }
+        };
+    }
+
+    /** One {@code gatehouse: } line on the user's terminal (stderr), between the session's own output. */
+    private void notice(String text) {
+        errSink.write(ClientExit.line("gatehouse: " + text));
     }
 
     @Override

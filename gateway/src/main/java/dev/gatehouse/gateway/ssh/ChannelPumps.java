@@ -4,6 +4,7 @@ import dev.gatehouse.recorder.StoreUnavailableException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.common.io.IoInputStream;
@@ -37,9 +38,11 @@ final class ChannelPumps {
     /**
      * @param terminate ends the session from the gateway side, with a reason for the user or null
      * @param complete ends the session normally, mirroring the node's exit (may be called twice: once counts)
+     * @param counted bytes relayed each way, for the live-session listing
      */
     ChannelPumps(ClientChannel node, GatewayChannelSession client, IoInputStream in, IoOutputStream out, SerialSink err,
-            RecordingTaps taps, String sessionId, ScheduledExecutorService timer, Consumer<String> terminate, Runnable complete) {
+            RecordingTaps taps, String sessionId, ScheduledExecutorService timer, Consumer<String> terminate, Runnable complete,
+            Traffic counted) {
         this.node = node;
         this.sessionId = sessionId;
         this.timer = timer;
@@ -48,9 +51,24 @@ final class ChannelPumps {
         // a read may take all that the window let the sender put in flight
         int fromNode = (int) Math.min(Integer.MAX_VALUE, node.getLocalWindow().getMaxSize());
         int fromClient = (int) Math.min(Integer.MAX_VALUE, client.getLocalWindow().getMaxSize());
-        stdout = new Pump(node.getAsyncOut(), out::writeBuffer, taps.out(), this::outputEnded, fromNode);
-        stderr = new Pump(node.getAsyncErr(), err, taps.err(), this::outputEnded, fromNode);
-        stdin = new Pump(in, node.getAsyncIn()::writeBuffer, taps.in(), this::inputEnded, fromClient);
+        stdout = new Pump(node.getAsyncOut(), out::writeBuffer, counting(taps.out(), counted.out()), this::outputEnded, fromNode);
+        stderr = new Pump(node.getAsyncErr(), err, counting(taps.err(), counted.out()), this::outputEnded, fromNode);
+        stdin = new Pump(in, node.getAsyncIn()::writeBuffer, counting(taps.in(), counted.in()), this::inputEnded, fromClient);
+    }
+
+    /** Bytes relayed so far: {@code in} from the client towards the node, {@code out} from the node (stdout and stderr). */
+    record Traffic(LongAdder in, LongAdder out) {
+        Traffic() {
+            this(new LongAdder(), new LongAdder());
+        }
+    }
+
+    /** {@code tap}, after which the chunk is counted (a refused chunk is not relayed, so not counted). */
+    private static Pump.Tap counting(Pump.Tap tap, LongAdder n) {
+        return (b, o, l) -> {
+            tap.accept(b, o, l);
+            n.add(l);
+        };
     }
 
     void start() {

@@ -49,6 +49,11 @@ abstract class FactsSession implements LiveSession {
     }
 
     @Override
+    public String source() {
+        return facts().identity().source();
+    }
+
+    @Override
     public String keyFingerprint() {
         return facts().identity().keyFingerprint();
     }

@@ -151,6 +151,16 @@ final class LiveForward extends FactsSession implements StreamSession {
         certSerial = serial;
     }
 
+    @Override
+    public long bytesIn() {
+        return input.get();
+    }
+
+    @Override
+    public long bytesOut() {
+        return output.get();
+    }
+
     /** A forward goes on only while its port is still allowed, not just its login. */
     @Override
     public Decision judge(PolicyEvaluator evaluator, AccessState state, Instant now) {

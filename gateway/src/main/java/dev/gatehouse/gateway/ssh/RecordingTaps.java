@@ -23,11 +23,13 @@ final class RecordingTaps {
     private final ScpObserver scp;
     private final boolean streams;
     private final SessionBridge.Kind kind;
+    private final TerminalObservers observers;
     private final Object lock = new Object();
 
     private RecordingTaps(Recording recording, SessionBridge.Kind kind, String command, boolean streams,
-            Consumer<FileOperation> fileOperations) {
+            Consumer<FileOperation> fileOperations, TerminalObservers observers) {
         this.recording = recording;
+        this.observers = observers;
         this.streams = streams;
         this.kind = kind;
         Consumer<FileOperation> recorded = op -> {
@@ -45,13 +47,14 @@ final class RecordingTaps {
      *
      * @param streams {@code recording.streams}: false leaves the taps to the file-transfer observers alone
      * @param fileOperations also told of every file operation (for its audit event)
+     * @param observers shown a shell's terminal output and window changes, as the recording sees them
      */
     static RecordingTaps start(SessionRecorder recorder, SessionFacts facts, GatewayChannelSession.PtyRequest pty,
-            boolean streams, Consumer<FileOperation> fileOperations) {
+            boolean streams, Consumer<FileOperation> fileOperations, TerminalObservers observers) {
         Recording recording = recorder.start(new RecordingInfo(facts.id(), facts.kind().name().toLowerCase(Locale.ROOT),
                 facts.command(), pty == null ? null : pty.term(), pty == null ? 0 : pty.cols(), pty == null ? 0 : pty.rows(),
                 facts.start(), facts.identity().user() + " -> " + facts.login() + "@" + facts.node().name()));
-        return new RecordingTaps(recording, facts.kind(), facts.command(), streams, fileOperations);
+        return new RecordingTaps(recording, facts.kind(), facts.command(), streams, fileOperations, observers);
     }
 
     /** The {@code file.transfer} audit event for an operation seen in {@code facts}' streams. */
@@ -113,6 +116,7 @@ final class RecordingTaps {
         return (b, o, l) -> {
             synchronized (lock) {
                 rec.accept(b, o, l);
+                observers.output(b, o, l);
             }
         };
     }
@@ -120,6 +124,7 @@ final class RecordingTaps {
     void resize(int cols, int rows) {
         synchronized (lock) {
             recording.resize(cols, rows);
+            observers.resize(cols, rows);
         }
     }
 

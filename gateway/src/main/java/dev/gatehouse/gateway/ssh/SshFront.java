@@ -129,6 +129,11 @@ public final class SshFront implements AutoCloseable {
         server.addSessionListener(new FloodLimit());
     }
 
+    /** Adds a listener to every SSH connection (the operations metrics count them); call before {@link #start}. */
+    public void addSessionListener(SessionListener listener) {
+        server.addSessionListener(listener);
+    }
+
     /** Starts listening; returns the bound address (the real port when the configuration says 0). */
     public InetSocketAddress start() throws IOException {
         try {

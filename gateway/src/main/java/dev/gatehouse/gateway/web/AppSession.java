@@ -210,6 +210,11 @@ final class AppSession implements AppSessionContext, StreamSession {
     }
 
     @Override
+    public String source() {
+        return identity.source();
+    }
+
+    @Override
     public String login() {
         return route.login();
     }
@@ -247,6 +252,16 @@ final class AppSession implements AppSessionContext, StreamSession {
     @Override
     public Instant grantEnd() {
         return route.decision().grantEnd();
+    }
+
+    @Override
+    public long bytesIn() {
+        return bytesIn.sum();
+    }
+
+    @Override
+    public long bytesOut() {
+        return bytesOut.sum();
     }
 
     /** An app session goes on only while the app itself is still allowed, not just its login. */

@@ -18,7 +18,9 @@ import java.util.Optional;
  * The console host's pages: {@code /login?ticket=T} (redeem a {@code web-login} ticket, set the
  * console cookie), {@code /} (who you are, the apps you can reach), {@code /launch?to=APP--NODE&path=P}
  * (hand the console session to an app host with a one-time token) and
- * {@code /.well-known/jwks.json} (the assertion keys). Only GET and HEAD; everything else is 405.
+ * {@code /.well-known/jwks.json} (the assertion keys), and the {@link dev.gatehouse.gateway.web.console.ConsoleUi}'s
+ * pages and assets for other paths ({@code /} too when the UI has a page for it). Only GET and
+ * HEAD; everything else is 405. The JSON API ({@code /api/v1/}) is {@link ConsoleApi}'s.
  */
 final class ConsolePages {
     private final WebContext web;
@@ -33,6 +35,13 @@ final class ConsolePages {
                     "<p>The console takes GET requests only.</p>");
             res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
             return res;
+        }
+        Optional<dev.gatehouse.gateway.web.console.ApiResponse.Body> page = switch (r.path()) {
+            case "/login", "/launch", "/.well-known/jwks.json" -> Optional.empty();
+            default -> web.console().ui().get(r.path());
+        };
+        if (page.isPresent()) {
+            return ConsoleApi.full(alloc, ConsoleApi.Answer.of(page.get()), false);
         }
         return switch (r.path()) {
             case "/login" -> login(r, alloc);

@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  * @param assertions the upstream identity assertions and their JWKS (set once the port, part of their issuer, is known)
  * @param certificates reads app client certificates
  * @param oidc the OpenID Connect login, once the listener is bound (its callback names the port); null when not configured
+ * @param console the console's API routes, pages, pool, api-token verifier and CSRF tokens
  */
 record WebContext(
         WebSite site,
@@ -42,7 +43,8 @@ record WebContext(
         Clock clock,
         java.util.concurrent.atomic.AtomicReference<AssertionSigner> assertions,
         ClientCertificate.Reader certificates,
-        java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc) {
+        java.util.concurrent.atomic.AtomicReference<dev.gatehouse.gateway.web.oidc.OidcLogin> oidc,
+        Console console) {
 
     /** Longest client text (host, path, reason) an audit event keeps. */
     static final int MAX_AUDITED = 256;

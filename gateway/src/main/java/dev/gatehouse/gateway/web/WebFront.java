@@ -86,12 +86,25 @@ public final class WebFront implements AutoCloseable {
      * @param appProxy makes the handler that carries an admitted request to its app (one per channel)
      * @param ioThreads event loop threads
      * @param oidc makes the OpenID Connect login once the port is known; empty when {@code web.oidc} is not set
+     * @param console the console's API modules, pages, pool and api-token verifier
      */
     public record Parts(GatewayConfig.Web config, SslContext tls, WebSite site, WebLogin login, WebPolicy policy,
             PolicyHolder holder, Supplier<AccessState> state, AuditTrail audit, SessionRegistry registry, Clock clock,
             java.util.function.Function<WebSite, AssertionSigner> assertions, ClientCertificate.Reader certificates, byte[] cookieKey,
             Supplier<ChannelHandler> appProxy, int ioThreads,
-            java.util.function.Function<WebSite, java.util.Optional<dev.gatehouse.gateway.web.oidc.OidcLogin>> oidc) {}
+            java.util.function.Function<WebSite, java.util.Optional<dev.gatehouse.gateway.web.oidc.OidcLogin>> oidc,
+            dev.gatehouse.gateway.web.console.ConsoleSetup console) {
+
+        /** Parts without console modules (endpoints on the common pool): whoami alone, today's home page. */
+        public Parts(GatewayConfig.Web config, SslContext tls, WebSite site, WebLogin login, WebPolicy policy,
+                PolicyHolder holder, Supplier<AccessState> state, AuditTrail audit, SessionRegistry registry, Clock clock,
+                java.util.function.Function<WebSite, AssertionSigner> assertions, ClientCertificate.Reader certificates, byte[] cookieKey,
+                Supplier<ChannelHandler> appProxy, int ioThreads,
+                java.util.function.Function<WebSite, java.util.Optional<dev.gatehouse.gateway.web.oidc.OidcLogin>> oidc) {
+            this(config, tls, site, login, policy, holder, state, audit, registry, clock, assertions, certificates, cookieKey, appProxy,
+                    ioThreads, oidc, dev.gatehouse.gateway.web.console.ConsoleSetup.none(java.util.concurrent.ForkJoinPool.commonPool()));
+        }
+    }
 
     private final Parts parts;
     private final WebContext web;
@@ -115,7 +128,7 @@ public final class WebFront implements AutoCloseable {
         return new WebContext(parts.site(), new SessionCookies(parts.cookieKey(), parts.clock(), parts.config().sessionTtl()),
                 parts.login(), new OneTimeTokens<>(parts.clock(), parts.config().loginTicketTtl()), sessions, parts.policy(),
                 parts.holder(), parts.state(), parts.audit(), parts.clock(), signer, parts.certificates(),
-                new java.util.concurrent.atomic.AtomicReference<>());
+                new java.util.concurrent.atomic.AtomicReference<>(), Console.of(parts.console(), parts.holder(), parts.cookieKey()));
     }
 
     /** The handlers' shared state (tests). */

@@ -39,21 +39,40 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
     /** The SNI host name the client sent, lower case, on the connection channel; absent without SNI. */
     static final AttributeKey<String> SNI = AttributeKey.valueOf("gatehouse.sni");
 
-    private enum Mode { IDLE, DISCARD, PASS }
+    private enum Mode { IDLE, DISCARD, PASS, API }
+
+    /** Most requests held while a console API call runs (pipelining); past it the connection is closed. */
+    private static final int MAX_HELD = 32;
 
     private final WebContext web;
     private final ConsolePages console;
     private final AppGate gate;
     private Mode mode = Mode.IDLE;
+    private final ConsoleApi api;
+    /** Messages read while a console API call or stream is in flight, handled after it in order. */
+    private final java.util.ArrayDeque<Object> held = new java.util.ArrayDeque<>();
+    private boolean busy;
+    private HttpVersion apiVersion;
+    private ConsoleApi.Sink stream;
 
     WebRequests(WebContext web) {
         this.web = web;
+        this.api = new ConsoleApi(web);
         this.console = new ConsolePages(web);
         this.gate = new AppGate(web);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (busy) {
+            if (held.size() >= MAX_HELD) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            held.add(msg);
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             mode = Mode.IDLE;
             try {
@@ -67,7 +86,9 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
                 if (msg instanceof LastHttpContent) {
                     mode = Mode.IDLE;
                 }
-                readMore(ctx);
+                if (!busy) {
+                    readMore(ctx);
+                }
             }
             return;
         }
@@ -75,6 +96,18 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
             boolean last = content instanceof LastHttpContent;
             if (mode == Mode.PASS) {
                 ctx.fireChannelRead(msg);
+            } else if (mode == Mode.API) {
+                FullHttpResponse refusal = api.content(content, ctx.alloc());
+                ReferenceCountUtil.release(msg);
+                if (refusal != null) {
+                    answerConsole(ctx, apiVersion, false, refusal);
+                    mode = Mode.DISCARD;
+                } else if (last) {
+                    dispatchApi(ctx);
+                }
+                if (!busy) {
+                    readMore(ctx);
+                }
             } else {
                 ReferenceCountUtil.release(msg);
                 readMore(ctx);
@@ -125,9 +158,38 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
         WebRequest r = new WebRequest(request, HostPort.format(connection.remoteAddress()), peer(connection));
         HostRoute route = HostRoute.of(host, web.site().hostname());
         if (route instanceof HostRoute.Console) {
+            if (ConsoleApi.handles(r.path())) {
+                mode = Mode.API;
+                apiVersion = request.protocolVersion();
+                FullHttpResponse refusal = api.begin(r, ctx.alloc());
+                boolean expects = io.netty.handler.codec.http.HttpUtil.is100ContinueExpected(request)
+                        && !(ctx.channel() instanceof Http2StreamChannel);
+                if (refusal != null && expects) {
+                    // the client waits for our word before sending the body: refuse and close, so
+                    // no unsent body is ever taken for the next request
+                    answerAndClose(ctx, refusal);
+                    return;
+                }
+                if (expects) {
+                    // RFC 9110 section 10.1.1: curl waits a second for this before sending a body over 1 KiB
+                    ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                            HttpResponseStatus.CONTINUE, io.netty.buffer.Unpooled.EMPTY_BUFFER));
+                }
+                if (refusal == null && request instanceof HttpContent c) {
+                    refusal = api.content(c, ctx.alloc());
+                }
+                if (refusal != null) {
+                    answer(ctx, request, refusal);
+                } else if (request instanceof LastHttpContent) {
+                    dispatchApi(ctx);
+                }
+                return;
+            }
             java.util.concurrent.CompletableFuture<FullHttpResponse> later = console.later(r, ctx.alloc());
             if (later == null) {
-                answer(ctx, request, console.answer(r, ctx.alloc()));
+                FullHttpResponse page = console.answer(r, ctx.alloc());
+                dev.gatehouse.gateway.web.console.ConsoleHeaders.apply(page.headers(), false);
+                answer(ctx, request, page);
                 return;
             }
             mode = Mode.DISCARD;
@@ -140,6 +202,7 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
                     out.release();
                     return;
                 }
+                dev.gatehouse.gateway.web.console.ConsoleHeaders.apply(out.headers(), false);
                 send(ctx, version, head, out);
             }));
         } else if (route instanceof HostRoute.App app) {
@@ -189,6 +252,73 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
         }
         String rest = uri.substring(end);
         return rest.startsWith("/") ? rest : "/" + rest;
+    }
+
+    /**
+     * Runs the console API call whose body is complete: no reads until it is answered, then the
+     * answer (or the stream's head) on this event loop, then the requests held meanwhile.
+     */
+    private void dispatchApi(ChannelHandlerContext ctx) {
+        WebRequest r = api.take();
+        byte[] body = api.takeBody();
+        if (r == null) {
+            return;
+        }
+        busy = true;
+        boolean autoRead = ctx.channel().config().isAutoRead();
+        ctx.channel().config().setAutoRead(false);
+        HttpVersion version = apiVersion;
+        boolean head = ConsoleApi.head(r);
+        api.dispatch(ctx, r, body, a -> {
+            if (!ctx.channel().isActive()) {
+                idle(ctx, autoRead);
+                return;
+            }
+            if (a.response() instanceof dev.gatehouse.gateway.web.console.ApiResponse.Stream s) {
+                // reads go on (a client that leaves is noticed); new requests are held until the stream ends
+                ctx.channel().config().setAutoRead(autoRead);
+                stream = ConsoleApi.stream(ctx, version, s, web.console().pool(), () -> {
+                    stream = null;
+                    idle(ctx, autoRead);
+                });
+                return;
+            }
+            answerConsole(ctx, version, head, ConsoleApi.full(ctx.alloc(), a, true));
+            idle(ctx, autoRead);
+        });
+    }
+
+    /** The API call is over: reads resume, and the requests held meanwhile are handled in order. */
+    private void idle(ChannelHandlerContext ctx, boolean autoRead) {
+        busy = false;
+        ctx.channel().config().setAutoRead(autoRead);
+        while (!busy && !held.isEmpty()) {
+            channelRead(ctx, held.poll());
+        }
+        if (!busy) {
+            readMore(ctx);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ConsoleApi.Sink s = stream;
+        if (s != null) {
+            s.writabilityChanged();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        while (!held.isEmpty()) {
+            ReferenceCountUtil.release(held.poll());
+        }
+        super.channelInactive(ctx);
+    }
+
+    private static void answerConsole(ChannelHandlerContext ctx, HttpVersion version, boolean head, FullHttpResponse response) {
+        send(ctx, version, head, response);
     }
 
     private void answer(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {

@@ -52,6 +52,19 @@ public final class UpstreamConnector implements AutoCloseable {
         client.start();
     }
 
+    private volatile ConnectObserver observer = (nanos, ok) -> { };
+
+    /** Told of every upstream connect once it is authenticated or failed (for metrics); must not block. */
+    @FunctionalInterface
+    public interface ConnectObserver {
+        void connected(long nanos, boolean authenticated);
+    }
+
+    /** Sets the one observer of connects (the operations metrics). */
+    public void observe(ConnectObserver next) {
+        observer = next;
+    }
+
     /**
      * Connects to {@code node} as {@code login} and authenticates with {@code identity}
      * (certificate as public key, ephemeral private key).
@@ -60,6 +73,7 @@ public final class UpstreamConnector implements AutoCloseable {
      *     naming the stage that failed ({@link UpstreamStage}) and what the node said, if anything
      */
     public CompletableFuture<ClientSession> connect(Node node, String login, KeyPair identity) {
+        ConnectObserver observer = this.observer;
         CompletableFuture<ClientSession> result = new CompletableFuture<>();
         ConnectProgress progress = new ConnectProgress(node, login);
         ConnectFuture connect;
@@ -78,7 +92,11 @@ public final class UpstreamConnector implements AutoCloseable {
                 }
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        result.whenComplete((s, e) -> deadline.cancel(false));
+        long started = System.nanoTime();
+        result.whenComplete((s, e) -> {
+            deadline.cancel(false);
+            observer.connected(System.nanoTime() - started, e == null);
+        });
 
         connect.addListener(f -> {
             if (!f.isConnected()) {

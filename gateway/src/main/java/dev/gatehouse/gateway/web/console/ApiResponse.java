@@ -30,6 +30,15 @@ public sealed interface ApiResponse {
         /** Sends {@code text} (UTF-8) and flushes it; false once the client has gone. */
         boolean write(String text);
 
+        /**
+         * Whether the client takes data as fast as it is written (Netty's {@code Channel.isWritable()}:
+         * the outbound buffer is under its high-water mark). A streamer that must not buffer without
+         * bound waits, or drops the client, while this is false. True by default.
+         */
+        default boolean writable() {
+            return true;
+        }
+
         /** Ends the response. */
         void close();
 

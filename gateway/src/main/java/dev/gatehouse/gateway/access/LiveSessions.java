@@ -1,0 +1,361 @@
+package dev.gatehouse.gateway.access;
+
+import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.EventType;
+import dev.gatehouse.gateway.session.LiveSession;
+import dev.gatehouse.gateway.session.PolicyHolder;
+import dev.gatehouse.gateway.session.SessionRegistry;
+import dev.gatehouse.gateway.session.TerminalObserver;
+import dev.gatehouse.policy.ElevationRules;
+import dev.gatehouse.policy.Permission;
+import dev.gatehouse.policy.Policy;
+import dev.gatehouse.policy.Printable;
+import dev.gatehouse.policy.User;
+import dev.gatehouse.recorder.AuditEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The live sessions of this instance as admins and auditors act on them: list, terminate,
+ * observe. The one implementation behind the gateway shell ({@code live}, {@code terminate}) and
+ * the console API ({@code /api/v1/live}). Permissions come from the current policy on every call:
+ * listing and observing need AUDIT or ADMIN, terminating needs ADMIN. Tenants isolate: a session
+ * belongs to its node's tenant (a gateway shell to its user's), and in a multi-tenant policy a
+ * session of another tenant is "no live session", exactly like a missing id.
+ */
+public final class LiveSessions {
+    /** Longest termination reason kept: it is shown on the user's terminal and stored in the audit log. */
+    static final int MAX_REASON = 500;
+
+    private final PolicyHolder policy;
+    private final AuditTrail audit;
+    private final SessionRegistry registry;
+
+    /** The {@link LiveSession#kindName()} of an observation in the registry. */
+    public static final String OBSERVE_KIND = "observe";
+
+    public LiveSessions(PolicyHolder policy, AuditTrail audit, SessionRegistry registry) {
+        this.policy = policy;
+        this.audit = audit;
+        this.registry = registry;
+    }
+
+    /**
+     * Who acts, for the audit trail.
+     *
+     * @param user the Gatehouse user name
+     * @param source their address ({@code ip:port}), or null
+     * @param via how they reached the gateway: {@code shell}, {@code cookie} or {@code token}
+     * @param keyFingerprint the {@code SHA256:} fingerprint of the key behind their login, or null (OIDC)
+     */
+    public record Actor(String user, String source, String via, String keyFingerprint) {
+        public Actor {
+            keyFingerprint = keyFingerprint == null || keyFingerprint.isEmpty() ? null : keyFingerprint;
+        }
+    }
+
+    /** Live sessions {@code viewer} may see (AUDIT or ADMIN, own tenant), oldest first. */
+    public List<LiveSession> list(Actor viewer) {
+        Policy p = policy.current().policy();
+        requireWatcher(viewer, "list live sessions", null, EventType.OBSERVE_REFUSED, false);
+        return registry.all().stream().filter(s -> visible(p, viewer.user(), s))
+                .sorted(Comparator.comparing(LiveSession::start).thenComparing(LiveSession::id)).toList();
+    }
+
+    /**
+     * The live session {@code id} if {@code viewer} may observe it (AUDIT or ADMIN); else
+     * FORBIDDEN, or NOT_FOUND for an unknown id or another tenant's session (audited as {@code observe.refused}).
+     */
+    public LiveSession find(Actor viewer, String id) {
+        requireWatcher(viewer, "observe sessions", id, EventType.OBSERVE_REFUSED, true);
+        return visibleOrRefused(viewer, id, EventType.OBSERVE_REFUSED);
+    }
+
+    /**
+     * Ends live session {@code id} now: the user sees {@code gatehouse: session terminated by BY:
+     * REASON} (escaped) before the channel closes; an app session or forward closes its
+     * connections. Audited as {@code session.terminated} (actor, session, its user, reason, via)
+     * before the session's own end event.
+     *
+     * @throws Refused FORBIDDEN without ADMIN, BAD_REQUEST for a missing or unprintable reason,
+     *     NOT_FOUND for an unknown id or another tenant's session
+     */
+    public LiveSession terminate(Actor by, String id, String reason) {
+        Policy p = policy.current().policy();
+        String notAdmin = ElevationRules.adminProblem(p, by.user(), "terminate sessions").orElse(null);
+        if (notAdmin != null) {
+            throw refused(EventType.TERMINATE_REFUSED, by, id, Refused.Kind.FORBIDDEN, notAdmin);
+        }
+        String bad = reasonProblem(reason);
+        if (bad != null) {
+            throw refused(EventType.TERMINATE_REFUSED, by, id, Refused.Kind.BAD_REQUEST, bad);
+        }
+        LiveSession s = visibleOrRefused(by, id, EventType.TERMINATE_REFUSED);
+        String why = reason.strip();
+        audit.append(about(EventType.SESSION_TERMINATED, "success", by, s).with("reason", why));
+        s.terminate("session terminated by " + by.user() + ": " + why);
+        return s;
+    }
+
+    /**
+     * Starts watching live session {@code id} read-only: {@code observer} is told the terminal's
+     * size, then its output, and the user is told on their terminal who is watching. Audited as
+     * {@code session.observe} with {@code step: start}, and {@code step: end} (with why) when the
+     * returned watch is closed.
+     *
+     * @throws Refused FORBIDDEN without AUDIT or ADMIN, NOT_FOUND for an unknown id or another
+     *     tenant's session, CONFLICT when it has no terminal to observe, UNAVAILABLE when the audit
+     *     store cannot record the start
+     */
+    public Watch observe(Actor by, String id, TerminalObserver observer) {
+        requireWatcher(by, "observe sessions", id, EventType.OBSERVE_REFUSED, true);
+        LiveSession s = visibleOrRefused(by, id, EventType.OBSERVE_REFUSED);
+        if (!s.observable()) {
+            throw refused(EventType.OBSERVE_REFUSED, by, id, Refused.Kind.CONFLICT,
+                    "session " + id + " (" + s.kindName() + ") has no terminal to observe; only live shells can be observed");
+        }
+        Instant start = audit.clock().instant();
+        if (!audit.append(about(EventType.SESSION_OBSERVE, "success", by, s).with("step", "start"))) {
+            throw new Refused(Refused.Kind.UNAVAILABLE, "the audit store is unavailable; observing is refused until it recovers");
+        }
+        TerminalObserver.Observation observation;
+        try {
+            observation = s.observe(by.user(), observer);
+        } catch (IllegalStateException e) {
+            audit.append(about(EventType.SESSION_OBSERVE, "failure", by, s).with("step", "end").with("reason", e.getMessage()));
+            throw new Refused(Refused.Kind.CONFLICT, e.getMessage());
+        }
+        String tenant = policy.current().user(by.user()).flatMap(User::tenant).orElse(null);
+        Watch watch = new Watch(s, observation, observer, by, start, tenant);
+        // a live session of the observer's own: a lock on them, or their removal from the policy, ends it like a shell
+        registry.add(watch);
+        return watch;
+    }
+
+    /**
+     * One observer's watch of a session; {@link #close(String)} ends it once, audited. It is itself
+     * in the session registry (kind {@value #OBSERVE_KIND}, on the gateway like a gateway shell), so
+     * a user lock, shutdown, or removing the observer or their key from the policy ends it, and an
+     * admin can {@code terminate} it.
+     */
+    public final class Watch implements AutoCloseable, dev.gatehouse.gateway.session.StreamSession {
+        private final String id = dev.gatehouse.gateway.session.SessionIds.next(audit.clock());
+        private final LiveSession session;
+        private final TerminalObserver.Observation observation;
+        private final TerminalObserver observer;
+        private final Actor by;
+        private final Instant start;
+        private final String tenant;
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        private Watch(LiveSession session, TerminalObserver.Observation observation, TerminalObserver observer, Actor by,
+                Instant start, String tenant) {
+            this.session = session;
+            this.observation = observation;
+            this.observer = observer;
+            this.by = by;
+            this.start = start;
+            this.tenant = tenant;
+        }
+
+        /** The observed session. */
+        public LiveSession session() {
+            return session;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public String user() {
+            return by.user();
+        }
+
+        @Override
+        public String keyFingerprint() {
+            return by.keyFingerprint();
+        }
+
+        @Override
+        public String source() {
+            return by.source();
+        }
+
+        /** Null: an observation runs on the gateway, like its shell. */
+        @Override
+        public String login() {
+            return null;
+        }
+
+        @Override
+        public String node() {
+            return null;
+        }
+
+        @Override
+        public String kindName() {
+            return OBSERVE_KIND;
+        }
+
+        @Override
+        public Instant start() {
+            return start;
+        }
+
+        @Override
+        public String userTenant() {
+            return tenant;
+        }
+
+        @Override
+        public String nodeTenant() {
+            return null;
+        }
+
+        @Override
+        public String grantId() {
+            return null;
+        }
+
+        @Override
+        public Instant grantEnd() {
+            return null;
+        }
+
+        /** The gateway ends the observation: the observer's stream ends with {@code reason}. */
+        @Override
+        public void terminate(String reason) {
+            if (open.get()) {
+                observer.stopped(reason);
+            }
+            close(reason);
+        }
+
+        /** Stops watching (the user is told, unless the session already ended) and records {@code session.observe} step end. */
+        public void close(String why) {
+            if (!open.compareAndSet(true, false)) {
+                return;
+            }
+            registry.remove(id);
+            observation.close();
+            audit.append(about(EventType.SESSION_OBSERVE, "success", by, session).with("step", "end").with("reason", why)
+                    .with("duration_ms", Duration.between(start, audit.clock().instant()).toMillis()));
+        }
+
+        @Override
+        public void close() {
+            close("the observer stopped");
+        }
+    }
+
+    /**
+     * One live session as the shell's {@code live --json} and the API's {@code GET /api/v1/live}
+     * show it: {@code id, user, login, node, kind, source, started} (RFC 3339 UTC),
+     * {@code bytes_in, bytes_out} (so far), {@code observable}, {@code grant}.
+     */
+    public static java.util.Map<String, Object> describe(LiveSession s) {
+        java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+        o.put("id", s.id());
+        o.put("user", s.user());
+        o.put("login", s.login());
+        o.put("node", s.node());
+        o.put("kind", s.kindName());
+        o.put("source", s.source());
+        o.put("started", s.start().toString());
+        o.put("bytes_in", s.bytesIn());
+        o.put("bytes_out", s.bytesOut());
+        o.put("observable", s.observable());
+        o.put("grant", s.grantId());
+        return o;
+    }
+
+    /** Why {@code reason} cannot be a termination reason, or null: required, at most 500 characters, printable. */
+    static String reasonProblem(String reason) {
+        if (reason == null || reason.isBlank()) {
+            return "a reason is required: the user sees it on their terminal";
+        }
+        if (reason.length() > MAX_REASON) {
+            return "reason is longer than " + MAX_REASON + " characters";
+        }
+        int cp = Printable.firstUnsafe(reason);
+        if (cp >= 0) {
+            return "reason contains " + (Character.getType(cp) == Character.CONTROL ? "a control character"
+                    : "an invisible or formatting character") + " (" + Printable.name(cp) + ")";
+        }
+        return null;
+    }
+
+    private void requireWatcher(Actor who, String what, String id, EventType refusal, boolean audited) {
+        Set<Permission> held = policy.current().evaluator().permissions(who.user());
+        boolean enabled = policy.current().policy().user(who.user()).map(u -> !u.disabled()).orElse(false);
+        if (!enabled || !(held.contains(Permission.AUDIT) || held.contains(Permission.ADMIN))) {
+            String why = "you need the audit or admin permission to " + what;
+            if (audited) {
+                throw refused(refusal, who, id, Refused.Kind.FORBIDDEN, why);
+            }
+            throw new Refused(Refused.Kind.FORBIDDEN, why);
+        }
+    }
+
+    private LiveSession visibleOrRefused(Actor who, String id, EventType refusal) {
+        try {
+            return visible(who.user(), id);
+        } catch (Refused e) {
+            throw refused(refusal, who, id, e.kind(), e.getMessage());
+        }
+    }
+
+    private LiveSession visible(String viewer, String id) {
+        Policy p = policy.current().policy();
+        return registry.all().stream().filter(s -> s.id().equals(id) && visible(p, viewer, s)).findFirst()
+                .orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "no live session '" + Printable.escape(id) + "'"));
+    }
+
+    /** A session belongs to its node's tenant (a gateway shell to its user's); tenants never see each other's. */
+    private static boolean visible(Policy p, String viewer, LiveSession s) {
+        if (!p.multiTenant()) {
+            return true;
+        }
+        String mine = p.user(viewer).flatMap(User::tenant).orElse(null);
+        String theirs = s.node() != null ? s.nodeTenant() : s.userTenant();
+        return Objects.equals(mine, theirs);
+    }
+
+    private AuditEvent about(EventType type, String outcome, Actor by, LiveSession s) {
+        return audit.event(type, outcome).withUser(by.user()).withSource(by.source()).withSessionId(s.id())
+                .withTarget(s.node(), s.login()).withGrantId(s.grantId())
+                .with("session_user", s.user()).with("kind", s.kindName()).with("via", by.via());
+    }
+
+    private Refused refused(EventType type, Actor by, String id, Refused.Kind kind, String why) {
+        audit.append(audit.event(type, "denied").withUser(by.user()).withSource(by.source()).with("session", id)
+                .with("via", by.via()).with("reason", why));
+        return new Refused(kind, why);
+    }
+
+    /** A refused list, observe or terminate: the message is the one line the caller sees; the kind picks the API status. */
+    public static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        /** 403, 404, 400, 409, 503 in the API. */
+        public enum Kind { FORBIDDEN, NOT_FOUND, BAD_REQUEST, CONFLICT, UNAVAILABLE }
+
+        private final Kind kind;
+
+        public Refused(Kind kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+    }
+}

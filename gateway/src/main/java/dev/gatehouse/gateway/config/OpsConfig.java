@@ -1,0 +1,84 @@
+package dev.gatehouse.gateway.config;
+
+import dev.gatehouse.policy.ConfigNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Loads {@code ops:} and {@code audit:} of {@code gatehouse.yaml}; problems are reported as {@code file:line}. */
+final class OpsConfig {
+    /** RFC 5424 section 6.2.1 facility names, by code. */
+    private static final Map<String, Integer> FACILITIES = Map.ofEntries(Map.entry("kern", 0), Map.entry("user", 1),
+            Map.entry("mail", 2), Map.entry("daemon", 3), Map.entry("auth", 4), Map.entry("syslog", 5), Map.entry("lpr", 6),
+            Map.entry("news", 7), Map.entry("uucp", 8), Map.entry("cron", 9), Map.entry("authpriv", 10),
+            Map.entry("ftp", 11), Map.entry("local0", 16), Map.entry("local1", 17), Map.entry("local2", 18),
+            Map.entry("local3", 19), Map.entry("local4", 20), Map.entry("local5", 21), Map.entry("local6", 22),
+            Map.entry("local7", 23));
+
+    private OpsConfig() {}
+
+    static GatewayConfig.Ops ops(ConfigNode node) {
+        GatewayConfig.Ops d = GatewayConfig.Ops.defaults();
+        if (node == null) {
+            return d;
+        }
+        Map<String, ConfigNode> f = node.fields("ops", Set.of("enabled", "listen"));
+        boolean enabled = f.containsKey("enabled") ? f.get("enabled").bool("ops.enabled") : d.enabled();
+        return new GatewayConfig.Ops(enabled, f.containsKey("listen") ? ConfigLoader.address(f.get("listen"), "ops.listen") : d.listen());
+    }
+
+    static GatewayConfig.Audit audit(ConfigNode node, Path base) {
+        if (node == null) {
+            return new GatewayConfig.Audit(Optional.empty());
+        }
+        Map<String, ConfigNode> f = node.fields("audit", Set.of("syslog"));
+        return new GatewayConfig.Audit(ConfigNode.optional(f, "syslog").map(n -> syslog(n, base)));
+    }
+
+    private static GatewayConfig.Syslog syslog(ConfigNode node, Path base) {
+        Map<String, ConfigNode> f = node.fields("audit.syslog", Set.of("host", "port", "tls", "ca_file", "app_name", "facility"));
+        String host = ConfigNode.required(f, "host", node, "audit.syslog").nonEmptyString("audit.syslog.host");
+        if (!host.matches("[A-Za-z0-9.:\\-\\[\\]]+")) {
+            throw f.get("host").error("audit.syslog.host must be a host name or an address, not '" + host + "'");
+        }
+        boolean tls = f.containsKey("tls") && f.get("tls").bool("audit.syslog.tls");
+        int port = f.containsKey("port") ? f.get("port").integer("audit.syslog.port", 1, 65535) : tls ? 6514 : 514;
+        Optional<Path> ca = ConfigNode.optional(f, "ca_file").map(n -> base.resolve(n.nonEmptyString("audit.syslog.ca_file")).normalize());
+        if (tls && ca.isEmpty()) {
+            throw node.error("audit.syslog.tls is true but ca_file is missing: name the PEM file of the CA that signed the"
+                    + " receiver's certificate");
+        }
+        if (!tls && ca.isPresent()) {
+            throw f.get("ca_file").error("audit.syslog.ca_file is only used with tls: true; set tls: true or remove ca_file");
+        }
+        if (ca.isPresent() && !Files.isRegularFile(ca.get())) {
+            throw f.get("ca_file").error("audit.syslog.ca_file: file " + ca.get() + " does not exist");
+        }
+        String app = "gatehouse";
+        if (f.containsKey("app_name")) {
+            app = f.get("app_name").nonEmptyString("audit.syslog.app_name");
+            if (app.length() > 48 || !app.chars().allMatch(c -> c >= 33 && c <= 126)) {
+                throw f.get("app_name").error("audit.syslog.app_name must be 1 to 48 printable ASCII characters without"
+                        + " spaces (RFC 5424 APP-NAME), not '" + dev.gatehouse.policy.Printable.escape(app) + "'");
+            }
+        }
+        int facility = 10;
+        if (f.containsKey("facility")) {
+            ConfigNode n = f.get("facility");
+            String text = n.nonEmptyString("audit.syslog.facility").toLowerCase(Locale.ROOT);
+            Integer code = FACILITIES.get(text);
+            if (code == null && text.matches("\\d{1,2}")) {
+                code = Integer.parseInt(text);
+            }
+            if (code == null || code > 23) {
+                throw n.error("audit.syslog.facility must be a facility name (auth, authpriv, daemon, local0 .. local7, ...)"
+                        + " or a code 0 to 23, not '" + dev.gatehouse.policy.Printable.escape(text) + "'");
+            }
+            facility = code;
+        }
+        return new GatewayConfig.Syslog(host, port, tls, ca, app, facility);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.gatehouse.gateway.shell;
+
+import dev.gatehouse.gateway.GatewayServices;
+import dev.gatehouse.gateway.access.LiveSessions;
+import dev.gatehouse.gateway.session.Identity;
+import dev.gatehouse.gateway.session.LiveSession;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The gateway shell's live-session commands, on the same {@link LiveSessions} service as the
+ * console API: {@code live [--json]} (auditors and admins) and {@code terminate ID --reason TEXT}
+ * (admins). Each refusal is one line.
+ */
+final class LiveCommands {
+    private final LiveSessions live;
+    private final LiveSessions.Actor actor;
+
+    LiveCommands(GatewayServices services, Identity identity) {
+        this.live = new LiveSessions(services.policy(), services.audit(), services.sessions());
+        this.actor = new LiveSessions.Actor(identity.user(), identity.source(), "shell", identity.keyFingerprint());
+    }
+
+    /** Runs {@code live} or {@code terminate}; returns null when {@code name} is neither. */
+    Integer run(String name, List<String> args, PrintStream out, PrintStream err) {
+        try {
+            return switch (name) {
+                case "live" -> list(args, out);
+                case "terminate" -> terminate(args, out);
+                default -> null;
+            };
+        } catch (LiveSessions.Refused | IllegalArgumentException e) {
+            return ShellCommands.refuse(err, e.getMessage());
+        }
+    }
+
+    private int list(List<String> args, PrintStream out) {
+        Map<String, String> opts = AccessCommands.options(args, Set.of("--json"));
+        if (!args.isEmpty()) {
+            throw new IllegalArgumentException("live takes no arguments besides --json");
+        }
+        List<LiveSession> sessions = live.list(actor);
+        if (opts.containsKey("--json")) {
+            var array = Views.json().createArrayNode();
+            sessions.forEach(s -> array.addPOJO(LiveSessions.describe(s)));
+            out.println(Views.write(array));
+            return 0;
+        }
+        out.printf("%-22s  %-12s  %-32s  %-13s  %-27s  %10s  %10s%n", "ID", "USER", "TARGET", "KIND", "STARTED", "IN", "OUT");
+        for (LiveSession s : sessions) {
+            out.printf("%-22s  %-12s  %-32s  %-13s  %-27s  %10d  %10d%n", Views.escape(s.id()), Views.escape(s.user()),
+                    s.node() == null ? "(gateway)" : Views.escape(s.login() + "@" + s.node()), s.kindName(), s.start(),
+                    s.bytesIn(), s.bytesOut());
+        }
+        return 0;
+    }
+
+    private int terminate(List<String> args, PrintStream out) {
+        Map<String, String> opts = AccessCommands.options(args, Set.of("--reason"));
+        if (args.size() != 1 || opts.get("--reason") == null) {
+            throw new IllegalArgumentException("usage: terminate ID --reason TEXT");
+        }
+        LiveSession s = live.terminate(actor, args.get(0), opts.get("--reason"));
+        out.println("terminated " + s.id() + " (" + Views.escape(s.user()) + ", " + s.kindName() + ")");
+        return 0;
+    }
+}

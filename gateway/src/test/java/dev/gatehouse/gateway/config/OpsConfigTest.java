@@ -1,0 +1,90 @@
+package dev.gatehouse.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.policy.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OpsConfigTest {
+    @TempDir
+    Path dir;
+
+    private GatewayConfig parse(String yaml) {
+        return ConfigLoader.parse(yaml, "gatehouse.yaml", dir);
+    }
+
+    @Test
+    void opsListensOnLoopback9464AndNoSyslogByDefault() {
+        GatewayConfig c = parse("policy: policy.yaml\n");
+        assertThat(c.ops().enabled()).isTrue();
+        assertThat(c.ops().listen().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(c.ops().listen().getPort()).isEqualTo(9464);
+        assertThat(c.audit().syslog()).isEmpty();
+    }
+
+    @Test
+    void opsCanMoveOrBeTurnedOff() {
+        assertThat(parse("policy: p.yaml\nops:\n  listen: \"[::1]:0\"\n").ops().listen().getHostString()).isEqualTo("::1");
+        assertThat(parse("policy: p.yaml\nops: {enabled: false}\n").ops().enabled()).isFalse();
+    }
+
+    @Test
+    void badOpsValuesNameFileLineAndKey() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  listen: 9464\n")).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:3: ops.listen must be host:port");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  listen: 127.0.0.1:70000\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: ops.listen port must be between 0 and 65535");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  enabled: maybe\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: ops.enabled");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  port: 1\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3:").hasMessageContaining("port");
+    }
+
+    @Test
+    void syslogOverTcpTakesDefaults() {
+        GatewayConfig.Syslog s = parse("policy: p.yaml\naudit:\n  syslog:\n    host: siem.example\n").audit().syslog().orElseThrow();
+        assertThat(s.host()).isEqualTo("siem.example");
+        assertThat(s.port()).isEqualTo(514);
+        assertThat(s.tls()).isFalse();
+        assertThat(s.appName()).isEqualTo("gatehouse");
+        assertThat(s.facility()).isEqualTo(10);
+    }
+
+    @Test
+    void syslogOverTlsNeedsAnExistingCaFileAndDefaultsTo6514() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        GatewayConfig.Syslog s = parse("policy: p.yaml\naudit:\n  syslog:\n    host: siem.example\n    tls: true\n"
+                + "    ca_file: ca.pem\n    facility: local3\n").audit().syslog().orElseThrow();
+        assertThat(s.port()).isEqualTo(6514);
+        assertThat(s.caFile()).contains(dir.resolve("ca.pem"));
+        assertThat(s.facility()).isEqualTo(19);
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: siem.example\n    tls: true\n"))
+                .hasMessageStartingWith("gatehouse.yaml:4: audit.syslog.tls is true but ca_file is missing");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: h\n    tls: true\n    ca_file: no.pem\n"))
+                .hasMessageStartingWith("gatehouse.yaml:6: audit.syslog.ca_file: file ").hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void badSyslogValuesNameFileLineAndKey() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    port: 514\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("host");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: \"a b\"\n"))
+                .hasMessageStartingWith("gatehouse.yaml:4: audit.syslog.host must be a host name");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: h\n    port: 0\n"))
+                .hasMessageStartingWith("gatehouse.yaml:5: audit.syslog.port");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: h\n    facility: local9\n"))
+                .hasMessageStartingWith("gatehouse.yaml:5: audit.syslog.facility must be a facility name");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: h\n    facility: 24\n"))
+                .hasMessageStartingWith("gatehouse.yaml:5: audit.syslog.facility");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: h\n    app_name: \"has space\"\n"))
+                .hasMessageStartingWith("gatehouse.yaml:5: audit.syslog.app_name must be 1 to 48 printable ASCII");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  syslog:\n    host: h\n    ca_file: x.pem\n"))
+                .hasMessageStartingWith("gatehouse.yaml:5: audit.syslog.ca_file is only used with tls: true");
+        assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  webhook: {}\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3:");
+    }
+}
