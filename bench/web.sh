@@ -32,6 +32,8 @@ web_phase() {
     echo "nginx_workers=$NGINX_WORKERS"; echo "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //')"
     echo "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"; echo "curl=$(curl --version | head -1 | cut -d' ' -f1-2)"
     echo "lan_ip=${LAN_IP:-none}"
+    # the gateway logs its TLS implementation once at start (web.tls_provider)
+    echo "gw_tls=$(grep -ho 'HTTPS TLS: .*' "$W"/gw/gateway-*.log 2>/dev/null | tail -1 | sed 's/^HTTPS TLS: //')"
   } > "$WR/facts.txt"
 
   # ---- the origin (started before the gateway: the policy names its port) ----

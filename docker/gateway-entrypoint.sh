@@ -25,4 +25,4 @@ if [ -f /etc/gatehouse/policy.yaml.in ]; then
     /etc/gatehouse/policy.yaml.in > /var/lib/gatehouse/policy.yaml
 fi
 
-exec java ${JAVA_OPTS:-} -jar /opt/gatehouse/gatehouse.jar "$@"
+exec java @/opt/gatehouse/jvm.options ${JAVA_OPTS:-} -jar /opt/gatehouse/gatehouse.jar "$@"

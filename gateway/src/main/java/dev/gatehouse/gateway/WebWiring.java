@@ -40,7 +40,11 @@ final class WebWiring {
             throws IOException {
         var config = services.config().web();
         ServerTls tls = new ServerTls(config.hostname(), config.tls12(), config.tlsCert(), config.tlsKey(), services.tlsCa(),
-                services.clock());
+                services.clock(), config.tlsProvider());
+        org.slf4j.LoggerFactory.getLogger(WebWiring.class).info("HTTPS TLS: {} (web.tls_provider {})",
+                tls.provider() == io.netty.handler.ssl.SslProvider.OPENSSL
+                        ? "OpenSSL " + io.netty.handler.ssl.OpenSsl.versionString() : "JDK JSSE",
+                config.tlsProvider().configName());
         KeyPair assertionKey = keys.webAssertionKey();
         // the connector shares the listener's event loops, so it is made once the front exists
         java.util.concurrent.atomic.AtomicReference<AppConnector> connector = new java.util.concurrent.atomic.AtomicReference<>();

@@ -301,7 +301,7 @@ public final class ConfigLoader {
             return d;
         }
         Map<String, ConfigNode> f = node.fields("web", Set.of("enabled", "listen", "hostname", "tls_cert", "tls_key",
-                "tls12", "session_ttl", "login_ticket_ttl", "app_cert_ttl", "oidc"));
+                "tls12", "session_ttl", "login_ticket_ttl", "app_cert_ttl", "oidc", "tls_provider"));
         boolean enabled = f.containsKey("enabled") ? f.get("enabled").bool("web.enabled") : d.enabled();
         InetSocketAddress listen = f.containsKey("listen") ? address(f.get("listen"), "web.listen") : d.listen();
         String hostname = d.hostname();
@@ -336,7 +336,16 @@ public final class ConfigLoader {
                 Duration.ofMinutes(1), Duration.ofDays(1)) : d.appCertTtl();
         Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc = ConfigNode.optional(f, "oidc")
                 .map(dev.gatehouse.gateway.web.oidc.OidcConfig::parse);
-        return new GatewayConfig.Web(enabled, listen, hostname, cert, key, tls12, session, ticket, appCert, oidc);
+        dev.gatehouse.gateway.web.tls.TlsProvider provider = d.tlsProvider();
+        if (f.containsKey("tls_provider")) {
+            ConfigNode p = f.get("tls_provider");
+            try {
+                provider = dev.gatehouse.gateway.web.tls.TlsProvider.parse(p.nonEmptyString("web.tls_provider"));
+            } catch (IllegalArgumentException e) {
+                throw p.error(e.getMessage());
+            }
+        }
+        return new GatewayConfig.Web(enabled, listen, hostname, cert, key, tls12, session, ticket, appCert, oidc, provider);
     }
 
     private static Duration bounded(ConfigNode node, String what, Duration min, Duration max) {

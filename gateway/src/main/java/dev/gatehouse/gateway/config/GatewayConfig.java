@@ -150,6 +150,8 @@ public record GatewayConfig(
      * @param loginTicketTtl lifetime of a one-time {@code web-login} ticket (default 60 s)
      * @param appCertTtl default lifetime of an {@code app-cert} client certificate (default 1 h)
      * @param oidc browser login through an OpenID Connect provider, besides {@code web-login}; empty when not set
+     * @param tlsProvider the TLS implementation ({@code web.tls_provider}: {@code auto}, the default, takes
+     *     OpenSSL when its native library loads and the JDK's otherwise; {@code jdk}; {@code openssl})
      */
     public record Web(
             boolean enabled,
@@ -161,7 +163,16 @@ public record GatewayConfig(
             Duration sessionTtl,
             Duration loginTicketTtl,
             Duration appCertTtl,
-            Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc) {
+            Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc,
+            dev.gatehouse.gateway.web.tls.TlsProvider tlsProvider) {
+
+        /** As the canonical constructor with {@code web.tls_provider} at its default, {@code auto}. */
+        public Web(boolean enabled, InetSocketAddress listen, String hostname, Optional<Path> tlsCert, Optional<Path> tlsKey,
+                boolean tls12, Duration sessionTtl, Duration loginTicketTtl, Duration appCertTtl,
+                Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc) {
+            this(enabled, listen, hostname, tlsCert, tlsKey, tls12, sessionTtl, loginTicketTtl, appCertTtl, oidc,
+                    dev.gatehouse.gateway.web.tls.TlsProvider.AUTO);
+        }
 
         /** The defaults the contract names: enabled on {@code 127.0.0.1:8443} for {@code localhost}, TLS 1.3 only. */
         public static Web defaults() {

@@ -1,5 +1,8 @@
 package dev.gatehouse.gateway.web;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -7,6 +10,7 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gatehouse.gateway.session.ClockTime;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +29,14 @@ import java.util.Optional;
  *
  * <p>The MAC key is 256 bits derived from the gateway's audit key, so that gateways sharing their
  * keys accept each other's cookies and no new secret file is needed.
+ *
+ * <p>Verifying the MAC and parsing the JSON claims is the costly part of a request (a browser sends
+ * the same cookie on every request of a page), so a cookie whose MAC verified and whose claims are
+ * complete is kept in a bounded Caffeine cache keyed by the exact cookie value, until its own
+ * {@code exp} on the injected clock. The per-call checks ({@code aud} against the host asked for,
+ * {@code exp}, {@code iat}) run on every call, cached or not; a value that fails the MAC or is
+ * malformed is never cached, and any change to a cached value is another key, so it is verified
+ * afresh.
  */
 final class SessionCookies {
     /** The console cookie: {@code __Host-} prefix (RFC 6265bis section 4.1.3.2): Secure, Path=/, no Domain. */
@@ -46,8 +58,24 @@ final class SessionCookies {
 
     private final MACSigner signer;
     private final MACVerifier verifier;
+    /** Verified cookies kept at most (a cookie value is ~400 bytes: a full cache is a few MiB). */
+    static final long MAX_VERIFIED = 10_000;
+
+    /** What a cookie with a good MAC says ({@code aud} is its one audience); the host and time checks are redone on each use. */
+    private record Signed(String user, String webSession, String keyFingerprint, String audience,
+            Instant issued, Instant expires) {}
+
+    /** A cookie's MAC-verified claims, or why it is refused. */
+    private record Checked(Signed signed, String refusal) {
+        static Checked refused(String why) {
+            return new Checked(null, why);
+        }
+    }
+
     private final Clock clock;
     private final Duration ttl;
+    /** Cookie value → its MAC-verified claims, each entry until its {@code exp}. */
+    private final Cache<String, Signed> verified;
 
     /**
      * @param key 32 bytes or more of secret MAC key
@@ -62,6 +90,32 @@ final class SessionCookies {
         }
         this.clock = clock;
         this.ttl = ttl;
+        this.verified = Caffeine.newBuilder()
+                .ticker(ClockTime.ticker(clock))
+                .maximumSize(MAX_VERIFIED)
+                .expireAfter(new Expiry<String, Signed>() {
+                    @Override
+                    public long expireAfterCreate(String value, Signed s, long now) {
+                        return Math.max(0, Duration.between(clock.instant(), s.expires()).toNanos());
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String value, Signed s, long now, long left) {
+                        return expireAfterCreate(value, s, now);
+                    }
+
+                    @Override
+                    public long expireAfterRead(String value, Signed s, long now, long left) {
+                        return left;
+                    }
+                })
+                .build();
+    }
+
+    /** How many verified cookies are cached now (for tests and metrics). */
+    long cachedCount() {
+        verified.cleanUp();
+        return verified.estimatedSize();
     }
 
     /**
@@ -111,39 +165,63 @@ final class SessionCookies {
         if (value == null || value.isEmpty() || value.length() > MAX_VALUE) {
             return Verdict.refused("cookie is empty or too long");
         }
-        SignedJWT jwt;
+        Signed s = verified.getIfPresent(value);
+        if (s == null) {
+            Checked checked = checkMac(value, verifier);
+            if (checked.signed() == null) {
+                return Verdict.refused(checked.refusal());
+            }
+            s = checked.signed();
+            if (clock.instant().isBefore(s.expires())) {
+                verified.put(value, s);
+            }
+        }
+        Instant now = clock.instant();
+        if (!host.equals(s.audience())) {
+            return Verdict.refused("cookie is for another host");
+        }
+        if (!now.isBefore(s.expires())) {
+            return Verdict.refused("cookie has expired");
+        }
+        if (s.issued().isAfter(now.plusSeconds(60))) {
+            return Verdict.refused("cookie is issued in the future");
+        }
+        return Verdict.ok(new Claims(s.user(), s.webSession(), s.keyFingerprint(), s.expires()));
+    }
+
+    /**
+     * Parses {@code value} and checks its header (HS256, no {@code crit}), MAC and that every claim
+     * is present: the claims, or why not. Nothing here depends on the time or the host asked for.
+     */
+    private static Checked checkMac(String value, MACVerifier verifier) {
         JWTClaimsSet c;
         try {
-            jwt = SignedJWT.parse(value);
+            SignedJWT jwt = SignedJWT.parse(value);
             if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || jwt.getHeader().getCriticalParams() != null) {
-                return Verdict.refused("cookie is not HS256");
+                return Checked.refused("cookie is not HS256");
             }
             if (!jwt.verify(verifier)) {
-                return Verdict.refused("cookie signature does not verify (tampered or from another gateway)");
+                return Checked.refused("cookie signature does not verify (tampered or from another gateway)");
             }
             c = jwt.getJWTClaimsSet();
         } catch (ParseException | JOSEException | IllegalStateException e) {
-            return Verdict.refused("cookie is not a valid JWS");
+            return Checked.refused("cookie is not a valid JWS");
         }
-        Instant now = clock.instant();
         List<String> aud = c.getAudience();
-        if (aud == null || aud.size() != 1 || !host.equals(aud.get(0))) {
-            return Verdict.refused("cookie is for another host");
+        if (aud == null || aud.size() != 1) {
+            return Checked.refused("cookie is for another host");
         }
         Date exp = c.getExpirationTime();
         Date iat = c.getIssueTime();
-        if (exp == null || iat == null || !now.isBefore(exp.toInstant())) {
-            return Verdict.refused("cookie has expired");
-        }
-        if (iat.toInstant().isAfter(now.plusSeconds(60))) {
-            return Verdict.refused("cookie is issued in the future");
+        if (exp == null || iat == null) {
+            return Checked.refused("cookie has expired");
         }
         Object sid = c.getClaim("sid");
         Object fpr = c.getClaim("fpr");
         if (c.getSubject() == null || !(sid instanceof String s) || !(fpr instanceof String f)) {
-            return Verdict.refused("cookie lacks sub, sid or fpr");
+            return Checked.refused("cookie lacks sub, sid or fpr");
         }
-        return Verdict.ok(new Claims(c.getSubject(), s, f, exp.toInstant()));
+        return new Checked(new Signed(c.getSubject(), s, f, aud.get(0), iat.toInstant(), exp.toInstant()), null);
     }
 
     /**

@@ -195,6 +195,18 @@ class ConfigLoaderTest {
         assertThat(w.sessionTtl()).isEqualTo(Duration.ofHours(8));
         assertThat(w.loginTicketTtl()).isEqualTo(Duration.ofSeconds(60));
         assertThat(w.appCertTtl()).isEqualTo(Duration.ofHours(1));
+        assertThat(w.tlsProvider()).isEqualTo(dev.gatehouse.gateway.web.tls.TlsProvider.AUTO);
+    }
+
+    @Test
+    void webTlsProviderIsReadAndABadOneRefusedAtItsLine() {
+        assertThat(parse("policy: p.yaml\nweb:\n  tls_provider: jdk\n").web().tlsProvider())
+                .isEqualTo(dev.gatehouse.gateway.web.tls.TlsProvider.JDK);
+        assertThat(parse("policy: p.yaml\nweb:\n  tls_provider: openssl\n").web().tlsProvider())
+                .isEqualTo(dev.gatehouse.gateway.web.tls.TlsProvider.OPENSSL);
+        assertThatThrownBy(() -> parse("policy: p.yaml\nweb:\n  tls_provider: boringssl\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gatehouse.yaml:3: web.tls_provider must be auto, jdk or openssl, not 'boringssl'");
     }
 
     @Test

@@ -30,8 +30,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * The HTTPS listener's TLS: one Netty {@link SslContext} (JDK provider) for the console host and
- * every {@code APP--NODE.apps.HOST}.
+ * The HTTPS listener's TLS: one Netty {@link SslContext} for the console host and every
+ * {@code APP--NODE.apps.HOST}, on OpenSSL (BoringSSL via netty-tcnative) or the JDK's JSSE as
+ * {@link TlsProvider} ({@code web.tls_provider}) chooses; the rules below hold for both.
  *
  * <ul>
  *   <li>Protocols: TLS 1.3 only (RFC 8446); with {@code tls12} also TLS 1.2 (RFC 5246) restricted
@@ -40,8 +41,8 @@ import javax.net.ssl.SSLSession;
  *       ALPN answer and speaks HTTP/1.1.
  *   <li>Client certificates: requested, not required (so browsers without one are not asked to
  *       choose); only the gateway's TLS CA is trusted, and the CA names it in the
- *       CertificateRequest so curl and browsers pick an {@code app-cert} certificate. The JDK
- *       fails the handshake when a client presents a certificate from any other CA: a wrong
+ *       CertificateRequest so curl and browsers pick an {@code app-cert} certificate. The handshake
+ *       fails when a client presents a certificate from any other CA: a wrong
  *       certificate is an error, never an anonymous connection.
  *   <li>Key and chain: a fresh server certificate from the TLS CA for {@code hostname} and
  *       {@code *.apps.hostname}, or the operator's PEM files ({@code web.tls_cert} chain leaf
@@ -69,6 +70,7 @@ public final class ServerTls {
     private final List<String> protocols;
     private final List<String> suites;
     private final String files;
+    private final SslProvider provider;
     private volatile Served served;
 
     /**
@@ -86,6 +88,17 @@ public final class ServerTls {
      */
     public ServerTls(String hostname, boolean tls12, Optional<Path> tlsCert, Optional<Path> tlsKey,
             TlsCertificateAuthority ca, Clock clock) throws IOException {
+        this(hostname, tls12, tlsCert, tlsKey, ca, clock, TlsProvider.AUTO);
+    }
+
+    /**
+     * Builds the context on the given TLS implementation; as the other constructor otherwise.
+     *
+     * @param provider {@code web.tls_provider}: {@code auto} takes OpenSSL when it loads, else the JDK
+     * @throws IOException also when {@code provider} is {@code openssl} and OpenSSL cannot load here
+     */
+    public ServerTls(String hostname, boolean tls12, Optional<Path> tlsCert, Optional<Path> tlsKey,
+            TlsCertificateAuthority ca, Clock clock, TlsProvider provider) throws IOException {
         this.hostname = Objects.requireNonNull(hostname, "hostname");
         this.ca = Objects.requireNonNull(ca, "ca");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -99,6 +112,7 @@ public final class ServerTls {
         this.files = fromCa ? "" : " (web.tls_cert " + tlsCert.get() + ", web.tls_key " + tlsKey.get() + ")";
         this.protocols = tls12 ? List.of("TLSv1.3", "TLSv1.2") : List.of("TLSv1.3");
         this.suites = tls12 ? concat(TLS13_SUITES, TLS12_SUITES) : TLS13_SUITES;
+        this.provider = Objects.requireNonNull(provider, "provider").resolve();
         this.served = build(fromCa ? ca.serverCertificate(hostname) : operatorCredentials(tlsCert.get(), tlsKey.get(), clock.instant()));
     }
 
@@ -106,7 +120,7 @@ public final class ServerTls {
         try {
             SslContext context = SslContextBuilder.forServer(credentials.privateKey(),
                             credentials.chain().toArray(X509Certificate[]::new))
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider)
                     .protocols(protocols)
                     .ciphers(suites, SupportedCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
@@ -155,6 +169,11 @@ public final class ServerTls {
     /** The certificate chain served now, leaf first. */
     public List<X509Certificate> chain() {
         return served.chain();
+    }
+
+    /** The TLS implementation in use: {@link SslProvider#OPENSSL} or {@link SslProvider#JDK}. */
+    public SslProvider provider() {
+        return provider;
     }
 
     /** The enabled protocol versions, newest first ({@code TLSv1.3}, then {@code TLSv1.2} when allowed). */
@@ -247,7 +266,7 @@ public final class ServerTls {
     @Override
     public String toString() {
         X509Certificate leaf = served.chain().get(0);
-        return "ServerTls[" + String.join(",", protocols) + ", leaf=" + leaf.getSubjectX500Principal().getName()
+        return "ServerTls[" + provider + " " + String.join(",", protocols) + ", leaf=" + leaf.getSubjectX500Principal().getName()
                 + ", notAfter=" + leaf.getNotAfter().toInstant() + "]";
     }
 }

@@ -177,7 +177,10 @@ public final class TcpAppConnector implements AppConnector {
         if (cached != null) {
             return cached;
         }
+        // the JDK's JSSE (not OpenSSL, Netty's default once netty-tcnative is present): its handshake
+        // errors name the reason (no SAN matching the address, untrusted chain), which the app's error page shows
         SslContext built = SslContextBuilder.forClient()
+                .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
                 .trustManager(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
                 .protocols("TLSv1.3", "TLSv1.2")
                 .build();
