@@ -209,6 +209,12 @@ final class ConsolePages {
             return Html.page(alloc, HttpResponseStatus.BAD_REQUEST, "Bad launch link",
                     "<p>The link's <code>path</code> must be a path on the app's host, starting with a single <code>/</code>.</p>");
         }
+        if (r.cookie(SessionCookies.CONSOLE) == null && !"same-origin".equals(r.fetchSite())) {
+            // the Strict console cookie is withheld when another site (or an app host on another
+            // site) started this navigation; navigating once more from this origin carries it, and
+            // that second request says same-origin, so this never loops
+            return Html.renavigate(alloc, r.request().uri());
+        }
         Optional<SessionCookies.Claims> who = console(r);
         if (who.isEmpty()) {
             return Html.page(alloc, HttpResponseStatus.UNAUTHORIZED, "Log in first",

@@ -53,6 +53,29 @@ public final class Html {
         return r;
     }
 
+    /**
+     * A page that navigates to {@code sameOriginTarget} (a path and query on this host) at once,
+     * by {@code <meta http-equiv="refresh">} (WHATWG HTML section 4.2.5.3; no script, so the strict
+     * CSP holds), with a link for browsers that do not follow it. The new navigation starts from
+     * this origin, so it carries this host's {@code SameSite=Strict} cookies.
+     */
+    static FullHttpResponse renavigate(ByteBufAllocator alloc, String sameOriginTarget) {
+        if (!sameOriginTarget.startsWith("/") || sameOriginTarget.startsWith("//")) {
+            throw new IllegalArgumentException("not a path on this host: " + sameOriginTarget);
+        }
+        String target = escape(sameOriginTarget);
+        String html = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta http-equiv=\"refresh\" content=\"0; url=" + target + "\"><title>Continue - Gatehouse</title></head>\n"
+                + "<body><p><a href=\"" + target + "\">Continue</a></p></body></html>\n";
+        ByteBuf body = alloc.buffer();
+        body.writeCharSequence(html, StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        secure(r);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        return r;
+    }
+
     /** A {@code 302 Found} to {@code location} (RFC 9110 section 15.4.3), with an empty body. */
     static FullHttpResponse redirect(ByteBufAllocator alloc, String location) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FOUND, alloc.buffer(0));

@@ -226,24 +226,35 @@ final class SessionCookies {
 
     /**
      * The {@code Set-Cookie} value for {@code name}: {@code Secure; HttpOnly; Path=/}, no
-     * {@code Domain} (the {@code __Host-} rules), {@code SameSite=Lax} and a {@code Max-Age} to
-     * the token's own expiry.
-     *
-     * <p>Why Lax and not Strict: SameSite compares registrable domains ("sites"), and
-     * {@code localhost} and its subdomains, like {@code example.com} and {@code *.apps.example.com},
-     * are one site; yet the login link is opened from a terminal (no initiator: a top-level
-     * navigation Strict would also allow) and the app hosts are reached from links on other sites
-     * (chat, wikis, bookmarks), where Strict would withhold the app cookie on the first request and
-     * bounce every such link through the launch flow. Lax still withholds the cookies from
-     * cross-site subresource requests and cross-site POSTs, which is what guards against CSRF.
+     * {@code Domain} (the {@code __Host-} rules), a {@code SameSite} attribute by cookie
+     * ({@link #sameSite}) and a {@code Max-Age} to the token's own expiry.
      */
     static String setCookie(String name, String value, Instant expires, Instant now) {
         long maxAge = Math.max(0, Duration.between(now, expires).toSeconds());
-        return name + "=" + value + "; Max-Age=" + maxAge + "; Path=/; Secure; HttpOnly; SameSite=Lax";
+        return name + "=" + value + "; Max-Age=" + maxAge + "; Path=/; Secure; HttpOnly; SameSite=" + sameSite(name);
+    }
+
+    /**
+     * The {@code SameSite} attribute (RFC 6265bis section 5.4.7) of cookie {@code name}.
+     *
+     * <p>The console cookie is {@code Strict}: the console changes state (approve, revoke, lock,
+     * terminate), and a request that another site starts, even a top-level navigation, never
+     * carries it. The console's pages load their data from the API with same-origin requests, so
+     * a console page reached from a link elsewhere still shows the viewer's data; the one console
+     * URL that acts on a navigation, {@code /launch}, re-navigates once from the console's own
+     * origin when it arrives without the cookie (ConsolePages).
+     *
+     * <p>The app cookie is {@code Lax}: app hosts are reached from links on other sites (chat,
+     * wikis, bookmarks), where {@code Strict} would withhold it on the first request and bounce
+     * every such link through the launch flow. {@code Lax} still withholds it from cross-site
+     * subresource requests and cross-site POSTs.
+     */
+    static String sameSite(String name) {
+        return CONSOLE.equals(name) ? "Strict" : "Lax";
     }
 
     /** A {@code Set-Cookie} that deletes {@code name} (a stale or refused cookie). */
     static String clearCookie(String name) {
-        return name + "=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax";
+        return name + "=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=" + sameSite(name);
     }
 }

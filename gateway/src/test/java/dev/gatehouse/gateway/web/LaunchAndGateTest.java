@@ -88,10 +88,37 @@ class LaunchAndGateTest extends WithWebFixture {
 
     @Test
     void launchWithoutConsoleSessionAsksToLogIn() {
-        FullHttpResponse r = launch("to=jupyter--gpu-node-1&path=%2F", null);
+        io.netty.handler.codec.http.FullHttpRequest req = WebFixture.get("/launch?to=jupyter--gpu-node-1&path=%2F", "localhost");
+        req.headers().set("Sec-Fetch-Site", "same-origin");
+        FullHttpResponse r = f.send("localhost", req);
         assertThat(r.status()).isEqualTo(HttpResponseStatus.UNAUTHORIZED);
         assertThat(WebFixture.body(r)).contains("web-login");
         r.release();
+    }
+
+    /**
+     * The console cookie is SameSite=Strict, so a browser withholds it when an app host on another
+     * site (or any other site) started the navigation to /launch: the console navigates once more
+     * from its own origin, where the cookie is sent, instead of asking a logged-in user to log in.
+     */
+    @Test
+    void launchReachedFromAnotherSiteWithoutTheCookieRenavigatesFromTheConsoleOnce() {
+        for (String site : new String[] {"cross-site", "same-site", "none", null}) {
+            io.netty.handler.codec.http.FullHttpRequest req = WebFixture.get(
+                    "/launch?to=jupyter--gpu-node-1&path=%2Ftree%3Fa%3D1%26b%3D%22%3E", "localhost");
+            if (site != null) {
+                req.headers().set("Sec-Fetch-Site", site);
+            }
+            FullHttpResponse r = f.send("localhost", req);
+            assertThat(r.status()).as(String.valueOf(site)).isEqualTo(HttpResponseStatus.OK);
+            assertThat(WebFixture.body(r)).contains(
+                    "<meta http-equiv=\"refresh\" content=\"0; url=/launch?to=jupyter--gpu-node-1&amp;path=%2Ftree%3Fa%3D1%26b%3D%22%3E\">")
+                    .doesNotContain("<script");
+            assertThat(r.headers().get("Content-Security-Policy")).contains("default-src 'none'");
+            assertThat(r.headers().get(HttpHeaderNames.SET_COOKIE)).isNull();
+            r.release();
+        }
+        assertThat(f.events("app.denied")).isEmpty();
     }
 
     @Test

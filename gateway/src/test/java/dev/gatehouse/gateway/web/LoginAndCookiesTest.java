@@ -27,7 +27,7 @@ class LoginAndCookiesTest extends WithWebFixture {
         assertThat(r.status()).isEqualTo(HttpResponseStatus.FOUND);
         assertThat(r.headers().get(HttpHeaderNames.LOCATION)).isEqualTo("/");
         String set = r.headers().get(HttpHeaderNames.SET_COOKIE);
-        assertThat(set).startsWith("__Host-gatehouse=").contains("; Path=/", "; Secure", "; HttpOnly", "; SameSite=Lax",
+        assertThat(set).startsWith("__Host-gatehouse=").contains("; Path=/", "; Secure", "; HttpOnly", "; SameSite=Strict",
                 "; Max-Age=28800").doesNotContainIgnoringCase("domain");
         assertThat(r.headers().get("Referrer-Policy")).isEqualTo("no-referrer");
         r.release();
@@ -145,5 +145,18 @@ class LoginAndCookiesTest extends WithWebFixture {
         assertThat(r.headers().get(HttpHeaderNames.LOCATION)).startsWith("https://localhost:8443/launch?");
         r.release();
         assertThat(f.events("app.denied")).last().satisfies(e -> assertThat(e.details()).containsEntry("reason", "cookie is for another host"));
+    }
+
+    /**
+     * Threat: another site starts a state-changing navigation to the console; the console cookie is
+     * Strict so no cross-site request carries it. App cookies stay Lax so links to apps from chat or
+     * wikis work on the first request.
+     */
+    @Test
+    void consoleCookieIsStrictAndAppCookieLax() {
+        java.time.Instant now = java.time.Instant.parse("2026-11-30T00:00:00Z");
+        assertThat(SessionCookies.setCookie(SessionCookies.CONSOLE, "v", now.plusSeconds(60), now)).endsWith("; SameSite=Strict");
+        assertThat(SessionCookies.clearCookie(SessionCookies.CONSOLE)).endsWith("; SameSite=Strict");
+        assertThat(SessionCookies.setCookie(SessionCookies.APP, "v", now.plusSeconds(60), now)).endsWith("; SameSite=Lax");
     }
 }
