@@ -145,6 +145,31 @@ class LiveApiHttpsTest {
         assertThat(h.events("session.observe")).extracting(e -> e.details().get("step")).containsExactly("start", "end");
     }
 
+    @Test
+    void aSessionTakesAtMostMaxObserversAndMoreAre409AndAudited() throws Exception {
+        // threat: an auditor's token (or a stolen one) opens observe streams without bound on one shell: each may queue
+        // up to 1 MiB of output in the gateway and prints a notice on the user's terminal; the gateway runs out of memory
+        String erin = token("erin");
+        List<HttpResponse<Stream<String>>> open = new java.util.ArrayList<>();
+        for (int i = 0; i < LiveSessions.MAX_OBSERVERS; i++) {
+            HttpResponse<Stream<String>> r = h.client.send(h.request("/api/v1/live/" + FakeShell.ID + "/observe")
+                    .header("Authorization", "Bearer " + erin).build(), HttpResponse.BodyHandlers.ofLines());
+            assertThat(r.statusCode()).isEqualTo(200);
+            open.add(r);
+        }
+        // read as lines: without the bound the answer would be one more endless stream
+        HttpResponse<Stream<String>> more = h.client.send(h.request("/api/v1/live/" + FakeShell.ID + "/observe")
+                .header("Authorization", "Bearer " + erin).build(), HttpResponse.BodyHandlers.ofLines());
+        open.add(more);
+        assertThat(more.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(more.body().collect(java.util.stream.Collectors.joining("\n"))).get("message").asText())
+                .contains("observers");
+        assertThat(shell.observers).hasSize(LiveSessions.MAX_OBSERVERS);
+        assertThat(h.events("observe.refused")).isNotEmpty();
+        shell.end();
+        open.forEach(r -> r.body().close());
+    }
+
     private String token(String user) {
         return h.token(user, Duration.ofHours(1)).jwt();
     }
