@@ -54,7 +54,7 @@ class LiveApiHttpsTest {
         ConsoleModule deferred = routes -> {
             for (String[] r : new String[][] {{"GET", "/api/v1/live"}, {"POST", "/api/v1/live/{id}/terminate"},
                     {"GET", "/api/v1/live/{id}/observe"}, {"POST", "/api/v1/sessions/{id}/terminate"}}) {
-                routes.add(r[0], r[1], req -> live.match(req.method(), req.path()).orElseThrow().endpoint().handle(req));
+                routes.add(r[0], r[1], req -> live.match(req.method().equals("HEAD") ? "GET" : req.method(), req.path()).orElseThrow().endpoint().handle(req));
             }
         };
         h = new ConsoleHarness(dir, deferred);
@@ -168,6 +168,17 @@ class LiveApiHttpsTest {
         assertThat(h.events("observe.refused")).isNotEmpty();
         shell.end();
         open.forEach(r -> r.body().close());
+    }
+
+    @Test
+    void headOnObserveStartsNoObservation() throws Exception {
+        // threat: HEAD is served as GET, so a HEAD on observe would start an audited observation whose stream the
+        // client never sees (a HEAD answer has no body), telling the user someone watches while it holds a 1 MiB queue
+        HttpResponse<String> head = h.send(h.request("/api/v1/live/" + FakeShell.ID + "/observe")
+                .header("Authorization", "Bearer " + token("erin")).method("HEAD", BodyPublishers.noBody()));
+        assertThat(head.statusCode()).isEqualTo(405);
+        assertThat(shell.observers).isEmpty();
+        assertThat(h.events("session.observe")).isEmpty();
     }
 
     private String token(String user) {
