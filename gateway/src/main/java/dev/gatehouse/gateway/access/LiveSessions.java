@@ -31,6 +31,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LiveSessions {
     /** Longest termination reason kept: it is shown on the user's terminal and stored in the audit log. */
     static final int MAX_REASON = 500;
+    /**
+     * Most observers one session takes at once: each may hold up to 1 MiB of queued output and
+     * prints a notice on the user's terminal, so observers are bounded like every other buffer.
+     */
+    public static final int MAX_OBSERVERS = 8;
 
     private final PolicyHolder policy;
     private final AuditTrail audit;
@@ -118,6 +123,11 @@ public final class LiveSessions {
         if (!s.observable()) {
             throw refused(EventType.OBSERVE_REFUSED, by, id, Refused.Kind.CONFLICT,
                     "session " + id + " (" + s.kindName() + ") has no terminal to observe; only live shells can be observed");
+        }
+        long watching = registry.all().stream().filter(x -> x instanceof Watch w && w.session == s).count();
+        if (watching >= MAX_OBSERVERS) {
+            throw refused(EventType.OBSERVE_REFUSED, by, id, Refused.Kind.CONFLICT,
+                    "session " + id + " already has " + MAX_OBSERVERS + " observers; try again when one stops");
         }
         Instant start = audit.clock().instant();
         if (!audit.append(about(EventType.SESSION_OBSERVE, "success", by, s).with("step", "start"))) {

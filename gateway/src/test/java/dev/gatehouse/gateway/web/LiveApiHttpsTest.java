@@ -54,7 +54,7 @@ class LiveApiHttpsTest {
         ConsoleModule deferred = routes -> {
             for (String[] r : new String[][] {{"GET", "/api/v1/live"}, {"POST", "/api/v1/live/{id}/terminate"},
                     {"GET", "/api/v1/live/{id}/observe"}, {"POST", "/api/v1/sessions/{id}/terminate"}}) {
-                routes.add(r[0], r[1], req -> live.match(req.method(), req.path()).orElseThrow().endpoint().handle(req));
+                routes.add(r[0], r[1], req -> live.match(req.method().equals("HEAD") ? "GET" : req.method(), req.path()).orElseThrow().endpoint().handle(req));
             }
         };
         h = new ConsoleHarness(dir, deferred);
@@ -143,6 +143,42 @@ class LiveApiHttpsTest {
         reader.join(10_000);
         assertThat(reader.isAlive()).as("the response ended after the end event").isFalse();
         assertThat(h.events("session.observe")).extracting(e -> e.details().get("step")).containsExactly("start", "end");
+    }
+
+    @Test
+    void aSessionTakesAtMostMaxObserversAndMoreAre409AndAudited() throws Exception {
+        // threat: an auditor's token (or a stolen one) opens observe streams without bound on one shell: each may queue
+        // up to 1 MiB of output in the gateway and prints a notice on the user's terminal; the gateway runs out of memory
+        String erin = token("erin");
+        List<HttpResponse<Stream<String>>> open = new java.util.ArrayList<>();
+        for (int i = 0; i < LiveSessions.MAX_OBSERVERS; i++) {
+            HttpResponse<Stream<String>> r = h.client.send(h.request("/api/v1/live/" + FakeShell.ID + "/observe")
+                    .header("Authorization", "Bearer " + erin).build(), HttpResponse.BodyHandlers.ofLines());
+            assertThat(r.statusCode()).isEqualTo(200);
+            open.add(r);
+        }
+        // read as lines: without the bound the answer would be one more endless stream
+        HttpResponse<Stream<String>> more = h.client.send(h.request("/api/v1/live/" + FakeShell.ID + "/observe")
+                .header("Authorization", "Bearer " + erin).build(), HttpResponse.BodyHandlers.ofLines());
+        open.add(more);
+        assertThat(more.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(more.body().collect(java.util.stream.Collectors.joining("\n"))).get("message").asText())
+                .contains("observers");
+        assertThat(shell.observers).hasSize(LiveSessions.MAX_OBSERVERS);
+        assertThat(h.events("observe.refused")).isNotEmpty();
+        shell.end();
+        open.forEach(r -> r.body().close());
+    }
+
+    @Test
+    void headOnObserveStartsNoObservation() throws Exception {
+        // threat: HEAD is served as GET, so a HEAD on observe would start an audited observation whose stream the
+        // client never sees (a HEAD answer has no body), telling the user someone watches while it holds a 1 MiB queue
+        HttpResponse<String> head = h.send(h.request("/api/v1/live/" + FakeShell.ID + "/observe")
+                .header("Authorization", "Bearer " + token("erin")).method("HEAD", BodyPublishers.noBody()));
+        assertThat(head.statusCode()).isEqualTo(405);
+        assertThat(shell.observers).isEmpty();
+        assertThat(h.events("session.observe")).isEmpty();
     }
 
     private String token(String user) {

@@ -93,6 +93,10 @@ public final class LiveApi implements ConsoleModule {
     }
 
     ApiResponse observe(ApiRequest request) {
+        if (request.method().equals("HEAD")) {
+            // a HEAD answer has no body: an observation started for it would run unseen
+            throw new ApiError(405, "method_not_allowed", "HEAD is not allowed on an observe stream; use GET");
+        }
         LiveSessions.Watch[] watch = new LiveSessions.Watch[1];
         LiveSession target = call(() -> live.find(actor(request), request.param("id")));
         ObserverStream stream = new ObserverStream(target.user() + " -> "
