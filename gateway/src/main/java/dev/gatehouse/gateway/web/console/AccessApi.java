@@ -133,19 +133,7 @@ public final class AccessApi implements ConsoleModule {
 
     /** {@code limit}: 1 to {@value #MAX_LIMIT}, default {@value #DEFAULT_LIMIT}. */
     static int limit(ApiRequest r) {
-        String text = r.queryParam("limit");
-        if (text == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int n = Integer.parseInt(text);
-            if (n >= 1 && n <= MAX_LIMIT) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw ApiError.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT);
+        return r.limit(DEFAULT_LIMIT, MAX_LIMIT);
     }
 
     private ApiResponse getRequest(ApiRequest r) {

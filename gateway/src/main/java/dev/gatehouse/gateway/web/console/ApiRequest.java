@@ -67,4 +67,24 @@ public record ApiRequest(String method, String path, Map<String, String> params,
         }
         return n.asText();
     }
+
+    /**
+     * The {@code limit} query parameter of a list: a whole number from 1 to {@code max};
+     * {@code defaultLimit} when absent; 400 otherwise.
+     */
+    public int limit(int defaultLimit, int max) {
+        String text = queryParam("limit");
+        if (text == null) {
+            return defaultLimit;
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.badRequest("limit must be a whole number from 1 to " + max);
+    }
 }

@@ -59,7 +59,7 @@ public final class LiveApi implements ConsoleModule {
     }
 
     ApiResponse list(ApiRequest request) {
-        int limit = limit(request.queryParam("limit"));
+        int limit = request.limit(DEFAULT_LIMIT, MAX_LIMIT);
         String before = request.queryParam("before");
         List<LiveSession> all = new java.util.ArrayList<>(call(() -> live.list(actor(request))));
         java.util.Collections.reverse(all);
@@ -119,21 +119,6 @@ public final class LiveApi implements ConsoleModule {
     private static LiveSessions.Actor actor(ApiRequest request) {
         ConsoleViewer v = request.viewer();
         return new LiveSessions.Actor(v.user(), v.source(), v.via(), v.keyFingerprint());
-    }
-
-    private static int limit(String text) {
-        if (text == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int n = Integer.parseInt(text);
-            if (n >= 1 && n <= MAX_LIMIT) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // said below
-        }
-        throw ApiError.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT);
     }
 
     /** Runs {@code action}, turning the service's refusals into the API's errors. */

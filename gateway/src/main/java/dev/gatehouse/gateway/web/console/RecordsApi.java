@@ -144,7 +144,7 @@ public final class RecordsApi implements ConsoleModule {
         }
         SessionQuery query = new SessionQuery(text(req, "user"), text(req, "node"), text(req, "login"), kind,
                 time(req, "from"), time(req, "to"), outcome, q == null || q.isBlank() ? null : q, scope(req.viewer()),
-                req.queryParam("before"), limit(req, DEFAULT_LIMIT, MAX_LIMIT));
+                req.queryParam("before"), req.limit(DEFAULT_LIMIT, MAX_LIMIT));
         SessionPage page = read(() -> store().searchSessions(query));
         ArrayNode items = JSON.createArrayNode();
         page.items().forEach(s -> items.add(sessionJson(s)));
@@ -278,7 +278,7 @@ public final class RecordsApi implements ConsoleModule {
         }
         EventSearch search = new EventSearch(type, text(req, "user"), text(req, "node"), text(req, "session"),
                 time(req, "from"), time(req, "to"), scope(req.viewer()), req.queryParam("before"),
-                limit(req, DEFAULT_LIMIT, MAX_LIMIT));
+                req.limit(DEFAULT_LIMIT, MAX_LIMIT));
         EventPage page = read(() -> store().searchEvents(search));
         ObjectNode out = JSON.createObjectNode();
         ArrayNode items = out.putArray("items");
@@ -311,7 +311,7 @@ public final class RecordsApi implements ConsoleModule {
         } else if (!read(() -> store().chains()).contains(chain)) {
             throw ApiError.notFound("no chain " + chain);
         }
-        int limit = limit(req, EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT);
+        int limit = req.limit(EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT);
         String chainId = chain;
         List<StoredEvent> events = read(() -> store().eventsAfter(chainId, after, scope(req.viewer()), limit));
         StringBuilder body = new StringBuilder();
@@ -490,22 +490,6 @@ public final class RecordsApi implements ConsoleModule {
         } catch (DateTimeParseException e) {
             throw ApiError.badRequest(name + " must be an RFC 3339 time such as 2026-03-01T10:00:00Z");
         }
-    }
-
-    private static int limit(ApiRequest req, int defaultLimit, int max) {
-        String v = req.queryParam("limit");
-        if (v == null) {
-            return defaultLimit;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 1 && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiError.badRequest("limit must be a whole number from 1 to " + max);
     }
 
     private static boolean flag(ApiRequest req, String name) {
