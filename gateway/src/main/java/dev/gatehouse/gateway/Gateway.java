@@ -149,7 +149,8 @@ public final class Gateway implements AutoCloseable {
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
-                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens);
+                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens,
+                dev.gatehouse.recorder.ChangeFeed.polling(java.time.Duration.ofSeconds(1)));
         access.load();
         services.upstream().observe(metrics::upstreamConnected);
         SshFront front = new SshFront(services, keys.hostKey(), io);
@@ -326,6 +327,7 @@ public final class Gateway implements AutoCloseable {
         timer.shutdownNow();
         services.commandPool().shutdownNow();
         notifications.shutdown();
+        services.changes().close();
         services.audit().append(services.audit().event(EventType.GATEWAY_STOP, "success").with("sessions_ended", ended));
         ops.close();
         services.audit().store().close();

@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param tlsCa the HTTPS CA: server certificate, {@code app-cert} client certificates
  * @param webLogin one-time browser login links ({@code web-login}); empty when {@code web.enabled} is false
  * @param apiTokens console API tokens ({@code api-token}); empty when {@code web.enabled} is false
+ * @param changes announcements of shared-state changes by this and other instances on the same store
  */
 public record GatewayServices(
         GatewayConfig config,
@@ -45,4 +46,5 @@ public record GatewayServices(
         SecondFactor totp,
         TlsCertificateAuthority tlsCa,
         java.util.Optional<dev.gatehouse.gateway.web.WebLogin> webLogin,
-        java.util.Optional<dev.gatehouse.gateway.web.console.ApiTokens> apiTokens) {}
+        java.util.Optional<dev.gatehouse.gateway.web.console.ApiTokens> apiTokens,
+        dev.gatehouse.recorder.ChangeFeed changes) {}
