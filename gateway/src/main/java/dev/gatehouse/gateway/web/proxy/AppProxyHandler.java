@@ -300,7 +300,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         connecting = true;
         CompletableFuture<AppStream> opening;
         try {
-            opening = connector.open(session.route(), session.identity(), session.id());
+            opening = connector.open(session.route(), session.identity(), session.id(), ctx.channel().eventLoop());
         } catch (RuntimeException e) {
             opening = CompletableFuture.failedFuture(e); // a connector that throws is answered like one that fails
         }
