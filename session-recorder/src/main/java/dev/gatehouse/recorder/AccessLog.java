@@ -130,6 +130,16 @@ public interface AccessLog {
     }
 
     /**
+     * Waits (boundedly) until the {@code access.chained} events that prove this instance's rows
+     * written so far are committed, so that another instance reading them finds them proven
+     * ({@link #unproven()}). Call it before announcing a write to other instances. Never throws: a
+     * store that cannot commit them now returns at once (the rows stay unproven until it can).
+     */
+    default void awaitBound() {
+        // nothing queued
+    }
+
+    /**
      * Claims TOTP time step {@code step} (RFC 6238: floor(unix seconds / 30)) for {@code user}:
      * true when it is later than every step claimed for that user before, by this or any other
      * instance sharing the database, and is now recorded; false when that step or a later one was

@@ -231,6 +231,13 @@ final class JdbcAccessLog implements AccessLog {
     }
 
     @Override
+    public void awaitBound() {
+        if (!dataSource.isClosed()) {
+            awaitQueued.run();
+        }
+    }
+
+    @Override
     public long head() {
         return list("SELECT COALESCE(MAX(seq), 0) FROM access_chain", List.of(), rs -> rs.getLong(1)).get(0);
     }

@@ -168,18 +168,9 @@ public final class AccessService {
             return false;
         }
         AccessState before = state;
+        // time that passed is applied by tick(): written there by the leader, held in memory by the
+        // others; until then the rules judge every request against the clock anyway
         fold(false);
-        Instant now = now();
-        // time in memory only: the leader writes it (tick), and its rows replace this at the next fold
-        for (AccessRequest r : state.requests()) {
-            if (r.state().live()) {
-                AccessRequest next = dev.gatehouse.policy.ElevationRules.apply(policy.current().policy(), r,
-                        new RequestEvent.Tick(now), state).value();
-                if (next != null && next.state() != r.state()) {
-                    state = state.withRequest(next);
-                }
-            }
-        }
         cutWhatChanged(before, state);
         return true;
     }
@@ -274,6 +265,7 @@ public final class AccessService {
             return;
         }
         try {
+            log.awaitBound(); // the others then find the new row proven, not an unproven approval or unlock
             changes.publish(ChangeFeed.ACCESS, log.head());
         } catch (RuntimeException e) {
             // the write is committed; the others' polls find it
