@@ -134,8 +134,14 @@ public final class Gateway implements AutoCloseable {
                 RecorderOptions.defaults(clock).chunkBytes(), clock);
         SessionRegistry registry = new SessionRegistry();
         java.security.KeyPair auditKey = keys.auditKey();
+        // shared state (issue 13): other instances' access changes are heard on the feed (LISTEN/NOTIFY
+        // on PostgreSQL, the poll on SQLite); time-driven writes run on the instance holding the lock
+        dev.gatehouse.recorder.ChangeFeed changes = dev.gatehouse.recorder.ChangeFeed.forStore(config.store().url(),
+                java.time.Duration.ofSeconds(1));
+        dev.gatehouse.recorder.LeaderLock accessTimers = dev.gatehouse.recorder.LeaderLock.forStore(config.store().url(),
+                "access-timers");
         AccessService access = new AccessService(holder, store.accessLog(), audit, registry, JwsSigner.es256(auditKey), clock,
-                config.elevation().pendingTimeout(), notifier(config, notifications));
+                config.elevation().pendingTimeout(), notifier(config, notifications), changes, accessTimers);
         SecondFactor totp = new SecondFactor(store.accessLog(), audit, new SecretBox(auditKey.getPrivate().getEncoded()), clock);
         GatewayConfig.Web webConfig = config.web();
         WebSite site = new WebSite(webConfig.hostname(), webConfig.listen().getPort());
@@ -149,8 +155,7 @@ public final class Gateway implements AutoCloseable {
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
-                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens,
-                dev.gatehouse.recorder.ChangeFeed.polling(java.time.Duration.ofSeconds(1)));
+                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens, changes);
         access.load();
         services.upstream().observe(metrics::upstreamConnected);
         SshFront front = new SshFront(services, keys.hostKey(), io);
@@ -328,6 +333,7 @@ public final class Gateway implements AutoCloseable {
         services.commandPool().shutdownNow();
         notifications.shutdown();
         services.changes().close();
+        services.access().stopLeading();
         services.audit().append(services.audit().event(EventType.GATEWAY_STOP, "success").with("sessions_ended", ended));
         ops.close();
         services.audit().store().close();
