@@ -113,7 +113,8 @@ public final class Gateway implements AutoCloseable {
             store.instanceRegistry().register(new dev.gatehouse.recorder.InstanceRegistry.Instance(store.chainId(), instanceName,
                     clock.instant(), clock.instant(), null, dev.gatehouse.gateway.config.HostPort.format(config.ssh().listen()),
                     config.web().enabled() ? dev.gatehouse.gateway.config.HostPort.format(config.web().listen()) : null),
-                    config.instance().deadAfter());
+                    // SQLite lives in this data_dir: a copied instance-id copied the database too; a crash restarts at once
+                    options.jdbcUrl().startsWith("jdbc:postgresql:") ? config.instance().deadAfter() : Duration.ZERO);
         } catch (IllegalStateException e) {
             store.close();
             throw duplicateChain(config, e);

@@ -29,7 +29,9 @@ public interface InstanceRegistry {
      * Registers {@code self} as running from {@code self.startedAt()}: its row is written anew
      * (heartbeat = start, not stopped), the live-session rows a previous run of the same chain
      * left (a crash) are removed, and commands still pending for it are closed with result
-     * {@code expired}, all in one transaction.
+     * {@code expired}, all in one transaction. A {@code deadAfter} of zero never refuses: the
+     * start takes the chain over (SQLite, whose database lives in the instance's own data_dir, so
+     * a crashed gateway restarts at once).
      *
      * @throws IllegalStateException when another process runs this chain: its row has not stopped
      *     and heartbeated less than {@code deadAfter} before {@code self.startedAt()} (the message
