@@ -260,10 +260,7 @@ public final class Gateway implements AutoCloseable {
         java.time.Instant now = options.clock().instant();
         for (var i : instances) {
             if (i.chainId().equals(options.chainId()) && i.alive(now, config.instance().deadAfter())) {
-                throw duplicateChain(config, new IllegalStateException("another gateway instance runs audit chain "
-                        + i.chainId() + " on this database ('" + i.name() + "', last heartbeat " + i.heartbeatAt()
-                        + "): was data_dir/instance-id copied from another instance? Give each instance its own data_dir"
-                        + " (copy only data/keys/), or wait " + config.instance().deadAfter().toSeconds() + " s after a crash"));
+                throw duplicateChain(config, new IllegalStateException(i.runningProblem(config.instance().deadAfter())));
             }
         }
     }

@@ -93,6 +93,14 @@ public interface InstanceRegistry {
         public boolean alive(Instant now, Duration deadAfter) {
             return stoppedAt == null && !heartbeatAt.plus(deadAfter).isBefore(now);
         }
+
+        /** Why another start of this chain is refused while this instance is alive: one line, with what to do. */
+        public String runningProblem(Duration deadAfter) {
+            return "another gateway instance runs audit chain " + chainId + " on this database ('" + name
+                    + "', last heartbeat " + heartbeatAt + ", started " + startedAt + "): was data_dir/instance-id copied"
+                    + " from another instance? Give each instance its own data_dir (copy only data/keys/), or wait "
+                    + deadAfter.toSeconds() + " s after a crash";
+        }
     }
 
     /**

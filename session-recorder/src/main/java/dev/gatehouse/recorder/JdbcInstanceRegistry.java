@@ -81,10 +81,7 @@ final class JdbcInstanceRegistry implements InstanceRegistry {
         });
         if (!registered) {
             Instance other = instances().stream().filter(i -> i.chainId().equals(self.chainId())).findFirst().orElseThrow();
-            throw new IllegalStateException("another gateway instance runs audit chain " + self.chainId() + " on this database ('"
-                    + other.name() + "', last heartbeat " + other.heartbeatAt() + ", started " + other.startedAt()
-                    + "): was data_dir/instance-id copied from another instance? Give each instance its own data_dir"
-                    + " (copy only data/keys/), or wait " + deadAfter.toSeconds() + " s after a crash");
+            throw new IllegalStateException(other.runningProblem(deadAfter));
         }
     }
 
