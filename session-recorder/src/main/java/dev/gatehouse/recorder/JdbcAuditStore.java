@@ -391,9 +391,10 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     /** Emitted by a helper thread: the writer must not wait on the append lock it may be holding up. */
-    private void recovered(Duration down) {
+    private void recovered(Duration down, long waited) {
         AuditEvent event = AuditEvent.of("audit.store_recovered", options.clock().instant(), "info")
                 .with("down_ms", down.toMillis())
+                .with("records_waited", waited)
                 .with("failed_at", options.clock().instant().minus(down));
         Thread t = new Thread(() -> {
             try {

@@ -44,6 +44,16 @@ public record StoreOptions(
         witnessFiles = witnessFiles == null ? null : List.copyOf(witnessFiles);
     }
 
+    /**
+     * While the database refuses writes, how long recording data may wait uncommitted: once the
+     * batch the writer is retrying is this old, recording chunks are refused
+     * ({@link StoreUnavailableException}), so live sessions whose output cannot be recorded end
+     * within this bound (plus the time the database takes to report the failure: the pool's 5 s
+     * connection timeout at most), not once the queue's bytes are full. README "When the audit
+     * store fails".
+     */
+    public static final Duration UNRECORDED_OUTPUT_LIMIT = Duration.ofSeconds(10);
+
     /** Recording data a writer holds by default (64 MiB: a thousand 64 KiB chunks). */
     public static final long DEFAULT_QUEUE_BYTES = 64L << 20;
 
