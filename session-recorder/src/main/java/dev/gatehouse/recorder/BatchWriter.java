@@ -501,28 +501,9 @@ final class BatchWriter implements Runnable {
         }
     }
 
-    /**
-     * The database error without record contents: drivers echo bound values in batch errors
-     * (pgjdbc prints the whole INSERT) and in details ("Failing row contains ..."), so keep the
-     * innermost error's first line only.
-     */
+    /** The database error without record contents ({@link SqlErrors#describe}). */
     static String describe(Throwable e) {
-        Throwable inner = e;
-        if (e instanceof SQLException sql && sql.getNextException() != null) {
-            inner = sql.getNextException();
-        }
-        while (inner instanceof java.sql.BatchUpdateException && inner.getCause() != null) {
-            inner = inner.getCause();
-        }
-        String message = String.valueOf(inner.getMessage());
-        int cut = message.indexOf('\n');
-        message = cut >= 0 ? message.substring(0, cut) : message;
-        if (inner instanceof java.sql.BatchUpdateException) {
-            message = "batch insert failed";
-        }
-        String state = inner instanceof SQLException sql && sql.getSQLState() != null ? " [" + sql.getSQLState() + "]" : "";
-        return inner.getClass().getSimpleName() + state + ": "
-                + (message.length() > 300 ? message.substring(0, 300) + "..." : message);
+        return SqlErrors.describe(e);
     }
 
     /** @param waited records that were waiting for the database when it took writes again */
