@@ -228,6 +228,10 @@ final class BatchWriter implements Runnable {
     /** Lets the loop finish once the queue is empty. */
     void stop(Duration wait) {
         stopping = true;
+        if (!healthy) {
+            abandon(); // retrying against a failing database: waiting longer only delays the stop
+            return;
+        }
         try {
             thread.join(wait.toMillis());
         } catch (InterruptedException e) {
@@ -246,6 +250,37 @@ final class BatchWriter implements Runnable {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * What the writer has not committed: the batch it was retrying, then the queue, in order.
+     * Only meaningful once the writer stopped ({@link #stop}); checkpoint requests are left out.
+     */
+    Unwritten unwritten() {
+        List<WriteItem.EventRow> events = new ArrayList<>();
+        List<RecordingChunk> chunks = new ArrayList<>();
+        Batch batch = inFlight;
+        if (batch != null) {
+            events.addAll(batch.events());
+            chunks.addAll(batch.chunks());
+        }
+        List<WriteItem> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (WriteItem item : rest) {
+            if (item instanceof WriteItem.EventRow row) {
+                events.add(row);
+            } else if (item instanceof WriteItem.ChunkRow row) {
+                chunks.add(row.chunk());
+            }
+        }
+        return new Unwritten(events, chunks);
+    }
+
+    /** Records a stopped writer did not commit. */
+    record Unwritten(List<WriteItem.EventRow> events, List<RecordingChunk> chunks) {
+        int size() {
+            return events.size() + chunks.size();
         }
     }
 

@@ -26,6 +26,9 @@ import java.util.List;
  * @param witnessFiles files each signed checkpoint of this chain is also appended to, one JSON
  *     line each (witnesses: {@code data/checkpoints.jsonl} and {@code store.witness_files}); at
  *     open, each is brought up to the store's newest checkpoint of this chain
+ * @param spillFile where a writer that cannot drain at close keeps what it could not write
+ *     ({@code data/audit-spill.jsonl}); at the next open it is verified and appended before
+ *     anything else ({@link SpillFile}); null: such records are lost (logged)
  */
 public record StoreOptions(
         String jdbcUrl,
@@ -38,10 +41,19 @@ public record StoreOptions(
         Duration appendTimeout,
         int checkpointEvery,
         Duration checkpointInterval,
-        List<Path> witnessFiles) {
+        List<Path> witnessFiles,
+        Path spillFile) {
 
     public StoreOptions {
         witnessFiles = witnessFiles == null ? null : List.copyOf(witnessFiles);
+    }
+
+    /** Options without a spill file. */
+    public StoreOptions(String jdbcUrl, String chainId, CheckpointSigner signer, Clock clock, int queueCapacity,
+            long queueBytes, int batchSize, Duration appendTimeout, int checkpointEvery, Duration checkpointInterval,
+            List<Path> witnessFiles) {
+        this(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout, checkpointEvery,
+                checkpointInterval, witnessFiles, null);
     }
 
     /**
@@ -68,12 +80,18 @@ public record StoreOptions(
         List<Path> files = new ArrayList<>(witnessFiles);
         files.add(file);
         return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
-                checkpointEvery, checkpointInterval, files);
+                checkpointEvery, checkpointInterval, files, spillFile);
+    }
+
+    /** These options with {@code file} as the spill file. */
+    public StoreOptions withSpillFile(Path file) {
+        return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
+                checkpointEvery, checkpointInterval, witnessFiles, file);
     }
 
     /** These options with another checkpoint cadence (what a reader's tail check allows, too). */
     public StoreOptions withCheckpoints(int every, Duration interval) {
         return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
-                every, interval, witnessFiles);
+                every, interval, witnessFiles, spillFile);
     }
 }

@@ -91,11 +91,83 @@ class WriterFaultTest {
         }
     }
 
+    /**
+     * Threat: a graceful stop during an outage drops the queued records (a session's end, its
+     * last output) while exiting as if all were well; the next start then marks a session that
+     * ended normally as a crash. The stop says so and keeps them in the spill file; the next start
+     * verifies and appends them before anything new.
+     */
+    @Test
+    void aStopThatCannotDrainKeepsTheRecordsAndTheNextOpenAppendsThem() throws Exception {
+        String started;
+        AuditStore store = open();
+        store.append(event(1));
+        store.flush();
+        insertsRefused.set(Integer.MAX_VALUE);
+        store.append(AuditEvent.of("session.start", StoreFixture.T0.plusSeconds(2), "success").withUser("alice")
+                .withSessionId("s-1"));
+        store.appendChunk(RecordingChunk.of("s-1", "o", 0, "last words".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        store.append(AuditEvent.of("session.end", StoreFixture.T0.plusSeconds(3), "success").withUser("alice")
+                .withSessionId("s-1"));
+        started = store.recordingHead("s-1").orElseThrow();
+        AuditStore.Shutdown shutdown = store.shutdown();
+
+        assertThat(shutdown.drained()).isFalse();
+        assertThat(shutdown.unwritten()).isEqualTo(3);
+        assertThat(shutdown.spillFile()).isEqualTo(spill()).exists();
+
+        insertsRefused.set(0);
+        try (AuditStore next = AuditStore.open(options())) {
+            assertThat(spill()).doesNotExist();
+            assertThat(next.unfinishedSessions()).as("the session ended normally: no crash").isEmpty();
+            assertThat(next.recording("s-1")).extracting(RecordingChunk::hash).containsExactly(started);
+            List<StoredEvent> appended = next.events(new EventQuery("audit.spill_appended", null, null, null, 10));
+            assertThat(appended).hasSize(1);
+            assertThat(appended.get(0).event().details()).containsEntry("events", "2").containsEntry("chunks", "1");
+            assertThat(next.verify().problems()).isEmpty();
+            assertThat(next.verifyRecording("s-1").problems()).isEmpty();
+        }
+    }
+
+    /** Threat: someone edits the spill file (a user name, a command) and the next start stores the forgery. */
+    @Test
+    void anAlteredSpillFileIsRefusedAndNothingIsAppended() throws Exception {
+        AuditStore store = open();
+        store.append(event(1));
+        store.flush();
+        insertsRefused.set(Integer.MAX_VALUE);
+        store.append(event(2));
+        store.append(event(3));
+        assertThat(store.shutdown().spillFile()).isEqualTo(spill());
+        insertsRefused.set(0);
+        java.nio.file.Files.writeString(spill(), java.nio.file.Files.readString(spill()).replace("\"alice\"", "\"mallory\""));
+
+        assertThatThrownBy(() -> AuditStore.open(options())).isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("event 2 does not match its hash").hasMessageContaining("Nothing was appended");
+        assertThat(spill()).exists();
+        try (AuditStore reader = AuditStore.open(new StoreOptions(url(), null, signer, clock, 10,
+                StoreOptions.DEFAULT_QUEUE_BYTES, 10, Duration.ofSeconds(2), 1000, Duration.ofHours(1), List.of()))) {
+            assertThat(reader.events(EventQuery.all())).extracting(StoredEvent::seq).doesNotContain(2L, 3L);
+        }
+    }
+
+    private Path spill() {
+        return dir.resolve("audit-spill.jsonl");
+    }
+
+    private String url() {
+        return "jdbc:sqlite:" + dir.resolve("audit.db");
+    }
+
+    private StoreOptions options() {
+        return new StoreOptions(url(), CHAIN, signer, clock, 1024, StoreOptions.DEFAULT_QUEUE_BYTES, 100,
+                Duration.ofSeconds(2), 1000, Duration.ofHours(1), List.of()).withSpillFile(spill());
+    }
+
     /** A store over this test's SQLite file whose connections fail as the counters say. */
     private AuditStore open() {
-        String url = "jdbc:sqlite:" + dir.resolve("audit.db");
-        StoreOptions options = new StoreOptions(url, CHAIN, signer, clock, 1024, StoreOptions.DEFAULT_QUEUE_BYTES, 100,
-                Duration.ofSeconds(2), 1000, Duration.ofHours(1), List.of());
+        String url = url();
+        StoreOptions options = options();
         AuditStore.open(options).close(); // creates and migrates the schema
         SQLiteDataSource sqlite = new SQLiteDataSource();
         sqlite.setUrl(url);
