@@ -22,6 +22,13 @@ class SessionFiltersTest {
     }
 
     @Test
+    void everyOutcomeASessionCanShowIsAFilter() {
+        for (String outcome : List.of("success", "failure", "closed", "terminated", "interrupted", "running")) {
+            assertThat(SessionFilters.parse(List.of("--outcome", outcome), TenantScope.ALL).outcome()).isEqualTo(outcome);
+        }
+    }
+
+    @Test
     void badFiltersAreRefusedWithTheReason() {
         assertThatThrownBy(() -> SessionFilters.parse(List.of("--colour", "red"), TenantScope.ALL))
                 .hasMessageContaining("unknown argument '--colour'");

@@ -256,6 +256,23 @@ class RecordsApiTest {
     }
 
     @Test
+    void everyOutcomeASessionEndsWithIsAFilter() {
+        // the gateway writes these outcomes (terminate, lock and revoke end sessions "terminated"),
+        // so a search for any of them must be accepted and find exactly those sessions
+        List<String> ended = List.of("success", "failure", "closed", "terminated", "interrupted");
+        for (int i = 0; i < ended.size(); i++) {
+            session("o-" + ended.get(i), 10 * (i + 1), "alice", "red-1", "shell", null, ended.get(i));
+        }
+        session("o-running", 100, "alice", "red-1", "shell", null, null);
+        for (String outcome : ended) {
+            assertThat(ids(json(ALICE, "/api/v1/sessions?outcome=" + outcome))).as(outcome).containsExactly("o-" + outcome);
+        }
+        assertThat(ids(json(ALICE, "/api/v1/sessions?outcome=running"))).containsExactly("o-running");
+        assertThat(RecordsApi.OUTCOMES).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.Stream.concat(ended.stream(), java.util.stream.Stream.of("running")).toList());
+    }
+
+    @Test
     void badInputIsA400AndChangesNothing() {
         session("red", 10, "alice", "red-1", "shell", null, "success");
         for (String bad : List.of("/api/v1/sessions?kind=bogus", "/api/v1/sessions?outcome=maybe",
