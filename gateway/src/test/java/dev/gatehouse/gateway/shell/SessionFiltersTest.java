@@ -31,7 +31,7 @@ class SessionFiltersTest {
     @Test
     void badFiltersAreRefusedWithTheReason() {
         assertThatThrownBy(() -> SessionFilters.parse(List.of("--colour", "red"), TenantScope.ALL))
-                .hasMessageContaining("unknown argument '--colour'");
+                .hasMessageContaining("sessions: unexpected argument '--colour'");
         assertThatThrownBy(() -> SessionFilters.parse(List.of("--user"), TenantScope.ALL)).hasMessageContaining("needs a value");
         assertThatThrownBy(() -> SessionFilters.parse(List.of("--user", "a", "--user", "b"), TenantScope.ALL))
                 .hasMessageContaining("more than once");
