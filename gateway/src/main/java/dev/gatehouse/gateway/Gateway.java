@@ -162,6 +162,7 @@ public final class Gateway implements AutoCloseable {
         if (webConfig.enabled()) {
             try {
                 web = WebWiring.front(services, keys, site, webLogin.get(), auditKey);
+                web.onAccepted(metrics.webConnectionCounter());
                 webBound = web.start();
             } catch (IOException | RuntimeException e) {
                 if (web != null) {
