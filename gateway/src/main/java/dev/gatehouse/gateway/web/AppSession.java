@@ -180,6 +180,9 @@ final class AppSession implements AppSessionContext, StreamSession {
 
     @Override
     public void busy(Object work, Channel channel) {
+        if (ended.get()) {
+            return; // the proxy answers it 403 with the reason; attaching would close the channel first
+        }
         lastActive = clock.instant();
         inFlight.put(work, channel);
         attach(channel); // once per channel: its close drops what was in flight on it
