@@ -187,6 +187,7 @@ public final class Gateway implements AutoCloseable {
         if (webConfig.enabled()) {
             try {
                 web = WebWiring.front(services, keys, site, webLogin.get(), auditKey);
+                web.onAccepted(metrics.webConnectionCounter());
                 webBound = web.start();
             } catch (IOException | RuntimeException e) {
                 if (web != null) {
@@ -302,10 +303,11 @@ public final class Gateway implements AutoCloseable {
     /** Sessions a crash left open get their end written now, with what the recording holds. */
     private static void recoverInterrupted(AuditTrail audit) {
         for (SessionSummary s : audit.store().unfinishedSessions()) {
-            audit.append(audit.event(EventType.SESSION_END, "interrupted")
+            boolean app = "app".equals(s.kind()); // an app session has no recording
+            audit.append(audit.event(app ? EventType.APP_SESSION_END : EventType.SESSION_END, "interrupted")
                     .withUser(s.user()).withTarget(s.node(), s.login()).withSource(s.source()).withSessionId(s.id())
                     .with("reason", "gateway stopped without ending the session (crash)")
-                    .with("recording_hash", audit.store().recordingHead(s.id()).orElse(null)));
+                    .with("recording_hash", app ? null : audit.store().recordingHead(s.id()).orElse(null)));
             LOG.warn("session {} was interrupted by a crash; its recording is kept up to the last flushed batch", s.id());
         }
     }
