@@ -1,4 +1,5 @@
-// Live sessions (AUDIT or ADMIN): every live session on this instance; observe one read-only
+// Live sessions (AUDIT or ADMIN): every live session on every instance sharing the store (with its
+// instance, and state `dead` once that instance stopped heartbeating); observe one read-only
 // (server-sent events from /api/v1/live/{id}/observe: `header`, then `output` events carrying an
 // asciicast v2 event line [t, "o", text], then `end`), terminate one with a required reason (ADMIN).
 import { api, el, fill, table, say, describe, when, bytes, page, may, actionWithText } from './console.js';
@@ -63,6 +64,8 @@ async function load() {
     ['Started', (s) => when(s.started)],
     ['In', (s) => bytes(s.bytes_in)],
     ['Out', (s) => bytes(s.bytes_out)],
+    ['Instance', (s) => s.instance],
+    ['State', (s) => s.state],
     ['', (s) => el('span', { class: 'actions', 'data-session': s.id },
       s.observable ? el('button', { type: 'button', 'data-action': 'observe', onclick: () => observe(s) }, 'Observe') : null,
       may('ADMIN') ? actionWithText('Terminate', { name: 'terminate', placeholder: 'Reason', required: true,
@@ -71,7 +74,7 @@ async function load() {
           say(`Terminated ${s.id}.`);
           await load();
         } }) : null)],
-  ], { empty: 'No live sessions on this instance.' }));
+  ], { empty: 'No live sessions.' }));
 }
 
 page('/live', async () => {

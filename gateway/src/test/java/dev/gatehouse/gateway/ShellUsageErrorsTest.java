@@ -47,6 +47,7 @@ class ShellUsageErrorsTest {
     void everyCommandNamesTheWordItDoesNotTake() throws Exception {
         Map<String, String> lines = new java.util.LinkedHashMap<>();
         lines.put("request mlops@gpu-node-1 now --for 30m --reason r", "request: unexpected argument 'now'");
+        lines.put("terminate 01JTESTSESSION000000000000 now --reason r", "terminate: unexpected argument 'now'");
         lines.put("approve r-1 now", "approve: unexpected argument 'now'");
         lines.put("deny r-1 now --reason r", "deny: unexpected argument 'now'");
         lines.put("cancel r-1 now", "cancel: unexpected argument 'now'");
@@ -78,6 +79,8 @@ class ShellUsageErrorsTest {
 
     @Test
     void aMissingRequiredOptionIsNamedToo() throws Exception {
+        assertThat(gw.exec("admin", "terminate 01JTESTSESSION000000000000").stderr())
+                .startsWith("gatehouse: terminate: --reason TEXT is required; usage: terminate ID --reason TEXT");
         InProcessGateway.Result r = gw.exec("admin", "request mlops@gpu-node-1 --reason r");
         assertThat(r.stderr()).startsWith("gatehouse: request: --for DURATION is required; usage: request LOGIN@NODE");
         InProcessGateway.Result d = gw.exec("admin", "deny r-1");

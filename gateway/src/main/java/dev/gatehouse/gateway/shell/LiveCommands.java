@@ -68,8 +68,10 @@ final class LiveCommands {
 
     private int terminate(List<String> args, PrintStream out) {
         Map<String, String> opts = AccessCommands.options(args, Set.of("--reason"));
-        if (args.size() != 1 || opts.get("--reason") == null) {
-            throw new IllegalArgumentException("usage: terminate ID --reason TEXT");
+        String usage = "terminate ID --reason TEXT";
+        ShellUsage.operands("terminate", args, 1, usage);
+        if (opts.get("--reason") == null) {
+            throw new IllegalArgumentException("terminate: --reason TEXT is required; usage: " + usage);
         }
         LiveSession s = live.terminate(actor, args.get(0), opts.get("--reason"));
         out.println("terminated " + s.id() + " (" + Views.escape(s.user()) + ", " + s.kindName() + ")");
