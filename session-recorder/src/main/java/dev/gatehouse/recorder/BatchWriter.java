@@ -557,10 +557,16 @@ final class BatchWriter implements Runnable {
      * the rollback and the pool's reset then fail ({@code cannot commit - no transaction is
      * active}), and the pool would hand out a connection the driver believes is in a transaction
      * while SQLite commits each statement on its own: the next batch would commit in part.
+     * Other users of the pool may leave such a connection too, so the writer first ends any
+     * transaction the driver believes open.
      */
     private List<CheckpointRow> insert(Batch batch) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             try {
+                // A connection another user left in that state (its driver believes a transaction
+                // is open, SQLite has none) fails here with "cannot commit - no transaction is
+                // active" instead of committing this batch statement by statement.
+                c.setAutoCommit(true);
                 c.setAutoCommit(false);
                 RowInserter.events(c, batch.events());
                 RowInserter.chunks(c, batch.chunks());

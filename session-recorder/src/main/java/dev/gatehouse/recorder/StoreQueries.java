@@ -271,7 +271,11 @@ final class StoreQueries {
                         });
                 c.commit();
             } catch (SQLException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } finally {
+                    BatchWriter.discard(dataSource, c); // its transaction state is unknown (see BatchWriter.insert)
+                }
                 throw e;
             }
         } catch (SQLException e) {
