@@ -193,6 +193,10 @@ public final class RecordsApi implements ConsoleModule {
     }
 
     ApiResponse recording(ApiRequest req) {
+        if (req.method().equals("HEAD")) {
+            // a HEAD answer has no body: a view audited for it would record a recording no one received
+            throw new ApiError(405, "method_not_allowed", "HEAD is not allowed on a recording; use GET");
+        }
         auditor(req);
         known(req, "download");
         boolean download = flag(req, "download");
