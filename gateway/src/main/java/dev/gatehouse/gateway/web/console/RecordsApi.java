@@ -63,7 +63,8 @@ import java.util.stream.Collectors;
  *       {@code Accept: application/x-ndjson}):
  *       JSON Lines ({@code application/x-ndjson}), the events of {@code chain} (default this
  *       gateway's) with a higher sequence number, ascending, at most {@code limit} (default 1000,
- *       at most 10000).</li>
+ *       at most 10000); an unknown {@code chain} is 404 for an operator, and for a tenant's viewer
+ *       an empty answer, as for a chain that holds none of their events.</li>
  *   <li>{@code POST /api/v1/audit/verify} &rarr; {@code {ok, summary, first_broken, problems}};
  *       appends {@code audit.verified}.</li>
  *   <li>{@code /api/v1/audit/witness} &rarr; the witness files' state and the store's newest
@@ -309,13 +310,18 @@ public final class RecordsApi implements ConsoleModule {
         if (after < 0) {
             throw ApiError.badRequest("after must be a sequence number (0 or more)");
         }
-        String chain = req.queryParam("chain");
+        String chain = text(req, "chain");
+        int limit = req.limit(EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT);
         if (chain == null) {
             chain = store().chainId();
         } else if (!read(() -> store().chains()).contains(chain)) {
+            if (!operator(req)) {
+                // Threat: a tenant's viewer learns which chains (gateway instances) exist by probing
+                // ids. For them an unknown chain answers as one holding none of their events.
+                return new ApiResponse.Body(200, "application/x-ndjson", new byte[0], null);
+            }
             throw ApiError.notFound("no chain " + chain);
         }
-        int limit = req.limit(EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT);
         String chainId = chain;
         List<StoredEvent> events = read(() -> store().eventsAfter(chainId, after, scope(req.viewer()), limit));
         StringBuilder body = new StringBuilder();
@@ -439,9 +445,14 @@ public final class RecordsApi implements ConsoleModule {
      * multi-tenant policy they are for the operators (viewers of no tenant).
      */
     private void wholeStore(ApiRequest req) {
-        if (policy.current().policy().multiTenant() && req.viewer().tenant() != null) {
+        if (!operator(req)) {
             throw ApiError.forbidden("verifying the whole audit store is for the operators (users of no tenant)");
         }
+    }
+
+    /** Whether the viewer sees the whole store's shape (its chains): a single-tenant policy, or a user of no tenant. */
+    private boolean operator(ApiRequest req) {
+        return !policy.current().policy().multiTenant() || req.viewer().tenant() == null;
     }
 
     /**

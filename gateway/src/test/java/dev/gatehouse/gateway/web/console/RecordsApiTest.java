@@ -269,7 +269,31 @@ class RecordsApiTest {
             assertThat(e.status()).as(bad).isEqualTo(400);
             assertThat(e.code()).isEqualTo("bad_request");
         }
-        assertThat(refused(ALICE, "GET", "/api/v1/audit/events?after=0&chain=gw-unknown").status()).isEqualTo(404);
+        // an operator (no tenant) is told the chain does not exist
+        assertThat(refused(DAN, "GET", "/api/v1/audit/events?after=0&chain=gw-unknown").status()).isEqualTo(404);
+    }
+
+    /**
+     * Threat: a tenant's auditor probes chain ids (one per gateway instance, other tenants' ones
+     * included) through the export: a 404 "no chain X" for an unknown id against an empty answer for
+     * a chain that holds only other tenants' events confirms which instances exist. For a tenant's
+     * viewer both answer the same: 200 and no lines.
+     */
+    @Test
+    void theExportDoesNotTellATenantWhichChainsExist() {
+        session("blue", 10, "bob", "blue-1", "shell", null, "success");
+        ApiResponse known = call(ALICE, "GET", "/api/v1/audit/events?after=0&chain=gw-0000000000000001");
+        ApiResponse unknown = call(ALICE, "GET", "/api/v1/audit/events?after=0&chain=gw-00000000000000ff");
+        for (ApiResponse r : List.of(known, unknown)) {
+            assertThat(r).isInstanceOf(ApiResponse.Body.class);
+            ApiResponse.Body b = (ApiResponse.Body) r;
+            assertThat(b.status()).isEqualTo(200);
+            assertThat(b.contentType()).isEqualTo("application/x-ndjson");
+            assertThat(b.bytes()).isEmpty();
+        }
+        // bob's own tenant sees its events in that chain
+        assertThat(((ApiResponse.Body) call(BOB, "GET", "/api/v1/audit/events?after=0&chain=gw-0000000000000001")).bytes())
+                .isNotEmpty();
     }
 
     @Test
