@@ -240,6 +240,38 @@ class RecordsApiTest {
         assertThat(json(BOB, "/api/v1/sessions/blue").get("id").asText()).isEqualTo("blue");
     }
 
+    /**
+     * Threat: a forged keyset cursor (base64url of MICROS:SEQ:CHAIN, easy to make) positioned at or
+     * past another tenant's rows, or naming another chain, pages into that tenant's sessions or
+     * events, or answers differently for rows that exist. The tenant condition is applied with every
+     * cursor, so a cursor only moves the window over the viewer's own rows.
+     */
+    @Test
+    void forgedCursorsAndFiltersNeverReachAnotherTenant() {
+        session("red", 10, "alice", "red-1", "shell", null, "success");
+        session("blue", 20, "bob", "blue-1", "shell", "id", "success");
+        session("blue2", 30, "bob", "blue-1", "exec", "id", "success");
+        store.indexCommands("blue", "exec", List.of("id"));
+        java.util.function.Function<String, String> cursor = text -> java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        long future = (T0.getEpochSecond() + 3600) * 1_000_000L;
+        long atBlue = (T0.getEpochSecond() + 30) * 1_000_000L;
+        for (String c : List.of(cursor.apply(future + ":999:gw-0000000000000001"), cursor.apply(atBlue + ":5:gw-0000000000000001"),
+                cursor.apply(future + ":1:gw-ffffffffffffffff"), cursor.apply(future + ":1:~"))) {
+            assertThat(ids(json(ALICE, "/api/v1/sessions?limit=1&before=" + c))).as(c).containsExactly("red");
+            JsonNode events = json(ALICE, "/api/v1/audit/events?limit=500&before=" + c);
+            events.get("items").forEach(e -> assertThat(e.get("user").asText()).isEqualTo("alice"));
+            assertThat(events.get("items")).isNotEmpty();
+        }
+        // filters naming the other tenant's things answer as filters naming nothing
+        for (String q : List.of("user=bob", "node=blue-1", "q=id", "kind=exec")) {
+            assertThat(ids(json(ALICE, "/api/v1/sessions?" + q))).as(q).isEmpty();
+        }
+        assertThat(json(ALICE, "/api/v1/audit/events?session=blue").get("items")).isEmpty();
+        assertThat(json(ALICE, "/api/v1/audit/events?user=bob").get("items")).isEmpty();
+        assertThat(json(ALICE, "/api/v1/audit/events?session=blue")).isEqualTo(json(ALICE, "/api/v1/audit/events?session=no-such"));
+    }
+
     /** Threat: a user without the audit permission reads others' sessions and the audit log. */
     @Test
     void everyEndpointNeedsAuditOrAdmin() {
