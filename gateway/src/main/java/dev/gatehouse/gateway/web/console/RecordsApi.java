@@ -66,7 +66,7 @@ import java.util.stream.Collectors;
  *       at most 10000); an unknown {@code chain} is 404 for an operator, and for a tenant's viewer
  *       an empty answer, as for a chain that holds none of their events.</li>
  *   <li>{@code POST /api/v1/audit/verify} &rarr; {@code {ok, summary, first_broken, problems}};
- *       appends {@code audit.verified}.</li>
+ *       appends {@code audit.verified}; one at a time per gateway, 429 while one runs.</li>
  *   <li>{@code /api/v1/audit/witness} &rarr; the witness files' state and the store's newest
  *       checkpoint per chain.</li>
  * </ul>
@@ -90,6 +90,8 @@ public final class RecordsApi implements ConsoleModule {
     private final List<Witness> witnesses;
     private final JwsVerifier auditKey;
     private final Predicate<String> live;
+    /** One verification at a time on this gateway: each one reads the whole store. */
+    private final java.util.concurrent.Semaphore verifying = new java.util.concurrent.Semaphore(1);
 
     /**
      * @param audit the audit trail (its store is searched; views and verifications are appended to it)
@@ -368,7 +370,18 @@ public final class RecordsApi implements ConsoleModule {
         if (auditKey == null) {
             throw ApiError.unavailable("the audit key's public half is not available to this gateway");
         }
-        AuditVerification.Result result = read(() -> AuditVerification.run(store(), witnesses, store().chainId(), auditKey));
+        // Threat: verifications started in parallel (a script, a leaked token) each read the whole
+        // store, holding command-pool threads and store connections the approvers need.
+        if (!verifying.tryAcquire()) {
+            throw new ApiError(429, "too_many_requests",
+                    "an audit verification is already running on this gateway; try again when it has finished");
+        }
+        AuditVerification.Result result;
+        try {
+            result = read(() -> AuditVerification.run(store(), witnesses, store().chainId(), auditKey));
+        } finally {
+            verifying.release();
+        }
         VerifyReport r = result.report();
         AuditEvent event = audit.event(EventType.AUDIT_VERIFIED, result.ok() ? "success" : "failure")
                 .withUser(req.viewer().user()).withSource(req.viewer().source()).with("via", req.viewer().via())
@@ -391,6 +404,11 @@ public final class RecordsApi implements ConsoleModule {
             o.put("witnessed", t.witnessed());
         }
         return ApiResponse.ok(out);
+    }
+
+    /** Whether a verification is running now. */
+    boolean verifying() {
+        return verifying.availablePermits() == 0;
     }
 
     ApiResponse witness(ApiRequest req) {

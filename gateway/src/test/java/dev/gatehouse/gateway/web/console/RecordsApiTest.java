@@ -66,6 +66,7 @@ class RecordsApiTest {
     PolicyHolder policy;
     ApiRoutes routes;
     Path witness;
+    JwsVerifier auditVerifier;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -84,7 +85,8 @@ class RecordsApiTest {
                 node("red-1", "red"), node("blue-1", "blue"), node("legacy-1", null)), List.of(), List.of());
         policy = new PolicyHolder(SshKeys.generateEd25519(), clock, p);
         routes = new ApiRoutes();
-        new RecordsApi(audit, policy, List.of(Witness.live(witness, "data_dir")), JwsVerifier.es256(auditKey.getPublic()),
+        auditVerifier = JwsVerifier.es256(auditKey.getPublic());
+        new RecordsApi(audit, policy, List.of(Witness.live(witness, "data_dir")), auditVerifier,
                 "live-1"::equals).register(routes);
     }
 
@@ -503,6 +505,44 @@ class RecordsApiTest {
     void verifyAndWitnessAreForOperatorsInAMultiTenantPolicy() {
         assertThat(refused(ALICE, "POST", "/api/v1/audit/verify").status()).isEqualTo(403);
         assertThat(refused(BOB, "GET", "/api/v1/audit/witness").status()).isEqualTo(403);
+    }
+
+    /**
+     * Threat: verifications started in parallel (a loop in a script, a leaked token) each read the
+     * whole store on the command pool, starving the approvers' calls and the store. One runs at a
+     * time; another is 429 and changes nothing. The first is held inside its read of a witness that
+     * is a named pipe, until the test writes to it.
+     */
+    @Test
+    void oneVerificationAtATime() throws Exception {
+        Path fifo = dir.resolve("witness.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        RecordsApi api = new RecordsApi(audit, policy, List.of(Witness.live(fifo, "fifo")), auditVerifier, id -> false);
+        ApiRoutes held = new ApiRoutes();
+        api.register(held);
+        ApiRequest post = new ApiRequest("POST", "/api/v1/audit/verify", Map.of(), Map.of(),
+                JsonNodeFactory.instance.objectNode(), DAN);
+        java.util.concurrent.CompletableFuture<ApiResponse> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> held.match("POST", "/api/v1/audit/verify").orElseThrow().endpoint().handle(post));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(api::verifying);
+        long before = eventCount();
+        // without the bound the second one would also run, and wait in the pipe like the first
+        java.util.concurrent.CompletableFuture<ApiResponse> second = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> held.match("POST", "/api/v1/audit/verify").orElseThrow().endpoint().handle(post));
+        Throwable refused;
+        try {
+            refused = org.assertj.core.api.Assertions.catchThrowable(() -> second.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            try (var w = java.nio.file.Files.newOutputStream(fifo)) {
+                w.write('\n');
+            }
+        }
+        assertThat(refused).isInstanceOf(java.util.concurrent.ExecutionException.class);
+        assertThat(refused.getCause()).isInstanceOf(ApiError.class);
+        assertThat(((ApiError) refused.getCause()).status()).isEqualTo(429);
+        assertThat(eventCount()).isEqualTo(before);
+        assertThat(first.get(20, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(ApiResponse.Json.class);
+        assertThat(api.verifying()).as("the permit is back for the next one").isFalse();
     }
 
     @Test
