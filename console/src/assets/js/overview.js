@@ -1,6 +1,7 @@
 // Overview: who you are, the web apps you may open (GET /api/v1/apps) and what each page is for
 // (only the pages you may use).
 import { api, el, fill, page, may, describe } from './console.js';
+import { appHref } from './links.js';
 
 const PAGES = [
   ['/requests', 'Requests', 'Decide pending elevation requests, follow your own, ask for a new one.', null],
@@ -16,10 +17,12 @@ async function apps() {
   const target = document.getElementById('apps');
   try {
     const result = await api('/apps');
-    const items = ((result && result.items) || []).filter((a) => /^https:\/\//.test(a.url || ''));
+    // only an https link to an app host of this console (links.js), never another site or a script URL
+    const items = ((result && result.items) || []).map((a) => ({ ...a, href: appHref(a.url, location) }))
+      .filter((a) => a.href !== null);
     fill(target, items.length === 0
       ? el('p', { class: 'empty' }, 'No web apps are open to you.')
-      : el('ul', {}, items.map((a) => el('li', {}, el('a', { href: a.url }, `${a.app} on ${a.node}`)))));
+      : el('ul', {}, items.map((a) => el('li', {}, el('a', { href: a.href }, `${a.app} on ${a.node}`)))));
   } catch (err) {
     fill(target, el('p', { class: 'error' }, `Your apps could not be listed: ${describe(err)}`));
   }

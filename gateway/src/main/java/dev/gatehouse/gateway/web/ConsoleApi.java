@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * an HTTP/2 stream). It collects the request body (JSON only, at most {@value #MAX_BODY} bytes,
  * else 413), then on the gateway's command pool: authenticates the caller (the console cookie, or
  * {@code Authorization: Bearer} with an api-token, RFC 6750 section 2.1), re-checks their identity
- * and locks, checks {@code Origin} and the CSRF token of state-changing calls, routes through
+ * and locks, applies the browser rules ({@code Origin}, {@code Sec-Fetch-Site} with the cookie, the
+ * CSRF token of state-changing calls), routes through
  * {@link ApiRoutes} and runs the endpoint; the answer is written back on the channel's event loop
  * with the console's security headers and {@code Cache-Control: no-store}. Errors are JSON
  * {@code {"error": CODE, "message": TEXT}}; refused credentials, Origins and CSRF tokens are
@@ -252,31 +253,43 @@ final class ConsoleApi {
     }
 
     /**
-     * State-changing calls: with the cookie, {@code Origin} must be the console's own and
-     * {@code X-CSRF-Token} the session's token; with a bearer token, a foreign {@code Origin} is
-     * refused (a page of another site holding a stolen token gains nothing from the browser).
+     * The browser rules. Any call that carries an {@code Origin} other than the console's is
+     * refused (a page of another origin gains nothing from the browser, with the cookie or with a
+     * token it holds). A call with the cookie is refused when the browser says another page sent it
+     * ({@code Sec-Fetch-Site} {@code same-site} or {@code cross-site}, W3C Fetch Metadata section
+     * 2.1): the app hosts share the console's site, so {@code SameSite=Strict} lets their pages make
+     * the browser send the console cookie, even on a {@code GET} with an effect (a
+     * {@code recording.viewed} event, an observation the user is told about). State-changing calls
+     * with the cookie also need {@code Origin} itself and the session's {@code X-CSRF-Token}.
      */
     private void checkOrigin(WebRequest r, ConsoleViewer viewer, String method, String path) {
-        if (!STATE_CHANGING.contains(method)) {
-            return;
-        }
         String origin = r.request().headers().get(HttpHeaderNames.ORIGIN);
         String mine = web.site().consoleOrigin();
-        if (viewer.via().equals("cookie")) {
-            if (origin == null || !origin.equals(mine)) {
-                String why = origin == null ? "a state-changing call with the console cookie must carry the Origin header"
-                        : "Origin " + WebContext.clip(origin) + " is not the console's (" + mine + ")";
-                audit(viewer.user(), r, "origin", why);
-                throw ApiError.forbidden(why);
-            }
-            if (!web.console().csrf().matches(viewer.credentialId(), r.request().headers().get(CsrfTokens.HEADER))) {
-                String why = "missing or wrong " + CsrfTokens.HEADER + " header: send the csrf_token of GET /api/v1/whoami";
-                audit(viewer.user(), r, "csrf", why);
-                throw ApiError.forbidden(why);
-            }
-        } else if (origin != null && !origin.equals(mine)) {
-            String why = "Origin " + WebContext.clip(origin) + " is not the console's (" + mine + "); API tokens are not for other sites' pages";
+        boolean cookie = viewer.via().equals("cookie");
+        if (origin != null && !origin.equals(mine)) {
+            String why = "Origin " + WebContext.clip(origin) + " is not the console's (" + mine + ")"
+                    + (cookie ? "" : "; API tokens are not for other sites' pages");
             audit(viewer.user(), r, "origin", why);
+            throw ApiError.forbidden(why);
+        }
+        String site = r.fetchSite();
+        if (cookie && site != null && !site.equals("same-origin") && !site.equals("none")) {
+            String why = "a call with the console cookie from another page (Sec-Fetch-Site: " + WebContext.clip(site)
+                    + ") is refused: the API answers the console's own pages, or a bearer token";
+            audit(viewer.user(), r, "fetch-site", why);
+            throw ApiError.forbidden(why);
+        }
+        if (!STATE_CHANGING.contains(method) || !cookie) {
+            return;
+        }
+        if (origin == null) {
+            String why = "a state-changing call with the console cookie must carry the Origin header";
+            audit(viewer.user(), r, "origin", why);
+            throw ApiError.forbidden(why);
+        }
+        if (!web.console().csrf().matches(viewer.credentialId(), r.request().headers().get(CsrfTokens.HEADER))) {
+            String why = "missing or wrong " + CsrfTokens.HEADER + " header: send the csrf_token of GET /api/v1/whoami";
+            audit(viewer.user(), r, "csrf", why);
             throw ApiError.forbidden(why);
         }
     }

@@ -56,7 +56,7 @@ class RecordsOverListenerTest {
                     new RecordsApi(x.audit, x.holder, List.of(), JwsVerifier.es256(dev.gatehouse.gateway.web.TestTls.ec().getPublic()),
                             id -> false).register(built);
                     return built;
-                }).match(req.method(), req.path()).orElseThrow().endpoint().handle(req));
+                }).match(req.method().equals("HEAD") ? "GET" : req.method(), req.path()).orElseThrow().endpoint().handle(req));
             }
         };
         h = new ConsoleHarness(dir, records);
@@ -180,5 +180,49 @@ class RecordsOverListenerTest {
                 .header("Origin", h.origin()).POST(BodyPublishers.noBody()));
         assertThat(noCsrf.statusCode()).isEqualTo(403);
         assertThat(h.events("audit.verified")).isEmpty();
+    }
+
+    /**
+     * Threat: the app hosts ({@code APP--NODE.apps.HOST}) share the console's site, so a page an app
+     * serves (a notebook another user wrote) makes an auditor's browser send the SameSite=Strict
+     * console cookie with a GET that has an effect: a {@code recording.viewed} the auditor never
+     * made (or an observation their user is told about). The browser names such requests with
+     * {@code Sec-Fetch-Site} (or a foreign {@code Origin}); they are refused and audited.
+     */
+    @Test
+    void anAppPageCannotMakeTheBrowserCallTheApiWithTheConsoleCookie() throws Exception {
+        String erin = h.cookie("erin");
+        String app = "https://jupyter--gpu-node-1.apps." + ConsoleHarness.HOST + ":" + h.port;
+        List<HttpResponse<String>> refused = List.of(
+                h.send(h.request("/api/v1/sessions/a-1/recording").header("Cookie", erin).header("Sec-Fetch-Site", "same-site").GET()),
+                h.send(h.request("/api/v1/sessions/a-1/recording").header("Cookie", erin).header("Sec-Fetch-Site", "cross-site").GET()),
+                h.send(h.request("/api/v1/sessions/a-1/recording").header("Cookie", erin).header("Origin", app).GET()),
+                h.send(h.request("/api/v1/sessions/a-1/recording").header("Cookie", erin).header("Origin", "null").GET()));
+        for (HttpResponse<String> r : refused) {
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+            assertThat(JSON.readTree(r.body()).get("error").asText()).isEqualTo("forbidden");
+        }
+        assertThat(h.events("recording.viewed")).as("no view happened").isEmpty();
+        assertThat(h.events("api.refused")).hasSize(4).allSatisfy(e -> assertThat(e.user()).isEqualTo("erin"))
+                .extracting(e -> e.details().get("check")).containsExactly("fetch-site", "fetch-site", "origin", "origin");
+        // the console's own page (same-origin) and an address typed into the browser (none) still work
+        for (String site : List.of("same-origin", "none")) {
+            HttpResponse<String> ok = h.send(h.request("/api/v1/sessions/a-1/recording").header("Cookie", erin)
+                    .header("Sec-Fetch-Site", site).GET());
+            assertThat(ok.statusCode()).as(site).isEqualTo(200);
+        }
+        assertThat(h.events("recording.viewed")).hasSize(2);
+    }
+
+    /** Threat: HEAD runs as GET, so it audited a recording.viewed for a recording no one received. */
+    @Test
+    void headOnARecordingIs405AndViewsNothing() throws Exception {
+        String token = h.token("erin", Duration.ofHours(1)).jwt();
+        HttpResponse<String> head = h.send(h.request("/api/v1/sessions/a-1/recording").header("Authorization", "Bearer " + token)
+                .method("HEAD", BodyPublishers.noBody()));
+        assertThat(head.statusCode()).isEqualTo(405);
+        assertThat(h.events("recording.viewed")).isEmpty();
+        assertThat(get(token, "/api/v1/sessions/a-1/recording").statusCode()).isEqualTo(200);
+        assertThat(h.events("recording.viewed")).hasSize(1);
     }
 }

@@ -63,9 +63,10 @@ import java.util.stream.Collectors;
  *       {@code Accept: application/x-ndjson}):
  *       JSON Lines ({@code application/x-ndjson}), the events of {@code chain} (default this
  *       gateway's) with a higher sequence number, ascending, at most {@code limit} (default 1000,
- *       at most 10000).</li>
+ *       at most 10000); an unknown {@code chain} is 404 for an operator, and for a tenant's viewer
+ *       an empty answer, as for a chain that holds none of their events.</li>
  *   <li>{@code POST /api/v1/audit/verify} &rarr; {@code {ok, summary, first_broken, problems}};
- *       appends {@code audit.verified}.</li>
+ *       appends {@code audit.verified}; one at a time per gateway, 429 while one runs.</li>
  *   <li>{@code /api/v1/audit/witness} &rarr; the witness files' state and the store's newest
  *       checkpoint per chain.</li>
  * </ul>
@@ -89,6 +90,8 @@ public final class RecordsApi implements ConsoleModule {
     private final List<Witness> witnesses;
     private final JwsVerifier auditKey;
     private final Predicate<String> live;
+    /** One verification at a time on this gateway: each one reads the whole store. */
+    private final java.util.concurrent.Semaphore verifying = new java.util.concurrent.Semaphore(1);
 
     /**
      * @param audit the audit trail (its store is searched; views and verifications are appended to it)
@@ -193,6 +196,10 @@ public final class RecordsApi implements ConsoleModule {
     }
 
     ApiResponse recording(ApiRequest req) {
+        if (req.method().equals("HEAD")) {
+            // a HEAD answer has no body: a view audited for it would record a recording no one received
+            throw new ApiError(405, "method_not_allowed", "HEAD is not allowed on a recording; use GET");
+        }
         auditor(req);
         known(req, "download");
         boolean download = flag(req, "download");
@@ -311,13 +318,18 @@ public final class RecordsApi implements ConsoleModule {
         if (after < 0) {
             throw ApiError.badRequest("after must be a sequence number (0 or more)");
         }
-        String chain = req.queryParam("chain");
+        String chain = text(req, "chain");
+        int limit = req.limit(EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT);
         if (chain == null) {
             chain = store().chainId();
         } else if (!read(() -> store().chains()).contains(chain)) {
+            if (!operator(req)) {
+                // Threat: a tenant's viewer learns which chains (gateway instances) exist by probing
+                // ids. For them an unknown chain answers as one holding none of their events.
+                return new ApiResponse.Body(200, "application/x-ndjson", new byte[0], null);
+            }
             throw ApiError.notFound("no chain " + chain);
         }
-        int limit = req.limit(EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT);
         String chainId = chain;
         List<StoredEvent> events = read(() -> store().eventsAfter(chainId, after, scope(req.viewer()), limit));
         StringBuilder body = new StringBuilder();
@@ -364,7 +376,18 @@ public final class RecordsApi implements ConsoleModule {
         if (auditKey == null) {
             throw ApiError.unavailable("the audit key's public half is not available to this gateway");
         }
-        AuditVerification.Result result = read(() -> AuditVerification.run(store(), witnesses, store().chainId(), auditKey));
+        // Threat: verifications started in parallel (a script, a leaked token) each read the whole
+        // store, holding command-pool threads and store connections the approvers need.
+        if (!verifying.tryAcquire()) {
+            throw new ApiError(429, "too_many_requests",
+                    "an audit verification is already running on this gateway; try again when it has finished");
+        }
+        AuditVerification.Result result;
+        try {
+            result = read(() -> AuditVerification.run(store(), witnesses, store().chainId(), auditKey));
+        } finally {
+            verifying.release();
+        }
         VerifyReport r = result.report();
         AuditEvent event = audit.event(EventType.AUDIT_VERIFIED, result.ok() ? "success" : "failure")
                 .withUser(req.viewer().user()).withSource(req.viewer().source()).with("via", req.viewer().via())
@@ -387,6 +410,11 @@ public final class RecordsApi implements ConsoleModule {
             o.put("witnessed", t.witnessed());
         }
         return ApiResponse.ok(out);
+    }
+
+    /** Whether a verification is running now. */
+    boolean verifying() {
+        return verifying.availablePermits() == 0;
     }
 
     ApiResponse witness(ApiRequest req) {
@@ -441,9 +469,14 @@ public final class RecordsApi implements ConsoleModule {
      * multi-tenant policy they are for the operators (viewers of no tenant).
      */
     private void wholeStore(ApiRequest req) {
-        if (policy.current().policy().multiTenant() && req.viewer().tenant() != null) {
+        if (!operator(req)) {
             throw ApiError.forbidden("verifying the whole audit store is for the operators (users of no tenant)");
         }
+    }
+
+    /** Whether the viewer sees the whole store's shape (its chains): a single-tenant policy, or a user of no tenant. */
+    private boolean operator(ApiRequest req) {
+        return !policy.current().policy().multiTenant() || req.viewer().tenant() == null;
     }
 
     /**

@@ -66,6 +66,7 @@ class RecordsApiTest {
     PolicyHolder policy;
     ApiRoutes routes;
     Path witness;
+    JwsVerifier auditVerifier;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -84,7 +85,8 @@ class RecordsApiTest {
                 node("red-1", "red"), node("blue-1", "blue"), node("legacy-1", null)), List.of(), List.of());
         policy = new PolicyHolder(SshKeys.generateEd25519(), clock, p);
         routes = new ApiRoutes();
-        new RecordsApi(audit, policy, List.of(Witness.live(witness, "data_dir")), JwsVerifier.es256(auditKey.getPublic()),
+        auditVerifier = JwsVerifier.es256(auditKey.getPublic());
+        new RecordsApi(audit, policy, List.of(Witness.live(witness, "data_dir")), auditVerifier,
                 "live-1"::equals).register(routes);
     }
 
@@ -240,6 +242,38 @@ class RecordsApiTest {
         assertThat(json(BOB, "/api/v1/sessions/blue").get("id").asText()).isEqualTo("blue");
     }
 
+    /**
+     * Threat: a forged keyset cursor (base64url of MICROS:SEQ:CHAIN, easy to make) positioned at or
+     * past another tenant's rows, or naming another chain, pages into that tenant's sessions or
+     * events, or answers differently for rows that exist. The tenant condition is applied with every
+     * cursor, so a cursor only moves the window over the viewer's own rows.
+     */
+    @Test
+    void forgedCursorsAndFiltersNeverReachAnotherTenant() {
+        session("red", 10, "alice", "red-1", "shell", null, "success");
+        session("blue", 20, "bob", "blue-1", "shell", "id", "success");
+        session("blue2", 30, "bob", "blue-1", "exec", "id", "success");
+        store.indexCommands("blue", "exec", List.of("id"));
+        java.util.function.Function<String, String> cursor = text -> java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        long future = (T0.getEpochSecond() + 3600) * 1_000_000L;
+        long atBlue = (T0.getEpochSecond() + 30) * 1_000_000L;
+        for (String c : List.of(cursor.apply(future + ":999:gw-0000000000000001"), cursor.apply(atBlue + ":5:gw-0000000000000001"),
+                cursor.apply(future + ":1:gw-ffffffffffffffff"), cursor.apply(future + ":1:~"))) {
+            assertThat(ids(json(ALICE, "/api/v1/sessions?limit=1&before=" + c))).as(c).containsExactly("red");
+            JsonNode events = json(ALICE, "/api/v1/audit/events?limit=500&before=" + c);
+            events.get("items").forEach(e -> assertThat(e.get("user").asText()).isEqualTo("alice"));
+            assertThat(events.get("items")).isNotEmpty();
+        }
+        // filters naming the other tenant's things answer as filters naming nothing
+        for (String q : List.of("user=bob", "node=blue-1", "q=id", "kind=exec")) {
+            assertThat(ids(json(ALICE, "/api/v1/sessions?" + q))).as(q).isEmpty();
+        }
+        assertThat(json(ALICE, "/api/v1/audit/events?session=blue").get("items")).isEmpty();
+        assertThat(json(ALICE, "/api/v1/audit/events?user=bob").get("items")).isEmpty();
+        assertThat(json(ALICE, "/api/v1/audit/events?session=blue")).isEqualTo(json(ALICE, "/api/v1/audit/events?session=no-such"));
+    }
+
     /** Threat: a user without the audit permission reads others' sessions and the audit log. */
     @Test
     void everyEndpointNeedsAuditOrAdmin() {
@@ -324,7 +358,31 @@ class RecordsApiTest {
             assertThat(e.status()).as(bad).isEqualTo(400);
             assertThat(e.code()).isEqualTo("bad_request");
         }
-        assertThat(refused(ALICE, "GET", "/api/v1/audit/events?after=0&chain=gw-unknown").status()).isEqualTo(404);
+        // an operator (no tenant) is told the chain does not exist
+        assertThat(refused(DAN, "GET", "/api/v1/audit/events?after=0&chain=gw-unknown").status()).isEqualTo(404);
+    }
+
+    /**
+     * Threat: a tenant's auditor probes chain ids (one per gateway instance, other tenants' ones
+     * included) through the export: a 404 "no chain X" for an unknown id against an empty answer for
+     * a chain that holds only other tenants' events confirms which instances exist. For a tenant's
+     * viewer both answer the same: 200 and no lines.
+     */
+    @Test
+    void theExportDoesNotTellATenantWhichChainsExist() {
+        session("blue", 10, "bob", "blue-1", "shell", null, "success");
+        ApiResponse known = call(ALICE, "GET", "/api/v1/audit/events?after=0&chain=gw-0000000000000001");
+        ApiResponse unknown = call(ALICE, "GET", "/api/v1/audit/events?after=0&chain=gw-00000000000000ff");
+        for (ApiResponse r : List.of(known, unknown)) {
+            assertThat(r).isInstanceOf(ApiResponse.Body.class);
+            ApiResponse.Body b = (ApiResponse.Body) r;
+            assertThat(b.status()).isEqualTo(200);
+            assertThat(b.contentType()).isEqualTo("application/x-ndjson");
+            assertThat(b.bytes()).isEmpty();
+        }
+        // bob's own tenant sees its events in that chain
+        assertThat(((ApiResponse.Body) call(BOB, "GET", "/api/v1/audit/events?after=0&chain=gw-0000000000000001")).bytes())
+                .isNotEmpty();
     }
 
     @Test
@@ -502,6 +560,44 @@ class RecordsApiTest {
     void verifyAndWitnessAreForOperatorsInAMultiTenantPolicy() {
         assertThat(refused(ALICE, "POST", "/api/v1/audit/verify").status()).isEqualTo(403);
         assertThat(refused(BOB, "GET", "/api/v1/audit/witness").status()).isEqualTo(403);
+    }
+
+    /**
+     * Threat: verifications started in parallel (a loop in a script, a leaked token) each read the
+     * whole store on the command pool, starving the approvers' calls and the store. One runs at a
+     * time; another is 429 and changes nothing. The first is held inside its read of a witness that
+     * is a named pipe, until the test writes to it.
+     */
+    @Test
+    void oneVerificationAtATime() throws Exception {
+        Path fifo = dir.resolve("witness.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        RecordsApi api = new RecordsApi(audit, policy, List.of(Witness.live(fifo, "fifo")), auditVerifier, id -> false);
+        ApiRoutes held = new ApiRoutes();
+        api.register(held);
+        ApiRequest post = new ApiRequest("POST", "/api/v1/audit/verify", Map.of(), Map.of(),
+                JsonNodeFactory.instance.objectNode(), DAN);
+        java.util.concurrent.CompletableFuture<ApiResponse> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> held.match("POST", "/api/v1/audit/verify").orElseThrow().endpoint().handle(post));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(api::verifying);
+        long before = eventCount();
+        // without the bound the second one would also run, and wait in the pipe like the first
+        java.util.concurrent.CompletableFuture<ApiResponse> second = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> held.match("POST", "/api/v1/audit/verify").orElseThrow().endpoint().handle(post));
+        Throwable refused;
+        try {
+            refused = org.assertj.core.api.Assertions.catchThrowable(() -> second.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            try (var w = java.nio.file.Files.newOutputStream(fifo)) {
+                w.write('\n');
+            }
+        }
+        assertThat(refused).isInstanceOf(java.util.concurrent.ExecutionException.class);
+        assertThat(refused.getCause()).isInstanceOf(ApiError.class);
+        assertThat(((ApiError) refused.getCause()).status()).isEqualTo(429);
+        assertThat(eventCount()).isEqualTo(before);
+        assertThat(first.get(20, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(ApiResponse.Json.class);
+        assertThat(api.verifying()).as("the permit is back for the next one").isFalse();
     }
 
     @Test
