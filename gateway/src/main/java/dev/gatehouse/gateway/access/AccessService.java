@@ -374,6 +374,14 @@ public final class AccessService {
 
     private AccessRequest decideOnce(String id, String actor, String action, String comment, RequestEvent event) {
         AccessRequest before = visible(actor, id);
+        if (unprovenSince.keySet().stream().anyMatch(k -> k.startsWith("d:" + id + "#"))) {
+            // another instance's approval of it is stored but its proving event is not yet: judged
+            // without it, this decision could contradict it (a deny after a grant, an approval too many)
+            String why = "request " + id + " has an approval from another instance that is not confirmed yet; try again in"
+                    + " a few seconds";
+            refusedEvent(refusedType(action), actor, before, why, Map.of());
+            throw new Refused(why);
+        }
         Policy p = policy.current().policy();
         Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(p, before, event, state);
         AccessRequest after = result.value();
