@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * <p>Catching up first is not enough when two instances write at the same moment: each write
  * names the access chain head its state was folded at, and the store refuses it
  * ({@link StaleHeadException}) when another row came in between; the service then catches up,
- * judges again under the same rules and retries, up to {@link #WRITE_ATTEMPTS} times. So the
+ * judges again under the same rules and retries, up to {@link #WRITE_ATTEMPTS} times (a lock,
+ * judged on nothing before it, is written unconditionally: a kill switch never loses a race). So the
  * instance that loses a race answers as if it had seen the winner's write ("request was denied",
  * "request is already approved"), and an expiry an old leader judged is not stored twice.
  */
@@ -440,9 +441,10 @@ public final class AccessService {
             throw new Refused(result.reason());
         }
         Lock lock = result.value();
+        // a kill switch: judged on nothing written before it, so it is never refused for a race
+        // (the state is folded again at the next catch-up, as the head may have moved)
         log.appendLock(new AccessLog.LockRow(0, "lock", kind.name().toLowerCase(Locale.ROOT), name, lock.tenant(), by, reason, lock.at()),
-                folded);
-        wrote();
+                AccessLog.ANY_HEAD);
         state = state.withLock(lock);
         announce();
         int ended = sessions.terminate(s -> cuts(lock, s), lock.describe() + " was locked by " + by);

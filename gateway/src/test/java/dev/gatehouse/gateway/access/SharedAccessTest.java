@@ -415,6 +415,31 @@ class SharedAccessTest {
     }
 
     /**
+     * Threat: a kill switch lost to a busy log. A lock depends on nothing written before it, so
+     * however many other writes land between B's judgement and its write, B's lock is stored.
+     */
+    @Test
+    void aLockIsStoredHoweverManyWritesRaceIt() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        java.util.concurrent.atomic.AtomicInteger raced = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable racing = new Runnable() {
+            @Override
+            public void run() {
+                a.service.lock("bob", Lock.Kind.NODE, "gpu-node-1", "race " + raced.incrementAndGet());
+                if (raced.get() < AccessService.WRITE_ATTEMPTS + 2) {
+                    b.beforeNextWrite.set(this); // before B's next attempt too, if it makes one
+                }
+            }
+        };
+        b.beforeNextWrite.set(racing);
+        b.service.lock("carol", Lock.Kind.USER, "alice", "incident 7");
+        assertThat(a.store.accessLog().locks()).filteredOn(l -> l.name().equals("alice"))
+                .extracting(AccessLog.LockRow::actor).containsExactly("carol");
+        assertThat(b.service.state().locks()).extracting(Lock::name).contains("alice");
+    }
+
+    /**
      * Threat (issue 13, the leader takeover window): the old leader's lock connection was just cut,
      * but it judged an expiry before it noticed, while the new leader wrote the same expiry. Both
      * believe they lead here (that window); the old one's write lands after the new one's. It is
