@@ -45,8 +45,25 @@ public interface AccessLog {
     /** What a {@link LockRow} names. */
     Set<String> LOCK_KINDS = Set.of("user", "node", "login", "tenant");
 
+    /**
+     * Any head: a write given it checks nothing about what was written before it (see the
+     * {@code expectedHead} overloads).
+     */
+    long ANY_HEAD = -1;
+
     /** Stores a new request. @throws IllegalArgumentException when its id already exists */
-    void createRequest(RequestRow request);
+    default void createRequest(RequestRow request) {
+        createRequest(request, ANY_HEAD);
+    }
+
+    /**
+     * {@link #createRequest(RequestRow)}, only when the access chain's head is still
+     * {@code expectedHead}.
+     *
+     * @param expectedHead the {@link #head()} the caller judged the request against, or {@link #ANY_HEAD}
+     * @throws StaleHeadException when any row was appended after {@code expectedHead} (nothing is stored)
+     */
+    void createRequest(RequestRow request, long expectedHead);
 
     /**
      * Appends a decision to its request, assigning the next seq of that request (the row's own
@@ -54,10 +71,36 @@ public interface AccessLog {
      *
      * @return the seq assigned, from 1
      */
-    long appendDecision(DecisionRow decision);
+    default long appendDecision(DecisionRow decision) {
+        return appendDecision(decision, ANY_HEAD);
+    }
+
+    /**
+     * {@link #appendDecision(DecisionRow)}, only when the access chain's head is still
+     * {@code expectedHead}: checked inside the write's database-wide exclusive section, so of two
+     * instances judging the same head at once only the first writes, and the other learns it
+     * must judge again (a deny and an approval of one request, a second approval past the count,
+     * an expiry the new leader already wrote).
+     *
+     * @param expectedHead the {@link #head()} the caller judged the decision against, or {@link #ANY_HEAD}
+     * @return the seq assigned, from 1
+     * @throws StaleHeadException when any row was appended after {@code expectedHead} (nothing is stored)
+     */
+    long appendDecision(DecisionRow decision, long expectedHead);
 
     /** Appends a lock or unlock, assigning the next global seq (the row's own is ignored). @return it */
-    long appendLock(LockRow lock);
+    default long appendLock(LockRow lock) {
+        return appendLock(lock, ANY_HEAD);
+    }
+
+    /**
+     * {@link #appendLock(LockRow)}, only when the access chain's head is still {@code expectedHead}.
+     *
+     * @param expectedHead the {@link #head()} the caller judged the lock or unlock against, or {@link #ANY_HEAD}
+     * @return the lock seq assigned, from 1
+     * @throws StaleHeadException when any row was appended after {@code expectedHead} (nothing is stored)
+     */
+    long appendLock(LockRow lock, long expectedHead);
 
     /** Records an elevated certificate issued under a request's grant. */
     void recordIssued(IssuedRow issued);

@@ -66,9 +66,9 @@ final class JdbcAccessLog implements AccessLog {
     }
 
     @Override
-    public void createRequest(RequestRow r) {
+    public void createRequest(RequestRow r, long expectedHead) {
         AccessRows.check(r);
-        write("store access request " + r.id(), AccessKind.REQUEST, c -> {
+        write("store access request " + r.id(), AccessKind.REQUEST, expectedHead, c -> {
             if (exists(c, "SELECT 1 FROM access_requests WHERE id = ?", r.id())) {
                 throw new IllegalArgumentException("access request " + r.id() + " already exists: request ids are unique");
             }
@@ -79,10 +79,10 @@ final class JdbcAccessLog implements AccessLog {
     }
 
     @Override
-    public long appendDecision(DecisionRow d) {
+    public long appendDecision(DecisionRow d, long expectedHead) {
         AccessRows.check(d);
         Object[] row = write("store the " + d.action() + " decision on request " + d.requestId(), AccessKind.DECISION,
-                c -> {
+                expectedHead, c -> {
                     requireRequest(c, d.requestId(), "a decision");
                     return new Object[] {d.requestId(),
                         nextSeq(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM access_decisions WHERE request_id = ?",
@@ -93,9 +93,9 @@ final class JdbcAccessLog implements AccessLog {
     }
 
     @Override
-    public long appendLock(LockRow l) {
+    public long appendLock(LockRow l, long expectedHead) {
         AccessRows.check(l);
-        Object[] row = write(l.action() + " " + l.kind() + " " + l.name(), AccessKind.LOCK, c -> new Object[] {
+        Object[] row = write(l.action() + " " + l.kind() + " " + l.name(), AccessKind.LOCK, expectedHead, c -> new Object[] {
             nextSeq(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM access_locks", null), l.action(), l.kind(), l.name(),
             l.tenant(), l.actor(), l.reason(), ChainHash.micros(l.time())});
         return (Long) row[0];
@@ -104,7 +104,7 @@ final class JdbcAccessLog implements AccessLog {
     @Override
     public void recordIssued(IssuedRow i) {
         AccessRows.check(i);
-        write("record certificate " + i.serial() + " of request " + i.requestId(), AccessKind.ISSUED, c -> {
+        write("record certificate " + i.serial() + " of request " + i.requestId(), AccessKind.ISSUED, ANY_HEAD, c -> {
             requireRequest(c, i.requestId(), "an issued certificate");
             return new Object[] {i.requestId(), i.serial(), i.sessionId(), ChainHash.micros(i.validBefore()),
                 ChainHash.micros(i.time())};
@@ -114,7 +114,7 @@ final class JdbcAccessLog implements AccessLog {
     @Override
     public void saveTotpSecret(String user, String ciphertext, Instant at) {
         AccessRows.checkTotp(user, ciphertext, at);
-        write("store the TOTP enrolment of " + user, AccessKind.TOTP, c -> new Object[] {user,
+        write("store the TOTP enrolment of " + user, AccessKind.TOTP, ANY_HEAD, c -> new Object[] {user,
             nextSeq(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM totp_secrets WHERE user_name = ?", user), ciphertext,
             ChainHash.micros(at)});
     }
@@ -122,7 +122,7 @@ final class JdbcAccessLog implements AccessLog {
     @Override
     public long appendApiToken(ApiTokenRow t) {
         AccessRows.check(t);
-        Object[] row = write(t.action() + " API token " + t.id(), AccessKind.API_TOKEN, c -> {
+        Object[] row = write(t.action() + " API token " + t.id(), AccessKind.API_TOKEN, ANY_HEAD, c -> {
             boolean known = exists(c, "SELECT 1 FROM api_tokens WHERE id = ?", t.id());
             if (t.action().equals("issue") && known) {
                 throw new IllegalArgumentException("API token " + t.id() + " already exists: token ids are unique");
@@ -267,12 +267,14 @@ final class JdbcAccessLog implements AccessLog {
 
     /**
      * Inserts the row {@code builder} makes and its access-chain link in one exclusive
-     * transaction, then reports the link. Bad input (IllegalArgumentException from the builder)
-     * and database failures roll back and store nothing.
+     * transaction, then reports the link. Bad input (IllegalArgumentException from the builder),
+     * a head past {@code expectedHead} (StaleHeadException, checked first, under the exclusive
+     * lock, so no other writer can slip in after the check) and database failures roll back and
+     * store nothing.
      *
      * @return the row as stored
      */
-    private Object[] write(String what, AccessKind kind, RowBuilder builder) {
+    private Object[] write(String what, AccessKind kind, long expectedHead, RowBuilder builder) {
         writable(what);
         Object[][] row = new Object[1][];
         writeOrder.lock();
@@ -280,6 +282,12 @@ final class JdbcAccessLog implements AccessLog {
             AccessChain.Link link;
             try {
                 link = AccessChain.exclusive(dataSource, dialect, c -> {
+                    if (expectedHead != ANY_HEAD) {
+                        long head = AccessChain.head(c).seq();
+                        if (head != expectedHead) {
+                            throw new StaleHeadException(what, expectedHead, head);
+                        }
+                    }
                     row[0] = builder.build(c);
                     return AccessChain.insert(c, kind, row[0], ChainHash.micros(clock.instant()));
                 });

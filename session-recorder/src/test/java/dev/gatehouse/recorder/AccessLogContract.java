@@ -74,6 +74,38 @@ interface AccessLogContract extends StoreFixture {
     }
 
     /**
+     * Threat (issue 13): two instances judge one state at once and write opposite decisions (a
+     * deny and an approval of one request, an unlock of a lock just replaced). A write given the
+     * head it was judged against is refused once another instance's row moved it, stores nothing,
+     * and says which heads differ; judged against the newest head it is stored.
+     */
+    @Test
+    default void aWriteJudgedAgainstAnOldHeadIsRefusedAndStoresNothing() {
+        try (AuditStore a = open("gw-a"); AuditStore b = open("gw-b")) {
+            a.accessLog().createRequest(nodeRequest("r-1"), 0);
+            long judged = b.accessLog().head();
+            a.accessLog().appendDecision(decision("r-1", "deny", "bob", 60), judged);
+            assertThatThrownBy(() -> b.accessLog().appendDecision(decision("r-1", "approve", "carol", 61), judged))
+                    .isInstanceOfSatisfying(StaleHeadException.class, e -> {
+                        assertThat(e.expected()).isEqualTo(1);
+                        assertThat(e.actual()).isEqualTo(2);
+                    }).hasMessageContaining("approve decision on request r-1").hasMessageContaining("nothing was stored");
+            assertThatThrownBy(() -> b.accessLog().appendLock(lock("unlock", "user", "mallory", 62), judged))
+                    .isInstanceOf(StaleHeadException.class);
+            assertThatThrownBy(() -> b.accessLog().createRequest(nodeRequest("r-2"), judged))
+                    .isInstanceOf(StaleHeadException.class);
+            assertThat(a.accessLog().decisions("r-1")).extracting(DecisionRow::action).containsExactly("deny");
+            assertThat(a.accessLog().locks()).isEmpty();
+            assertThat(a.accessLog().request("r-2")).isEmpty();
+            assertThat(a.accessLog().head()).isEqualTo(2);
+
+            assertThat(b.accessLog().appendLock(lock("lock", "user", "mallory", 63), 2)).isEqualTo(1);
+            b.accessLog().createRequest(nodeRequest("r-2"), AccessLog.ANY_HEAD); // checks nothing
+            assertThat(a.accessLog().head()).isEqualTo(4);
+        }
+    }
+
+    /**
      * Threat: a TOTP code seen over a shoulder or phished is replayed on another gateway instance
      * within its 30 s step. A step is claimed once per user across instances: the same step and
      * any earlier one are refused afterwards, on every instance.

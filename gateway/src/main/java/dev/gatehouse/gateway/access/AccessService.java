@@ -19,6 +19,7 @@ import dev.gatehouse.recorder.AccessLog;
 import dev.gatehouse.recorder.AuditEvent;
 import dev.gatehouse.recorder.ChangeFeed;
 import dev.gatehouse.recorder.LeaderLock;
+import dev.gatehouse.recorder.StaleHeadException;
 import dev.gatehouse.recorder.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,6 +53,14 @@ import org.slf4j.LoggerFactory;
  * and policy withdrawals are singleton jobs: only the instance that holds the {@link LeaderLock}
  * writes them; the others apply them in memory (and cut their own sessions) until the leader's
  * rows arrive.
+ *
+ * <p>Catching up first is not enough when two instances write at the same moment: each write
+ * names the access chain head its state was folded at, and the store refuses it
+ * ({@link StaleHeadException}) when another row came in between; the service then catches up,
+ * judges again under the same rules and retries, up to {@link #WRITE_ATTEMPTS} times (a lock,
+ * judged on nothing before it, is written unconditionally: a kill switch never loses a race). So the
+ * instance that loses a race answers as if it had seen the winner's write ("request was denied",
+ * "request is already approved"), and an expiry an old leader judged is not stored twice.
  */
 public final class AccessService {
     private static final Logger LOG = LoggerFactory.getLogger(AccessService.class);
@@ -80,6 +89,8 @@ public final class AccessService {
      * another instance's row is committed a moment before the event that proves it.
      */
     static final Duration UNPROVEN_GRACE = Duration.ofSeconds(5);
+    /** How often a write is judged again when another instance's write came first, before it is refused. */
+    static final int WRITE_ATTEMPTS = 3;
 
     /** A single instance: no feed, always the leader. */
     public AccessService(PolicyHolder policy, AccessLog log, AuditTrail audit, SessionRegistry sessions, JwsSigner signer,
@@ -274,6 +285,36 @@ public final class AccessService {
         }
     }
 
+    /**
+     * Runs {@code judgeAndWrite} against the newest state: catches up first, and when the store
+     * refuses its write because another write moved the head in between, catches up and runs it
+     * again (it judges again, so it may now refuse), up to {@link #WRITE_ATTEMPTS} times.
+     *
+     * @throws Refused when the log kept changing for every attempt (nothing was stored)
+     */
+    private <T> T judged(String what, java.util.function.Supplier<T> judgeAndWrite) {
+        for (int attempt = 1; ; attempt++) {
+            catchUp();
+            try {
+                return judgeAndWrite.get();
+            } catch (StaleHeadException e) {
+                if (attempt >= WRITE_ATTEMPTS) {
+                    LOG.warn("{}: the access log changed under every one of {} attempts; refused ({})", what, attempt,
+                            e.getMessage());
+                    throw new Refused("the access log kept changing while " + what + " was judged (" + attempt
+                            + " attempts); nothing was stored, try again");
+                }
+                LOG.info("{}: another write came first (head {} instead of {}); judging it again", what, e.actual(),
+                        e.expected());
+            }
+        }
+    }
+
+    /** After a write judged at {@code folded} was stored: the state now is the log's up to the write's link. */
+    private void wrote() {
+        folded++;
+    }
+
     private void ignored(String kind, String what) {
         LOG.warn("access log {} {} is not proven by any gateway's event (a crash between the row and its event, or a row"
                 + " inserted by hand): not applied", kind, what);
@@ -284,7 +325,10 @@ public final class AccessService {
     /** A new request; returns it, or throws {@link Refused} with the one-line reason. */
     public synchronized AccessRequest request(String requester, String login, NodeTarget target, Duration duration,
             String reason) {
-        catchUp();
+        return judged("the request of " + requester, () -> requestOnce(requester, login, target, duration, reason));
+    }
+
+    private AccessRequest requestOnce(String requester, String login, NodeTarget target, Duration duration, String reason) {
         Instant now = now();
         String id = RequestIds.next();
         Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.newRequest(policy.current().policy(), id, requester,
@@ -295,7 +339,8 @@ public final class AccessService {
         }
         AccessRequest r = result.value();
         log.createRequest(new AccessLog.RequestRow(r.id(), r.requester(), r.tenant(), r.login(), target.node(),
-                target.isSelector() ? target.selector() : null, r.duration(), r.reason(), r.createdAt()));
+                target.isSelector() ? target.selector() : null, r.duration(), r.reason(), r.createdAt()), folded);
+        wrote();
         state = state.withRequest(r);
         announce();
         audit.append(requestEvent(EventType.REQUEST_CREATED, "success", r, requester).with("duration", r.duration()).with("reason", r.reason()));
@@ -324,8 +369,20 @@ public final class AccessService {
     }
 
     private AccessRequest decide(String id, String actor, String action, String comment, RequestEvent event) {
-        catchUp();
+        return judged("the " + action + " of request " + id + " by " + actor,
+                () -> decideOnce(id, actor, action, comment, event));
+    }
+
+    private AccessRequest decideOnce(String id, String actor, String action, String comment, RequestEvent event) {
         AccessRequest before = visible(actor, id);
+        if (unprovenSince.keySet().stream().anyMatch(k -> k.startsWith("d:" + id + "#"))) {
+            // another instance's approval of it is stored but its proving event is not yet: judged
+            // without it, this decision could contradict it (a deny after a grant, an approval too many)
+            String why = "request " + id + " has an approval from another instance that is not confirmed yet; try again in"
+                    + " a few seconds";
+            refusedEvent(refusedType(action), actor, before, why, Map.of());
+            throw new Refused(why);
+        }
         Policy p = policy.current().policy();
         Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(p, before, event, state);
         AccessRequest after = result.value();
@@ -339,7 +396,8 @@ public final class AccessService {
         record(before, after, event.at());
         // the signed statement binds who decided what about which request, when, and with what result
         String jws = sign(action, actor, after, comment, event.at());
-        log.appendDecision(new AccessLog.DecisionRow(id, 0, action, actor, comment, event.at(), null, jws));
+        log.appendDecision(new AccessLog.DecisionRow(id, 0, action, actor, comment, event.at(), null, jws), folded);
+        wrote();
         state = state.withRequest(after);
         announce();
         EventType type = switch (action) {
@@ -372,14 +430,21 @@ public final class AccessService {
 
     /** Sets a lock: matching sessions end now; new sessions, certificates and approvals are refused. */
     public synchronized Lock lock(String by, Lock.Kind kind, String name, String reason) {
-        catchUp();
+        return judged("the lock of " + kind.name().toLowerCase(Locale.ROOT) + " " + name + " by " + by,
+                () -> lockOnce(by, kind, name, reason));
+    }
+
+    private Lock lockOnce(String by, Lock.Kind kind, String name, String reason) {
         Result<Lock> result = dev.gatehouse.policy.ElevationRules.lock(policy.current().policy(), by, kind, name, reason, now());
         if (!result.isOk()) {
             refusedEvent(EventType.LOCK_REFUSED, by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
             throw new Refused(result.reason());
         }
         Lock lock = result.value();
-        log.appendLock(new AccessLog.LockRow(0, "lock", kind.name().toLowerCase(Locale.ROOT), name, lock.tenant(), by, reason, lock.at()));
+        // a kill switch: judged on nothing written before it, so it is never refused for a race
+        // (the state is folded again at the next catch-up, as the head may have moved)
+        log.appendLock(new AccessLog.LockRow(0, "lock", kind.name().toLowerCase(Locale.ROOT), name, lock.tenant(), by, reason, lock.at()),
+                AccessLog.ANY_HEAD);
         state = state.withLock(lock);
         announce();
         int ended = sessions.terminate(s -> cuts(lock, s), lock.describe() + " was locked by " + by);
@@ -407,7 +472,13 @@ public final class AccessService {
      * locks of their own tenant and the ones that apply to every tenant.
      */
     public synchronized void unlock(String by, Lock.Kind kind, String name) {
-        catchUp();
+        judged("the unlock of " + kind.name().toLowerCase(Locale.ROOT) + " " + name + " by " + by, () -> {
+            unlockOnce(by, kind, name);
+            return null;
+        });
+    }
+
+    private void unlockOnce(String by, Lock.Kind kind, String name) {
         Policy p = policy.current().policy();
         String kindName = kind.name().toLowerCase(Locale.ROOT);
         java.util.Optional<String> notAdmin = dev.gatehouse.policy.ElevationRules.adminProblem(p, by, "unlock");
@@ -431,7 +502,8 @@ public final class AccessService {
             throw new Refused(result.reason());
         }
         Instant now = now();
-        log.appendLock(new AccessLog.LockRow(0, "unlock", kindName, name, existing.tenant(), by, null, now));
+        log.appendLock(new AccessLog.LockRow(0, "unlock", kindName, name, existing.tenant(), by, null, now), folded);
+        wrote();
         state = state.withoutLock(kind, name, existing.tenant());
         announce();
         audit.append(audit.event(EventType.LOCK_LIFTED, "success").withUser(by).with("kind", kindName)
@@ -467,12 +539,27 @@ public final class AccessService {
             // the leader withdraws (one signed revoke per request); the sessions above end here anyway
             return ended;
         }
-        try {
-            catchUp();
-        } catch (StoreUnavailableException e) {
-            LOG.error("cannot read the access log before withdrawing requests ({}); retrying next second", e.getMessage());
-            return ended;
+        for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+            try {
+                catchUp();
+            } catch (StoreUnavailableException e) {
+                LOG.error("cannot read the access log before withdrawing requests ({}); retrying next second", e.getMessage());
+                return ended;
+            }
+            try {
+                withdrawAll(snapshot, now);
+                break;
+            } catch (StaleHeadException e) {
+                // another instance wrote first: what it wrote may already withdraw, end or revoke these
+                LOG.info("withdrawals: another write came first (head {} instead of {}); judging them again", e.actual(),
+                        e.expected());
+            }
         }
+        return ended;
+    }
+
+    /** Withdraws what the policy no longer allows; stops at a StaleHeadException (judge everything again). */
+    private void withdrawAll(PolicyHolder.Snapshot snapshot, Instant now) {
         Map<String, String> withdrawals = dev.gatehouse.policy.ElevationRules.withdrawals(snapshot.policy(), state.requests());
         for (Map.Entry<String, String> w : withdrawals.entrySet()) {
             AccessRequest r = state.request(w.getKey()).orElse(null);
@@ -481,12 +568,13 @@ public final class AccessService {
             }
             try {
                 withdraw(r, "the policy changed: " + w.getValue(), now);
+            } catch (StaleHeadException e) {
+                throw e;
             } catch (RuntimeException e) {
                 // each withdrawal on its own: the next pass, a second later, tries again
                 LOG.error("cannot withdraw request {} now ({}); retrying next second", r.id(), e.getMessage());
             }
         }
-        return ended;
     }
 
     /** Why {@code s} may not go on under the current policy and state, or null. */
@@ -514,7 +602,8 @@ public final class AccessService {
             return;
         }
         String jws = sign("revoke", GATEWAY, after, why, at);
-        log.appendDecision(new AccessLog.DecisionRow(before.id(), 0, "revoke", GATEWAY, why, at, null, jws));
+        log.appendDecision(new AccessLog.DecisionRow(before.id(), 0, "revoke", GATEWAY, why, at, null, jws), folded);
+        wrote();
         state = state.withRequest(after);
         announce();
         int ended = sessions.terminate(s -> before.id().equals(s.grantId()), "grant " + before.id() + " was withdrawn: " + why);
@@ -531,21 +620,21 @@ public final class AccessService {
      * instance cuts its own sessions whose grant has ended.
      */
     public synchronized void tick() {
-        try {
-            catchUp();
-        } catch (StoreUnavailableException e) {
-            LOG.debug("cannot read the access log's changes now ({}); judging the state as it is", e.getMessage());
-        }
         Instant now = now();
         Policy p = policy.current().policy();
-        for (AccessRequest r : state.requests()) {
-            if (!r.state().live()) {
-                continue;
+        for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+            try {
+                catchUp();
+            } catch (StoreUnavailableException e) {
+                LOG.debug("cannot read the access log's changes now ({}); judging the state as it is", e.getMessage());
             }
-            Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(p, r, new RequestEvent.Tick(now), state);
-            AccessRequest next = result.value();
-            if (next != null && next.state() != r.state()) {
-                record(r, next, now);
+            try {
+                timePassed(p, now);
+                break;
+            } catch (StaleHeadException e) {
+                // another instance (a new leader) wrote first: an expiry it wrote is a no-op here once read
+                LOG.info("expiries: another write came first (head {} instead of {}); judging them again", e.actual(),
+                        e.expected());
             }
         }
         for (LiveSession s : sessions.all()) {
@@ -561,6 +650,20 @@ public final class AccessService {
                 s.warn(2, "gatehouse: your elevated access (grant " + s.grantId() + ") ends in " + seconds(left) + "; save your work");
             } else if (left.compareTo(Duration.ofMinutes(5)) <= 0 && s.warningsSent() < 1) {
                 s.warn(1, "gatehouse: your elevated access (grant " + s.grantId() + ") ends in " + seconds(left));
+            }
+        }
+    }
+
+    /** Expires pending requests and ends grants whose time passed; stops at a StaleHeadException (judge them again). */
+    private void timePassed(Policy p, Instant now) {
+        for (AccessRequest r : state.requests()) {
+            if (!r.state().live()) {
+                continue;
+            }
+            Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(p, r, new RequestEvent.Tick(now), state);
+            AccessRequest next = result.value();
+            if (next != null && next.state() != r.state()) {
+                record(r, next, now);
             }
         }
     }
@@ -589,7 +692,8 @@ public final class AccessService {
             }
             return;
         }
-        log.appendDecision(new AccessLog.DecisionRow(after.id(), 0, action, GATEWAY, null, at, null, null));
+        log.appendDecision(new AccessLog.DecisionRow(after.id(), 0, action, GATEWAY, null, at, null, null), folded);
+        wrote();
         state = state.withRequest(after);
         announce();
         audit.append(requestEvent(type, "info", after, GATEWAY));

@@ -420,4 +420,35 @@ class AccessServiceTest {
         assertThat(store.events(new dev.gatehouse.recorder.EventQuery("access.ignored", null, null, null, 10))).hasSize(1);
         assertThat(running.catchUp()).as("reported once, then left alone").isFalse();
     }
+
+    @Test
+    void aDecisionWaitsForAnotherInstancesApprovalToBeProven() {
+        // Threat (issue 13): another instance's approval is stored a moment before the event that
+        // proves it; a deny (or a second approval) judged in that moment, without it, would be
+        // stored after it: a grant announced as active, then denied. Refused until it is proven
+        // or reported as unproven (the grace), never judged without it.
+        java.util.concurrent.atomic.AtomicReference<AccessLog.Unproven> claimed =
+                new java.util.concurrent.atomic.AtomicReference<>(AccessLog.Unproven.NONE);
+        AccessLog real = store.accessLog();
+        AccessLog claimsUnproven = (AccessLog) java.lang.reflect.Proxy.newProxyInstance(AccessLog.class.getClassLoader(),
+                new Class<?>[] {AccessLog.class}, (proxy, method, args) -> {
+                    try {
+                        return method.getName().equals("unproven") ? claimed.get() : method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        AccessService running = new AccessService(policy, claimsUnproven, new AuditTrail(store, clock, true), sessions, signer,
+                clock, Duration.ofHours(1), notifications::add);
+        running.load();
+        AccessRequest r = service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "x");
+        claimed.set(new AccessLog.Unproven(java.util.Set.of(r.id() + "#1"), java.util.Set.of()));
+        real.appendDecision(new AccessLog.DecisionRow(r.id(), 0, "approve", "bob", null, clock.instant(), null, null));
+        assertThatThrownBy(() -> running.deny("bob", r.id(), "not now")).isInstanceOf(AccessService.Refused.class)
+                .hasMessage("request " + r.id() + " has an approval from another instance that is not confirmed yet;"
+                        + " try again in a few seconds");
+        assertThat(real.decisions(r.id())).extracting(AccessLog.DecisionRow::action).containsExactly("approve");
+        clock.advance(AccessService.UNPROVEN_GRACE); // never proven: reported, ignored, and no longer in the way
+        assertThat(running.deny("bob", r.id(), "not now").state()).isEqualTo(RequestState.DENIED);
+    }
 }

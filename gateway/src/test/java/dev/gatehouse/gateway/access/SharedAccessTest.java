@@ -39,7 +39,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +56,7 @@ import org.junit.jupiter.api.Test;
  */
 class SharedAccessTest {
     static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    static final Set<String> WRITES = Set.of("createRequest", "appendDecision", "appendLock");
 
     private final TestClock clock = new TestClock(Instant.parse("2026-11-25T10:00:00.123456Z"));
     private final Map<String, KeyPair> keys = new HashMap<>();
@@ -68,6 +73,8 @@ class SharedAccessTest {
         final AccessService service;
         final PolicyHolder policy;
         final LeaderLock leader;
+        /** Run once just before this instance's next access-log write: after it judged, before it writes. */
+        final AtomicReference<Runnable> beforeNextWrite = new AtomicReference<>();
 
         Instance(String chain, ChangeFeed feed, LeaderLock leader) {
             this.leader = leader;
@@ -79,9 +86,30 @@ class SharedAccessTest {
             }
             closing.add(0, leader);
             policy = new PolicyHolder(SshKeys.generateEd25519(), clock, PolicyLoader.parse(policyText, "policy.yaml"));
-            service = new AccessService(policy, store.accessLog(), new AuditTrail(store, clock, true), sessions, signer, clock,
+            service = new AccessService(policy, interleaved(store.accessLog()), new AuditTrail(store, clock, true), sessions, signer, clock,
                     Duration.ofHours(1), n -> { }, feed, leader);
             service.load();
+        }
+
+        /**
+         * The store's access log, but its next write first runs what {@link #beforeNextWrite}
+         * holds: another instance's write landing between this one's judgement and its write.
+         */
+        private AccessLog interleaved(AccessLog real) {
+            return (AccessLog) Proxy.newProxyInstance(AccessLog.class.getClassLoader(), new Class<?>[] {AccessLog.class},
+                    (proxy, method, args) -> {
+                        if (WRITES.contains(method.getName())) {
+                            Runnable first = beforeNextWrite.getAndSet(null);
+                            if (first != null) {
+                                first.run();
+                            }
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
         }
 
         FakeSession session(String user, String login, String grant) {
@@ -138,13 +166,14 @@ class SharedAccessTest {
         ec.initialize(new ECGenParameterSpec("secp256r1"));
         auditKey = ec.generateKeyPair(); // the same data/keys on every instance
         signer = JwsSigner.es256(auditKey);
-        for (String user : List.of("alice", "bob")) {
+        for (String user : List.of("alice", "bob", "carol")) {
             keys.put(user, SshKeys.generateEd25519());
         }
         policyText = """
                 users:
                   - {name: alice, keys: ["%s"], roles: [engineer]}
                   - {name: bob, keys: ["%s"], roles: [approver, admin]}
+                  - {name: carol, keys: ["%s"], roles: [approver, admin]}
                 nodes:
                   - {name: gpu-node-1, address: "127.0.0.1:22", host_key: "%s", labels: {tenant: team-a}}
                 roles:
@@ -153,7 +182,7 @@ class SharedAccessTest {
                   - {name: admin, permissions: [admin]}
                 elevations:
                   - {login: mlops, nodes: {tenant: team-a}, max_duration: 1h, approvals: 1, requesters: [engineer], approvers: [approver]}
-                """.formatted(line("alice"), line("bob"), line("alice"));
+                """.formatted(line("alice"), line("bob"), line("carol"), line("alice"));
     }
 
     @AfterEach
@@ -180,6 +209,19 @@ class SharedAccessTest {
 
     private Instance withFeed(String chain) {
         return new Instance(chain, ChangeFeed.forStore(url(), Duration.ofSeconds(1)), LeaderLock.always());
+    }
+
+    /**
+     * An instance that announces its writes on a feed nobody else hears: its writes return once
+     * their proving events are committed, as with a real feed, and every catch-up is the test's.
+     */
+    private Instance withAnnouncements(String chain) {
+        return new Instance(chain, new ChangeFeed() {
+            public void subscribe(String topic, java.util.function.LongConsumer listener) { }
+            public void publish(String topic, long seq) { }
+            public Duration pollInterval() { return Duration.ofSeconds(1); }
+            public void close() { }
+        }, LeaderLock.always());
     }
 
     private Instance withLeaderLock(String chain) {
@@ -284,6 +326,156 @@ class SharedAccessTest {
         assertThat(other.store.accessLog().decisions(second.id())).extracting(AccessLog.DecisionRow::action).containsExactly("expire");
     }
 
+
+    /** A request made on A that B has read, pending. */
+    private AccessRequest pendingOnBoth(Instance a, Instance b) {
+        AccessRequest r = a.service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "driver");
+        b.service.catchUp();
+        assertThat(b.service.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+        return r;
+    }
+
+    private List<String> actions(Instance on, String requestId) {
+        return on.store.accessLog().decisions(requestId).stream().map(AccessLog.DecisionRow::action).toList();
+    }
+
+    /**
+     * Threat (issue 13): an approval on B and a deny on A of one request at the same moment. Both
+     * judged it pending; without a check at the write both were stored and B announced a grant
+     * that A had denied. Deterministic: A's deny lands after B judged and before B writes. B
+     * judges again and gives the answer it would have given had it seen the deny.
+     */
+    @Test
+    void anApprovalRacingADenyGetsTheDenysAnswer() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        AccessRequest r = pendingOnBoth(a, b);
+        b.beforeNextWrite.set(() -> a.service.deny("bob", r.id(), "not now"));
+        assertThatThrownBy(() -> b.service.approve("carol", r.id(), "ok")).isInstanceOf(AccessService.Refused.class)
+                .hasMessage("request was denied");
+        assertThat(actions(a, r.id())).containsExactly("deny");
+        assertThat(b.service.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.DENIED);
+        assertThat(b.service.state().request(r.id()).orElseThrow().closedBy()).isEqualTo("bob");
+    }
+
+    /** Threat: two approvers on two instances at once; one approval is required, the second must not be stored. */
+    @Test
+    void aSecondApprovalPastTheRequiredCountIsRefused() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        AccessRequest r = pendingOnBoth(a, b);
+        b.beforeNextWrite.set(() -> a.service.approve("bob", r.id(), null));
+        assertThatThrownBy(() -> b.service.approve("carol", r.id(), null)).isInstanceOf(AccessService.Refused.class)
+                .hasMessage("request is already approved");
+        assertThat(actions(a, r.id())).containsExactly("approve");
+        assertThat(b.service.state().request(r.id()).orElseThrow().approvals()).extracting(a2 -> a2.approver())
+                .containsExactly("bob");
+    }
+
+    /** Threat: a revoke on A and an approval on B at once; the revoked request must not come back as a grant. */
+    @Test
+    void anApprovalRacingARevokeIsRefused() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        AccessRequest r = pendingOnBoth(a, b);
+        b.beforeNextWrite.set(() -> a.service.revoke("bob", r.id()));
+        assertThatThrownBy(() -> b.service.approve("carol", r.id(), null)).isInstanceOf(AccessService.Refused.class)
+                .hasMessage("request was revoked");
+        assertThat(actions(a, r.id())).containsExactly("revoke");
+    }
+
+    /** Threat: a lock on A while B approves: approvals are refused while the requester is locked. */
+    @Test
+    void anApprovalRacingALockIsRefused() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        AccessRequest r = pendingOnBoth(a, b);
+        b.beforeNextWrite.set(() -> a.service.lock("bob", Lock.Kind.USER, "alice", "incident 7"));
+        assertThatThrownBy(() -> b.service.approve("carol", r.id(), null)).isInstanceOf(AccessService.Refused.class)
+                .hasMessage("requests cannot be approved while user 'alice' is locked");
+        assertThat(actions(a, r.id())).isEmpty();
+    }
+
+    /**
+     * Lock against unlock: two admins lift one lock at once; the second is told it is not locked
+     * (it was stored twice and audited as lifted twice), and a lock set again between B's judgement
+     * and its write is what B then lifts, knowingly.
+     */
+    @Test
+    void twoUnlocksAtOnceStoreOne() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        a.service.lock("bob", Lock.Kind.NODE, "gpu-node-1", "maintenance");
+        b.service.catchUp();
+        b.beforeNextWrite.set(() -> a.service.unlock("bob", Lock.Kind.NODE, "gpu-node-1"));
+        assertThatThrownBy(() -> b.service.unlock("carol", Lock.Kind.NODE, "gpu-node-1"))
+                .isInstanceOf(AccessService.Refused.class).hasMessage("node 'gpu-node-1' is not locked");
+        assertThat(a.store.accessLog().locks()).extracting(AccessLog.LockRow::action).containsExactly("lock", "unlock");
+        assertThat(b.service.state().locks()).isEmpty();
+    }
+
+    /**
+     * Threat: a kill switch lost to a busy log. A lock depends on nothing written before it, so
+     * however many other writes land between B's judgement and its write, B's lock is stored.
+     */
+    @Test
+    void aLockIsStoredHoweverManyWritesRaceIt() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        java.util.concurrent.atomic.AtomicInteger raced = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable racing = new Runnable() {
+            @Override
+            public void run() {
+                a.service.lock("bob", Lock.Kind.NODE, "gpu-node-1", "race " + raced.incrementAndGet());
+                if (raced.get() < AccessService.WRITE_ATTEMPTS + 2) {
+                    b.beforeNextWrite.set(this); // before B's next attempt too, if it makes one
+                }
+            }
+        };
+        b.beforeNextWrite.set(racing);
+        b.service.lock("carol", Lock.Kind.USER, "alice", "incident 7");
+        assertThat(a.store.accessLog().locks()).filteredOn(l -> l.name().equals("alice"))
+                .extracting(AccessLog.LockRow::actor).containsExactly("carol");
+        assertThat(b.service.state().locks()).extracting(Lock::name).contains("alice");
+    }
+
+    /**
+     * Threat (issue 13, the leader takeover window): the old leader's lock connection was just cut,
+     * but it judged an expiry before it noticed, while the new leader wrote the same expiry. Both
+     * believe they lead here (that window); the old one's write lands after the new one's. It is
+     * judged again against the new head and becomes a no-op: one expiry stored, not two.
+     */
+    @Test
+    void anExpiryTheNewLeaderWroteIsNotWrittenAgainByTheOldOne() {
+        Instance old = withAnnouncements("gw-a");
+        Instance taken = withAnnouncements("gw-b");
+        AccessRequest r = pendingOnBoth(old, taken);
+        clock.advance(Duration.ofHours(1).plusSeconds(1)); // past the pending timeout
+        old.beforeNextWrite.set(taken.service::tick);
+        old.service.tick();
+        assertThat(actions(old, r.id())).containsExactly("expire");
+        assertThat(old.service.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.EXPIRED);
+        old.service.tick();
+        assertThat(actions(old, r.id())).as("and no later tick writes it again").containsExactly("expire");
+    }
+
+    /**
+     * Threat: a policy withdrawal judged by the old leader against a request that the new leader
+     * already withdrew (or another admin revoked) is not stored a second time.
+     */
+    @Test
+    void anEndFoundWhileDecidingIsNotWrittenTwice() {
+        Instance a = withAnnouncements("gw-a");
+        Instance b = withAnnouncements("gw-b");
+        AccessRequest r = pendingOnBoth(a, b);
+        a.service.approve("bob", r.id(), null);
+        b.service.catchUp();
+        clock.advance(Duration.ofMinutes(31)); // past the grant's end: both leaders would write "end"
+        b.beforeNextWrite.set(a.service::tick);
+        assertThatThrownBy(() -> b.service.revoke("carol", r.id())).isInstanceOf(AccessService.Refused.class)
+                .hasMessage("grant has already ended");
+        assertThat(actions(a, r.id())).containsExactly("approve", "end");
+    }
 
     /**
      * Threat: a TOTP code accepted on A replayed on B within the same 30 s step (B read accepted
