@@ -106,7 +106,18 @@ public final class Gateway implements AutoCloseable {
         StoreOptions options = new StoreOptions(defaults.jdbcUrl(), defaults.chainId(), defaults.signer(), clock,
                 defaults.queueCapacity(), defaults.queueBytes(), defaults.batchSize(), defaults.appendTimeout(),
                 config.store().checkpointEvery(), config.store().checkpointInterval(), config.witnessFiles());
+        refuseRunningChain(config, options);
         AuditStore store = AuditStore.open(options);
+        String instanceName = config.instance().name().orElse(store.chainId());
+        try {
+            store.instanceRegistry().register(new dev.gatehouse.recorder.InstanceRegistry.Instance(store.chainId(), instanceName,
+                    clock.instant(), clock.instant(), null, dev.gatehouse.gateway.config.HostPort.format(config.ssh().listen()),
+                    config.web().enabled() ? dev.gatehouse.gateway.config.HostPort.format(config.web().listen()) : null),
+                    config.instance().deadAfter());
+        } catch (IllegalStateException e) {
+            store.close();
+            throw duplicateChain(config, e);
+        }
         AuditTrail audit = new AuditTrail(store, clock, config.store().failClosed());
         dev.gatehouse.gateway.ops.OpsMetrics metrics = new dev.gatehouse.gateway.ops.OpsMetrics(clock);
         audit.observe(metrics::appended);
@@ -134,8 +145,14 @@ public final class Gateway implements AutoCloseable {
                 RecorderOptions.defaults(clock).chunkBytes(), clock);
         SessionRegistry registry = new SessionRegistry();
         java.security.KeyPair auditKey = keys.auditKey();
+        // shared state (issue 13): other instances' access changes are heard on the feed (LISTEN/NOTIFY
+        // on PostgreSQL, the poll on SQLite); time-driven writes run on the instance holding the lock
+        dev.gatehouse.recorder.ChangeFeed changes = dev.gatehouse.recorder.ChangeFeed.forStore(config.store().url(),
+                java.time.Duration.ofSeconds(1));
+        dev.gatehouse.recorder.LeaderLock accessTimers = dev.gatehouse.recorder.LeaderLock.forStore(config.store().url(),
+                "access-timers");
         AccessService access = new AccessService(holder, store.accessLog(), audit, registry, JwsSigner.es256(auditKey), clock,
-                config.elevation().pendingTimeout(), notifier(config, notifications));
+                config.elevation().pendingTimeout(), notifier(config, notifications), changes, accessTimers);
         SecondFactor totp = new SecondFactor(store.accessLog(), audit, new SecretBox(auditKey.getPrivate().getEncoded()), clock);
         GatewayConfig.Web webConfig = config.web();
         WebSite site = new WebSite(webConfig.hostname(), webConfig.listen().getPort());
@@ -146,11 +163,13 @@ public final class Gateway implements AutoCloseable {
                 ? java.util.Optional.of(new dev.gatehouse.gateway.web.console.ApiTokens(keys.apiTokenKey(), site::consoleOrigin,
                         store.accessLog(), audit, clock))
                 : java.util.Optional.empty();
+        dev.gatehouse.gateway.access.LiveDirectory directory = new dev.gatehouse.gateway.access.LiveDirectory(
+                store.instanceRegistry(), registry, audit, changes, clock, store.chainId(), instanceName,
+                config.instance().deadAfter());
         GatewayServices services = new GatewayServices(config, clock, holder, audit,
                 SessionRecorder.create(store, recorderOptions),
                 new UpstreamConnector(config.ssh().upstreamConnectTimeout(), config.ssh().upstreamKex(), timer, io),
-                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens,
-                dev.gatehouse.recorder.ChangeFeed.polling(java.time.Duration.ofSeconds(1)));
+                registry, commands, timer, access, totp, keys.tlsCa(clock), webLogin, apiTokens, changes, directory);
         access.load();
         services.upstream().observe(metrics::upstreamConnected);
         SshFront front = new SshFront(services, keys.hostKey(), io);
@@ -168,6 +187,7 @@ public final class Gateway implements AutoCloseable {
                     web.close();
                 }
                 closeQuietly(front);
+                directory.close();
                 throw e;
             }
         }
@@ -180,6 +200,7 @@ public final class Gateway implements AutoCloseable {
                 web.close();
             }
             closeQuietly(front);
+            directory.close();
             throw e;
         }
         PolicyWatcher watcher = new PolicyWatcher(config.policyFile(), holder, audit, policyText, access::enforce);
@@ -204,6 +225,10 @@ public final class Gateway implements AutoCloseable {
                 LOG.error("closing connections of removed users failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
+        // this instance's sessions and counters for the other instances; commands addressed to it
+        directory.start();
+        long beat = config.instance().heartbeat().toMillis();
+        timer.scheduleWithFixedDelay(directory::syncSoon, beat, beat, TimeUnit.MILLISECONDS);
         // quiet sessions' buffered output reaches the store within ~150 ms: the crash-loss bound
         timer.scheduleWithFixedDelay(() -> services.sessions().all().forEach(Gateway::flushQuietly),
                 100, 100, TimeUnit.MILLISECONDS);
@@ -216,6 +241,39 @@ public final class Gateway implements AutoCloseable {
                 .with("chain", store.chainId()).with("policy", config.policyFile()));
         signStartupCheckpoint(store);
         return new Gateway(services, front, web, io, timer, notifications, watcher, bound, webBound, ops);
+    }
+
+    /**
+     * Refuses to start a chain that another process runs on the same PostgreSQL (a copied
+     * {@code data_dir/instance-id}) before this start writes anything to it. Read-only; a database
+     * without the registry yet passes, and the registration after the open decides atomically.
+     */
+    private static void refuseRunningChain(GatewayConfig config, StoreOptions options) {
+        if (!options.jdbcUrl().startsWith("jdbc:postgresql:")) {
+            return;
+        }
+        StoreOptions readOnly = new StoreOptions(options.jdbcUrl(), null, options.signer(), options.clock(),
+                options.queueCapacity(), options.queueBytes(), options.batchSize(), options.appendTimeout(),
+                options.checkpointEvery(), options.checkpointInterval(), java.util.List.of());
+        java.util.List<dev.gatehouse.recorder.InstanceRegistry.Instance> instances;
+        try (AuditStore probe = AuditStore.open(readOnly)) {
+            instances = probe.instanceRegistry().instances();
+        } catch (RuntimeException e) {
+            return;
+        }
+        java.time.Instant now = options.clock().instant();
+        for (var i : instances) {
+            if (i.chainId().equals(options.chainId()) && i.alive(now, config.instance().deadAfter())) {
+                throw duplicateChain(config, new IllegalStateException("another gateway instance runs audit chain "
+                        + i.chainId() + " on this database ('" + i.name() + "', last heartbeat " + i.heartbeatAt()
+                        + "): was data_dir/instance-id copied from another instance? Give each instance its own data_dir"
+                        + " (copy only data/keys/), or wait " + config.instance().deadAfter().toSeconds() + " s after a crash"));
+            }
+        }
+    }
+
+    private static dev.gatehouse.policy.ConfigException duplicateChain(GatewayConfig config, IllegalStateException e) {
+        return new dev.gatehouse.policy.ConfigException(config.dataDir().resolve("instance-id").toString(), 1, e.getMessage());
     }
 
     /** Posts request and decision events to the configured webhook, if any; never blocks the caller. */
@@ -327,7 +385,9 @@ public final class Gateway implements AutoCloseable {
         timer.shutdownNow();
         services.commandPool().shutdownNow();
         notifications.shutdown();
+        services.directory().close();
         services.changes().close();
+        services.access().stopLeading();
         services.audit().append(services.audit().event(EventType.GATEWAY_STOP, "success").with("sessions_ended", ended));
         ops.close();
         services.audit().store().close();

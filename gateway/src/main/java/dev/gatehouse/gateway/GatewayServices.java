@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param webLogin one-time browser login links ({@code web-login}); empty when {@code web.enabled} is false
  * @param apiTokens console API tokens ({@code api-token}); empty when {@code web.enabled} is false
  * @param changes announcements of shared-state changes by this and other instances on the same store
+ * @param directory this instance among those sharing the store: their live sessions, terminations between them
  */
 public record GatewayServices(
         GatewayConfig config,
@@ -47,4 +48,5 @@ public record GatewayServices(
         TlsCertificateAuthority tlsCa,
         java.util.Optional<dev.gatehouse.gateway.web.WebLogin> webLogin,
         java.util.Optional<dev.gatehouse.gateway.web.console.ApiTokens> apiTokens,
-        dev.gatehouse.recorder.ChangeFeed changes) {}
+        dev.gatehouse.recorder.ChangeFeed changes,
+        dev.gatehouse.gateway.access.LiveDirectory directory) {}

@@ -120,6 +120,39 @@ public interface AccessLog {
         }
     }
 
+    /**
+     * The access chain's head: the seq of the newest access-log row of any kind, written by any
+     * gateway instance sharing the database (0 when there is none). Every write raises it, so an
+     * instance that sees it above what it last read has changes to read (ChangeFeed.ACCESS).
+     */
+    default long head() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no access chain");
+    }
+
+    /**
+     * Waits (boundedly) until the {@code access.chained} events that prove this instance's rows
+     * written so far are committed, so that another instance reading them finds them proven
+     * ({@link #unproven()}). Call it before announcing a write to other instances. Never throws: a
+     * store that cannot commit them now returns at once (the rows stay unproven until it can).
+     */
+    default void awaitBound() {
+        // nothing queued
+    }
+
+    /**
+     * Claims TOTP time step {@code step} (RFC 6238: floor(unix seconds / 30)) for {@code user}:
+     * true when it is later than every step claimed for that user before, by this or any other
+     * instance sharing the database, and is now recorded; false when that step or a later one was
+     * claimed already (a replay). Of concurrent claims of one step exactly one wins. Durable when it
+     * returns.
+     *
+     * @throws IllegalArgumentException for a missing user or time
+     * @throws StoreUnavailableException when the database fails (nothing is claimed)
+     */
+    default boolean claimTotpStep(String user, long step, Instant at) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no TOTP steps");
+    }
+
     /** Certificates issued under a request, in issue order. */
     List<IssuedRow> issued(String requestId);
 

@@ -163,6 +163,15 @@ public interface AuditStore extends AutoCloseable {
     }
 
     /**
+     * The gateway instances sharing this database, their live sessions and the commands between
+     * them (issue 13), over this store's pool; it closes with the store. On a read-only store its
+     * reads work and its writes are refused. The default refuses: only the JDBC store keeps one.
+     */
+    default InstanceRegistry instanceRegistry() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no instance registry");
+    }
+
+    /**
      * Records of one chain after {@code afterSeq}, oldest first, at most {@code limit}: what an
      * exporter that saved its cursor (the last sequence it delivered) reads to resume.
      */

@@ -47,6 +47,18 @@ public interface ChangeFeed extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * The feed for a store URL: on PostgreSQL ({@code jdbc:postgresql:...}) LISTEN/NOTIFY on its
+     * own connection to that database plus the poll every {@code pollInterval}; on SQLite (one
+     * instance) only the poll. Never fails for an unreachable database: the feed keeps polling and
+     * connects once it can.
+     *
+     * @throws IllegalArgumentException for a URL of neither database or a non-positive interval
+     */
+    static ChangeFeed forStore(String jdbcUrl, Duration pollInterval) {
+        return Dialect.of(jdbcUrl) == Dialect.POSTGRESQL ? new PgChangeFeed(jdbcUrl, pollInterval) : polling(pollInterval);
+    }
+
     /** A feed that polls every {@code interval} and delivers this instance's own publishes at once. */
     static ChangeFeed polling(Duration interval) {
         return new PollingChangeFeed(interval);

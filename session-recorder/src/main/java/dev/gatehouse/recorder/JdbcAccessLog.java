@@ -230,6 +230,39 @@ final class JdbcAccessLog implements AccessLog {
                 List.of(key(user)), rs -> rs.getString(1)).stream().findFirst();
     }
 
+    @Override
+    public void awaitBound() {
+        if (!dataSource.isClosed()) {
+            awaitQueued.run();
+        }
+    }
+
+    @Override
+    public long head() {
+        return list("SELECT COALESCE(MAX(seq), 0) FROM access_chain", List.of(), rs -> rs.getLong(1)).get(0);
+    }
+
+    @Override
+    public boolean claimTotpStep(String user, long step, Instant at) {
+        if (user == null || user.isEmpty() || at == null) {
+            throw new IllegalArgumentException("a TOTP step claim needs a user and a time");
+        }
+        writable("record the TOTP step of " + user);
+        // one statement: the database serialises it per user row, so a concurrent claim of the
+        // same step sees the winner's row and updates nothing
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO totp_steps (user_name, step, time_micros) VALUES (?, ?, ?) ON CONFLICT (user_name)"
+                        + " DO UPDATE SET step = excluded.step, time_micros = excluded.time_micros"
+                        + " WHERE totp_steps.step < excluded.step")) {
+            ps.setString(1, user);
+            ps.setLong(2, step);
+            ps.setLong(3, ChainHash.micros(at));
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw unavailable("record the TOTP step of " + user, e);
+        }
+    }
+
     // ---- plumbing ----
 
     /**

@@ -56,6 +56,7 @@ final class JdbcAuditStore implements AuditStore {
     private final ChainVerifier verifier;
     private final BatchWriter writer;
     private final AccessLog accessLog;
+    private final InstanceRegistry instanceRegistry;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, SessionHead> sessionHeads = new HashMap<>();
     private final ArrayDeque<String> endedSessions = new ArrayDeque<>();
@@ -75,6 +76,7 @@ final class JdbcAuditStore implements AuditStore {
                 options.checkpointInterval());
         this.accessLog = new JdbcAccessLog(dataSource, dialect, chainId == null, options.clock(), this::chained,
                 this::readOwnWrites);
+        this.instanceRegistry = new JdbcInstanceRegistry(dataSource, chainId == null);
         if (chainId == null) {
             this.writer = null;
             return;
@@ -340,6 +342,11 @@ final class JdbcAuditStore implements AuditStore {
     @Override
     public AccessLog accessLog() {
         return accessLog;
+    }
+
+    @Override
+    public InstanceRegistry instanceRegistry() {
+        return instanceRegistry;
     }
 
     @Override

@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  */
 class PollingChangeFeed implements ChangeFeed {
 
+    /** The feed thread's name. */
+    static final String THREAD = "gatehouse-change-feed";
+
     private static final Logger LOG = LoggerFactory.getLogger(PollingChangeFeed.class);
 
     private final Duration interval;
@@ -33,7 +36,7 @@ class PollingChangeFeed implements ChangeFeed {
         }
         this.interval = interval;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gatehouse-change-feed");
+            Thread t = new Thread(r, THREAD);
             t.setDaemon(true);
             return t;
         });
@@ -55,6 +58,15 @@ class PollingChangeFeed implements ChangeFeed {
         highest.computeIfAbsent(topic, t -> new AtomicLong()).accumulateAndGet(seq, Math::max);
         try {
             thread.execute(() -> deliver(topic));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closed: nothing more is delivered
+        }
+    }
+
+    /** Delivers every topic on the feed's thread now (after a reconnect: announcements may have been missed). */
+    protected void deliverAllSoon() {
+        try {
+            thread.execute(this::deliverAll);
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // closed: nothing more is delivered
         }

@@ -60,6 +60,64 @@ interface AccessLogContract extends StoreFixture {
                 T0.plusSeconds(second));
     }
 
+    /** The head is the newest access-chain seq, whichever instance wrote it (what ChangeFeed.ACCESS announces). */
+    @Test
+    default void headIsTheNewestAccessSeqOfEveryInstance() {
+        try (AuditStore a = open("gw-a"); AuditStore b = open("gw-b")) {
+            assertThat(a.accessLog().head()).isZero();
+            a.accessLog().createRequest(nodeRequest("r-1"));
+            assertThat(b.accessLog().head()).isEqualTo(1);
+            b.accessLog().appendLock(lock("lock", "user", "mallory", 1));
+            b.accessLog().saveTotpSecret("alice", "v1:ciphertext", T0);
+            assertThat(a.accessLog().head()).isEqualTo(3);
+        }
+    }
+
+    /**
+     * Threat: a TOTP code seen over a shoulder or phished is replayed on another gateway instance
+     * within its 30 s step. A step is claimed once per user across instances: the same step and
+     * any earlier one are refused afterwards, on every instance.
+     */
+    @Test
+    default void aTotpStepIsClaimedOnceAcrossInstances() {
+        try (AuditStore a = open("gw-a"); AuditStore b = open("gw-b")) {
+            assertThat(a.accessLog().claimTotpStep("alice", 1000, T0)).isTrue();
+            assertThat(b.accessLog().claimTotpStep("alice", 1000, T0)).isFalse();
+            assertThat(b.accessLog().claimTotpStep("alice", 999, T0)).isFalse();
+            assertThat(b.accessLog().claimTotpStep("bob", 1000, T0)).isTrue();
+            assertThat(b.accessLog().claimTotpStep("alice", 1001, T0)).isTrue();
+            assertThat(a.accessLog().claimTotpStep("alice", 1001, T0)).isFalse();
+            assertThatThrownBy(() -> a.accessLog().claimTotpStep("", 1002, T0)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(a.accessLog().claimTotpStep("alice", 1002, T0)).isTrue(); // the bad claim took nothing
+        }
+    }
+
+    /** Two instances claiming one step at the same moment: exactly one wins, however often it is tried. */
+    @Test
+    default void concurrentClaimsOfOneTotpStepHaveOneWinner() throws Exception {
+        try (AuditStore a = open("gw-a"); AuditStore b = open("gw-b")) {
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                for (long step = 1; step <= 20; step++) {
+                    long s = step;
+                    CountDownLatch start = new CountDownLatch(1);
+                    Future<Boolean> onA = pool.submit(() -> {
+                        start.await();
+                        return a.accessLog().claimTotpStep("alice", s, T0);
+                    });
+                    Future<Boolean> onB = pool.submit(() -> {
+                        start.await();
+                        return b.accessLog().claimTotpStep("alice", s, T0);
+                    });
+                    start.countDown();
+                    assertThat(List.of(onA.get(), onB.get())).as("step %d", s).containsExactlyInAnyOrder(true, false);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     /** API tokens: an issue row, then a revocation row; both on the access chain, read back per token and per user. */
     @Test
     default void apiTokensAreIssuedRevokedAndListed() {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The store contract on a real PostgreSQL (127.0.0.1:5432, user postgres, database test), each
  * test in its own fresh schema. PostgreSQL is required: when it is unreachable these tests fail.
  */
-class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract, SessionSearchContract, ChainReadContract {
+class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract, SessionSearchContract, ChainReadContract,
+        InstanceRegistryContract {
     final HmacSigner signer = new HmacSigner("audit-key");
     final TestClock clock = new TestClock(T0);
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The store contract on embedded SQLite (the default), plus its file handling. */
-class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract, SessionSearchContract, ChainReadContract {
+class SqliteAuditStoreTest implements AuditStoreContract, AccessLogContract, SessionSearchContract, ChainReadContract,
+        InstanceRegistryContract {
     final HmacSigner signer = new HmacSigner("audit-key");
     final TestClock clock = new TestClock(T0);
 

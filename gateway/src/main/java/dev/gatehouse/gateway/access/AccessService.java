@@ -17,6 +17,9 @@ import dev.gatehouse.policy.RequestState;
 import dev.gatehouse.policy.Result;
 import dev.gatehouse.recorder.AccessLog;
 import dev.gatehouse.recorder.AuditEvent;
+import dev.gatehouse.recorder.ChangeFeed;
+import dev.gatehouse.recorder.LeaderLock;
+import dev.gatehouse.recorder.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * in-memory state, append an audit event, and act: cut sessions, notify. At start the state is
  * rebuilt from the log, and time that passed while the gateway was down is applied, so an expired
  * grant stays expired and a lock stays on.
+ *
+ * <p>Several instances on one database (DESIGN.md "Several instances and operations"): the log is
+ * the one truth. Each write is announced on the {@link ChangeFeed} ({@link ChangeFeed#ACCESS},
+ * with the access chain's head); on every announcement and at least once a poll interval,
+ * {@link #catchUp()} folds the log again when its head moved past the one last folded, cuts the
+ * local sessions that a new lock or a revocation ends (the same lines as on the instance that
+ * made the change), and {@link #enforce()} judges the rest. Every write catches up first, so the
+ * state machine judges the newest state. Time-driven writes (pending-request expiry, grant end)
+ * and policy withdrawals are singleton jobs: only the instance that holds the {@link LeaderLock}
+ * writes them; the others apply them in memory (and cut their own sessions) until the leader's
+ * rows arrive.
  */
 public final class AccessService {
     private static final Logger LOG = LoggerFactory.getLogger(AccessService.class);
@@ -51,10 +65,38 @@ public final class AccessService {
     private final Clock clock;
     private final Duration pendingTimeout;
     private final Consumer<Map<String, Object>> notifier;
+    private final ChangeFeed changes;
+    private final LeaderLock leader;
     private volatile AccessState state = AccessState.empty();
+    /** The access chain's head as of the last fold (-1 before the first); guarded by {@code this}. */
+    private long folded = -1;
+    /** Unproven rows found by a fold after the start and not reported yet, with when first found; guarded by {@code this}. */
+    private final Map<String, Instant> unprovenSince = new HashMap<>();
+    /** Unproven rows reported ({@code access.ignored}) by this process; guarded by {@code this}. */
+    private final Set<String> unprovenReported = new HashSet<>();
+    private boolean subscribed;
+    /**
+     * How long an unproven row found while catching up waits before it is reported as ignored:
+     * another instance's row is committed a moment before the event that proves it.
+     */
+    static final Duration UNPROVEN_GRACE = Duration.ofSeconds(5);
 
+    /** A single instance: no feed, always the leader. */
     public AccessService(PolicyHolder policy, AccessLog log, AuditTrail audit, SessionRegistry sessions, JwsSigner signer,
             Clock clock, Duration pendingTimeout, Consumer<Map<String, Object>> notifier) {
+        this(policy, log, audit, sessions, signer, clock, pendingTimeout, notifier, null, LeaderLock.always());
+    }
+
+    /**
+     * @param changes the feed this instance's writes are announced on and other instances' are
+     *     heard from, or null for none (a single instance)
+     * @param leader whether this instance runs the time-driven writes now
+     */
+    public AccessService(PolicyHolder policy, AccessLog log, AuditTrail audit, SessionRegistry sessions, JwsSigner signer,
+            Clock clock, Duration pendingTimeout, Consumer<Map<String, Object>> notifier, ChangeFeed changes,
+            LeaderLock leader) {
+        this.changes = changes;
+        this.leader = leader;
         this.policy = policy;
         this.log = log;
         this.audit = audit;
@@ -83,8 +125,88 @@ public final class AccessService {
         return log;
     }
 
-    /** Rebuilds the state from the log, then applies the time that passed. */
+    /**
+     * Rebuilds the state from the log, then applies the time that passed; from then on follows
+     * the other instances' changes on the feed.
+     */
     public synchronized void load() {
+        fold(true);
+        LOG.info("access state loaded: {} requests ({} live), {} locks", state.requests().size(),
+                state.requests().stream().filter(r -> r.state().live()).count(), state.locks().size());
+        if (changes != null && !subscribed) {
+            subscribed = true;
+            changes.subscribe(ChangeFeed.ACCESS, seq -> heard());
+        }
+        tick();
+    }
+
+    /** At the stop: releases the singleton jobs' lock, so another instance takes them over at its next tick. */
+    public void stopLeading() {
+        leader.close();
+    }
+
+    /** On the feed's thread: an announcement, or the poll. */
+    private void heard() {
+        try {
+            if (catchUp()) {
+                enforce();
+            }
+        } catch (StoreUnavailableException e) {
+            LOG.warn("cannot read the access log's changes now ({}); trying again at the next poll", e.getMessage());
+        }
+    }
+
+    /**
+     * Folds every access-log change after the last one seen (this or another instance's) into the
+     * state, when there is any, and cuts the local sessions a new lock or a revocation ends.
+     *
+     * @return whether the state was folded again
+     * @throws StoreUnavailableException when the log cannot be read (the state stays as it was)
+     */
+    public synchronized boolean catchUp() {
+        if (log.head() == folded && unprovenSince.isEmpty()) {
+            return false;
+        }
+        AccessState before = state;
+        // time that passed is applied by tick(): written there by the leader, held in memory by the
+        // others; until then the rules judge every request against the clock anyway
+        fold(false);
+        cutWhatChanged(before, state);
+        return true;
+    }
+
+    /** Ends local sessions that a lock or a revocation new in {@code after} ends, with the lines the deciding instance uses. */
+    private void cutWhatChanged(AccessState before, AccessState after) {
+        for (Lock lock : after.locks()) {
+            if (!before.locks().contains(lock)) {
+                int ended = sessions.terminate(s -> cuts(lock, s), lock.describe() + " was locked by " + lock.by());
+                if (ended > 0) {
+                    LOG.info("{} was locked by {} on another instance; {} live session(s) ended here", lock.describe(), lock.by(), ended);
+                }
+            }
+        }
+        for (AccessRequest r : after.requests()) {
+            AccessRequest was = before.request(r.id()).orElse(null);
+            if (r.state() != RequestState.REVOKED || (was != null && was.state() == RequestState.REVOKED)) {
+                continue;
+            }
+            String why = GATEWAY.equals(r.closedBy()) ? "grant " + r.id() + " was withdrawn: " + r.closeReason()
+                    : "grant " + r.id() + " was revoked by " + r.closedBy();
+            int ended = sessions.terminate(s -> r.id().equals(s.grantId()), why);
+            if (ended > 0) {
+                LOG.info("{} on another instance; {} live session(s) ended here", why, ended);
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the state from the whole log. Rows no gateway's own event proves count only where
+     * they restrict access; at the start they are reported at once, later only once they stayed
+     * unproven for {@link #UNPROVEN_GRACE} (another instance's row is stored a moment before the
+     * event that proves it; until then it is folded again at every poll).
+     */
+    private void fold(boolean atStart) {
+        long head = log.head(); // first: rows added while reading are folded again next time
         Map<String, AccessRequest> byId = new HashMap<>();
         for (AccessLog.RequestRow row : log.requests()) {
             byId.put(row.id(), RequestReplay.pending(row, pendingTimeout));
@@ -92,13 +214,15 @@ public final class AccessService {
         // rows no gateway's own event proves count only where they restrict access (fail safe):
         // an approval or an unlock that may have been INSERTed by hand is not folded in
         AccessLog.Unproven unproven = log.unproven();
+        Map<String, String[]> ignored = new java.util.LinkedHashMap<>();
         for (AccessLog.DecisionRow d : log.allDecisions()) {
             AccessRequest r = byId.get(d.requestId());
             if (r == null) {
                 continue;
             }
             if (d.action().equals("approve") && unproven.decision(d.requestId(), d.seq())) {
-                ignored("decision", d.requestId() + " #" + d.seq() + " (approve by " + d.actor() + ")");
+                ignored.put("d:" + d.requestId() + "#" + d.seq(),
+                        new String[] {"decision", d.requestId() + " #" + d.seq() + " (approve by " + d.actor() + ")"});
                 continue;
             }
             byId.put(r.id(), RequestReplay.apply(r, d));
@@ -106,7 +230,8 @@ public final class AccessService {
         Set<Lock> locks = new HashSet<>();
         for (AccessLog.LockRow row : log.locks()) {
             if (row.action().equals("unlock") && unproven.lock(row.seq())) {
-                ignored("lock", "#" + row.seq() + " (unlock " + row.kind() + " " + row.name() + " by " + row.actor() + ")");
+                ignored.put("l:" + row.seq(), new String[] {"lock",
+                    "#" + row.seq() + " (unlock " + row.kind() + " " + row.name() + " by " + row.actor() + ")"});
                 continue;
             }
             Lock lock = RequestReplay.lock(row);
@@ -118,9 +243,34 @@ public final class AccessService {
             }
         }
         state = new AccessState(List.copyOf(byId.values()), locks);
-        LOG.info("access state loaded: {} requests ({} live), {} locks", byId.size(),
-                byId.values().stream().filter(r -> r.state().live()).count(), locks.size());
-        tick();
+        folded = head;
+        Instant now = now();
+        unprovenSince.keySet().retainAll(ignored.keySet());
+        for (Map.Entry<String, String[]> e : ignored.entrySet()) {
+            if (unprovenReported.contains(e.getKey())) {
+                continue;
+            }
+            Instant since = unprovenSince.computeIfAbsent(e.getKey(), k -> now);
+            if (atStart || !now.isBefore(since.plus(UNPROVEN_GRACE))) {
+                ignored(e.getValue()[0], e.getValue()[1]);
+                unprovenReported.add(e.getKey());
+                unprovenSince.remove(e.getKey());
+            }
+        }
+    }
+
+    /** Tells the other instances (and this one's feed) that the access log changed; never fails the write. */
+    private void announce() {
+        if (changes == null) {
+            return;
+        }
+        try {
+            log.awaitBound(); // the others then find the new row proven, not an unproven approval or unlock
+            changes.publish(ChangeFeed.ACCESS, log.head());
+        } catch (RuntimeException e) {
+            // the write is committed; the others' polls find it
+            LOG.warn("cannot announce an access change ({}); the other instances find it at their next poll", e.getMessage());
+        }
     }
 
     private void ignored(String kind, String what) {
@@ -133,6 +283,7 @@ public final class AccessService {
     /** A new request; returns it, or throws {@link Refused} with the one-line reason. */
     public synchronized AccessRequest request(String requester, String login, NodeTarget target, Duration duration,
             String reason) {
+        catchUp();
         Instant now = now();
         String id = RequestIds.next();
         Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.newRequest(policy.current().policy(), id, requester,
@@ -145,6 +296,7 @@ public final class AccessService {
         log.createRequest(new AccessLog.RequestRow(r.id(), r.requester(), r.tenant(), r.login(), target.node(),
                 target.isSelector() ? target.selector() : null, r.duration(), r.reason(), r.createdAt()));
         state = state.withRequest(r);
+        announce();
         audit.append(requestEvent(EventType.REQUEST_CREATED, "success", r, requester).with("duration", r.duration()).with("reason", r.reason()));
         notify(EventType.REQUEST_CREATED, r, requester, null);
         return r;
@@ -171,6 +323,7 @@ public final class AccessService {
     }
 
     private AccessRequest decide(String id, String actor, String action, String comment, RequestEvent event) {
+        catchUp();
         AccessRequest before = visible(actor, id);
         Policy p = policy.current().policy();
         Result<AccessRequest> result = dev.gatehouse.policy.ElevationRules.apply(p, before, event, state);
@@ -187,6 +340,7 @@ public final class AccessService {
         String jws = sign(action, actor, after, comment, event.at());
         log.appendDecision(new AccessLog.DecisionRow(id, 0, action, actor, comment, event.at(), null, jws));
         state = state.withRequest(after);
+        announce();
         EventType type = switch (action) {
             case "approve" -> after.state() == RequestState.ACTIVE ? EventType.GRANT_ACTIVE : EventType.REQUEST_APPROVED;
             case "deny" -> EventType.REQUEST_DENIED;
@@ -217,6 +371,7 @@ public final class AccessService {
 
     /** Sets a lock: matching sessions end now; new sessions, certificates and approvals are refused. */
     public synchronized Lock lock(String by, Lock.Kind kind, String name, String reason) {
+        catchUp();
         Result<Lock> result = dev.gatehouse.policy.ElevationRules.lock(policy.current().policy(), by, kind, name, reason, now());
         if (!result.isOk()) {
             refusedEvent(EventType.LOCK_REFUSED, by, null, result.reason(), Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "name", name));
@@ -225,6 +380,7 @@ public final class AccessService {
         Lock lock = result.value();
         log.appendLock(new AccessLog.LockRow(0, "lock", kind.name().toLowerCase(Locale.ROOT), name, lock.tenant(), by, reason, lock.at()));
         state = state.withLock(lock);
+        announce();
         int ended = sessions.terminate(s -> cuts(lock, s), lock.describe() + " was locked by " + by);
         audit.append(audit.event(EventType.LOCK_SET, "success").withUser(by).with("kind", kind.name().toLowerCase(Locale.ROOT))
                 .with("name", name).with("tenant", lock.tenant()).with("reason", reason).with("sessions_ended", ended));
@@ -250,6 +406,7 @@ public final class AccessService {
      * locks of their own tenant and the ones that apply to every tenant.
      */
     public synchronized void unlock(String by, Lock.Kind kind, String name) {
+        catchUp();
         Policy p = policy.current().policy();
         String kindName = kind.name().toLowerCase(Locale.ROOT);
         java.util.Optional<String> notAdmin = dev.gatehouse.policy.ElevationRules.adminProblem(p, by, "unlock");
@@ -275,6 +432,7 @@ public final class AccessService {
         Instant now = now();
         log.appendLock(new AccessLog.LockRow(0, "unlock", kindName, name, existing.tenant(), by, null, now));
         state = state.withoutLock(kind, name, existing.tenant());
+        announce();
         audit.append(audit.event(EventType.LOCK_LIFTED, "success").withUser(by).with("kind", kindName)
                 .with("name", name).with("tenant", existing.tenant()));
     }
@@ -303,6 +461,16 @@ public final class AccessService {
                     .withTarget(s.node(), s.login()).withGrantId(s.grantId()).with("kind", s.kindName()).with("reason", why));
             s.terminate("your access was removed: " + why);
             ended++;
+        }
+        if (!leader.lead()) {
+            // the leader withdraws (one signed revoke per request); the sessions above end here anyway
+            return ended;
+        }
+        try {
+            catchUp();
+        } catch (StoreUnavailableException e) {
+            LOG.error("cannot read the access log before withdrawing requests ({}); retrying next second", e.getMessage());
+            return ended;
         }
         Map<String, String> withdrawals = dev.gatehouse.policy.ElevationRules.withdrawals(snapshot.policy(), state.requests());
         for (Map.Entry<String, String> w : withdrawals.entrySet()) {
@@ -347,6 +515,7 @@ public final class AccessService {
         String jws = sign("revoke", GATEWAY, after, why, at);
         log.appendDecision(new AccessLog.DecisionRow(before.id(), 0, "revoke", GATEWAY, why, at, null, jws));
         state = state.withRequest(after);
+        announce();
         int ended = sessions.terminate(s -> before.id().equals(s.grantId()), "grant " + before.id() + " was withdrawn: " + why);
         audit.append(requestEvent(EventType.GRANT_REVOKED, "success", after, GATEWAY).with("comment", why).with("reason", why)
                 .with("sessions_ended", ended).with("signature", jws));
@@ -356,9 +525,16 @@ public final class AccessService {
 
     /**
      * Time-driven work, once a second: pending requests expire, grants end (their sessions are cut),
-     * and sessions under a grant are warned 5 minutes and 1 minute before it ends.
+     * and sessions under a grant are warned 5 minutes and 1 minute before it ends. Catches up with
+     * the log first; only the leader ({@link LeaderLock}) writes the expiries and ends, every
+     * instance cuts its own sessions whose grant has ended.
      */
     public synchronized void tick() {
+        try {
+            catchUp();
+        } catch (StoreUnavailableException e) {
+            LOG.warn("cannot read the access log's changes now ({}); judging the state as it is", e.getMessage());
+        }
         Instant now = now();
         Policy p = policy.current().policy();
         for (AccessRequest r : state.requests()) {
@@ -404,8 +580,17 @@ public final class AccessService {
         } else {
             return;
         }
+        if (!leader.lead()) {
+            // a singleton job: the leader writes it; here it holds in memory until its row arrives
+            state = state.withRequest(after);
+            if (after.state() == RequestState.ENDED) {
+                sessions.terminate(s -> after.id().equals(s.grantId()), "your elevated access (grant " + after.id() + ") has ended");
+            }
+            return;
+        }
         log.appendDecision(new AccessLog.DecisionRow(after.id(), 0, action, GATEWAY, null, at, null, null));
         state = state.withRequest(after);
+        announce();
         audit.append(requestEvent(type, "info", after, GATEWAY));
         if (after.state() == RequestState.ENDED) {
             sessions.terminate(s -> after.id().equals(s.grantId()), "your elevated access (grant " + after.id() + ") has ended");

@@ -21,14 +21,17 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The live sessions of this instance as admins and auditors act on them: list, terminate,
+ * The live sessions of this instance, and of the other instances sharing its database (issue
+ * 13, through {@link LiveDirectory}), as admins and auditors act on them: list, terminate,
  * observe. The one implementation behind the gateway shell ({@code live}, {@code terminate}) and
  * the console API ({@code /api/v1/live}). Permissions come from the current policy on every call:
  * listing and observing need AUDIT or ADMIN, terminating needs ADMIN. Tenants isolate: a session
  * belongs to its node's tenant (a gateway shell to its user's), and in a multi-tenant policy a
- * session of another tenant is "no live session", exactly like a missing id.
+ * session of another tenant is "no live session", exactly like a missing id. A session on another
+ * instance is terminated through that instance (it confirms within 5 s); it is observed only there.
  */
 public final class LiveSessions {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LiveSessions.class);
     /** Longest termination reason kept: it is shown on the user's terminal and stored in the audit log. */
     static final int MAX_REASON = 500;
     /**
@@ -40,14 +43,30 @@ public final class LiveSessions {
     private final PolicyHolder policy;
     private final AuditTrail audit;
     private final SessionRegistry registry;
+    /** The other instances' sessions, or null on a single instance. */
+    private final LiveDirectory directory;
+    private final String instance;
 
     /** The {@link LiveSession#kindName()} of an observation in the registry. */
     public static final String OBSERVE_KIND = "observe";
 
+    /** This instance's sessions only, listed under the audit chain id as the instance name. */
     public LiveSessions(PolicyHolder policy, AuditTrail audit, SessionRegistry registry) {
+        this(policy, audit, registry, null);
+    }
+
+    /** @param directory the sessions of the other instances on the same database, or null for none */
+    public LiveSessions(PolicyHolder policy, AuditTrail audit, SessionRegistry registry, LiveDirectory directory) {
         this.policy = policy;
         this.audit = audit;
         this.registry = registry;
+        this.directory = directory;
+        this.instance = directory != null ? directory.name() : audit.store().chainId();
+    }
+
+    /** The service over the gateway's own sessions and (through its directory) every other instance's. */
+    public static LiveSessions of(dev.gatehouse.gateway.GatewayServices services) {
+        return new LiveSessions(services.policy(), services.audit(), services.sessions(), services.directory());
     }
 
     /**
@@ -64,12 +83,30 @@ public final class LiveSessions {
         }
     }
 
-    /** Live sessions {@code viewer} may see (AUDIT or ADMIN, own tenant), oldest first. */
+    /**
+     * Live sessions {@code viewer} may see (AUDIT or ADMIN, own tenant), oldest first: this
+     * instance's, then (merged by start) the other instances' as {@link RemoteSession}s. When the
+     * store cannot be read, only this instance's (logged).
+     */
     public List<LiveSession> list(Actor viewer) {
         Policy p = policy.current().policy();
         requireWatcher(viewer, "list live sessions", null, EventType.OBSERVE_REFUSED, false);
-        return registry.all().stream().filter(s -> visible(p, viewer.user(), s))
+        java.util.stream.Stream<LiveSession> all = registry.all().stream();
+        all = java.util.stream.Stream.concat(all, others().stream());
+        return all.filter(s -> visible(p, viewer.user(), s))
                 .sorted(Comparator.comparing(LiveSession::start).thenComparing(LiveSession::id)).toList();
+    }
+
+    private List<RemoteSession> others() {
+        if (directory == null) {
+            return List.of();
+        }
+        try {
+            return directory.others();
+        } catch (dev.gatehouse.recorder.StoreUnavailableException e) {
+            LOG.warn("listing live sessions: the other instances' sessions cannot be read: {}", e.getMessage());
+            return List.of();
+        }
     }
 
     /**
@@ -78,7 +115,12 @@ public final class LiveSessions {
      */
     public LiveSession find(Actor viewer, String id) {
         requireWatcher(viewer, "observe sessions", id, EventType.OBSERVE_REFUSED, true);
-        return visibleOrRefused(viewer, id, EventType.OBSERVE_REFUSED);
+        LiveSession s = visibleOrRefused(viewer, id, EventType.OBSERVE_REFUSED);
+        if (s instanceof RemoteSession remote) {
+            throw refused(EventType.OBSERVE_REFUSED, viewer, id, Refused.Kind.CONFLICT, "session " + id + " is on instance "
+                    + remote.instance() + "; observe it from " + remote.instance());
+        }
+        return s;
     }
 
     /**
@@ -102,8 +144,38 @@ public final class LiveSessions {
         }
         LiveSession s = visibleOrRefused(by, id, EventType.TERMINATE_REFUSED);
         String why = reason.strip();
+        if (s instanceof RemoteSession remote) {
+            return terminateRemote(by, remote, why);
+        }
         audit.append(about(EventType.SESSION_TERMINATED, "success", by, s).with("reason", why));
         s.terminate("session terminated by " + by.user() + ": " + why);
+        return s;
+    }
+
+    /** Hands the termination to the instance running the session and waits for it (at most 5 s). */
+    private LiveSession terminateRemote(Actor by, RemoteSession s, String why) {
+        if (s.dead()) {
+            throw refused(EventType.TERMINATE_REFUSED, by, s.id(), Refused.Kind.CONFLICT, "session " + s.id()
+                    + " is on instance " + s.instance() + ", which was last seen " + s.lastSeen()
+                    + " (dead): it cannot take the termination; it is ended when that instance starts again");
+        }
+        audit.append(about(EventType.SESSION_TERMINATE_FORWARDED, "success", by, s).with("reason", why)
+                .with("instance", s.instance()));
+        java.util.Optional<String> result;
+        try {
+            result = directory.forwardTerminate(by.user(), s, why);
+        } catch (dev.gatehouse.recorder.StoreUnavailableException e) {
+            throw new Refused(Refused.Kind.UNAVAILABLE, "the audit store is unavailable; session " + s.id() + " on instance "
+                    + s.instance() + " cannot be terminated from here until it recovers");
+        }
+        if (result.isEmpty()) {
+            throw new Refused(Refused.Kind.UNAVAILABLE, "instance " + s.instance() + " did not confirm within "
+                    + LiveDirectory.CONFIRM_WAIT.toSeconds() + " s; the termination stays queued for it");
+        }
+        if (!LiveDirectory.TERMINATED.equals(result.get())) {
+            throw new Refused(Refused.Kind.NOT_FOUND, "no live session '" + s.id() + "' (it ended on instance "
+                    + s.instance() + ")");
+        }
         return s;
     }
 
@@ -120,23 +192,29 @@ public final class LiveSessions {
     public Watch observe(Actor by, String id, TerminalObserver observer) {
         requireWatcher(by, "observe sessions", id, EventType.OBSERVE_REFUSED, true);
         LiveSession s = visibleOrRefused(by, id, EventType.OBSERVE_REFUSED);
+        if (s instanceof RemoteSession remote) {
+            throw refused(EventType.OBSERVE_REFUSED, by, id, Refused.Kind.CONFLICT, "session " + id + " is on instance "
+                    + remote.instance() + "; observe it from " + remote.instance());
+        }
         if (!s.observable()) {
             throw refused(EventType.OBSERVE_REFUSED, by, id, Refused.Kind.CONFLICT,
                     "session " + id + " (" + s.kindName() + ") has no terminal to observe; only live shells can be observed");
         }
-        long watching = registry.all().stream().filter(x -> x instanceof Watch w && w.session == s).count();
-        if (watching >= MAX_OBSERVERS) {
+        // the slot is taken before anything else, atomically: a burst of observers cannot pass a count all at once
+        if (!registry.claimObserverSlot(s.id(), MAX_OBSERVERS)) {
             throw refused(EventType.OBSERVE_REFUSED, by, id, Refused.Kind.CONFLICT,
                     "session " + id + " already has " + MAX_OBSERVERS + " observers; try again when one stops");
         }
         Instant start = audit.clock().instant();
         if (!audit.append(about(EventType.SESSION_OBSERVE, "success", by, s).with("step", "start"))) {
+            registry.releaseObserverSlot(s.id());
             throw new Refused(Refused.Kind.UNAVAILABLE, "the audit store is unavailable; observing is refused until it recovers");
         }
         TerminalObserver.Observation observation;
         try {
             observation = s.observe(by.user(), observer);
         } catch (IllegalStateException e) {
+            registry.releaseObserverSlot(s.id());
             audit.append(about(EventType.SESSION_OBSERVE, "failure", by, s).with("step", "end").with("reason", e.getMessage()));
             throw new Refused(Refused.Kind.CONFLICT, e.getMessage());
         }
@@ -254,6 +332,7 @@ public final class LiveSessions {
                 return;
             }
             registry.remove(id);
+            registry.releaseObserverSlot(session.id());
             observation.close();
             audit.append(about(EventType.SESSION_OBSERVE, "success", by, session).with("step", "end").with("reason", why)
                     .with("duration_ms", Duration.between(start, audit.clock().instant()).toMillis()));
@@ -268,9 +347,12 @@ public final class LiveSessions {
     /**
      * One live session as the shell's {@code live --json} and the API's {@code GET /api/v1/live}
      * show it: {@code id, user, login, node, kind, source, started} (RFC 3339 UTC),
-     * {@code bytes_in, bytes_out} (so far), {@code observable}, {@code grant}.
+     * {@code bytes_in, bytes_out} (so far; another instance's as of its last heartbeat),
+     * {@code observable}, {@code grant}, {@code instance} (the name of the instance running it) and
+     * {@code state} ({@code live}, or {@code dead} when that instance stopped heartbeating longer
+     * than its {@code instance.dead_after} ago).
      */
-    public static java.util.Map<String, Object> describe(LiveSession s) {
+    public java.util.Map<String, Object> describe(LiveSession s) {
         java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
         o.put("id", s.id());
         o.put("user", s.user());
@@ -283,6 +365,8 @@ public final class LiveSessions {
         o.put("bytes_out", s.bytesOut());
         o.put("observable", s.observable());
         o.put("grant", s.grantId());
+        o.put("instance", s instanceof RemoteSession r ? r.instance() : instance);
+        o.put("state", s instanceof RemoteSession r ? r.state() : RemoteSession.LIVE);
         return o;
     }
 
@@ -324,8 +408,13 @@ public final class LiveSessions {
 
     private LiveSession visible(String viewer, String id) {
         Policy p = policy.current().policy();
-        return registry.all().stream().filter(s -> s.id().equals(id) && visible(p, viewer, s)).findFirst()
-                .orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "no live session '" + Printable.escape(id) + "'"));
+        java.util.Optional<LiveSession> mine = registry.all().stream().filter(s -> s.id().equals(id) && visible(p, viewer, s))
+                .findFirst();
+        if (mine.isEmpty()) {
+            mine = others().stream().filter(s -> s.id().equals(id) && visible(p, viewer, s)).map(LiveSession.class::cast)
+                    .findFirst();
+        }
+        return mine.orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "no live session '" + Printable.escape(id) + "'"));
     }
 
     /** A session belongs to its node's tenant (a gateway shell to its user's); tenants never see each other's. */

@@ -57,9 +57,13 @@ public final class SecondFactor {
 
     /**
      * Checks a code; empty when wrong, replayed, throttled or not enrolled, else the time step it
-     * belongs to (the caller records it in the {@code auth.totp} audit event). Steps accepted before
-     * a restart, or by another gateway sharing the store, are read back from those events, so a
-     * code is accepted once per user whatever happens to this process.
+     * belongs to (the caller records it in the {@code auth.totp} audit event). The accepted step is
+     * claimed in the store before this returns ({@link AccessLog#claimTotpStep}, one row per user
+     * that only moves forward), so a code is accepted once per user across restarts and across
+     * every gateway instance sharing the store, even within its 30 s step; steps recorded in
+     * recent {@code auth.totp} events (before that table existed) are refused too.
+     *
+     * @throws dev.gatehouse.recorder.StoreUnavailableException when the store cannot be read or the step not claimed
      */
     public OptionalLong verify(String user, String code) {
         if (throttled(user)) {
@@ -71,7 +75,8 @@ public final class SecondFactor {
             TotpSecret secret = new TotpSecret(box.open(sealed.get(), user));
             String offered = code == null ? "" : code.trim();
             OptionalLong step = totp.matchingStep(secret, offered);
-            if (step.isPresent() && step.getAsLong() > lastRecordedStep(user) && totp.verify(secret, offered, user)) {
+            if (step.isPresent() && step.getAsLong() > lastRecordedStep(user) && totp.verify(secret, offered, user)
+                    && log.claimTotpStep(user, step.getAsLong(), clock.instant())) {
                 accepted = step;
             }
         }

@@ -40,7 +40,7 @@ public final class ConfigLoader {
         ConfigNode root = ConfigNode.parse(text, source);
         Map<String, ConfigNode> top = root.fields("the configuration",
                 Set.of("data_dir", "ssh", "store", "certificates", "recording", "keys", "elevation", "policy", "web",
-                "ops", "audit"));
+                "ops", "audit", "instance"));
 
         Path dataDir = base.resolve(ConfigNode.optional(top, "data_dir")
                 .map(n -> n.nonEmptyString("data_dir")).orElse("../data")).normalize();
@@ -56,8 +56,9 @@ public final class ConfigLoader {
         GatewayConfig.Web web = web(top.get("web"), base);
         GatewayConfig.Ops ops = OpsConfig.ops(top.get("ops"));
         GatewayConfig.Audit audit = OpsConfig.audit(top.get("audit"), base);
+        GatewayConfig.Instance instance = OpsConfig.instance(top.get("instance"));
         return new GatewayConfig(base.resolve(Path.of(source).getFileName().toString()), dataDir, ssh, store,
-                certificates, recording, keys, elevation, policy, web, ops, audit);
+                certificates, recording, keys, elevation, policy, web, ops, audit, instance);
     }
 
     private static GatewayConfig.Ssh ssh(ConfigNode node, ConfigNode root) {
@@ -360,7 +361,7 @@ public final class ConfigLoader {
         return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static Duration positive(ConfigNode node, String what) {
+    static Duration positive(ConfigNode node, String what) {
         Duration d = node.duration(what);
         if (d.isZero() || d.isNegative()) {
             throw node.error(what + " must be longer than zero");

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param web the HTTPS listener: console and app proxy
  * @param ops the operations listener: {@code /metrics}, {@code /healthz}, {@code /readyz}
  * @param audit where audit events are pushed besides the store (a syslog receiver), if anywhere
+ * @param instance this instance among several sharing one database: its label and heartbeat
  */
 public record GatewayConfig(
         Path file,
@@ -35,7 +36,8 @@ public record GatewayConfig(
         Path policyFile,
         Web web,
         Ops ops,
-        Audit audit) {
+        Audit audit,
+        Instance instance) {
 
     /**
      * @param listen address the SSH front binds (port 0 picks a free port)
@@ -209,4 +211,18 @@ public record GatewayConfig(
      * @param facility RFC 5424 facility code 0..23 (default 10, {@code authpriv})
      */
     public record Syslog(String host, int port, boolean tls, Optional<Path> caFile, String appName, int facility) {}
+
+    /**
+     * {@code instance:}: this gateway among several that share one PostgreSQL (issue 13).
+     *
+     * @param name the label shown in {@code live} and the console; empty: the chain id ({@code data_dir/instance-id})
+     * @param heartbeat how often this instance writes its heartbeat and its live sessions' counters (default 2 s)
+     * @param deadAfter an instance whose heartbeat is older is listed as dead, its sessions as {@code dead}
+     *     (default 10 s; longer than {@code heartbeat})
+     */
+    public record Instance(Optional<String> name, Duration heartbeat, Duration deadAfter) {
+        public static Instance defaults() {
+            return new Instance(Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(10));
+        }
+    }
 }

@@ -30,6 +30,35 @@ final class OpsConfig {
         return new GatewayConfig.Ops(enabled, f.containsKey("listen") ? ConfigLoader.address(f.get("listen"), "ops.listen") : d.listen());
     }
 
+    /**
+     * {@code instance:}: a name of 1 to 64 letters, digits, '.', '_' or '-' (it is shown in listings);
+     * {@code dead_after} longer than {@code heartbeat}, so one late heartbeat does not kill an instance.
+     */
+    static GatewayConfig.Instance instance(ConfigNode node) {
+        GatewayConfig.Instance d = GatewayConfig.Instance.defaults();
+        if (node == null) {
+            return d;
+        }
+        Map<String, ConfigNode> f = node.fields("instance", Set.of("name", "heartbeat", "dead_after"));
+        Optional<String> name = ConfigNode.optional(f, "name").map(n -> {
+            String text = n.nonEmptyString("instance.name");
+            if (!text.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw n.error("instance.name must be 1 to 64 letters, digits, '.', '_' or '-', such as gw-a");
+            }
+            return text;
+        });
+        java.time.Duration heartbeat = f.containsKey("heartbeat")
+                ? ConfigLoader.positive(f.get("heartbeat"), "instance.heartbeat") : d.heartbeat();
+        java.time.Duration deadAfter = f.containsKey("dead_after")
+                ? ConfigLoader.positive(f.get("dead_after"), "instance.dead_after") : d.deadAfter();
+        if (deadAfter.compareTo(heartbeat) <= 0) {
+            ConfigNode at = f.containsKey("dead_after") ? f.get("dead_after") : f.get("heartbeat");
+            throw at.error("instance.dead_after (" + deadAfter.toMillis() + " ms) must be longer than instance.heartbeat ("
+                    + heartbeat.toMillis() + " ms): a few missed heartbeats make an instance dead, not one");
+        }
+        return new GatewayConfig.Instance(name, heartbeat, deadAfter);
+    }
+
     static GatewayConfig.Audit audit(ConfigNode node, Path base) {
         if (node == null) {
             return new GatewayConfig.Audit(Optional.empty());

@@ -21,6 +21,8 @@ public enum EventType {
     SESSION_END("session.end"),
     SESSION_WARNED("session.warned"),
     SESSION_TERMINATED("session.terminated"),
+    /** A terminate of a session on another instance, handed to that instance (issue 13). */
+    SESSION_TERMINATE_FORWARDED("session.terminate_forwarded"),
     SESSION_OBSERVE("session.observe"),
     TERMINATE_REFUSED("terminate.refused"),
     OBSERVE_REFUSED("observe.refused"),

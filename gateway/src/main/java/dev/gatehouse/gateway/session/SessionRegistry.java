@@ -11,10 +11,41 @@ public final class SessionRegistry {
     private final Map<String, LiveSession> sessions = new ConcurrentHashMap<>();
     /** Set by {@link #close}: why every session, also one that starts later, is ended. */
     private volatile String closedReason;
+    /** Told after every add and remove (the instance registry syncs soon after); never blocks. */
+    private volatile Runnable onChange = () -> { };
+    /** Observer slots taken per observed session id. */
+    private final Map<String, Integer> observerSlots = new ConcurrentHashMap<>();
+
+    /** Sets what is told after every add and remove; it must return at once (it runs on the session's thread). */
+    public void onChange(Runnable listener) {
+        onChange = listener;
+    }
+
+    /**
+     * Takes one of the at most {@code max} observer slots of session {@code sessionId}, atomically:
+     * of any number of observers arriving at once, at most {@code max} get one.
+     *
+     * @return false when all are taken
+     */
+    public boolean claimObserverSlot(String sessionId, int max) {
+        boolean[] claimed = new boolean[1];
+        observerSlots.compute(sessionId, (id, taken) -> {
+            int n = taken == null ? 0 : taken;
+            claimed[0] = n < max;
+            return claimed[0] ? n + 1 : n;
+        });
+        return claimed[0];
+    }
+
+    /** Gives back a slot {@link #claimObserverSlot} took. */
+    public void releaseObserverSlot(String sessionId) {
+        observerSlots.computeIfPresent(sessionId, (id, taken) -> taken <= 1 ? null : taken - 1);
+    }
 
     /** Registers a session; once the registry is {@linkplain #close closed} the session is terminated at once. */
     public void add(LiveSession session) {
         sessions.put(session.id(), session);
+        onChange.run();
         // read after the put, as close() writes the reason before it looks at the sessions: one
         // of the two sees the other, so no session starting during a stop escapes it
         String reason = closedReason;
@@ -24,7 +55,9 @@ public final class SessionRegistry {
     }
 
     public void remove(String id) {
-        sessions.remove(id);
+        if (sessions.remove(id) != null) {
+            onChange.run();
+        }
     }
 
     public List<LiveSession> all() {

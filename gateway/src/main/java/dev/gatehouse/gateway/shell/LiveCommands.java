@@ -15,11 +15,15 @@ import java.util.Set;
  * (admins). Each refusal is one line.
  */
 final class LiveCommands {
+    /** One row of {@code live}: the id column fits a session id (26 characters, {@code SessionIds}). */
+    static final String LIST_ROW = "%-26s  %-12s  %-32s  %-13s  %-27s  %10d  %10d  %-16s  %s%n";
+    static final String LIST_HEADER = "%-26s  %-12s  %-32s  %-13s  %-27s  %10s  %10s  %-16s  %s%n";
+
     private final LiveSessions live;
     private final LiveSessions.Actor actor;
 
     LiveCommands(GatewayServices services, Identity identity) {
-        this.live = new LiveSessions(services.policy(), services.audit(), services.sessions());
+        this.live = LiveSessions.of(services);
         this.actor = new LiveSessions.Actor(identity.user(), identity.source(), "shell", identity.keyFingerprint());
     }
 
@@ -44,15 +48,17 @@ final class LiveCommands {
         List<LiveSession> sessions = live.list(actor);
         if (opts.containsKey("--json")) {
             var array = Views.json().createArrayNode();
-            sessions.forEach(s -> array.addPOJO(LiveSessions.describe(s)));
+            sessions.forEach(s -> array.addPOJO(live.describe(s)));
             out.println(Views.write(array));
             return 0;
         }
-        out.printf("%-22s  %-12s  %-32s  %-13s  %-27s  %10s  %10s%n", "ID", "USER", "TARGET", "KIND", "STARTED", "IN", "OUT");
+        out.printf(LIST_HEADER, "ID", "USER", "TARGET", "KIND", "STARTED", "IN", "OUT", "INSTANCE",
+                "STATE");
         for (LiveSession s : sessions) {
-            out.printf("%-22s  %-12s  %-32s  %-13s  %-27s  %10d  %10d%n", Views.escape(s.id()), Views.escape(s.user()),
-                    s.node() == null ? "(gateway)" : Views.escape(s.login() + "@" + s.node()), s.kindName(), s.start(),
-                    s.bytesIn(), s.bytesOut());
+            Map<String, Object> d = live.describe(s);
+            out.printf(LIST_ROW, Views.escape(s.id()), Views.escape(s.user()),
+                    s.node() == null ? "(gateway)" : Views.escape(s.login() + "@" + s.node()), Views.escape(s.kindName()),
+                    s.start(), s.bytesIn(), s.bytesOut(), Views.escape((String) d.get("instance")), d.get("state"));
         }
         return 0;
     }

@@ -87,4 +87,31 @@ class OpsConfigTest {
         assertThatThrownBy(() -> parse("policy: p.yaml\naudit:\n  webhook: {}\n"))
                 .hasMessageStartingWith("gatehouse.yaml:3:");
     }
+
+    @Test
+    void instanceDefaultsToTheChainIdATwoSecondHeartbeatAndTenSecondsToDead() {
+        GatewayConfig.Instance i = parse("policy: p.yaml\n").instance();
+        assertThat(i.name()).isEmpty();
+        assertThat(i.heartbeat()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(i.deadAfter()).isEqualTo(java.time.Duration.ofSeconds(10));
+        GatewayConfig.Instance set = parse("policy: p.yaml\ninstance:\n  name: gw-a\n  heartbeat: 500ms\n  dead_after: 3s\n")
+                .instance();
+        assertThat(set).isEqualTo(new GatewayConfig.Instance(java.util.Optional.of("gw-a"), java.time.Duration.ofMillis(500),
+                java.time.Duration.ofSeconds(3)));
+    }
+
+    /** Threat: an instance name is printed in listings and on terminals; control characters must not get there. */
+    @Test
+    void badInstanceValuesNameFileLineAndKey() {
+        assertThatThrownBy(() -> parse("policy: p.yaml\ninstance:\n  name: \"gw\\e[2J\"\n"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("gatehouse.yaml:3: instance.name must be 1 to 64");
+        assertThatThrownBy(() -> parse("policy: p.yaml\ninstance:\n  heartbeat: 0s\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: instance.heartbeat must be longer than zero");
+        assertThatThrownBy(() -> parse("policy: p.yaml\ninstance:\n  heartbeat: 5s\n  dead_after: 5s\n"))
+                .hasMessageStartingWith("gatehouse.yaml:4: instance.dead_after (5000 ms) must be longer than instance.heartbeat");
+        assertThatThrownBy(() -> parse("policy: p.yaml\ninstance:\n  heartbeat: 20s\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: instance.dead_after");
+        assertThatThrownBy(() -> parse("policy: p.yaml\ninstance:\n  id: x\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3:").hasMessageContaining("id");
+    }
 }

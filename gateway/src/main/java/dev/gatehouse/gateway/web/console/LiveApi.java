@@ -13,8 +13,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * shell's {@code live} and {@code terminate}:
  * <ul>
  *   <li>{@code GET /api/v1/live} (AUDIT or ADMIN): {@code {"items": [...], "next": CURSOR|null}},
- *       newest first, each {@link LiveSessions#describe}; {@code limit} (1..500, default 50) and
- *       {@code before=ID} page.
+ *       newest first, each {@link LiveSessions#describe} (the sessions of every instance sharing the
+ *       database, each with its {@code instance} and {@code state}); {@code limit} (1..500, default 50)
+ *       and {@code before=ID} page.
  *   <li>{@code POST /api/v1/live/{id}/terminate} {@code {"reason": TEXT}} (ADMIN): the user sees
  *       {@code gatehouse: session terminated by USER: REASON}; answers the session as it was. Also
  *       served as {@code POST /api/v1/sessions/{id}/terminate}, the name in DESIGN.md's
@@ -46,7 +47,7 @@ public final class LiveApi implements ConsoleModule {
 
     /** The module on the gateway's services (as the console's front controller wires it). */
     public static LiveApi of(dev.gatehouse.gateway.GatewayServices services) {
-        return new LiveApi(new LiveSessions(services.policy(), services.audit(), services.sessions()), services.clock(),
+        return new LiveApi(LiveSessions.of(services), services.clock(),
                 services.commandPool(), services.timer());
     }
 
@@ -78,7 +79,7 @@ public final class LiveApi implements ConsoleModule {
         List<LiveSession> page = all.subList(from, Math.min(all.size(), from + limit));
         String next = from + limit < all.size() ? page.get(page.size() - 1).id() : null;
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
-        body.put("items", page.stream().map(LiveSessions::describe).toList());
+        body.put("items", page.stream().map(live::describe).toList());
         body.put("next", next);
         return ApiResponse.ok(body);
     }
@@ -86,7 +87,7 @@ public final class LiveApi implements ConsoleModule {
     ApiResponse terminate(ApiRequest request) {
         String reason = request.bodyText("reason");
         LiveSession s = call(() -> live.terminate(actor(request), request.param("id"), reason));
-        Map<String, Object> body = LiveSessions.describe(s);
+        Map<String, Object> body = live.describe(s);
         body.put("terminated_by", request.viewer().user());
         body.put("reason", reason.strip());
         return ApiResponse.ok(body);
