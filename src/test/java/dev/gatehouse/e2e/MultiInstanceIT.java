@@ -176,9 +176,9 @@ class MultiInstanceIT {
     @Order(5)
     void aLockStillReachesBAfterItsChangeFeedConnectionWasCut() throws SQLException {
         await("gw-b listens on its own change-feed connection").atMost(Duration.ofSeconds(10))
-                .until(() -> feedBackends(b), pids -> pids.size() == 1);
+                .until(() -> listenerBackends(b), pids -> pids.size() == 1);
+        int pid = listenerBackends(b).get(0);
         try (LiveSsh onB = LiveSsh.open(b, b.alice(), Gateway.TARGET)) {
-            int pid = feedBackends(b).get(0);
             try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
                 ps.setInt(1, pid);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -193,7 +193,7 @@ class MultiInstanceIT {
         }
         assertRefused(b.ssh(b.alice(), Gateway.TARGET, "id -un"), "user 'alice' is locked");
         await("gw-b listens again on a new connection").atMost(Duration.ofSeconds(20))
-                .until(() -> feedBackends(b), pids -> pids.size() == 1);
+                .until(() -> listenerBackends(b), pids -> pids.size() == 1 && pids.get(0) != pid);
     }
 
     /**
@@ -292,15 +292,17 @@ class MultiInstanceIT {
     }
 
     /**
-     * The backend pids of {@code gw}'s change-feed connections ({@code application_name =
+     * The backend pids of {@code gw}'s listening change-feed connections ({@code application_name =
      * gatehouse-change-feed}) to this test's database: those whose client port is one of the
-     * gateway process's own TCP sockets, so A's are never touched.
+     * gateway process's own TCP sockets, so A's are never touched. The feed's other connection,
+     * which sends the NOTIFYs, is told apart by its last statement, {@code pg_notify}.
      */
-    private List<Integer> feedBackends(Gateway gw) throws SQLException {
+    private List<Integer> listenerBackends(Gateway gw) throws SQLException {
         Set<Integer> ports = ProcSockets.localTcpPorts(gw.pid());
         List<Integer> pids = new ArrayList<>();
         try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT pid, client_port FROM pg_stat_activity"
-                + " WHERE datname = current_database() AND application_name = 'gatehouse-change-feed'")) {
+                + " WHERE datname = current_database() AND application_name = 'gatehouse-change-feed'"
+                + " AND query NOT ILIKE '%pg_notify%'")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (ports.contains(rs.getInt(2))) {
