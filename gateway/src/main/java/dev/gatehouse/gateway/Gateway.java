@@ -113,7 +113,8 @@ public final class Gateway implements AutoCloseable {
             store.instanceRegistry().register(new dev.gatehouse.recorder.InstanceRegistry.Instance(store.chainId(), instanceName,
                     clock.instant(), clock.instant(), null, dev.gatehouse.gateway.config.HostPort.format(config.ssh().listen()),
                     config.web().enabled() ? dev.gatehouse.gateway.config.HostPort.format(config.web().listen()) : null),
-                    config.instance().deadAfter());
+                    // SQLite lives in this data_dir: a copied instance-id copied the database too; a crash restarts at once
+                    options.jdbcUrl().startsWith("jdbc:postgresql:") ? config.instance().deadAfter() : Duration.ZERO);
         } catch (IllegalStateException e) {
             store.close();
             throw duplicateChain(config, e);
@@ -264,10 +265,7 @@ public final class Gateway implements AutoCloseable {
         java.time.Instant now = options.clock().instant();
         for (var i : instances) {
             if (i.chainId().equals(options.chainId()) && i.alive(now, config.instance().deadAfter())) {
-                throw duplicateChain(config, new IllegalStateException("another gateway instance runs audit chain "
-                        + i.chainId() + " on this database ('" + i.name() + "', last heartbeat " + i.heartbeatAt()
-                        + "): was data_dir/instance-id copied from another instance? Give each instance its own data_dir"
-                        + " (copy only data/keys/), or wait " + config.instance().deadAfter().toSeconds() + " s after a crash"));
+                throw duplicateChain(config, new IllegalStateException(i.runningProblem(config.instance().deadAfter())));
             }
         }
     }

@@ -141,6 +141,13 @@ class LiveSessionsTest {
         String id = liveId();
         InProcessGateway.Result listed = gw.exec("auditor", "live --json");
         assertThat(listed.stdout()).contains("\"id\":\"" + id + "\"").contains("\"kind\":\"shell\"");
+        assertThat(listed.stdout()).contains("\"state\":\"live\"").contains("\"instance\":\"");
+        // the text table's columns fit a 26-character session id: header and rows line up
+        String[] table = gw.exec("auditor", "live").stdout().split("\n");
+        assertThat(id).hasSize(26);
+        assertThat(table[0]).startsWith(String.format("%-26s  USER", "ID")).contains("INSTANCE").contains("STATE");
+        assertThat(table[1]).startsWith(id + "  ").endsWith("live");
+        assertThat(table[1].indexOf("alice")).isEqualTo(table[0].indexOf("USER"));
         assertThat(gw.exec("admin", "help").stdout()).contains("terminate ID --reason TEXT");
 
         InProcessGateway.Result refused = gw.exec("auditor", "terminate " + id + " --reason nope");

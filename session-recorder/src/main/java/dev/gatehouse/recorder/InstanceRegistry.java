@@ -29,7 +29,9 @@ public interface InstanceRegistry {
      * Registers {@code self} as running from {@code self.startedAt()}: its row is written anew
      * (heartbeat = start, not stopped), the live-session rows a previous run of the same chain
      * left (a crash) are removed, and commands still pending for it are closed with result
-     * {@code expired}, all in one transaction.
+     * {@code expired}, all in one transaction. A {@code deadAfter} of zero never refuses: the
+     * start takes the chain over (SQLite, whose database lives in the instance's own data_dir, so
+     * a crashed gateway restarts at once).
      *
      * @throws IllegalStateException when another process runs this chain: its row has not stopped
      *     and heartbeated less than {@code deadAfter} before {@code self.startedAt()} (the message
@@ -90,6 +92,14 @@ public interface InstanceRegistry {
         /** Whether it counts as running at {@code now}: not stopped, and its heartbeat is at most {@code deadAfter} old. */
         public boolean alive(Instant now, Duration deadAfter) {
             return stoppedAt == null && !heartbeatAt.plus(deadAfter).isBefore(now);
+        }
+
+        /** Why another start of this chain is refused while this instance is alive: one line, with what to do. */
+        public String runningProblem(Duration deadAfter) {
+            return "another gateway instance runs audit chain " + chainId + " on this database ('" + name
+                    + "', last heartbeat " + heartbeatAt + ", started " + startedAt + "): was data_dir/instance-id copied"
+                    + " from another instance? Give each instance its own data_dir (copy only data/keys/), or wait "
+                    + deadAfter.toSeconds() + " s after a crash";
         }
     }
 

@@ -49,7 +49,7 @@ final class JdbcInstanceRegistry implements InstanceRegistry {
     public void register(Instance self, Duration deadAfter) {
         require(self != null && self.chainId() != null && self.name() != null && self.startedAt() != null,
                 "an instance needs a chain id, a name and a start time");
-        require(deadAfter != null && !deadAfter.isNegative() && !deadAfter.isZero(), "dead_after must be positive");
+        require(deadAfter != null && !deadAfter.isNegative(), "dead_after must not be negative");
         long start = ChainHash.micros(self.startedAt());
         boolean registered = transaction("register instance " + self.name(), c -> {
             int changed;
@@ -64,7 +64,7 @@ final class JdbcInstanceRegistry implements InstanceRegistry {
                 ps.setLong(4, start);
                 ps.setString(5, self.sshListen());
                 ps.setString(6, self.webListen());
-                ps.setLong(7, start - ChainHash.micros(Instant.EPOCH.plus(deadAfter)));
+                ps.setLong(7, deadAfter.isZero() ? Long.MAX_VALUE : start - ChainHash.micros(Instant.EPOCH.plus(deadAfter)));
                 changed = ps.executeUpdate();
             }
             if (changed == 0) {
@@ -81,10 +81,7 @@ final class JdbcInstanceRegistry implements InstanceRegistry {
         });
         if (!registered) {
             Instance other = instances().stream().filter(i -> i.chainId().equals(self.chainId())).findFirst().orElseThrow();
-            throw new IllegalStateException("another gateway instance runs audit chain " + self.chainId() + " on this database ('"
-                    + other.name() + "', last heartbeat " + other.heartbeatAt() + ", started " + other.startedAt()
-                    + "): was data_dir/instance-id copied from another instance? Give each instance its own data_dir"
-                    + " (copy only data/keys/), or wait " + deadAfter.toSeconds() + " s after a crash");
+            throw new IllegalStateException(other.runningProblem(deadAfter));
         }
     }
 

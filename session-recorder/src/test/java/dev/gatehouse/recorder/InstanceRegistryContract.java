@@ -96,6 +96,18 @@ interface InstanceRegistryContract extends StoreFixture {
     }
 
     @Test
+    default void aZeroWindowTakesALiveChainOverAtOnce() {
+        try (AuditStore store = open(CHAIN)) {
+            InstanceRegistry r = store.instanceRegistry();
+            r.register(instance("gw-a", "a", T0), DEAD_AFTER);
+            r.sync("gw-a", List.of(live("s-1", "gw-a", 5)), T0.plusSeconds(1));
+            r.register(instance("gw-a", "a", T0.plusSeconds(1)), Duration.ZERO);
+            assertThat(r.sessions()).isEmpty();
+            assertThat(r.instances().get(0).startedAt()).isEqualTo(T0.plusSeconds(1));
+        }
+    }
+
+    @Test
     default void aGracefullyStoppedChainMayStartAgainAtOnce() {
         try (AuditStore store = open(CHAIN)) {
             InstanceRegistry r = store.instanceRegistry();

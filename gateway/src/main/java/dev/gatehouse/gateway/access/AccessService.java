@@ -152,7 +152,8 @@ public final class AccessService {
                 enforce();
             }
         } catch (StoreUnavailableException e) {
-            LOG.warn("cannot read the access log's changes now ({}); trying again at the next poll", e.getMessage());
+            // the store's own failure is reported by the store; this repeats every poll meanwhile
+            LOG.debug("cannot read the access log's changes now ({}); trying again at the next poll", e.getMessage());
         }
     }
 
@@ -533,7 +534,7 @@ public final class AccessService {
         try {
             catchUp();
         } catch (StoreUnavailableException e) {
-            LOG.warn("cannot read the access log's changes now ({}); judging the state as it is", e.getMessage());
+            LOG.debug("cannot read the access log's changes now ({}); judging the state as it is", e.getMessage());
         }
         Instant now = now();
         Policy p = policy.current().policy();

@@ -391,4 +391,33 @@ class AccessServiceTest {
         assertThat(restarted.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
         assertThat(store.events(new dev.gatehouse.recorder.EventQuery("access.ignored", null, null, null, 10))).hasSize(2);
     }
+
+    @Test
+    void anotherInstancesUnprovenApprovalIsNotAppliedAndReportedOnlyAfterTheGrace() {
+        // Threat: an approval INSERTed by hand reaches a running gateway through the catch-up (not
+        // only a restart): it is never applied. Another instance's honest row is proven a moment
+        // after it is stored, so it is reported (access.ignored) only once it stayed unproven.
+        java.util.concurrent.atomic.AtomicReference<AccessLog.Unproven> claimed =
+                new java.util.concurrent.atomic.AtomicReference<>(AccessLog.Unproven.NONE);
+        AccessLog real = store.accessLog();
+        AccessLog claimsUnproven = (AccessLog) java.lang.reflect.Proxy.newProxyInstance(AccessLog.class.getClassLoader(),
+                new Class<?>[] {AccessLog.class}, (proxy, method, args) -> method.getName().equals("unproven")
+                        ? claimed.get() : method.invoke(real, args));
+        AccessService running = new AccessService(policy, claimsUnproven, new AuditTrail(store, clock, true), sessions, signer,
+                clock, Duration.ofHours(1), notifications::add);
+        running.load();
+        AccessRequest r = service.request("alice", "mlops", NodeTarget.node("gpu-node-1"), Duration.ofMinutes(30), "x");
+        claimed.set(new AccessLog.Unproven(java.util.Set.of(r.id() + "#1"), java.util.Set.of()));
+        real.appendDecision(new AccessLog.DecisionRow(r.id(), 0, "approve", "bob", null, clock.instant(), null, null));
+        assertThat(running.catchUp()).isTrue();
+        assertThat(running.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+        store.flush();
+        assertThat(store.events(new dev.gatehouse.recorder.EventQuery("access.ignored", null, null, null, 10))).isEmpty();
+        clock.advance(AccessService.UNPROVEN_GRACE);
+        assertThat(running.catchUp()).as("folded again while it waits for its proof").isTrue();
+        assertThat(running.state().request(r.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+        store.flush();
+        assertThat(store.events(new dev.gatehouse.recorder.EventQuery("access.ignored", null, null, null, 10))).hasSize(1);
+        assertThat(running.catchUp()).as("reported once, then left alone").isFalse();
+    }
 }
