@@ -57,8 +57,8 @@ class MultiInstanceIT {
     void start() {
         db = PostgresDatabase.create("gh_multi");
         node = NodeSshd.start();
-        a = Gateway.start(node, Elevations.options(false).store(db.url()).config(instance("gw-a")));
-        b = Gateway.startPeer(a, new Gateway.Options().store(db.url()).config(instance("gw-b")));
+        a = Gateway.start(node, Elevations.options(false).web().store(db.url()).config(instance("gw-a")));
+        b = Gateway.startPeer(a, new Gateway.Options().web().store(db.url()).config(instance("gw-b")));
         alice = a.alice();
         bob = a.user("bob");
     }
@@ -194,6 +194,39 @@ class MultiInstanceIT {
         assertRefused(b.ssh(b.alice(), Gateway.TARGET, "id -un"), "user 'alice' is locked");
         await("gw-b listens again on a new connection").atMost(Duration.ofSeconds(20))
                 .until(() -> listenerBackends(b), pids -> pids.size() == 1 && pids.get(0) != pid);
+    }
+
+    /**
+     * Threat: an admin in one instance's console does not see (so cannot act on) a session another
+     * instance holds, or a console token works only on the instance that issued it. The copied TLS
+     * CA makes both instances' HTTPS trusted by one CA certificate.
+     */
+    @Test
+    @Order(6)
+    void bsConsoleApiListsASessionOnAWithItsInstanceForATokenIssuedOnA() {
+        assertThat(b.cli("ca", "show", "tls").requireSuccess().stdout()).isEqualTo(a.cli("ca", "show", "tls").requireSuccess().stdout());
+        String[] lines = a.shell(bob, "api-token --for 1h").requireSuccess().stdout().strip().split("\n");
+        String auth = "Authorization: Bearer " + lines[lines.length - 1].strip();
+        Web web = Web.of(b);
+        try (LiveSsh onA = LiveSsh.open(a, alice, Gateway.TARGET)) {
+            Web.Response list = firstWithin("alice's session on gw-a in gw-b's GET /api/v1/live", System.nanoTime(),
+                    () -> web.request(web.consoleUrl("/api/v1/live"), "-H", auth),
+                    r -> r.status() == 200 && apiItem(r, "alice", "gw-a").isPresent(),
+                    r -> r.status() + " " + r.body());
+            JsonNode item = apiItem(list, "alice", "gw-a").orElseThrow();
+            assertThat(Json.text(item, "state")).as(item.toString()).isEqualTo("live");
+            assertThat(Json.text(item, "node")).isEqualTo(Gateway.NODE);
+            assertThat(onA.isAlive()).isTrue();
+        }
+    }
+
+    private static Optional<JsonNode> apiItem(Web.Response r, String user, String instance) {
+        for (JsonNode s : Json.parse(r.body()).get("items")) {
+            if (user.equals(Json.text(s, "user")) && instance.equals(Json.text(s, "instance"))) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
