@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -287,6 +288,19 @@ class MultiInstanceIT {
         List<String> attempts = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<T> found = new AtomicReference<>();
         AtomicLong startedAt = new AtomicLong();
+        try {
+            awaitAttempts(what, attempt, done, describe, sinceNanos, attempts, found, startedAt);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; attempts:\n" + String.join("\n", attempts), e);
+        }
+        long millis = Duration.ofNanos(startedAt.get() - sinceNanos).toMillis();
+        assertThat(millis).as(what + " within " + WITHIN + "; attempts:\n" + String.join("\n", attempts))
+                .isLessThanOrEqualTo(WITHIN.toMillis());
+        return found.get();
+    }
+
+    private static <T> void awaitAttempts(String what, Supplier<T> attempt, Predicate<T> done, Function<T, String> describe,
+            long sinceNanos, List<String> attempts, AtomicReference<T> found, AtomicLong startedAt) {
         await(what).atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).until(() -> {
             long start = System.nanoTime();
             T result = attempt.get();
@@ -299,10 +313,6 @@ class MultiInstanceIT {
             }
             return ok;
         });
-        long millis = Duration.ofNanos(startedAt.get() - sinceNanos).toMillis();
-        assertThat(millis).as(what + " within " + WITHIN + "; attempts:\n" + String.join("\n", attempts))
-                .isLessThanOrEqualTo(WITHIN.toMillis());
-        return found.get();
     }
 
     /** {@link #firstWithin} for a command that must succeed (exit 0). */
