@@ -7,7 +7,7 @@ import { api, el, fill, table, say, describe, when, bytes, page, ApiFailure } fr
 function details(s) {
   const rows = [
     ['Session', s.id], ['User', s.user], ['Login', s.login], ['Node', s.node], ['Kind', s.kind],
-    ['Command', s.command], ['Instance', s.instance], ['Source', s.source], ['Started', when(s.started)],
+    ['Command', s.command], ['App', s.app], ['Requests', s.requests], ['Instance', s.instance], ['Source', s.source], ['Started', when(s.started)],
     ['Ended', s.live ? 'still live' : when(s.ended)], ['Outcome', s.outcome],
     ['Bytes in / out', `${bytes(s.bytes_in)} / ${bytes(s.bytes_out)}`],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');

@@ -18,7 +18,7 @@ function render(items) {
     ['Login', (s) => s.login],
     ['Node', (s) => s.node],
     ['Kind', (s) => s.kind],
-    ['Command', (s) => s.command || ''],
+    ['Command', (s) => s.command || (s.app ? `app ${s.app}` : '')],
     ['Source', (s) => s.source],
     ['Started', (s) => when(s.started)],
     ['Ended', (s) => (s.live ? 'live' : when(s.ended))],

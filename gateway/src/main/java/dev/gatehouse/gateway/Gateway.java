@@ -53,6 +53,9 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     /** Gateway-shell commands running at once, across all sessions, before new ones are refused as "too busy". */
     static final int MAX_COMMAND_THREADS = 256;
+    /** Where a stop that cannot drain the audit store keeps what it could not write (in data_dir). */
+    public static final String SPILL_FILE = "audit-spill.jsonl";
+
     /** How long a graceful stop waits for terminated sessions to write their reason line and close. */
     static final Duration SHUTDOWN_LAST_LINES = dev.gatehouse.gateway.ssh.SerialSink.LAST_LINE_WAIT.plusSeconds(1);
 
@@ -68,6 +71,7 @@ public final class Gateway implements AutoCloseable {
     private final SharedIo io;
     private final dev.gatehouse.gateway.ops.Operations ops;
     private volatile boolean closed;
+    private volatile AuditStore.Shutdown storeShutdown;
 
     private Gateway(GatewayServices services, SshFront front, WebFront web, SharedIo io, ScheduledExecutorService timer,
             ExecutorService notifications, PolicyWatcher watcher, InetSocketAddress address, InetSocketAddress webAddress,
@@ -105,7 +109,8 @@ public final class Gateway implements AutoCloseable {
         StoreOptions defaults = StoreOptions.defaults(config.store().url(), keys.chainId(), keys.checkpointSigner(), clock);
         StoreOptions options = new StoreOptions(defaults.jdbcUrl(), defaults.chainId(), defaults.signer(), clock,
                 defaults.queueCapacity(), defaults.queueBytes(), defaults.batchSize(), defaults.appendTimeout(),
-                config.store().checkpointEvery(), config.store().checkpointInterval(), config.witnessFiles());
+                config.store().checkpointEvery(), config.store().checkpointInterval(), config.witnessFiles(),
+                config.dataDir().resolve(SPILL_FILE));
         refuseRunningChain(config, options);
         AuditStore store = AuditStore.open(options);
         String instanceName = config.instance().name().orElse(store.chainId());
@@ -182,6 +187,7 @@ public final class Gateway implements AutoCloseable {
         if (webConfig.enabled()) {
             try {
                 web = WebWiring.front(services, keys, site, webLogin.get(), auditKey);
+                web.onAccepted(metrics.webConnectionCounter());
                 webBound = web.start();
             } catch (IOException | RuntimeException e) {
                 if (web != null) {
@@ -297,10 +303,11 @@ public final class Gateway implements AutoCloseable {
     /** Sessions a crash left open get their end written now, with what the recording holds. */
     private static void recoverInterrupted(AuditTrail audit) {
         for (SessionSummary s : audit.store().unfinishedSessions()) {
-            audit.append(audit.event(EventType.SESSION_END, "interrupted")
+            boolean app = "app".equals(s.kind()); // an app session has no recording
+            audit.append(audit.event(app ? EventType.APP_SESSION_END : EventType.SESSION_END, "interrupted")
                     .withUser(s.user()).withTarget(s.node(), s.login()).withSource(s.source()).withSessionId(s.id())
                     .with("reason", "gateway stopped without ending the session (crash)")
-                    .with("recording_hash", audit.store().recordingHead(s.id()).orElse(null)));
+                    .with("recording_hash", app ? null : audit.store().recordingHead(s.id()).orElse(null)));
             LOG.warn("session {} was interrupted by a crash; its recording is kept up to the last flushed batch", s.id());
         }
     }
@@ -388,8 +395,31 @@ public final class Gateway implements AutoCloseable {
         services.access().stopLeading();
         services.audit().append(services.audit().event(EventType.GATEWAY_STOP, "success").with("sessions_ended", ended));
         ops.close();
-        services.audit().store().close();
-        LOG.info("gateway stopped; audit store drained");
+        AuditStore.Shutdown shutdown = services.audit().store().shutdown();
+        storeShutdown = shutdown;
+        if (shutdown.drained()) {
+            LOG.info("gateway stopped; audit store drained");
+        } else {
+            LOG.error("gateway stopped; the audit store could not drain: {}", stopProblem(shutdown));
+        }
+    }
+
+    /**
+     * What the graceful stop left unwritten ({@link AuditStore.Shutdown#drained()} when nothing);
+     * empty before {@link #close()}.
+     */
+    public java.util.Optional<AuditStore.Shutdown> storeShutdown() {
+        return java.util.Optional.ofNullable(storeShutdown);
+    }
+
+    /** One line for the operator: how many records were not written and where they are kept. */
+    public static String stopProblem(AuditStore.Shutdown shutdown) {
+        if (shutdown.unwritten() == 0) {
+            return "the database refused writes to the end (" + shutdown.problem() + ")";
+        }
+        return shutdown.unwritten() + " audit record(s) could not be written"
+                + (shutdown.spillFile() != null ? "; kept in " + shutdown.spillFile()
+                        + ", verified and appended at the next start" : " and are lost (" + shutdown.problem() + ")");
     }
 
     private static void closeQuietly(SshFront front) {

@@ -3,7 +3,12 @@ package dev.gatehouse.gateway;
 import ch.qos.logback.classic.pattern.ExtendedThrowableProxyConverter;
 import ch.qos.logback.classic.pattern.MessageConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
+import ch.qos.logback.classic.spi.ThrowableProxy;
 import dev.gatehouse.policy.Printable;
+import dev.gatehouse.recorder.SqlErrors;
+import java.sql.SQLException;
 
 /**
  * Log lines follow the one escaping rule too ({@link Printable}): libraries log what clients
@@ -23,11 +28,78 @@ public final class LogText {
         }
     }
 
-    /** A stack trace keeps its line breaks; everything else the rule names (in exception messages) is escaped. */
+    /**
+     * A stack trace keeps its line breaks; everything else the rule names (in exception messages) is escaped.
+     * Database errors show their class, SQLState and first line only ({@link SqlErrors#safeMessage}), whoever
+     * logs them: the pool logs a broken connection with the driver's error, and pgjdbc's batch errors carry
+     * the whole {@code INSERT ... VALUES (...)} of an audit record.
+     */
     public static final class Throwable extends ExtendedThrowableProxyConverter {
         @Override
         public String convert(ILoggingEvent event) {
             return Printable.escapeKeepingLines(super.convert(event));
+        }
+
+        @Override
+        protected String throwableProxyToString(IThrowableProxy tp) {
+            return super.throwableProxyToString(Scrubbed.of(tp));
+        }
+    }
+
+    /** A logged throwable whose database errors' messages are cut to what {@link SqlErrors} keeps. */
+    private record Scrubbed(IThrowableProxy real, String message) implements IThrowableProxy {
+        static IThrowableProxy of(IThrowableProxy tp) {
+            if (tp == null || tp instanceof Scrubbed) {
+                return tp;
+            }
+            String message = tp.getMessage();
+            if (tp instanceof ThrowableProxy p && p.getThrowable() instanceof SQLException sql) {
+                message = (sql.getSQLState() == null ? "" : "[" + sql.getSQLState() + "] ") + SqlErrors.safeMessage(sql);
+            }
+            return new Scrubbed(tp, message);
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
+
+        @Override
+        public String getClassName() {
+            return real.getClassName();
+        }
+
+        @Override
+        public StackTraceElementProxy[] getStackTraceElementProxyArray() {
+            return real.getStackTraceElementProxyArray();
+        }
+
+        @Override
+        public int getCommonFrames() {
+            return real.getCommonFrames();
+        }
+
+        @Override
+        public IThrowableProxy getCause() {
+            return of(real.getCause());
+        }
+
+        @Override
+        public IThrowableProxy[] getSuppressed() {
+            IThrowableProxy[] suppressed = real.getSuppressed();
+            if (suppressed == null) {
+                return null;
+            }
+            IThrowableProxy[] out = new IThrowableProxy[suppressed.length];
+            for (int i = 0; i < suppressed.length; i++) {
+                out[i] = of(suppressed[i]);
+            }
+            return out;
+        }
+
+        @Override
+        public boolean isCyclic() {
+            return real.isCyclic();
         }
     }
 }

@@ -117,6 +117,20 @@ class OpsEndpointsTest {
     }
 
     @Test
+    void httpsConnectionsAreCountedWithoutIdentities() throws Exception {
+        assertThat(value(scrape(), "gatehouse_connections_total", "protocol", "web", "outcome", "accepted")).isZero();
+        int port = gw.gateway().webAddress().orElseThrow().getPort();
+        javax.net.ssl.SSLContext tls = gw.tlsClient(null);
+        for (int i = 0; i < 2; i++) {
+            dev.gatehouse.gateway.web.Https1.get(tls, port, "localhost", "localhost", "/", null);
+        }
+        List<PrometheusText.Sample> samples = scrape();
+        assertThat(value(samples, "gatehouse_connections_total", "protocol", "web", "outcome", "accepted")).isEqualTo(2);
+        assertThat(samples.stream().filter(s -> s.name().equals("gatehouse_connections_total")))
+                .allSatisfy(s -> assertThat(s.labels().keySet()).containsExactlyInAnyOrder("protocol", "outcome"));
+    }
+
+    @Test
     void liveSessionsAreCountedByKindWhileOpen() throws Exception {
         // the node's exec "wait" runs until its channel closes; the gateway shell until it is closed
         try (var session = gw.connect("alice", "aiops@gpu-node-1"); var exec = session.createExecChannel("wait");

@@ -47,7 +47,7 @@ class WebLoginCommandTest {
     void webLoginTakesNoArguments() throws Exception {
         InProcessGateway.Result r = gw.exec("alice", "web-login bob");
         assertThat(r.status()).isNotZero();
-        assertThat(r.stderr()).contains("web-login takes no arguments");
+        assertThat(r.stderr()).contains("web-login: unexpected argument 'bob'");
         assertThat(gw.events("web.login")).isEmpty();
     }
 }

@@ -190,4 +190,30 @@ public interface AuditStore extends AutoCloseable {
     /** Drains the writer, writes a final checkpoint and closes connections. */
     @Override
     void close();
+
+    /**
+     * {@link #close()}, saying what could not be written: when the database refuses writes for
+     * the whole drain (a few seconds), the records still queued are kept in the spill file
+     * ({@link StoreOptions#spillFile}) for the next open, or lost when there is none.
+     */
+    default Shutdown shutdown() {
+        close();
+        return Shutdown.DRAINED;
+    }
+
+    /**
+     * What a {@link #shutdown()} left unwritten.
+     *
+     * @param unwritten records (events and recording chunks) not committed to the database
+     * @param spillFile where they are kept for the next start; null when none was written
+     * @param problem why they were not written, or why the spill file could not be written; null when drained
+     */
+    record Shutdown(long unwritten, java.nio.file.Path spillFile, String problem) {
+        public static final Shutdown DRAINED = new Shutdown(0, null, null);
+
+        /** Everything was committed. */
+        public boolean drained() {
+            return unwritten == 0 && problem == null;
+        }
+    }
 }

@@ -1,6 +1,9 @@
 package dev.gatehouse.recorder;
 
+import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,7 +14,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +50,7 @@ final class BatchWriter implements Runnable {
     private final DataSource dataSource;
     private final StoreOptions options;
     private final Clock clock;
-    private final Consumer<Duration> onRecovered;
+    private final BiConsumer<Duration, Long> onRecovered;
     private final List<WitnessFile> witnesses;
     private final Thread thread;
     private final Object progress = new Object();
@@ -66,12 +69,15 @@ final class BatchWriter implements Runnable {
     private volatile String lastError = "none";
     private volatile boolean stopping;
     private volatile boolean abandoned;
+    /** The batch being committed (null between batches), and since when (the writer's clock). */
+    private volatile Batch inFlight;
+    private volatile Instant inFlightSince;
 
     /**
      * @param lastCheckpoint this chain's newest stored checkpoint, or null: the next one links to it
      */
     BatchWriter(StoreOptions options, DataSource dataSource, long headSeq, String headHash, CheckpointRow lastCheckpoint,
-            List<WitnessFile> witnesses, Consumer<Duration> onRecovered) {
+            List<WitnessFile> witnesses, BiConsumer<Duration, Long> onRecovered) {
         this.options = options;
         this.dataSource = dataSource;
         this.clock = options.clock();
@@ -122,6 +128,12 @@ final class BatchWriter implements Runnable {
         }
     }
 
+    /** Whether the batch being committed has waited at least {@code limit} (the writer's clock). */
+    private boolean unwrittenFor(Duration limit) {
+        Instant since = inFlightSince;
+        return inFlight != null && since != null && !clock.instant().isBefore(since.plus(limit));
+    }
+
     /** Permits a chunk holds until its batch commits; a chunk larger than the whole budget takes all of it. */
     private int bytes(WriteItem item) {
         return item instanceof WriteItem.ChunkRow row ? Math.min(queueBytes, Math.max(1, row.chunk().data().length)) : 0;
@@ -132,6 +144,10 @@ final class BatchWriter implements Runnable {
             while (true) {
                 if (stopping) {
                     throw new StoreUnavailableException("audit store is closing: record refused");
+                }
+                if (!healthy && unwrittenFor(StoreOptions.UNRECORDED_OUTPUT_LIMIT)) {
+                    throw new StoreUnavailableException("audit store is failing and has not written for "
+                            + StoreOptions.UNRECORDED_OUTPUT_LIMIT.toSeconds() + " s: recording data refused " + state());
                 }
                 if (!healthy && chunkBytes.availablePermits() < bytes) {
                     throw new StoreUnavailableException("audit store is failing and its queue is full of recording data "
@@ -212,6 +228,10 @@ final class BatchWriter implements Runnable {
     /** Lets the loop finish once the queue is empty. */
     void stop(Duration wait) {
         stopping = true;
+        if (!healthy) {
+            abandon(); // retrying against a failing database: waiting longer only delays the stop
+            return;
+        }
         try {
             thread.join(wait.toMillis());
         } catch (InterruptedException e) {
@@ -230,6 +250,37 @@ final class BatchWriter implements Runnable {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * What the writer has not committed: the batch it was retrying, then the queue, in order.
+     * Only meaningful once the writer stopped ({@link #stop}); checkpoint requests are left out.
+     */
+    Unwritten unwritten() {
+        List<WriteItem.EventRow> events = new ArrayList<>();
+        List<RecordingChunk> chunks = new ArrayList<>();
+        Batch batch = inFlight;
+        if (batch != null) {
+            events.addAll(batch.events());
+            chunks.addAll(batch.chunks());
+        }
+        List<WriteItem> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (WriteItem item : rest) {
+            if (item instanceof WriteItem.EventRow row) {
+                events.add(row);
+            } else if (item instanceof WriteItem.ChunkRow row) {
+                chunks.add(row.chunk());
+            }
+        }
+        return new Unwritten(events, chunks);
+    }
+
+    /** Records a stopped writer did not commit. */
+    record Unwritten(List<WriteItem.EventRow> events, List<RecordingChunk> chunks) {
+        int size() {
+            return events.size() + chunks.size();
         }
     }
 
@@ -369,16 +420,29 @@ final class BatchWriter implements Runnable {
         }
     }
 
-    /** Commits a batch, retrying with backoff until it succeeds or the writer is abandoned. */
+    /**
+     * Commits a batch, retrying with backoff until it succeeds or the writer is abandoned. A
+     * retry first asks the database whether the failed attempt committed after all (a connection
+     * lost after COMMIT was sent): then the batch counts as committed and is not inserted again.
+     */
     private void commit(Batch batch) {
         long backoff = 10;
-        List<CheckpointRow> checkpoints;
+        List<CheckpointRow> checkpoints = null;
+        inFlightSince = clock.instant();
+        inFlight = batch;
+        boolean retry = false;
         while (true) {
             try {
-                checkpoints = insert(batch);
+                if (retry && stored(batch)) {
+                    log.warn("audit store: a batch whose commit reported a failure was committed; not inserting it again");
+                    checkpoints = adoptStoredCheckpoint(batch);
+                } else {
+                    checkpoints = insert(batch);
+                }
                 break;
             } catch (SQLException | RuntimeException e) {
                 failed(e, batch);
+                retry = true;
                 if (abandoned) {
                     return;
                 }
@@ -392,6 +456,7 @@ final class BatchWriter implements Runnable {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
             }
         }
+        inFlight = null;
         chunkBytes.release((int) batch.chunkBytes());
         headSeq = batch.headSeq();
         headHash = batch.headHash();
@@ -410,8 +475,50 @@ final class BatchWriter implements Runnable {
             progress.notifyAll();
         }
         if (!healthy) {
-            recovered();
+            recovered(batch.size() + queue.size());
         }
+    }
+
+    /**
+     * Whether the batch is in the database already: its last row (events, else chunks, else its
+     * last checkpoint) is there with the same hash. A batch commits whole or not at all, so its
+     * last row stands for all of it.
+     */
+    private boolean stored(Batch batch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            if (!batch.events().isEmpty()) {
+                WriteItem.EventRow last = batch.events().get(batch.events().size() - 1);
+                return last.hash().equals(one(c, "SELECT hash FROM audit_events WHERE chain_id = ? AND seq = ?",
+                        last.chainId(), last.seq()));
+            }
+            if (!batch.chunks().isEmpty()) {
+                RecordingChunk last = batch.chunks().get(batch.chunks().size() - 1);
+                return last.hash().equals(one(c, "SELECT hash FROM recording_chunks WHERE session_id = ? AND seq = ?",
+                        last.sessionId(), last.seq()));
+            }
+            Mark last = batch.checkpoints().get(batch.checkpoints().size() - 1);
+            return last.hash().equals(one(c, "SELECT head_hash FROM checkpoints WHERE chain_id = ? AND seq = ?",
+                    options.chainId(), last.seq()));
+        }
+    }
+
+    private static String one(Connection c, String sql, String key, long seq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, key);
+            ps.setLong(2, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** The checkpoint a batch committed by an attempt reported failed signed: the chain's newest stored one. */
+    private List<CheckpointRow> adoptStoredCheckpoint(Batch batch) {
+        if (batch.checkpoints().isEmpty()) {
+            return List.of();
+        }
+        CheckpointRow last = new StoreQueries(dataSource).lastCheckpoint(options.chainId());
+        return last == null || last.seq() <= checkpointSeq ? List.of() : List.of(last);
     }
 
     private void failed(Exception e, Batch batch) {
@@ -429,44 +536,32 @@ final class BatchWriter implements Runnable {
         }
     }
 
-    /**
-     * The database error without record contents: drivers echo bound values in batch errors
-     * (pgjdbc prints the whole INSERT) and in details ("Failing row contains ..."), so keep the
-     * innermost error's first line only.
-     */
+    /** The database error without record contents ({@link SqlErrors#describe}). */
     static String describe(Throwable e) {
-        Throwable inner = e;
-        if (e instanceof SQLException sql && sql.getNextException() != null) {
-            inner = sql.getNextException();
-        }
-        while (inner instanceof java.sql.BatchUpdateException && inner.getCause() != null) {
-            inner = inner.getCause();
-        }
-        String message = String.valueOf(inner.getMessage());
-        int cut = message.indexOf('\n');
-        message = cut >= 0 ? message.substring(0, cut) : message;
-        if (inner instanceof java.sql.BatchUpdateException) {
-            message = "batch insert failed";
-        }
-        String state = inner instanceof SQLException sql && sql.getSQLState() != null ? " [" + sql.getSQLState() + "]" : "";
-        return inner.getClass().getSimpleName() + state + ": "
-                + (message.length() > 300 ? message.substring(0, 300) + "..." : message);
+        return SqlErrors.describe(e);
     }
 
-    private void recovered() {
+    /** @param waited records that were waiting for the database when it took writes again */
+    private void recovered(long waited) {
         Duration down = Duration.between(failingSince, clock.instant());
         healthy = true;
-        log.warn("audit store recovered after {} ms", down.toMillis());
+        log.warn("audit store recovered after {} ms; {} records had waited", down.toMillis(), waited);
         if (onRecovered != null) {
-            onRecovered.accept(down);
+            onRecovered.accept(down, waited);
         }
     }
 
-    /** Commits the batch; returns the checkpoints it signed and stored. */
+    /**
+     * Commits the batch; returns the checkpoints it signed and stored. A connection that failed
+     * is never used again: after SQLITE_FULL, SQLite may roll the transaction back by itself,
+     * the rollback and the pool's reset then fail ({@code cannot commit - no transaction is
+     * active}), and the pool would hand out a connection the driver believes is in a transaction
+     * while SQLite commits each statement on its own: the next batch would commit in part.
+     */
     private List<CheckpointRow> insert(Batch batch) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
             try {
+                c.setAutoCommit(false);
                 RowInserter.events(c, batch.events());
                 RowInserter.chunks(c, batch.chunks());
                 List<CheckpointRow> signed = batch.checkpoints().isEmpty() ? List.of() : sign(batch.checkpoints());
@@ -478,9 +573,18 @@ final class BatchWriter implements Runnable {
                     c.rollback();
                 } catch (SQLException rollback) {
                     e.addSuppressed(rollback);
+                } finally {
+                    discard(dataSource, c);
                 }
                 throw e;
             }
+        }
+    }
+
+    /** Takes a connection whose state is unknown out of the pool (closed once its user returns it). */
+    static void discard(DataSource dataSource, Connection c) {
+        if (dataSource instanceof HikariDataSource pool) {
+            pool.evictConnection(c);
         }
     }
 

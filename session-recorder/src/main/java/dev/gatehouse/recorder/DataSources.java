@@ -32,6 +32,16 @@ final class DataSources {
     /** Default wait for a lock before a write fails (and the writer retries, reporting unhealthy). */
     static final int DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
+    /**
+     * pgjdbc logs through java.util.logging, past the gateway's log escaping and scrubbing; its
+     * messages may quote statements. Held here: java.util.logging keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger PGJDBC_LOG = java.util.logging.Logger.getLogger("org.postgresql");
+
+    static {
+        PGJDBC_LOG.setLevel(java.util.logging.Level.OFF);
+    }
+
     private DataSources() {}
 
     static HikariDataSource open(String jdbcUrl, Dialect dialect, boolean readOnly) {
@@ -53,6 +63,10 @@ final class DataSources {
             }
         } else {
             config.setMaximumPoolSize(6);
+            // Errors must not carry record contents (user names, fingerprints) into logs: without
+            // this, pgjdbc puts every bound value of a failed batch into its exception's message
+            // ("Batch entry 0 INSERT ... VALUES (...)"), and server details ("Failing row contains").
+            config.addDataSourceProperty("logServerErrorDetail", "false");
             if (!lower.contains("lock_timeout")) {
                 // A table locked by someone else must surface as a failed write (unhealthy), not a silent stall.
                 config.setConnectionInitSql("SET lock_timeout = '" + DEFAULT_LOCK_TIMEOUT_MS + "ms'");

@@ -28,6 +28,9 @@ final class EventRows {
                 rs.getString(6), rs.getString(7));
     }
 
+    /** The kind of an app session (an {@code app.session.start}), which names none in its details. */
+    static final String APP_KIND = "app";
+
     /** A row of {@code StoreQueries.SESSION_SELECT}: the start event joined with its end, if any. */
     static SessionSummary session(ResultSet rs) throws SQLException {
         Map<String, String> start = CanonicalJson.parseDetails(rs.getString(9));
@@ -45,7 +48,8 @@ final class EventRows {
             }
         }
         return new SessionSummary(rs.getString(8), rs.getString(4), rs.getString(5), rs.getString(6),
-                start.get("kind"), start.get("command"), rs.getString(7), ChainHash.instant(rs.getLong(3)),
+                "app.session.start".equals(rs.getString(13)) ? APP_KIND : start.get("kind"), start.get("command"),
+                rs.getString(7), ChainHash.instant(rs.getLong(3)),
                 ended ? ChainHash.instant(endMicros) : null, exitStatus, ended ? outcome : null);
     }
 }

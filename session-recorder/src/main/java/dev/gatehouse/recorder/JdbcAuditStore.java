@@ -1,6 +1,8 @@
 package dev.gatehouse.recorder;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -83,6 +85,9 @@ final class JdbcAuditStore implements AuditStore {
         }
         // Restart: continue the chain from its stored head.
         queries.ensureChain(chainId, ChainHash.micros(options.clock().instant()));
+        // What the last stop could not write comes before anything new (and before crash recovery
+        // looks for sessions without an end).
+        SpillFile.Appended spilled = SpillFile.appendAtOpen(options.spillFile(), chainId, dataSource, queries);
         StoreQueries.Head head = queries.chainHead(chainId);
         this.headSeq = head.seq();
         this.headHash = head.hash();
@@ -94,6 +99,13 @@ final class JdbcAuditStore implements AuditStore {
         writer.start();
         log.info("audit store open: chain {} continues at seq {}", chainId, headSeq + 1);
         found.record(this::append, options.clock().instant());
+        if (spilled.events() + spilled.chunks() > 0) {
+            log.warn("appended {} events and {} recording chunks the last stop could not write (from {})",
+                    spilled.events(), spilled.chunks(), options.spillFile());
+            append(AuditEvent.of("audit.spill_appended", options.clock().instant(), "info")
+                    .with("events", spilled.events()).with("chunks", spilled.chunks())
+                    .with("file", options.spillFile().toString()));
+        }
     }
 
     @Override
@@ -351,11 +363,16 @@ final class JdbcAuditStore implements AuditStore {
 
     @Override
     public void close() {
+        shutdown();
+    }
+
+    @Override
+    public Shutdown shutdown() {
         lock.lock();
         long target;
         try {
             if (closed) {
-                return;
+                return Shutdown.DRAINED;
             }
             if (writer != null) {
                 try {
@@ -371,17 +388,46 @@ final class JdbcAuditStore implements AuditStore {
         } finally {
             lock.unlock();
         }
+        Shutdown result = Shutdown.DRAINED;
         try {
             if (writer != null) {
                 writer.awaitCommitted(target, CLOSE_DRAIN_LIMIT);
             }
         } catch (StoreUnavailableException e) {
             log.error("audit store could not drain before close: {}", e.getMessage());
+            result = new Shutdown(0, null, e.getMessage());
         } finally {
             if (writer != null) {
                 writer.stop(Duration.ofSeconds(5));
+                if (!result.drained()) {
+                    result = spill(writer.unwritten(), result.problem());
+                }
             }
             dataSource.close();
+        }
+        return result;
+    }
+
+    /** Keeps what the stopped writer did not commit in the spill file, if there is one. */
+    private Shutdown spill(BatchWriter.Unwritten left, String problem) {
+        if (left.size() == 0) {
+            return new Shutdown(0, null, problem);
+        }
+        Path file = options.spillFile();
+        if (file == null) {
+            log.error("audit store stopped with {} records not written and no spill file configured: they are lost",
+                    left.size());
+            return new Shutdown(left.size(), null, problem);
+        }
+        try {
+            SpillFile.write(file, chainId, left.events(), left.chunks());
+            log.error("audit store stopped with {} records not written; kept in {} to be verified and appended at the"
+                    + " next start", left.size(), file);
+            return new Shutdown(left.size(), file, problem);
+        } catch (IOException | RuntimeException e) {
+            log.error("audit store stopped with {} records not written and could not keep them in {}: {}", left.size(),
+                    file, e.toString());
+            return new Shutdown(left.size(), null, problem + "; spill file not written: " + e);
         }
     }
 
@@ -398,9 +444,10 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     /** Emitted by a helper thread: the writer must not wait on the append lock it may be holding up. */
-    private void recovered(Duration down) {
+    private void recovered(Duration down, long waited) {
         AuditEvent event = AuditEvent.of("audit.store_recovered", options.clock().instant(), "info")
                 .with("down_ms", down.toMillis())
+                .with("records_waited", waited)
                 .with("failed_at", options.clock().instant().minus(down));
         Thread t = new Thread(() -> {
             try {

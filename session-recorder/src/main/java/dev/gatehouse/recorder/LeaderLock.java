@@ -87,6 +87,8 @@ public abstract class LeaderLock implements AutoCloseable {
         private long nextAttempt;
         private long backoff = FIRST_BACKOFF_NANOS;
         private boolean closed;
+        /** The advisory lock's key: per schema and job, one parameter (the job's name). */
+        private static final String KEY = "hashtextextended('gatehouse:' || COALESCE(current_schema(), '') || ':' || ?, 0)";
         /** Connection attempts so far (tests). */
         private int attempts;
 
@@ -117,8 +119,7 @@ public abstract class LeaderLock implements AutoCloseable {
                     attempts++;
                     connection = connect();
                 }
-                try (PreparedStatement ps = connection.prepareStatement(
-                        "SELECT pg_try_advisory_lock(hashtextextended('gatehouse:' || COALESCE(current_schema(), '') || ':' || ?, 0))")) {
+                try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(" + KEY + ")")) {
                     ps.setString(1, job);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
@@ -172,6 +173,17 @@ public abstract class LeaderLock implements AutoCloseable {
         @Override
         public synchronized void close() {
             closed = true;
+            if (held && connection != null) {
+                // released before the connection closes: the server ends a closed session's locks only
+                // once its backend has noticed, so another instance asking at once would still be refused
+                try (PreparedStatement ps = connection.prepareStatement("SELECT pg_advisory_unlock(" + KEY + ")")) {
+                    ps.setString(1, job);
+                    ps.executeQuery().close();
+                } catch (SQLException e) {
+                    LOG.debug("singleton job {}: unlock at close failed ({}); the lock goes with the connection", job,
+                            BatchWriter.describe(e));
+                }
+            }
             drop();
         }
     }

@@ -13,7 +13,7 @@ import java.time.Instant;
  * @param kind exact session kind as {@code session.start} names it ({@code shell}, {@code exec}, {@code sftp}, ...)
  * @param from inclusive lower bound on the start time
  * @param to exclusive upper bound on the start time
- * @param outcome {@code session.end}'s outcome ({@code success}, {@code failure}, {@code interrupted}), or
+ * @param outcome {@code session.end}'s outcome ({@code success}, {@code failure}, {@code closed}, {@code terminated}, {@code interrupted}), or
  *     {@code running} for sessions without an end
  * @param text a substring of a command the session ran (case-insensitive for ASCII letters), as
  *     {@code session_commands} holds them

@@ -26,6 +26,9 @@ import java.util.List;
  * @param witnessFiles files each signed checkpoint of this chain is also appended to, one JSON
  *     line each (witnesses: {@code data/checkpoints.jsonl} and {@code store.witness_files}); at
  *     open, each is brought up to the store's newest checkpoint of this chain
+ * @param spillFile where a writer that cannot drain at close keeps what it could not write
+ *     ({@code data/audit-spill.jsonl}); at the next open it is verified and appended before
+ *     anything else ({@link SpillFile}); null: such records are lost (logged)
  */
 public record StoreOptions(
         String jdbcUrl,
@@ -38,11 +41,30 @@ public record StoreOptions(
         Duration appendTimeout,
         int checkpointEvery,
         Duration checkpointInterval,
-        List<Path> witnessFiles) {
+        List<Path> witnessFiles,
+        Path spillFile) {
 
     public StoreOptions {
         witnessFiles = witnessFiles == null ? null : List.copyOf(witnessFiles);
     }
+
+    /** Options without a spill file. */
+    public StoreOptions(String jdbcUrl, String chainId, CheckpointSigner signer, Clock clock, int queueCapacity,
+            long queueBytes, int batchSize, Duration appendTimeout, int checkpointEvery, Duration checkpointInterval,
+            List<Path> witnessFiles) {
+        this(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout, checkpointEvery,
+                checkpointInterval, witnessFiles, null);
+    }
+
+    /**
+     * While the database refuses writes, how long recording data may wait uncommitted: once the
+     * batch the writer is retrying is this old, recording chunks are refused
+     * ({@link StoreUnavailableException}), so live sessions whose output cannot be recorded end
+     * within this bound (plus the time the database takes to report the failure: the pool's 5 s
+     * connection timeout at most), not once the queue's bytes are full. README "When the audit
+     * store fails".
+     */
+    public static final Duration UNRECORDED_OUTPUT_LIMIT = Duration.ofSeconds(10);
 
     /** Recording data a writer holds by default (64 MiB: a thousand 64 KiB chunks). */
     public static final long DEFAULT_QUEUE_BYTES = 64L << 20;
@@ -58,12 +80,18 @@ public record StoreOptions(
         List<Path> files = new ArrayList<>(witnessFiles);
         files.add(file);
         return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
-                checkpointEvery, checkpointInterval, files);
+                checkpointEvery, checkpointInterval, files, spillFile);
+    }
+
+    /** These options with {@code file} as the spill file. */
+    public StoreOptions withSpillFile(Path file) {
+        return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
+                checkpointEvery, checkpointInterval, witnessFiles, file);
     }
 
     /** These options with another checkpoint cadence (what a reader's tail check allows, too). */
     public StoreOptions withCheckpoints(int every, Duration interval) {
         return new StoreOptions(jdbcUrl, chainId, signer, clock, queueCapacity, queueBytes, batchSize, appendTimeout,
-                every, interval, witnessFiles);
+                every, interval, witnessFiles, spillFile);
     }
 }

@@ -15,10 +15,15 @@ import javax.sql.DataSource;
 final class StoreQueries {
     static final String EVENT_COLUMNS = "chain_id, seq, time_micros, type, outcome, source, user_name, node, login,"
             + " cert_serial, grant_id, session_id, details, prev_hash, hash";
+    /**
+     * Sessions: SSH sessions ({@code session.start}, {@code session.end}) and app sessions
+     * ({@code app.session.start}, {@code app.session.end}: kind {@code app}), one id space.
+     */
     private static final String SESSION_SELECT = "SELECT s.chain_id, s.seq, s.time_micros, s.user_name, s.login,"
-            + " s.node, s.source, s.session_id, s.details, e.time_micros, e.outcome, e.details"
-            + " FROM audit_events s LEFT JOIN audit_events e ON e.session_id = s.session_id AND e.type = 'session.end'"
-            + " WHERE s.type = 'session.start' AND s.session_id IS NOT NULL";
+            + " s.node, s.source, s.session_id, s.details, e.time_micros, e.outcome, e.details, s.type"
+            + " FROM audit_events s LEFT JOIN audit_events e ON e.session_id = s.session_id"
+            + " AND e.type IN ('session.end', 'app.session.end')"
+            + " WHERE s.type IN ('session.start', 'app.session.start') AND s.session_id IS NOT NULL";
 
     /** Sequence number and hash of a chain's last record. */
     record Head(long seq, String hash) {
@@ -133,10 +138,14 @@ final class StoreQueries {
             if (!q.kind().matches("[a-z0-9_.-]{1,40}")) {
                 throw new IllegalArgumentException("not a session kind: '" + q.kind() + "'");
             }
-            // The details column is canonical JSON: inside a string value every quote is escaped,
-            // so this pattern matches only the "kind" member itself.
-            sql.append(" AND s.details LIKE ? ESCAPE '!'");
-            args.add("%\"kind\":\"" + likeEscape(q.kind()) + "\"%");
+            if (q.kind().equals(EventRows.APP_KIND)) {
+                sql.append(" AND s.type = 'app.session.start'");
+            } else {
+                // The details column is canonical JSON: inside a string value every quote is escaped,
+                // so this pattern matches only the "kind" member itself.
+                sql.append(" AND s.type = 'session.start' AND s.details LIKE ? ESCAPE '!'");
+                args.add("%\"kind\":\"" + likeEscape(q.kind()) + "\"%");
+            }
         }
         if (q.from() != null) {
             sql.append(" AND s.time_micros >= ?");

@@ -138,4 +138,42 @@ class PostgresAuditStoreTest implements AuditStoreContract, AccessLogContract, S
         assertThat(count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + schema + "'"))
                 .isZero();
     }
+
+    /**
+     * Threat: a failed write puts an audit record's contents (user names, key fingerprints) into
+     * the gateway's log: pgjdbc's batch error is "Batch entry 0 INSERT ... VALUES (...)" with every
+     * value, and the pool logs it when the connection breaks. The store's connections keep values
+     * out of driver errors.
+     */
+    @Test
+    void aFailedBatchErrorCarriesNoRecordValues() throws SQLException {
+        try (AuditStore store = open(CHAIN)) {
+            store.append(event(1));
+        }
+        String secret = "SHA256:secret-fingerprint-" + schema;
+        try (com.zaxxer.hikari.HikariDataSource pool = DataSources.open(url(), Dialect.POSTGRESQL, false);
+                Connection c = pool.getConnection();
+                java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO audit_events (chain_id, seq, time_micros,"
+                        + " type, outcome, user_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, CHAIN);
+            ps.setLong(2, 1); // taken: the batch fails
+            ps.setLong(3, 0);
+            ps.setString(4, "auth.success");
+            ps.setString(5, "success");
+            ps.setString(6, secret);
+            ps.setString(7, "{}");
+            ps.setString(8, "x");
+            ps.setString(9, "y");
+            ps.addBatch();
+            SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, ps::executeBatch);
+            StringBuilder all = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                all.append(t.getMessage()).append('\n');
+            }
+            for (SQLException next = e.getNextException(); next != null; next = next.getNextException()) {
+                all.append(next.getMessage()).append('\n');
+            }
+            assertThat(all.toString()).contains("duplicate key").doesNotContain(secret).doesNotContain("secret-fingerprint");
+        }
+    }
 }

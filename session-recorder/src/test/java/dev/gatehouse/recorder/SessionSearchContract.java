@@ -69,6 +69,32 @@ interface SessionSearchContract extends StoreFixture {
         }
     }
 
+    /** App sessions (app.session.start/end) are sessions of kind app: searched, listed, and recovered when a crash left them open. */
+    @Test
+    default void appSessionsAreSessionsOfKindApp() {
+        try (AuditStore store = open(CHAIN)) {
+            store.append(start("s1", 1, "alice", "node-a", "shell", null));
+            store.append(end("s1", 2, "terminated"));
+            store.append(AuditEvent.of("app.session.start", T0.plusSeconds(3), "success").withUser("alice")
+                    .withTarget("node-a", "ops").withSessionId("a1").with("app", "jupyter"));
+            store.append(AuditEvent.of("app.session.end", T0.plusSeconds(4), "success").withSessionId("a1")
+                    .with("reason", "idle").with("requests", 3));
+            store.append(AuditEvent.of("app.session.start", T0.plusSeconds(5), "success").withUser("alice")
+                    .withTarget("node-a", "ops").withSessionId("a2").with("app", "jupyter"));
+            store.flush();
+            assertThat(ids(store.searchSessions(query(null, null, "app", null, null, null)))).containsExactly("a2", "a1");
+            assertThat(ids(store.searchSessions(query(null, null, "shell", null, null, null)))).containsExactly("s1");
+            assertThat(ids(store.searchSessions(query(null, null, null, "terminated", null, null)))).containsExactly("s1");
+            assertThat(ids(store.searchSessions(query(null, null, "app", "success", null, null)))).containsExactly("a1");
+            assertThat(ids(store.searchSessions(query(null, null, null, "running", null, null)))).containsExactly("a2");
+            FoundSession a1 = store.searchSessions(query(null, null, "app", "success", null, null)).items().get(0);
+            assertThat(a1.session().kind()).isEqualTo("app");
+            assertThat(a1.session().end()).isEqualTo(T0.plusSeconds(4));
+            assertThat(a1.endCount("requests")).isEqualTo(3);
+            assertThat(store.unfinishedSessions()).extracting(SessionSummary::id).containsExactly("a2");
+        }
+    }
+
     @Test
     default void sessionSearchFiltersByEachField() {
         try (AuditStore store = open(CHAIN)) {

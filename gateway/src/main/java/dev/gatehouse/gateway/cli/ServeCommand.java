@@ -2,13 +2,17 @@ package dev.gatehouse.gateway.cli;
 
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.recorder.AuditStore;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** Runs the gateway until SIGTERM or SIGINT, then drains the recorder and exits 0. */
+/**
+ * Runs the gateway until SIGTERM or SIGINT, then drains the recorder and exits 0; exits 1 when the
+ * audit store could not take everything (what it could not write is kept in the spill file).
+ */
 @Command(name = "serve", description = "Run the gateway.")
 final class ServeCommand implements Callable<Integer> {
     @Mixin
@@ -34,6 +38,12 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("gatehouse: stopping; draining the audit store");
         System.out.flush();
         gateway.close();
+        AuditStore.Shutdown shutdown = gateway.storeShutdown().orElse(AuditStore.Shutdown.DRAINED);
+        if (!shutdown.drained()) {
+            System.out.println("gatehouse: stopped, but the audit store could not drain: " + Gateway.stopProblem(shutdown));
+            System.out.flush();
+            return Main.FAILED;
+        }
         System.out.println("gatehouse: stopped");
         System.out.flush();
         return Main.OK;

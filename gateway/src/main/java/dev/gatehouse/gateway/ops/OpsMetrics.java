@@ -45,6 +45,8 @@ public final class OpsMetrics {
     /** Outcomes a label may carry; anything else is counted as {@code other}. */
     private static final Set<String> OUTCOMES = Set.of("success", "failure", "denied", "refused", "throttled", "info",
             "interrupted", "partial");
+    /** The help of {@code gatehouse_connections_total}: protocol {@code ssh} or {@code web} (the HTTPS listener). */
+    private static final String CONNECTIONS = "Connections by protocol (ssh, or web: the HTTPS listener) and outcome";
     private static final Set<String> EVENT_TYPES = Arrays.stream(EventType.values()).map(EventType::wire)
             .collect(Collectors.toUnmodifiableSet());
 
@@ -78,8 +80,9 @@ public final class OpsMetrics {
             live(kind);
         }
         for (String outcome : List.of("accepted", "refused")) {
-            counter("gatehouse.connections", "SSH connections by outcome", "protocol", "ssh", "outcome", outcome);
+            counter("gatehouse.connections", CONNECTIONS, "protocol", "ssh", "outcome", outcome);
         }
+        counter("gatehouse.connections", CONNECTIONS, "protocol", "web", "outcome", "accepted");
         for (String outcome : List.of("success", "failure", "throttled")) {
             counter("gatehouse.authentications", "Authentications by protocol and outcome", "protocol", "ssh", "outcome", outcome);
         }
@@ -174,7 +177,7 @@ public final class OpsMetrics {
         String outcome = OUTCOMES.contains(event.outcome()) ? event.outcome() : "other";
         switch (event.type()) {
             case "connection.refused" ->
-                counter("gatehouse.connections", "SSH connections by outcome", "protocol", "ssh", "outcome", "refused").increment();
+                counter("gatehouse.connections", CONNECTIONS, "protocol", "ssh", "outcome", "refused").increment();
             case "auth.success", "auth.failure", "auth.throttled" -> counter("gatehouse.authentications",
                     "Authentications by protocol and outcome", "protocol", "ssh", "outcome",
                     event.type().substring("auth.".length())).increment();
@@ -196,13 +199,23 @@ public final class OpsMetrics {
 
     /** Counts SSH connections as they are accepted (refusals are counted from their audit event). */
     public SessionListener connectionListener() {
-        Counter accepted = counter("gatehouse.connections", "SSH connections by outcome", "protocol", "ssh", "outcome", "accepted");
+        Counter accepted = counter("gatehouse.connections", CONNECTIONS, "protocol", "ssh", "outcome", "accepted");
         return new SessionListener() {
             @Override
             public void sessionCreated(Session session) {
                 accepted.increment();
             }
         };
+    }
+
+    /**
+     * Counts the HTTPS listener's connections as they are accepted, before TLS
+     * ({@code gatehouse_connections_total{protocol="web",outcome="accepted"}}); for
+     * {@code WebFront.onAccepted}.
+     */
+    public Runnable webConnectionCounter() {
+        Counter accepted = counter("gatehouse.connections", CONNECTIONS, "protocol", "web", "outcome", "accepted");
+        return accepted::increment;
     }
 
     /** A counter, registered once per name and labels. */

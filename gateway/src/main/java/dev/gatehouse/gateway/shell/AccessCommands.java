@@ -58,8 +58,10 @@ final class AccessCommands {
 
     private int request(List<String> args, PrintStream out) {
         Map<String, String> opts = options(args, Set.of("--for", "--reason"));
-        if (args.size() != 1 || !opts.containsKey("--for")) {
-            throw new IllegalArgumentException("usage: request LOGIN@NODE|LOGIN@key=value,... --for DURATION [--reason TEXT]");
+        String usage = "request LOGIN@NODE|LOGIN@key=value,... --for DURATION [--reason TEXT]";
+        ShellUsage.operands("request", args, 1, usage);
+        if (!opts.containsKey("--for")) {
+            throw new IllegalArgumentException("request: --for DURATION is required; usage: " + usage);
         }
         String spec = args.get(0);
         int at = spec.indexOf('@');
@@ -76,9 +78,7 @@ final class AccessCommands {
 
     private int approve(List<String> args, PrintStream out) {
         Map<String, String> opts = options(args, Set.of("--comment"));
-        if (args.size() != 1) {
-            throw new IllegalArgumentException("usage: approve ID [--comment TEXT]");
-        }
+        ShellUsage.operands("approve", args, 1, "approve ID [--comment TEXT]");
         AccessRequest r = services.access().approve(identity.user(), args.get(0), opts.get("--comment"));
         if (r.state() == RequestState.ACTIVE) {
             out.println("approved " + r.id() + ": " + r.requester() + " may use " + r.login() + "@" + r.target() + " until " + r.windowEnd());
@@ -90,8 +90,9 @@ final class AccessCommands {
 
     private int deny(List<String> args, PrintStream out) {
         Map<String, String> opts = options(args, Set.of("--reason"));
-        if (args.size() != 1 || opts.get("--reason") == null) {
-            throw new IllegalArgumentException("usage: deny ID --reason TEXT");
+        ShellUsage.operands("deny", args, 1, "deny ID --reason TEXT");
+        if (opts.get("--reason") == null) {
+            throw new IllegalArgumentException("deny: --reason TEXT is required; usage: deny ID --reason TEXT");
         }
         AccessRequest r = services.access().deny(identity.user(), args.get(0), opts.get("--reason"));
         out.println("denied " + r.id());
@@ -100,9 +101,7 @@ final class AccessCommands {
 
     private int simple(List<String> args, PrintStream out, String verb) {
         options(args, Set.of());
-        if (args.size() != 1) {
-            throw new IllegalArgumentException("usage: " + verb + " ID");
-        }
+        ShellUsage.operands(verb, args, 1, verb + " ID");
         AccessRequest r = verb.equals("cancel") ? services.access().cancel(identity.user(), args.get(0))
                 : services.access().revoke(identity.user(), args.get(0));
         out.println((verb.equals("cancel") ? "cancelled " : "revoked ") + r.id());
@@ -111,9 +110,8 @@ final class AccessCommands {
 
     private int list(List<String> args, PrintStream out, boolean grantsOnly) {
         Map<String, String> opts = options(args, Set.of("--json"));
-        if (!args.isEmpty()) {
-            throw new IllegalArgumentException((grantsOnly ? "grants" : "requests") + " takes no arguments besides --json");
-        }
+        String command = grantsOnly ? "grants" : "requests";
+        ShellUsage.operands(command, args, 0, command + " [--json]");
         Instant now = services.clock().instant();
         List<AccessRequest> rows = new ArrayList<>();
         for (AccessRequest r : services.access().visibleRequests(identity.user())) {
@@ -138,9 +136,8 @@ final class AccessCommands {
 
     private int lock(List<String> args, PrintStream out, boolean on) {
         Map<String, String> opts = options(args, on ? Set.of("--reason") : Set.of());
-        if (args.size() != 2) {
-            throw new IllegalArgumentException("usage: " + (on ? "lock" : "unlock") + " user|node|login|tenant NAME" + (on ? " [--reason TEXT]" : ""));
-        }
+        String command = on ? "lock" : "unlock";
+        ShellUsage.operands(command, args, 2, command + " user|node|login|tenant NAME" + (on ? " [--reason TEXT]" : ""));
         Lock.Kind kind;
         try {
             kind = Lock.Kind.valueOf(args.get(0).toUpperCase(Locale.ROOT));
@@ -160,9 +157,11 @@ final class AccessCommands {
 
     private int totp(List<String> args, PrintStream out) {
         Map<String, String> opts = options(args, Set.of("--code"));
-        if (args.size() != 1 || !args.get(0).equals("enroll")) {
-            throw new IllegalArgumentException("usage: totp enroll [--code CURRENT-CODE]");
+        String usage = "totp enroll [--code CURRENT-CODE]";
+        if (!args.isEmpty() && !args.get(0).equals("enroll")) {
+            throw ShellUsage.unexpected("totp", args.get(0), usage);
         }
+        ShellUsage.operands("totp", args, 1, usage);
         SecondFactor totp = services.totp();
         // re-enrolment needs the current code: a stolen SSH key alone must not replace the second factor
         if (totp.enrolled(identity.user()) && (opts.get("--code") == null || totp.verify(identity.user(), opts.get("--code")).isEmpty())) {

@@ -39,17 +39,17 @@ final class ApiTokenCommand {
         try {
             if (!args.isEmpty() && args.get(0).equals("revoke")) {
                 AccessCommands.options(args, Set.of());
-                if (args.size() != 2) {
-                    return ShellCommands.refuse(err, "usage: api-token revoke ID");
-                }
+                ShellUsage.operands("api-token", args, 2, "api-token revoke ID");
                 ApiTokens.Token t = tokens.revoke(identity.user(), identity.source(), args.get(1));
                 out.println("revoked " + t.id());
                 return 0;
             }
             Map<String, String> opts = AccessCommands.options(args, Set.of("--for", "--name"));
-            if (!args.isEmpty() || !opts.containsKey("--for")) {
-                return ShellCommands.refuse(err, "usage: api-token --for DURATION [--name TEXT] (at most "
-                        + ApiTokens.MAX_LIFETIME.toHours() + "h), or api-token revoke ID");
+            String usage = "api-token --for DURATION [--name TEXT] (at most " + ApiTokens.MAX_LIFETIME.toHours()
+                    + "h), or api-token revoke ID";
+            ShellUsage.operands("api-token", args, 0, usage);
+            if (!opts.containsKey("--for")) {
+                return ShellCommands.refuse(err, "api-token: --for DURATION is required; usage: " + usage);
             }
             Duration lifetime = AccessCommands.duration(opts.get("--for"));
             ApiTokens.Issued issued = tokens.issue(identity, lifetime, opts.get("--name"));
@@ -77,7 +77,7 @@ final class ApiTokenCommand {
             return ShellCommands.refuse(err, e.getMessage());
         }
         if (!args.isEmpty()) {
-            return ShellCommands.refuse(err, "api-tokens takes no arguments besides --json");
+            return ShellCommands.refuse(err, ShellUsage.unexpected("api-tokens", args.get(0), "api-tokens [--json]").getMessage());
         }
         List<ApiTokens.Token> list;
         try {

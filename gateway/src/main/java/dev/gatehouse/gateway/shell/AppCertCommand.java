@@ -55,8 +55,12 @@ final class AppCertCommand {
         } catch (IllegalArgumentException e) {
             return ShellCommands.refuse(err, e.getMessage());
         }
+        String usage = "app-cert APP@NODE [--for 30m]";
+        if (args.size() > 1) {
+            return ShellCommands.refuse(err, ShellUsage.unexpected("app-cert", args.get(1), usage).getMessage());
+        }
         if (args.size() != 1 || args.get(0).startsWith("-")) {
-            return ShellCommands.refuse(err, "usage: app-cert APP@NODE [--for 30m]");
+            return ShellCommands.refuse(err, "usage: " + usage);
         }
         String target = args.get(0);
         int at = target.indexOf('@');

@@ -15,7 +15,10 @@ import java.util.Set;
  * (admins). Each refusal is one line.
  */
 final class LiveCommands {
-    /** One row of {@code live}: the id column fits a session id (26 characters, {@code SessionIds}). */
+    /**
+     * One row of {@code live}: the id column fits a session id (26 characters, {@code SessionIds});
+     * start times are shown to the microsecond, as the store keeps them for other instances' sessions.
+     */
     static final String LIST_ROW = "%-26s  %-12s  %-32s  %-13s  %-27s  %10d  %10d  %-16s  %s%n";
     static final String LIST_HEADER = "%-26s  %-12s  %-32s  %-13s  %-27s  %10s  %10s  %-16s  %s%n";
 
@@ -58,7 +61,7 @@ final class LiveCommands {
             Map<String, Object> d = live.describe(s);
             out.printf(LIST_ROW, Views.escape(s.id()), Views.escape(s.user()),
                     s.node() == null ? "(gateway)" : Views.escape(s.login() + "@" + s.node()), Views.escape(s.kindName()),
-                    s.start(), s.bytesIn(), s.bytesOut(), Views.escape((String) d.get("instance")), d.get("state"));
+                    s.start().truncatedTo(java.time.temporal.ChronoUnit.MICROS), s.bytesIn(), s.bytesOut(), Views.escape((String) d.get("instance")), d.get("state"));
         }
         return 0;
     }

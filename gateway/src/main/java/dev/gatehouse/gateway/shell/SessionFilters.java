@@ -18,8 +18,17 @@ import java.util.Set;
  */
 public final class SessionFilters {
     public static final Set<String> KINDS = Set.of("shell", "exec", "sftp", "scp", "subsystem", "app", "forward");
-    public static final Set<String> OUTCOMES = Set.of("success", "failure", "interrupted", "running");
+    /**
+     * The outcomes a session can have: those its {@code session.end} or {@code app.session.end}
+     * records ({@code success}, {@code failure}; {@code closed} when the client left first;
+     * {@code terminated} when the gateway ended it: terminate, lock, revoke, policy, grant end;
+     * {@code interrupted} when the gateway stopped or crashed under it), and {@code running} for a
+     * session with no end yet. The console's Outcome field offers the same list.
+     */
+    public static final Set<String> OUTCOMES = Set.of("success", "failure", "closed", "terminated", "interrupted", "running");
     static final int MAX_LIMIT = 1000;
+    static final String USAGE = "sessions [--json] [--user U] [--node N] [--login L] [--kind K] [--from T] [--to T]"
+            + " [--outcome O] [--command TEXT] [--limit N]";
     private static final Set<String> OPTIONS = Set.of("--user", "--node", "--login", "--kind", "--from", "--to",
             "--outcome", "--command", "--limit");
 
@@ -31,7 +40,7 @@ public final class SessionFilters {
         for (int i = 0; i < args.size(); i++) {
             String name = args.get(i);
             if (!OPTIONS.contains(name)) {
-                throw new IllegalArgumentException("sessions: unknown argument '" + name + "'; see help");
+                throw ShellUsage.unexpected("sessions", name, USAGE);
             }
             if (i + 1 >= args.size()) {
                 throw new IllegalArgumentException("sessions: " + name + " needs a value");

@@ -144,7 +144,7 @@ public final class ShellCommands {
     /** Prints a one-time browser login link for this identity; its last word is the URL. */
     private int webLogin(List<String> args, PrintStream out, PrintStream err) {
         if (!args.isEmpty()) {
-            return refuse(err, "web-login takes no arguments");
+            return refuse(err, ShellUsage.unexpected("web-login", args.get(0), "web-login").getMessage());
         }
         if (services.webLogin().isEmpty()) {
             return refuse(err, "the gateway's HTTPS listener is off (web.enabled: false)");
@@ -156,7 +156,7 @@ public final class ShellCommands {
     private int whoami(List<String> args, PrintStream out, PrintStream err) {
         boolean json = flag(args, "--json");
         if (!args.isEmpty()) {
-            return refuse(err, "whoami takes no arguments besides --json");
+            return refuse(err, ShellUsage.unexpected("whoami", args.get(0), "whoami [--json]").getMessage());
         }
         User user = services.policy().current().policy().user(identity.user()).orElse(null);
         List<String> roles = user == null ? List.of() : user.roles();
@@ -181,7 +181,7 @@ public final class ShellCommands {
     private int nodes(List<String> args, PrintStream out, PrintStream err) {
         boolean json = flag(args, "--json");
         if (!args.isEmpty()) {
-            return refuse(err, "nodes takes no arguments besides --json");
+            return refuse(err, ShellUsage.unexpected("nodes", args.get(0), "nodes [--json]").getMessage());
         }
         List<PolicyEvaluator.NodeAccess> nodes = services.policy().current().evaluator().reachableNodes(identity.user());
         if (json) {
@@ -246,6 +246,9 @@ public final class ShellCommands {
             }
             rest.remove(at + 1);
             rest.remove(at);
+        }
+        if (rest.size() > 1) {
+            return done(refuse(err, ShellUsage.unexpected("replay", rest.get(1), "replay ID [--speed N]").getMessage()));
         }
         if (rest.size() != 1) {
             return done(refuse(err, "usage: replay ID [--speed N]"));

@@ -20,6 +20,20 @@ public interface AppConnector extends AutoCloseable {
     CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId);
 
     /**
+     * {@link #open}, with the event loop of the client connection the stream will serve: a
+     * connector that runs its connections on Netty's NIO transport uses {@code clientLoop} for the
+     * new connection, so an exchange's bytes never change threads between the client's socket and
+     * the app's (no task hand-off and wake-up per chunk, which showed as idle event loops and
+     * added latency under {@code wrk}). The default ignores the hint.
+     *
+     * @param clientLoop an event loop of the web front's group (the same transport)
+     */
+    default CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId,
+            io.netty.channel.EventLoop clientLoop) {
+        return open(route, who, appSessionId);
+    }
+
+    /**
      * Closes now the connections kept for reuse on behalf of {@code user} to node {@code node} as
      * {@code login} under grant {@code grantId} (null: standing access), and fails the streams they
      * carry. Called when the last app session that could use them ends (a lock, revoke, policy

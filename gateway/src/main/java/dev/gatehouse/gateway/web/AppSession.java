@@ -53,6 +53,8 @@ final class AppSession implements AppSessionContext, StreamSession {
     private final Clock clock;
     private final Runnable onEnd;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    /** Requests being answered and open WebSockets, with the channel each is on (dropped when it closes). */
+    private final java.util.Map<Object, Channel> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final LongAdder requests = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
@@ -100,8 +102,9 @@ final class AppSession implements AppSessionContext, StreamSession {
         return lastActive;
     }
 
-    int openChannels() {
-        return channels.size();
+    /** Requests being answered and WebSockets open now; the session is idle only at 0. */
+    int inFlight() {
+        return inFlight.size();
     }
 
     /** A request passed the gate: the session is active (the proxy counts it once it is done). */
@@ -166,11 +169,32 @@ final class AppSession implements AppSessionContext, StreamSession {
         if (channels.add(channel)) {
             channel.closeFuture().addListener(f -> {
                 channels.remove(channel);
+                inFlight.values().removeIf(c -> c == channel);
                 lastActive = clock.instant();
             });
         }
         if (ended.get()) {
             channel.close();
+        }
+    }
+
+    @Override
+    public void busy(Object work, Channel channel) {
+        if (ended.get()) {
+            return; // the proxy answers it 403 with the reason; attaching would close the channel first
+        }
+        lastActive = clock.instant();
+        inFlight.put(work, channel);
+        attach(channel); // once per channel: its close drops what was in flight on it
+        if (!channel.isOpen()) {
+            inFlight.remove(work);
+        }
+    }
+
+    @Override
+    public void done(Object work) {
+        if (inFlight.remove(work) != null) {
+            lastActive = clock.instant();
         }
     }
 

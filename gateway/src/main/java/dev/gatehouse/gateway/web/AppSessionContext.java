@@ -32,6 +32,16 @@ public interface AppSessionContext {
      */
     void attach(Channel channel);
 
+    /**
+     * Marks {@code work} (a request being answered, or an open WebSocket) as in flight on
+     * {@code channel}: the session is not idle until {@link #done} is called for it or the channel
+     * closes, so a long response (server-sent events) or a WebSocket keeps it live however quiet.
+     */
+    void busy(Object work, Channel channel);
+
+    /** {@code work} (given to {@link #busy}) is over; the session's idle time counts from now. Idempotent. */
+    void done(Object work);
+
     /** True once the session has ended; the proxy then answers no more requests of it. */
     boolean ended();
 

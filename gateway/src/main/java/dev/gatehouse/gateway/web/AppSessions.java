@@ -14,12 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The live app sessions, one per (browser session or client certificate, app host), each also in
  * the gateway's one {@link SessionRegistry}. A session ends when the registry terminates it
- * (lock, revoke, policy), when the credential it rests on expires, or after {@link #IDLE} with no
- * open connection; {@link #sweep} applies the last two.
+ * (lock, revoke, policy), when the credential it rests on expires, or when it has been idle for
+ * {@link #IDLE}: no request answered and no WebSocket open (a browser's idle keep-alive connection
+ * does not count, so the live list shows what is in use); {@link #sweep} applies the last two,
+ * every few seconds. The next request after an idle end starts a new session.
  */
 final class AppSessions {
-    /** A session with no connection open for this long ends (reason {@code idle}). */
-    static final Duration IDLE = Duration.ofMinutes(5);
+    /** A session with no request in flight and no WebSocket open for this long ends (reason {@code idle}). */
+    static final Duration IDLE = Duration.ofSeconds(60);
 
     private final Map<String, AppSession> byKey = new ConcurrentHashMap<>();
     private final SessionRegistry registry;
@@ -98,8 +100,8 @@ final class AppSessions {
             if (!now.isBefore(s.expires())) {
                 s.end("success", "the session's credential expired");
                 n++;
-            } else if (s.openChannels() == 0 && !now.isBefore(s.lastActive().plus(IDLE))) {
-                s.end("success", "idle for " + IDLE.toMinutes() + " min");
+            } else if (s.inFlight() == 0 && !now.isBefore(s.lastActive().plus(IDLE))) {
+                s.end("success", "idle");
                 n++;
             }
         }

@@ -118,6 +118,8 @@ public final class WebFront implements AutoCloseable {
     private final java.util.List<AutoCloseable> closeAfterChannels = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Channel server;
     private ScheduledFuture<?> sweeper;
+    /** Told of every accepted TCP connection, before its TLS handshake (the ops metrics count them). */
+    private volatile Runnable accepted = () -> { };
 
     public WebFront(Parts parts) {
         this.parts = parts;
@@ -135,6 +137,11 @@ public final class WebFront implements AutoCloseable {
                 parts.holder(), parts.state(), parts.audit(), parts.clock(), signer, parts.certificates(),
                 new java.util.concurrent.atomic.AtomicReference<>(), Console.of(parts.console(), parts.holder(), parts.cookieKey()),
                 new DeniedAudit(parts.audit(), parts.clock(), com.github.benmanes.caffeine.cache.Scheduler.systemScheduler()));
+    }
+
+    /** Runs {@code listener} on every accepted connection (on its event loop: it must not block); call before {@link #start}. */
+    public void onAccepted(Runnable listener) {
+        this.accepted = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /** The handlers' shared state (tests). */
@@ -162,6 +169,7 @@ public final class WebFront implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        accepted.run();
                         connection(ch);
                     }
                 });

@@ -22,9 +22,16 @@ class SessionFiltersTest {
     }
 
     @Test
+    void everyOutcomeASessionCanShowIsAFilter() {
+        for (String outcome : List.of("success", "failure", "closed", "terminated", "interrupted", "running")) {
+            assertThat(SessionFilters.parse(List.of("--outcome", outcome), TenantScope.ALL).outcome()).isEqualTo(outcome);
+        }
+    }
+
+    @Test
     void badFiltersAreRefusedWithTheReason() {
         assertThatThrownBy(() -> SessionFilters.parse(List.of("--colour", "red"), TenantScope.ALL))
-                .hasMessageContaining("unknown argument '--colour'");
+                .hasMessageContaining("sessions: unexpected argument '--colour'");
         assertThatThrownBy(() -> SessionFilters.parse(List.of("--user"), TenantScope.ALL)).hasMessageContaining("needs a value");
         assertThatThrownBy(() -> SessionFilters.parse(List.of("--user", "a", "--user", "b"), TenantScope.ALL))
                 .hasMessageContaining("more than once");

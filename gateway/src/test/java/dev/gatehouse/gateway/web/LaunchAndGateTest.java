@@ -205,6 +205,54 @@ class LaunchAndGateTest extends WithWebFixture {
                 .containsEntry("requests", "1").containsEntry("bytes_in", "10").containsEntry("bytes_out", "2000"));
     }
 
+    /**
+     * A browser keeps its connection open for minutes after the last request: that alone must not
+     * keep the app session listed as live (and its tunnel up) once nothing is being done.
+     */
+    @Test
+    void anIdleKeepAliveConnectionDoesNotKeepTheAppSessionLive() {
+        String cookie = f.appCookie("alice");
+        EmbeddedChannel ch = f.channel(WebFixture.APP_HOST);
+        ch.writeInbound(WebFixture.get("/x", WebFixture.APP_HOST, cookie));
+        assertThat(ch.isOpen()).isTrue();
+        f.clock.advance(AppSessions.IDLE.minusSeconds(1));
+        assertThat(f.web.sessions().sweep()).isZero();
+        f.clock.advance(java.time.Duration.ofSeconds(1));
+        assertThat(f.web.sessions().sweep()).isEqualTo(1);
+        assertThat(f.registry.all()).isEmpty();
+        assertThat(f.events("app.session.end")).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo("success");
+            assertThat(e.details()).containsEntry("reason", "idle");
+        });
+        assertThat(ch.isOpen()).as("the ended session's connections close").isFalse();
+    }
+
+    /** A request being answered or a WebSocket open keeps the session live however long it is quiet; idle time counts from its end. */
+    @Test
+    void workInFlightKeepsTheAppSessionLiveUntilItEnds() {
+        String cookie = f.appCookie("alice");
+        EmbeddedChannel ch = f.channel(WebFixture.APP_HOST);
+        ch.writeInbound(WebFixture.get("/stream", WebFixture.APP_HOST, cookie));
+        AppSession s = (AppSession) ch.attr(AppSessionContext.ATTR).get();
+        Object stream = new Object();
+        s.busy(stream, ch);
+        f.clock.advance(AppSessions.IDLE.multipliedBy(10));
+        assertThat(f.web.sessions().sweep()).isZero();
+        s.done(stream);
+        f.clock.advance(AppSessions.IDLE.minusSeconds(1));
+        assertThat(f.web.sessions().sweep()).as("idle counts from the end of the work").isZero();
+
+        Object webSocket = new Object();
+        s.busy(webSocket, ch);
+        f.clock.advance(AppSessions.IDLE.multipliedBy(10));
+        assertThat(f.web.sessions().sweep()).isZero();
+        ch.close(); // the WebSocket ends with its connection
+        ch.runPendingTasks();
+        assertThat(s.inFlight()).isZero();
+        f.clock.advance(AppSessions.IDLE);
+        assertThat(f.web.sessions().sweep()).isEqualTo(1);
+    }
+
     /** A client certificate for this app host identifies its holder without a cookie; one for another app does not. */
     @Test
     void clientCertificateForThisAppHostIdentifies() throws Exception {

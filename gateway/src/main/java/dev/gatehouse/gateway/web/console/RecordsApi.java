@@ -248,9 +248,15 @@ public final class RecordsApi implements ConsoleModule {
         } else {
             o.put("exit_status", s.exitStatus());
         }
-        o.put("bytes_in", f.endCount("input_bytes"));
-        o.put("bytes_out", f.endCount("output_bytes") + f.endCount("error_bytes"));
+        boolean app = "app".equals(s.kind());
+        // app sessions count body bytes (app.session.end bytes_in, bytes_out), SSH sessions stream bytes
+        o.put("bytes_in", app ? f.endCount("bytes_in") : f.endCount("input_bytes"));
+        o.put("bytes_out", app ? f.endCount("bytes_out") : f.endCount("output_bytes") + f.endCount("error_bytes"));
         o.put("command", s.command());
+        o.put("app", app ? f.start().get("app") : null);
+        if (app) {
+            o.put("requests", f.endCount("requests"));
+        }
         o.put("instance", f.chainId());
         o.put("live", s.end() == null && live.test(s.id()));
         return o;

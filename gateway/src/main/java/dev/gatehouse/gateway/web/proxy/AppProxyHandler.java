@@ -277,6 +277,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
         boolean webSocket = HopByHop.asksWebSocket(req.headers()) && ctx.pipeline().get(HttpServerCodec.class) != null;
         exchange = new Exchange(req.method().name(), req.uri(), audit.now(), HttpUtil.isKeepAlive(req) && !http10, http10, webSocket);
+        session.busy(exchange, ctx.channel()); // done when audited, or when the connection closes
         if (session.ended()) {
             String reason = session.endReason() == null ? "the app session has ended" : session.endReason();
             audit.denied(session, reason);
@@ -300,7 +301,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         connecting = true;
         CompletableFuture<AppStream> opening;
         try {
-            opening = connector.open(session.route(), session.identity(), session.id());
+            opening = connector.open(session.route(), session.identity(), session.id(), ctx.channel().eventLoop());
         } catch (RuntimeException e) {
             opening = CompletableFuture.failedFuture(e); // a connector that throws is answered like one that fails
         }
@@ -486,6 +487,8 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
         responseHeaders.rewrite(res.headers(), true);
         ctx.write(res);
         ChannelFuture headWritten = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        // the WebSocket keeps the session live until it closes (the relay closes this channel then)
+        session.busy(new Object(), ctx.channel());
         audit.request(session, x, null);
         exchange = null;
         inbound.forEach(ReferenceCountUtil::release); // a client sends no frames before the 101 (RFC 6455 section 4.1)

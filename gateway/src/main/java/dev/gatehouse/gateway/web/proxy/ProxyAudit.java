@@ -49,6 +49,7 @@ final class ProxyAudit {
                 .with("status", x.status > 0 ? x.status : null).with("bytes_in", x.bytesIn).with("bytes_out", x.bytesOut)
                 .with("duration_ms", Duration.between(x.started, clock.instant()).toMillis()).with("error", error));
         s.count(1, x.bytesIn, x.bytesOut);
+        s.done(x);
     }
 
     /** {@code app.websocket} phase=open, at the app's 101. */

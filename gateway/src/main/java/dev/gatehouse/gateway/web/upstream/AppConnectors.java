@@ -43,12 +43,18 @@ public final class AppConnectors implements AppConnector {
 
     @Override
     public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId) {
+        return open(route, who, appSessionId, null);
+    }
+
+    @Override
+    public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId,
+            io.netty.channel.EventLoop clientLoop) {
         String scheme = route.target().getScheme() == null ? "" : route.target().getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || route.target().getHost() == null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "app '" + route.app() + "': target " + route.target() + " is not an http:// or https:// URL with a host"));
         }
-        return (isNodeLocal(route.target()) ? tunnels : direct).open(route, who, appSessionId);
+        return (isNodeLocal(route.target()) ? tunnels : direct).open(route, who, appSessionId, clientLoop);
     }
 
     /**

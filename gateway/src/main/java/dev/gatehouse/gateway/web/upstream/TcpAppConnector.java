@@ -89,6 +89,28 @@ public final class TcpAppConnector implements AppConnector {
 
     @Override
     public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId) {
+        return open(route, who, appSessionId, null);
+    }
+
+    /** The loop of {@code group} that is {@code hint}, or the group itself (any of its loops) when none is. */
+    private EventLoopGroup ownLoop(io.netty.channel.EventLoop hint) {
+        if (hint != null) {
+            for (io.netty.util.concurrent.EventExecutor loop : group) {
+                if (loop == hint) {
+                    return hint;
+                }
+            }
+        }
+        return group;
+    }
+
+    /**
+     * {@inheritDoc} Here the connection runs on {@code clientLoop} when it is one of the group's
+     * loops (an embedded or foreign loop is ignored), else on one of the group's.
+     */
+    @Override
+    public CompletableFuture<AppStream> open(AppRoute route, Identity who, String appSessionId,
+            io.netty.channel.EventLoop clientLoop) {
         URI target = route.target();
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         String host = AppConnectors.bareHost(target);
@@ -108,7 +130,7 @@ public final class TcpAppConnector implements AppConnector {
         String describe = (tls ? "tls " : "tcp ") + where + " on the network of " + route.node().name();
         CompletableFuture<AppStream> result = new CompletableFuture<>();
         Bootstrap bootstrap = new Bootstrap()
-                .group(group)
+                .group(ownLoop(clientLoop))
                 .channel(NioSocketChannel.class)
                 .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)

@@ -256,6 +256,61 @@ class RecordsApiTest {
     }
 
     @Test
+    void everyOutcomeASessionEndsWithIsAFilter() {
+        // the gateway writes these outcomes (terminate, lock and revoke end sessions "terminated"),
+        // so a search for any of them must be accepted and find exactly those sessions
+        List<String> ended = List.of("success", "failure", "closed", "terminated", "interrupted");
+        for (int i = 0; i < ended.size(); i++) {
+            session("o-" + ended.get(i), 10 * (i + 1), "alice", "red-1", "shell", null, ended.get(i));
+        }
+        session("o-running", 100, "alice", "red-1", "shell", null, null);
+        for (String outcome : ended) {
+            assertThat(ids(json(ALICE, "/api/v1/sessions?outcome=" + outcome))).as(outcome).containsExactly("o-" + outcome);
+        }
+        assertThat(ids(json(ALICE, "/api/v1/sessions?outcome=running"))).containsExactly("o-running");
+        assertThat(RecordsApi.OUTCOMES).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.Stream.concat(ended.stream(), java.util.stream.Stream.of("running")).toList());
+    }
+
+    /** App (HTTPS) sessions are sessions too: searched with kind=app, their requests on their page. */
+    @Test
+    void appSessionsAreFoundAndShowTheirRequests() {
+        session("ssh-1", 10, "alice", "red-1", "shell", null, "success");
+        audit.append(AuditEvent.of("app.session.start", T0.plusSeconds(20), "success").withUser("alice")
+                .withTarget("red-1", "ops").withSource("198.51.100.1:5000").withSessionId("app-1")
+                .with("app", "jupyter").with("host", "jupyter--red-1.apps.localhost").with("via", "cookie"));
+        audit.append(AuditEvent.of("app.request", T0.plusSeconds(21), "success").withUser("alice").withTarget("red-1", "ops")
+                .withSessionId("app-1").with("app", "jupyter").with("method", "GET").with("path", "/tree").with("status", 200));
+        audit.append(AuditEvent.of("app.session.end", T0.plusSeconds(90), "success").withUser("alice")
+                .withTarget("red-1", "ops").withSessionId("app-1").with("app", "jupyter").with("reason", "idle")
+                .with("requests", 1).with("bytes_in", 7).with("bytes_out", 1234));
+        audit.append(AuditEvent.of("app.session.start", T0.plusSeconds(30), "success").withUser("bob")
+                .withTarget("blue-1", "ops").withSessionId("app-blue").with("app", "jupyter"));
+        store.flush();
+
+        assertThat(ids(json(ALICE, "/api/v1/sessions"))).containsExactly("app-1", "ssh-1");
+        assertThat(ids(json(ALICE, "/api/v1/sessions?kind=app"))).containsExactly("app-1");
+        assertThat(ids(json(ALICE, "/api/v1/sessions?kind=shell"))).containsExactly("ssh-1");
+        assertThat(ids(json(ALICE, "/api/v1/sessions?kind=app&outcome=success&user=alice"))).containsExactly("app-1");
+        assertThat(ids(json(ALICE, "/api/v1/sessions?kind=app&outcome=running"))).isEmpty();
+
+        JsonNode page = json(ALICE, "/api/v1/sessions/app-1");
+        assertThat(page.get("kind").asText()).isEqualTo("app");
+        assertThat(page.get("app").asText()).isEqualTo("jupyter");
+        assertThat(page.get("outcome").asText()).isEqualTo("success");
+        assertThat(page.get("ended").asText()).isEqualTo("2026-11-29T12:01:30Z");
+        assertThat(page.get("requests").asLong()).isEqualTo(1);
+        assertThat(page.get("bytes_in").asLong()).isEqualTo(7);
+        assertThat(page.get("bytes_out").asLong()).isEqualTo(1234);
+        assertThat(page.get("recording").get("present").asBoolean()).isFalse();
+        List<String> types = new ArrayList<>();
+        page.get("events").forEach(e -> types.add(e.get("type").asText()));
+        assertThat(types).containsExactly("app.session.start", "app.request", "app.session.end");
+        // tenants stay apart for app sessions as for SSH ones (R19)
+        assertThat(refused(ALICE, "GET", "/api/v1/sessions/app-blue").status()).isEqualTo(404);
+    }
+
+    @Test
     void badInputIsA400AndChangesNothing() {
         session("red", 10, "alice", "red-1", "shell", null, "success");
         for (String bad : List.of("/api/v1/sessions?kind=bogus", "/api/v1/sessions?outcome=maybe",

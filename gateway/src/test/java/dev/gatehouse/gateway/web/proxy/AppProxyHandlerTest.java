@@ -109,6 +109,20 @@ class AppProxyHandlerTest {
         assertThat(h.store.of("app.request")).singleElement().satisfies(e -> assertThat(e.details()).containsEntry("bytes_out", "30"));
     }
 
+    /** A long response (a token stream) keeps the app session busy until it ends, however quiet it is. */
+    @Test
+    void aRequestIsInFlightUntilItsResponseEnds() {
+        FakeAppStream app = h.connector.willOpen();
+        h.client("GET /v1/completions HTTP/1.1\r\nHost: a\r\nAccept: text/event-stream\r\n\r\n");
+        h.app(app, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+        h.toClient();
+        assertThat(h.session.inFlight).hasSize(1).containsValue(h.channel);
+        h.app(app, "0\r\n\r\n");
+        h.toClient();
+        assertThat(h.session.inFlight).as("the exchange is done").isEmpty();
+        assertThat(h.channel.isOpen()).as("an idle keep-alive connection stays, but is not work").isTrue();
+    }
+
     @Test
     void sequentialRequestsReuseOneStreamAndEachIsAudited() {
         FakeAppStream app = h.connector.willOpen();

@@ -23,6 +23,8 @@ final class FakeSession implements AppSessionContext {
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
     volatile String endReason;
+    /** What the proxy says is in flight (an exchange or a WebSocket), with its channel. */
+    final Map<Object, Channel> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
     FakeSession(URI target) {
         Node node = new Node("gpu-node-1", "10.0.0.5", 22, Optional.of("ssh-ed25519 AAAA"), Optional.empty(), Map.of("tenant", "team-a"));
@@ -56,6 +58,16 @@ final class FakeSession implements AppSessionContext {
     @Override
     public synchronized void attach(Channel channel) {
         attached.add(channel);
+    }
+
+    @Override
+    public void busy(Object work, Channel channel) {
+        inFlight.put(work, channel);
+    }
+
+    @Override
+    public void done(Object work) {
+        inFlight.remove(work);
     }
 
     @Override

@@ -113,6 +113,18 @@ class WebSocketRelayTest {
         assertThat(h.store.of("app.websocket")).extracting(e -> e.details().get("phase")).containsExactly("open", "close");
     }
 
+    /** An open WebSocket (a Jupyter kernel) keeps the app session busy while it carries no frame. */
+    @Test
+    void anOpenWebSocketKeepsItsSessionBusy() {
+        FakeAppStream app = h.connector.willOpen();
+        h.client(UPGRADE);
+        app.send(SWITCHING);
+        h.channel.runPendingTasks();
+        h.toClientBytes();
+        assertThat(h.store.of("app.request")).as("the upgrade request itself is done").hasSize(1);
+        assertThat(h.session.inFlight.values()).singleElement().isSameAs(h.channel);
+    }
+
     /** Threat: an app answering 101 to a request that asked no upgrade would turn the connection into an unaudited pipe. */
     @Test
     void anUnasked101IsRefused() {

@@ -91,6 +91,61 @@ class TcpAppConnectorTest {
         }
     }
 
+    /**
+     * The connection to a direct target runs on the client connection's event loop when asked, so
+     * the app's bytes reach the client without a hand-off to another thread per chunk; a loop that
+     * is not the group's (an embedded one in tests) is ignored rather than used with NIO sockets.
+     */
+    @Test
+    void theConnectionRunsOnTheClientsLoopWhenItIsOneOfTheGroups() throws Exception {
+        EventLoopGroup three = new MultiThreadIoEventLoopGroup(3, NioIoHandler.newFactory());
+        EventLoopGroup foreign = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (LoopbackApp app = LoopbackApp.echo(site)) {
+            TcpAppConnector onThree = new TcpAppConnector(three, Duration.ofSeconds(5),
+                    a -> a.equals(site) ? Optional.empty() : GatewayAddresses.describe(a));
+            java.util.List<io.netty.channel.EventLoop> loops = new java.util.ArrayList<>();
+            three.forEach(e -> loops.add((io.netty.channel.EventLoop) e));
+            java.util.Collections.reverse(loops); // against the group's own round robin, which starts at the first
+            for (io.netty.channel.EventLoop clientLoop : loops) {
+                AppStream stream = onThree.open(route(url("http", app.port()), null), ALICE, "app-1", clientLoop)
+                        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                java.util.concurrent.CompletableFuture<Boolean> onClientLoop = new java.util.concurrent.CompletableFuture<>();
+                stream.read(new AppStream.Reader() {
+                    @Override
+                    public void onData(io.netty.buffer.ByteBuf data, Runnable more) {
+                        data.release();
+                        onClientLoop.complete(clientLoop.inEventLoop());
+                    }
+
+                    @Override
+                    public void onEnd() {}
+
+                    @Override
+                    public void onFailure(Throwable cause) {
+                        onClientLoop.completeExceptionally(cause);
+                    }
+                });
+                stream.write(Unpooled.copiedBuffer("ping", StandardCharsets.UTF_8)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(onClientLoop.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("bytes delivered on the client's loop").isTrue();
+                stream.close();
+            }
+            io.netty.channel.EventLoop alien = foreign.next();
+            AppStream stream = onThree.open(route(url("http", app.port()), null), ALICE, "app-1", alien)
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            Collect reader = Collect.eager();
+            stream.read(reader);
+            stream.write(Unpooled.copiedBuffer("pong", StandardCharsets.UTF_8)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            stream.shutdownOutput();
+            reader.end.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(reader.text()).isEqualTo("pong");
+            stream.close();
+            onThree.close();
+        } finally {
+            three.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            foreign.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
     /** Threat: an app that streams faster than the browser reads fills the gateway's memory. */
     @Test
     void aSlowReaderIsNeverHandedMoreThanOneChunkItDidNotAskFor() throws Exception {
