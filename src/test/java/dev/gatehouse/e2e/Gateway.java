@@ -136,21 +136,31 @@ final class Gateway implements AutoCloseable {
     /** The host the gateway printed in its listening line, without brackets ({@code 127.0.0.1}, {@code ::1}). */
     private String host;
     private boolean caTrusted;
+    /** {@code ca show ssh-user} as printed at the first start. */
+    private String userCaLine;
     /** The HTTPS listener's port from its {@code web listening} line; 0 when the web is off. */
     private int webPort;
 
-    private Gateway(NodeSshd node, Options options, Path dir) {
+    /** The first instance this one is a peer of (same users, policy and keys); null for a first instance. */
+    private final Gateway first;
+
+    private Gateway(NodeSshd node, Options options, Path dir, Gateway first) {
         this.node = node;
         this.options = options;
         this.dir = dir;
+        this.first = first;
         this.config = dir.resolve("gatehouse.yaml");
         this.knownHosts = dir.resolve("known_hosts");
-        this.alice = newUser("alice");
-        this.carol = newUser("carol");
-        this.dave = newUser("dave");
-        this.stranger = newUser("stranger");
-        for (String name : options.users) {
-            others.put(name, newUser(name));
+        this.alice = first == null ? newUser("alice") : copyUser(first.alice);
+        this.carol = first == null ? newUser("carol") : copyUser(first.carol);
+        this.dave = first == null ? newUser("dave") : copyUser(first.dave);
+        this.stranger = first == null ? newUser("stranger") : copyUser(first.stranger);
+        if (first == null) {
+            for (String name : options.users) {
+                others.put(name, newUser(name));
+            }
+        } else {
+            first.others.forEach((name, user) -> others.put(name, copyUser(user)));
         }
     }
 
@@ -160,12 +170,56 @@ final class Gateway implements AutoCloseable {
 
     static Gateway start(NodeSshd node, Options options) {
         try {
-            Gateway gw = new Gateway(node, options, Files.createTempDirectory("gatehouse-gw-"));
+            Gateway gw = new Gateway(node, options, Files.createTempDirectory("gatehouse-gw-"), null);
             gw.writeConfig();
             gw.launch();
             return gw;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Starts another instance of {@code first}'s gateway, as the README tells operators to: its own
+     * temp dir and data dir (so its own {@code instance-id}, its own audit chain), but a copy of
+     * {@code first}'s {@code data/keys/} (user CA, host key, audit key, TLS CA...) and the same
+     * policy and people. {@code options} gives the rest (store URL, {@code instance:} block);
+     * its {@code users} and {@code policy} are ignored, as those are {@code first}'s. {@code first}
+     * must have started once (its keys exist).
+     */
+    static Gateway startPeer(Gateway first, Options options) {
+        try {
+            Gateway gw = new Gateway(first.node, options, Files.createTempDirectory("gatehouse-gw-"), first);
+            copyTree(first.dataDir().resolve("keys"), gw.dataDir().resolve("keys"));
+            Keys.write(gw.config, GatewayFiles.config(options, "data", options.storeUrl, "policy.yaml"));
+            Files.copy(first.dir.resolve("policy.yaml"), gw.dir.resolve("policy.yaml"));
+            gw.launch();
+            return gw;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Copies a folder's files (one level: data/keys/ has no subfolders), keeping their permissions. */
+    private static void copyTree(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            throw new IllegalStateException(from + " does not exist: start the first instance before its peers");
+        }
+        Files.createDirectories(to.getParent());
+        try {
+            Files.createDirectory(to, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (java.nio.file.FileAlreadyExistsException ignored) {
+            // a restarted peer keeps its copy
+        }
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                if (Files.isDirectory(f)) {
+                    throw new IllegalStateException("unexpected folder " + f + " in the keys folder");
+                }
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
@@ -194,6 +248,20 @@ final class Gateway implements AutoCloseable {
         }
         Keys.generate(key, name + "@e2e");
         return new User(name, key);
+    }
+
+    /** A copy of {@code user}'s key pair in this gateway's dir (a peer's people are the first instance's). */
+    private User copyUser(User user) {
+        Path key = dir.resolve("keys").resolve(user.name());
+        try {
+            Files.createDirectories(key.getParent());
+            Files.copy(user.key(), key, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Path pub = user.key().resolveSibling(user.name() + ".pub");
+            Files.copy(pub, key.resolveSibling(user.name() + ".pub"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new User(user.name(), key);
     }
 
     private void writeConfig() {
@@ -294,7 +362,14 @@ final class Gateway implements AutoCloseable {
             if (caLine.lines().count() != 1 || !caLine.startsWith("ssh-ed25519 ")) {
                 throw new AssertionError("`ca show ssh-user` must print one ssh-ed25519 line, got:\n" + caLine);
             }
-            node.trustUserCa(caLine);
+            if (first == null) {
+                node.trustUserCa(caLine);
+            } else if (!caLine.equals(first.userCaLine)) {
+                // the node trusts the first instance's CA only, as a fleet's nodes trust one CA
+                throw new AssertionError("a peer with copied keys must sign with the first instance's user CA "
+                        + first.userCaLine + ", but `ca show ssh-user` prints " + caLine);
+            }
+            userCaLine = caLine;
             caTrusted = true;
         }
     }
