@@ -339,14 +339,13 @@ class MultiInstanceIT {
      * The backend pids of {@code gw}'s listening change-feed connections ({@code application_name =
      * gatehouse-change-feed}) to this test's database: those whose client port is one of the
      * gateway process's own TCP sockets, so A's are never touched. The feed's other connection,
-     * which sends the NOTIFYs, is told apart by its last statement, {@code pg_notify}.
+     * which sends the NOTIFYs, is named {@code gatehouse-change-notify}.
      */
     private List<Integer> listenerBackends(Gateway gw) throws SQLException {
         Set<Integer> ports = ProcSockets.localTcpPorts(gw.pid());
         List<Integer> pids = new ArrayList<>();
         try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT pid, client_port FROM pg_stat_activity"
-                + " WHERE datname = current_database() AND application_name = 'gatehouse-change-feed'"
-                + " AND query NOT ILIKE '%pg_notify%'")) {
+                + " WHERE datname = current_database() AND application_name = 'gatehouse-change-feed'")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (ports.contains(rs.getInt(2))) {

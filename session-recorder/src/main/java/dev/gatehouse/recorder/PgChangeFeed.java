@@ -38,6 +38,8 @@ final class PgChangeFeed extends PollingChangeFeed {
 
     /** The {@code application_name} of the feed's connections (pg_stat_activity). */
     static final String APPLICATION_NAME = "gatehouse-change-feed";
+    /** The {@code application_name} of the connection that sends the NOTIFYs (told apart from the listener's). */
+    static final String SENDER_APPLICATION_NAME = "gatehouse-change-notify";
     /** Topic to channel. */
     static final Map<String, String> CHANNELS = Map.of(ACCESS, "gatehouse_access", LIVE, "gatehouse_live");
     static final long MAX_BACKOFF_MS = 5_000;
@@ -92,7 +94,7 @@ final class PgChangeFeed extends PollingChangeFeed {
     private void send(String channel, long seq) {
         try {
             if (sendConnection == null || sendConnection.isClosed()) {
-                sendConnection = connect();
+                sendConnection = connect(SENDER_APPLICATION_NAME);
             }
             try (PreparedStatement ps = sendConnection.prepareStatement("SELECT pg_notify(?, ?)")) {
                 ps.setString(1, channel);
@@ -110,7 +112,7 @@ final class PgChangeFeed extends PollingChangeFeed {
     private void listen() {
         long backoff = 100;
         while (!closed) {
-            try (Connection c = connect()) {
+            try (Connection c = connect(APPLICATION_NAME)) {
                 try (Statement s = c.createStatement()) {
                     for (String channel : CHANNELS.values()) {
                         s.execute("LISTEN " + channel);
@@ -198,9 +200,9 @@ final class PgChangeFeed extends PollingChangeFeed {
         }
     }
 
-    private Connection connect() throws SQLException {
+    private Connection connect(String applicationName) throws SQLException {
         Properties p = new Properties();
-        p.setProperty("ApplicationName", APPLICATION_NAME);
+        p.setProperty("ApplicationName", applicationName);
         p.setProperty("connectTimeout", "5");
         p.setProperty("tcpKeepAlive", "true");
         return DriverManager.getConnection(jdbcUrl, p);
