@@ -242,14 +242,20 @@ class ConsolePagesIT {
         ui.awaitText("#identity", "root-admin");
         assertThat(browser.text()).contains("SHA256:abcdEFGH").contains("ADMIN").contains("ci");
         ui.screenshot("console-me");
-        api.on("GET", "/apps", list(Map.of("app", "jupyter", "node", "gpu-1", "url", "https://jupyter--gpu-1.apps.localhost:8443/"),
-                Map.of("app", "evil", "node", "gpu-1", "url", "javascript:alert(1)")));
-        ui.open("/");
+        // app links are offered only as https://NAME.apps.HOST:PORT/ of the console the page came
+        // from, so this part opens the overview as http://localhost:PORT/ (an app host under an IP
+        // address is no host name)
+        String port = api.origin().substring(api.origin().lastIndexOf(':') + 1);
+        String jupyter = "https://jupyter--gpu-1.apps.localhost:" + port + "/";
+        api.on("GET", "/apps", list(Map.of("app", "jupyter", "node", "gpu-1", "url", jupyter),
+                Map.of("app", "evil", "node", "gpu-1", "url", "javascript:alert(1)"),
+                Map.of("app", "elsewhere", "node", "gpu-1", "url", "https://elsewhere--gpu-1.apps.localhost:8443/")));
+        new ConsoleBrowser(browser, "http://localhost:" + port).open("/");
         ui.awaitText("#hello", "Logged in as root-admin");
         ui.awaitText("#apps", "jupyter on gpu-1");
-        assertThat(browser.driver().findElement(By.linkText("jupyter on gpu-1")).getAttribute("href"))
-                .isEqualTo("https://jupyter--gpu-1.apps.localhost:8443/");
-        assertThat(browser.text()).as("only https links are offered").doesNotContain("evil on gpu-1");
+        assertThat(browser.driver().findElement(By.linkText("jupyter on gpu-1")).getAttribute("href")).isEqualTo(jupyter);
+        assertThat(browser.text()).as("only https links of this console's apps host and port are offered")
+                .doesNotContain("evil on gpu-1").doesNotContain("elsewhere on gpu-1");
         ui.screenshot("console-overview");
     }
 }
