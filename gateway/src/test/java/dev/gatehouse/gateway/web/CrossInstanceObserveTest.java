@@ -187,6 +187,27 @@ class CrossInstanceObserveTest {
     }
 
     @Test
+    void aViewerOnAWhoDoesNotReadIsDroppedByBsSlowObserverRule() throws Exception {
+        // threat: a stalled viewer on A holds an observation on B for ever (the user told they are watched), or the
+        // relay piles the session's output up in A's memory; B must see the viewer fall behind and drop it at 1 MiB
+        start(p -> p);
+        HttpResponse<java.io.InputStream> r = a.h.client.send(a.h.request("/api/v1/live/" + FakeShell.ID + "/observe")
+                .header("Authorization", "Bearer " + a.token("erin")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> shell.observers.size() == 1);
+        String chunk = "x".repeat(64 * 1024);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!shell.observers.isEmpty() && System.nanoTime() < deadline) {
+            shell.write(chunk);
+            Thread.onSpinWait();
+        }
+        // the client never read: A stopped reading from B, so B's own rule dropped the observer, as for a local one
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.h.events("session.observe").size() == 2);
+        assertThat(b.h.events("session.observe").get(1).details().get("reason").toString()).contains("behind the session");
+        r.body().close();
+    }
+
+    @Test
     void forgedExpiredAndReplayedInstanceTokensAreRefusedByB() throws Exception {
         // threat: whoever reaches B's HTTPS port (or saw one token go by) watches a shell with a token B did not
         // get from a fellow instance just now: signed by another key, past its 60 s, or presented a second time
