@@ -232,6 +232,13 @@ public final class Gateway implements AutoCloseable {
                 LOG.error("closing connections of removed users failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
+        // the addresses as bound (a configured port 0 is known only now): other instances call this one there
+        try {
+            store.instanceRegistry().listening(store.chainId(), dev.gatehouse.gateway.config.HostPort.format(bound),
+                    webBound == null ? null : dev.gatehouse.gateway.config.HostPort.format(webBound));
+        } catch (dev.gatehouse.recorder.StoreUnavailableException e) {
+            LOG.warn("live-session registry: could not record this instance's bound addresses: {}", e.getMessage());
+        }
         // this instance's sessions and counters for the other instances; commands addressed to it
         directory.start();
         long beat = config.instance().heartbeat().toMillis();

@@ -48,6 +48,15 @@ public interface InstanceRegistry {
      */
     void sync(String chainId, List<LiveRow> sessions, Instant at);
 
+    /**
+     * Records the addresses {@code chainId} actually listens on once it has bound them (a
+     * configured port 0 is only known then), so other instances reach it (issue 13: observe).
+     *
+     * @param sshListen its SSH address, or null
+     * @param webListen its HTTPS address, or null
+     */
+    void listening(String chainId, String sshListen, String webListen);
+
     /** A graceful stop: marks {@code chainId} stopped at {@code at} and removes its live-session rows. */
     void stopped(String chainId, Instant at);
 

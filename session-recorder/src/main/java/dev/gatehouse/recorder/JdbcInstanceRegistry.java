@@ -160,6 +160,21 @@ final class JdbcInstanceRegistry implements InstanceRegistry {
     }
 
     @Override
+    public void listening(String chainId, String sshListen, String webListen) {
+        require(chainId != null, "a chain id is required");
+        transaction("record the addresses of " + chainId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE gateway_instances SET ssh_listen = ?, web_listen = ?"
+                    + " WHERE chain_id = ?")) {
+                ps.setString(1, sshListen);
+                ps.setString(2, webListen);
+                ps.setString(3, chainId);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public List<Instance> instances() {
         return read("SELECT " + INSTANCE_COLUMNS + " FROM gateway_instances ORDER BY name, chain_id", null, rs ->
                 new Instance(rs.getString(1), rs.getString(2), ChainHash.instant(rs.getLong(3)),

@@ -119,6 +119,24 @@ interface InstanceRegistryContract extends StoreFixture {
         }
     }
 
+    /**
+     * Threat: an instance configured with port 0 stays registered at port 0, so another instance
+     * calling it (observe across instances) reaches nothing; or one instance's addresses overwrite another's.
+     */
+    @Test
+    default void theBoundAddressesReplaceTheConfiguredOnesOfThatInstanceOnly() {
+        try (AuditStore store = open(CHAIN)) {
+            InstanceRegistry r = store.instanceRegistry();
+            r.register(new Instance("gw-a", "a", T0, T0, null, "127.0.0.1:0", "127.0.0.1:0"), DEAD_AFTER);
+            r.register(instance("gw-b", "b", T0), DEAD_AFTER);
+            r.listening("gw-a", "127.0.0.1:40022", "127.0.0.1:40443");
+            assertThat(r.instances()).extracting(Instance::chainId, Instance::sshListen, Instance::webListen).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("gw-a", "127.0.0.1:40022", "127.0.0.1:40443"),
+                    org.assertj.core.groups.Tuple.tuple("gw-b", "127.0.0.1:2222", null));
+            assertThat(r.instances().get(0).alive(T0, DEAD_AFTER)).isTrue();
+        }
+    }
+
     /** Threat: an instance overwriting or deleting another instance's rows would hide a live session from admins. */
     @Test
     default void oneInstanceCannotTakeOverAnotherInstancesSessionRows() {

@@ -169,6 +169,15 @@ public final class LiveDirectory implements AutoCloseable {
     }
 
     /**
+     * The registered instance running chain {@code chainId} (its addresses, its heartbeat), if any.
+     *
+     * @throws StoreUnavailableException when the store cannot be read
+     */
+    public Optional<Instance> instance(String chainId) {
+        return store.instances().stream().filter(i -> i.chainId().equals(chainId)).findFirst();
+    }
+
+    /**
      * Asks the instance running {@code target} to terminate it, as {@code actor} with {@code reason},
      * and waits up to 5 s for its answer.
      *

@@ -124,6 +124,45 @@ public final class LiveSessions {
     }
 
     /**
+     * The live session {@code id} {@code viewer} may observe, on this instance or, alive, on another
+     * (a {@link RemoteSession}, observed through its instance: {@link #observedThrough}). Refused
+     * (audited as {@code observe.refused}) as {@link #find}, and CONFLICT, naming the instance and
+     * when it was last seen, when the session's instance is dead.
+     */
+    public LiveSession locate(Actor viewer, String id) {
+        requireWatcher(viewer, "observe sessions", id, EventType.OBSERVE_REFUSED, true);
+        LiveSession s = visibleOrRefused(viewer, id, EventType.OBSERVE_REFUSED);
+        if (s instanceof RemoteSession remote && remote.dead()) {
+            throw refused(EventType.OBSERVE_REFUSED, viewer, id, Refused.Kind.CONFLICT, "session " + id + " is on instance "
+                    + remote.instance() + ", which was last seen " + remote.lastSeen() + " (dead): it cannot be observed");
+        }
+        return s;
+    }
+
+    /**
+     * Records in this instance's chain that {@code viewer} observes {@code s} through its instance
+     * ({@code session.observe} step {@code start} with {@code instance}); the returned action,
+     * called once with why, records step {@code end} with the duration.
+     *
+     * @throws Refused UNAVAILABLE when the audit store cannot record the start
+     */
+    public java.util.function.Consumer<String> observedThrough(Actor viewer, RemoteSession s) {
+        Instant start = audit.clock().instant();
+        if (!audit.append(about(EventType.SESSION_OBSERVE, "success", viewer, s).with("step", "start")
+                .with("instance", s.instance()))) {
+            throw new Refused(Refused.Kind.UNAVAILABLE, "the audit store is unavailable; observing is refused until it recovers");
+        }
+        AtomicBoolean open = new AtomicBoolean(true);
+        return why -> {
+            if (open.compareAndSet(true, false)) {
+                audit.append(about(EventType.SESSION_OBSERVE, "success", viewer, s).with("step", "end").with("reason", why)
+                        .with("instance", s.instance())
+                        .with("duration_ms", Duration.between(start, audit.clock().instant()).toMillis()));
+            }
+        };
+    }
+
+    /**
      * Ends live session {@code id} now: the user sees {@code gatehouse: session terminated by BY:
      * REASON} (escaped) before the channel closes; an app session or forward closes its
      * connections. Audited as {@code session.terminated} (actor, session, its user, reason, via)
@@ -190,6 +229,17 @@ public final class LiveSessions {
      *     store cannot record the start
      */
     public Watch observe(Actor by, String id, TerminalObserver observer) {
+        return observe(by, id, observer, null);
+    }
+
+    /**
+     * {@link #observe(Actor, String, TerminalObserver)} for a viewer of another instance (issue 13):
+     * the same rules under this instance's policy, locks, tenants and observer cap; the audit
+     * events also name {@code viaInstance}, the instance the viewer came through.
+     *
+     * @param viaInstance the calling instance's name, or null for a viewer of this instance
+     */
+    public Watch observe(Actor by, String id, TerminalObserver observer, String viaInstance) {
         requireWatcher(by, "observe sessions", id, EventType.OBSERVE_REFUSED, true);
         LiveSession s = visibleOrRefused(by, id, EventType.OBSERVE_REFUSED);
         if (s instanceof RemoteSession remote) {
@@ -206,7 +256,7 @@ public final class LiveSessions {
                     "session " + id + " already has " + MAX_OBSERVERS + " observers; try again when one stops");
         }
         Instant start = audit.clock().instant();
-        if (!audit.append(about(EventType.SESSION_OBSERVE, "success", by, s).with("step", "start"))) {
+        if (!audit.append(via(about(EventType.SESSION_OBSERVE, "success", by, s).with("step", "start"), viaInstance))) {
             registry.releaseObserverSlot(s.id());
             throw new Refused(Refused.Kind.UNAVAILABLE, "the audit store is unavailable; observing is refused until it recovers");
         }
@@ -219,7 +269,7 @@ public final class LiveSessions {
             throw new Refused(Refused.Kind.CONFLICT, e.getMessage());
         }
         String tenant = policy.current().user(by.user()).flatMap(User::tenant).orElse(null);
-        Watch watch = new Watch(s, observation, observer, by, start, tenant);
+        Watch watch = new Watch(s, observation, observer, by, start, tenant, viaInstance);
         // a live session of the observer's own: a lock on them, or their removal from the policy, ends it like a shell
         registry.add(watch);
         return watch;
@@ -239,10 +289,12 @@ public final class LiveSessions {
         private final Actor by;
         private final Instant start;
         private final String tenant;
+        private final String viaInstance;
         private final AtomicBoolean open = new AtomicBoolean(true);
 
         private Watch(LiveSession session, TerminalObserver.Observation observation, TerminalObserver observer, Actor by,
-                Instant start, String tenant) {
+                Instant start, String tenant, String viaInstance) {
+            this.viaInstance = viaInstance;
             this.session = session;
             this.observation = observation;
             this.observer = observer;
@@ -334,8 +386,8 @@ public final class LiveSessions {
             registry.remove(id);
             registry.releaseObserverSlot(session.id());
             observation.close();
-            audit.append(about(EventType.SESSION_OBSERVE, "success", by, session).with("step", "end").with("reason", why)
-                    .with("duration_ms", Duration.between(start, audit.clock().instant()).toMillis()));
+            audit.append(via(about(EventType.SESSION_OBSERVE, "success", by, session).with("step", "end").with("reason", why)
+                    .with("duration_ms", Duration.between(start, audit.clock().instant()).toMillis()), viaInstance));
         }
 
         @Override
@@ -431,6 +483,10 @@ public final class LiveSessions {
         return audit.event(type, outcome).withUser(by.user()).withSource(by.source()).withSessionId(s.id())
                 .withTarget(s.node(), s.login()).withGrantId(s.grantId())
                 .with("session_user", s.user()).with("kind", s.kindName()).with("via", by.via());
+    }
+
+    private static AuditEvent via(AuditEvent e, String viaInstance) {
+        return viaInstance == null ? e : e.with("via_instance", viaInstance);
     }
 
     private Refused refused(EventType type, Actor by, String id, Refused.Kind kind, String why) {

@@ -14,6 +14,7 @@ import dev.gatehouse.gateway.web.console.ConsoleHeaders;
 import dev.gatehouse.gateway.web.console.ConsoleJson;
 import dev.gatehouse.gateway.web.console.ConsoleViewer;
 import dev.gatehouse.gateway.web.console.CsrfTokens;
+import dev.gatehouse.gateway.web.console.InstanceTokens;
 import dev.gatehouse.recorder.StoreUnavailableException;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -86,8 +87,16 @@ final class ConsoleApi {
 
     /** Whether {@code path} is an API path this controller serves. */
     static boolean handles(String path) {
-        return path.equals("/api/v1") || path.startsWith("/api/v1/");
+        return path.equals("/api/v1") || path.startsWith("/api/v1/") || internal(path);
     }
+
+    /** Whether {@code path} is for other gateway instances only ({@code /internal/v1/...}, instance tokens only). */
+    static boolean internal(String path) {
+        return path.startsWith(INTERNAL);
+    }
+
+    /** The prefix of the paths other instances call (issue 13), with an instance token and nothing else. */
+    static final String INTERNAL = "/internal/v1/";
 
     /**
      * Starts a call; its body follows in {@link #content}. A declared {@code Content-Length} over
@@ -164,7 +173,7 @@ final class ConsoleApi {
         String method = r.request().method().name();
         String path = r.path();
         try {
-            ConsoleViewer viewer = authenticate(r);
+            ConsoleViewer viewer = internal(path) ? authenticateInstance(r) : authenticate(r);
             checkOrigin(r, viewer, method, path);
             String lookup = method.equals("HEAD") ? "GET" : method;
             Optional<ApiRoutes.Match> match = web.console().routes().match(lookup, path);
@@ -235,6 +244,37 @@ final class ConsoleApi {
         }
         SessionCookies.Claims c = v.claims().get();
         return viewer(r, new Identity(c.user(), c.keyFingerprint(), r.source()), "cookie", c.webSession(), c.expires());
+    }
+
+    /**
+     * The viewer another instance calls for, from its instance token ({@link InstanceTokens}) and
+     * nothing else: a console cookie or an api-token on an internal path is refused (audited), as
+     * is a token that is forged, expired, replayed or for another audience. The viewer is then
+     * judged under this instance's own policy and locks, like any caller, and their tenant here
+     * must be the one the calling instance judged.
+     */
+    private ConsoleViewer authenticateInstance(WebRequest r) {
+        String authorization = r.request().headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization == null || authorization.length() < 8 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw refused(null, r, "this path is for other gateway instances only: send 'Authorization: Bearer' with an"
+                    + " instance token (a console cookie or an api-token is refused)");
+        }
+        ApiTokens tokens = web.console().tokens();
+        if (tokens == null) {
+            throw refused(null, r, "instance tokens are not set up on this gateway");
+        }
+        InstanceTokens.Check check = tokens.instanceTokens().verify(authorization.substring(7).trim());
+        if (check.claims() == null) {
+            throw refused(null, r, check.refusal());
+        }
+        InstanceTokens.Claims c = check.claims();
+        ConsoleViewer viewer = viewer(r, new Identity(c.user(), c.keyFingerprint(), c.source()), "instance", c.id(), c.expires());
+        if (!java.util.Objects.equals(viewer.tenant(), c.tenant())) {
+            throw refused(c.user(), r, "instance " + c.instance() + " judged " + c.user() + " in tenant "
+                    + (c.tenant() == null ? "(none)" : c.tenant()) + ", this instance's policy in "
+                    + (viewer.tenant() == null ? "(none)" : viewer.tenant()) + "; the instances' policies differ");
+        }
+        return viewer;
     }
 
     private ConsoleViewer viewer(WebRequest r, Identity id, String via, String credential, java.time.Instant expires) {

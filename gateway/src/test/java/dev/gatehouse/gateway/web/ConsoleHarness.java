@@ -58,24 +58,45 @@ final class ConsoleHarness implements AutoCloseable {
     final WebSite site = new WebSite(HOST, 0);
     final WebLogin login;
     final ApiTokens tokens;
-    final KeyPair tokenKey = TestTls.ec();
-    final Map<String, KeyPair> keys = new ConcurrentHashMap<>();
+    final KeyPair tokenKey;
+    final Map<String, KeyPair> keys;
     final TestTls tls;
     final WebFront front;
     final ExecutorService pool = Executors.newCachedThreadPool();
     final int port;
     final HttpClient client;
 
+    /**
+     * What the instances of one fleet share (issue 13): the database, the API-token key, the TLS CA
+     * and its certificate, the users' keys.
+     */
+    record Fleet(String jdbcUrl, KeyPair tokenKey, TestTls tls, Map<String, KeyPair> keys) {
+        static Fleet of(String jdbcUrl) throws Exception {
+            return new Fleet(jdbcUrl, TestTls.ec(), new TestTls(HOST), new ConcurrentHashMap<>());
+        }
+    }
+
     ConsoleHarness(Path dir, ConsoleModule... extra) throws Exception {
+        this(dir, null, "gw-0000000000000001", p -> p, extra);
+    }
+
+    /**
+     * One instance of {@code fleet} (or, with null, a lone gateway on SQLite in {@code dir}), chain
+     * {@code chainId}, its policy the usual one edited by {@code policyEdit}.
+     */
+    ConsoleHarness(Path dir, Fleet fleet, String chainId, java.util.function.UnaryOperator<String> policyEdit,
+            ConsoleModule... extra) throws Exception {
+        tokenKey = fleet == null ? TestTls.ec() : fleet.tokenKey();
+        keys = fleet == null ? new ConcurrentHashMap<>() : fleet.keys();
         KeyPair auditKey = TestTls.ec();
         JwsSigner signer = JwsSigner.es256(auditKey);
-        store = AuditStore.open(StoreOptions.defaults("jdbc:sqlite:" + dir.resolve("audit.db"), "gw-0000000000000001",
-                CheckpointSigner.of(signer::sign, signer::verify), clock));
+        store = AuditStore.open(StoreOptions.defaults(fleet == null ? "jdbc:sqlite:" + dir.resolve("audit.db") : fleet.jdbcUrl(),
+                chainId, CheckpointSigner.of(signer::sign, signer::verify), clock));
         audit = new AuditTrail(store, clock, true);
         for (String user : List.of("alice", "bob", "erin", "zed", "dan")) {
-            keys.put(user, SshKeys.generateEd25519());
+            keys.computeIfAbsent(user, u -> SshKeys.generateEd25519());
         }
-        holder = new PolicyHolder(SshKeys.generateEd25519(), clock, PolicyLoader.parse(policy(), "policy.yaml"));
+        holder = new PolicyHolder(SshKeys.generateEd25519(), clock, PolicyLoader.parse(policyEdit.apply(policy()), "policy.yaml"));
         access = new AccessService(holder, store.accessLog(), audit, registry, signer, clock, Duration.ofHours(1), n -> { });
         access.load();
         login = new WebLogin(site, audit, clock, Duration.ofSeconds(60));
@@ -83,7 +104,7 @@ final class ConsoleHarness implements AutoCloseable {
         List<ConsoleModule> modules = new ArrayList<>(List.of(new AccessApi(access, holder, clock), new ApiTokensApi(tokens, clock)));
         modules.addAll(List.of(extra));
         ConsoleUi ui = path -> Optional.empty();
-        tls = new TestTls(HOST);
+        tls = fleet == null ? new TestTls(HOST) : fleet.tls();
         GatewayConfig.Web d = GatewayConfig.Web.defaults();
         GatewayConfig.Web config = new GatewayConfig.Web(true, new InetSocketAddress("127.0.0.1", 0), HOST,
                 d.tlsCert(), d.tlsKey(), false, d.sessionTtl(), d.loginTicketTtl(), d.appCertTtl(), Optional.empty());
@@ -159,7 +180,9 @@ final class ConsoleHarness implements AutoCloseable {
 
     List<AuditEvent> events(String type) {
         store.flush();
-        return store.events(new EventQuery(type, null, null, null, 1000)).stream().map(StoredEvent::event).toList();
+        // this instance's chain only: a fleet's database holds every instance's
+        return store.events(new EventQuery(type, null, null, null, 1000)).stream()
+                .filter(e -> e.chainId().equals(store.chainId())).map(StoredEvent::event).toList();
     }
 
     @Override

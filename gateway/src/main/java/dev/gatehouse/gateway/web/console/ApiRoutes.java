@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * The API's routing table: {@code (method, pattern)} to an {@link ApiEndpoint}. A pattern is a path
- * under {@code /api/v1/} whose segments are literals or {@code {name}}; a {@code {name}} segment
+ * under {@code /api/v1/} (or {@code /internal/v1/}, which only other gateway instances reach) whose segments are literals or {@code {name}}; a {@code {name}} segment
  * matches one non-empty segment. First added, first matched.
  */
 public final class ApiRoutes {
@@ -22,8 +22,8 @@ public final class ApiRoutes {
 
     /** Adds {@code endpoint} for {@code method} (GET, POST, DELETE, ...) and {@code pattern} ({@code /api/v1/...}). */
     public ApiRoutes add(String method, String pattern, ApiEndpoint endpoint) {
-        if (!pattern.startsWith("/api/v1/")) {
-            throw new IllegalArgumentException("API routes start with /api/v1/: " + pattern);
+        if (!pattern.startsWith("/api/v1/") && !pattern.startsWith("/internal/v1/")) {
+            throw new IllegalArgumentException("API routes start with /api/v1/ (or /internal/v1/ for other instances): " + pattern);
         }
         routes.add(new Route(method, pattern.substring(1).split("/", -1), endpoint));
         return this;

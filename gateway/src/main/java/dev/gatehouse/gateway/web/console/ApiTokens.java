@@ -114,6 +114,7 @@ public final class ApiTokens {
     private final AccessLog store;
     private final AuditTrail audit;
     private final Clock clock;
+    private final InstanceTokens instanceTokens;
 
     /**
      * @param key the EC P-256 key pair ({@code api-token} in the keys folder)
@@ -141,6 +142,12 @@ public final class ApiTokens {
         this.store = Objects.requireNonNull(store, "store");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.instanceTokens = new InstanceTokens(key, clock);
+    }
+
+    /** The tokens instances sharing this key present to each other (another audience and type than an api-token). */
+    public InstanceTokens instanceTokens() {
+        return instanceTokens;
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.gatehouse.gateway.web.console;
 
+import dev.gatehouse.gateway.access.LiveDirectory;
 import dev.gatehouse.gateway.access.LiveSessions;
+import dev.gatehouse.gateway.access.RemoteSession;
+import dev.gatehouse.recorder.InstanceRegistry;
 import dev.gatehouse.gateway.session.LiveSession;
 import java.time.Clock;
 import java.util.List;
@@ -21,7 +24,10 @@ import java.util.concurrent.ScheduledExecutorService;
  *       served as {@code POST /api/v1/sessions/{id}/terminate}, the name in DESIGN.md's
  *       user-facing contract (a live session's id is its recorded session's id).
  *   <li>{@code GET /api/v1/live/{id}/observe} (AUDIT or ADMIN): {@code text/event-stream}, see
- *       {@link ObserverStream}; the user is told who watches, and when they stop.
+ *       {@link ObserverStream}; the user is told who watches, and when they stop. A session on
+ *       another live instance is observed through it ({@link InstanceRelay}: an HTTPS call to
+ *       {@code GET /internal/v1/live/{id}/observe} with an {@link InstanceTokens} token; that
+ *       instance judges the viewer again under its own policy); a session on a dead instance is 409.
  * </ul>
  * Sessions of another tenant, and unknown ids, are 404.
  */
@@ -33,22 +39,44 @@ public final class LiveApi implements ConsoleModule {
     private final Clock clock;
     private final Executor executor;
     private final ScheduledExecutorService timer;
+    /** How sessions on other instances are observed, or null (they are then refused with 409). */
+    private final Instances instances;
+
+    /**
+     * What observing a session on another instance needs (issue 13).
+     *
+     * @param directory this instance among those sharing the database: their addresses and states
+     * @param tokens the instance tokens (shared API-token key) this instance signs and accepts
+     * @param relay the HTTPS client to the other instances
+     */
+    public record Instances(LiveDirectory directory, InstanceTokens tokens, InstanceRelay relay) {}
 
     /**
      * @param executor writes observe streams to their clients (the gateway's command pool)
      * @param timer waits for a slow client's connection to drain
      */
     public LiveApi(LiveSessions live, Clock clock, Executor executor, ScheduledExecutorService timer) {
+        this(live, clock, executor, timer, null);
+    }
+
+    /** @param instances how sessions on other instances are observed, or null to refuse that (409) */
+    public LiveApi(LiveSessions live, Clock clock, Executor executor, ScheduledExecutorService timer, Instances instances) {
         this.live = live;
         this.clock = clock;
         this.executor = executor;
         this.timer = timer;
+        this.instances = instances;
     }
 
     /** The module on the gateway's services (as the console's front controller wires it). */
     public static LiveApi of(dev.gatehouse.gateway.GatewayServices services) {
+        Instances instances = null;
+        if (services.directory() != null && services.apiTokens().isPresent()) {
+            instances = new Instances(services.directory(), services.apiTokens().get().instanceTokens(),
+                    new InstanceRelay(services.tlsCa().certificate(), services.config().web().hostname()));
+        }
         return new LiveApi(LiveSessions.of(services), services.clock(),
-                services.commandPool(), services.timer());
+                services.commandPool(), services.timer(), instances);
     }
 
     @Override
@@ -57,6 +85,7 @@ public final class LiveApi implements ConsoleModule {
         routes.post("/api/v1/live/{id}/terminate", this::terminate);
         routes.post("/api/v1/sessions/{id}/terminate", this::terminate);
         routes.get("/api/v1/live/{id}/observe", this::observe);
+        routes.get(InstanceRelay.PATH + "{id}/observe", this::observeForInstance);
     }
 
     ApiResponse list(ApiRequest request) {
@@ -98,12 +127,63 @@ public final class LiveApi implements ConsoleModule {
             // a HEAD answer has no body: an observation started for it would run unseen
             throw new ApiError(405, "method_not_allowed", "HEAD is not allowed on an observe stream; use GET");
         }
+        LiveSession target = call(() -> instances == null ? live.find(actor(request), request.param("id"))
+                : live.locate(actor(request), request.param("id")));
+        if (target instanceof RemoteSession remote) {
+            return observeThrough(request, remote);
+        }
+        return observeHere(actor(request), request.param("id"), target, null);
+    }
+
+    /**
+     * {@code GET /internal/v1/live/{id}/observe}, for another instance only (the front controller
+     * lets nothing but an instance token reach it): the same stream and rules as a local observe,
+     * judged under this instance's policy, audited with {@code via_instance}.
+     */
+    ApiResponse observeForInstance(ApiRequest request) {
+        ConsoleViewer v = request.viewer();
+        InstanceTokens.Claims claims = instances == null ? null : instances.tokens().accepted(v.credentialId());
+        if (!"instance".equals(v.via()) || claims == null) {
+            throw ApiError.forbidden("this path is for other gateway instances only");
+        }
+        if (request.method().equals("HEAD")) {
+            throw new ApiError(405, "method_not_allowed", "HEAD is not allowed on an observe stream; use GET");
+        }
+        LiveSessions.Actor by = new LiveSessions.Actor(v.user(), claims.source(), "instance", v.keyFingerprint());
+        LiveSession target = call(() -> live.find(by, request.param("id")));
+        return observeHere(by, request.param("id"), target, claims.instance());
+    }
+
+    /** Observes {@code remote} through the instance running it, relaying its stream (audited here and there). */
+    private ApiResponse observeThrough(ApiRequest request, RemoteSession remote) {
+        ConsoleViewer v = request.viewer();
+        LiveSessions.Actor by = actor(request);
+        InstanceRegistry.Instance owner = call(() -> {
+            try {
+                return instances.directory().instance(remote.row().chainId()).orElseThrow(() -> new LiveSessions.Refused(
+                        LiveSessions.Refused.Kind.CONFLICT, "instance " + remote.instance() + " is not registered any more"));
+            } catch (dev.gatehouse.recorder.StoreUnavailableException e) {
+                throw new LiveSessions.Refused(LiveSessions.Refused.Kind.UNAVAILABLE, "the audit store is unavailable");
+            }
+        });
+        String token = instances.tokens().issue(instances.directory().chainId(), instances.directory().name(), v.user(),
+                v.tenant(), v.permissions().stream().map(p -> p.name().toLowerCase(java.util.Locale.ROOT)).sorted().toList(),
+                v.keyFingerprint(), v.source());
+        java.util.function.Consumer<String> ended = call(() -> live.observedThrough(by, remote));
+        try {
+            return instances.relay().open(remote.instance(), owner.webListen(), remote.id(), token, ended);
+        } catch (ApiError e) {
+            ended.accept("refused by instance " + remote.instance() + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private ApiResponse observeHere(LiveSessions.Actor by, String id, LiveSession target, String viaInstance) {
         LiveSessions.Watch[] watch = new LiveSessions.Watch[1];
-        LiveSession target = call(() -> live.find(actor(request), request.param("id")));
         ObserverStream stream = new ObserverStream(target.user() + " -> "
                 + (target.node() == null ? "gateway" : target.login() + "@" + target.node()), clock, executor, timer,
                 why -> close(watch[0], why));
-        watch[0] = call(() -> live.observe(actor(request), request.param("id"), stream));
+        watch[0] = call(() -> live.observe(by, id, stream, viaInstance));
         return new ApiResponse.Stream("text/event-stream", sink -> {
             // the gateway's reason when it ended the stream (its end event closes the response), else the client left
             sink.onClose(() -> close(watch[0], stream.endReason() != null ? stream.endReason() : "the observer left"));
