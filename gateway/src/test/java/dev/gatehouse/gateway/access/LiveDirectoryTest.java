@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.gateway.session.AuditTrail;
+import dev.gatehouse.gateway.session.FakeLiveShell;
 import dev.gatehouse.gateway.session.LiveSession;
 import dev.gatehouse.gateway.session.PolicyHolder;
 import dev.gatehouse.gateway.session.SessionRegistry;
@@ -33,7 +34,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -298,10 +298,6 @@ class LiveDirectoryTest {
         }
     }
 
-    interface Gate {
-        void pass() throws InterruptedException;
-    }
-
     static final class NullObserver implements TerminalObserver {
         @Override public void resize(int cols, int rows) { }
         @Override public void output(byte[] data, int offset, int length) { }
@@ -309,44 +305,9 @@ class LiveDirectoryTest {
         @Override public void stopped(String reason) { }
     }
 
-    static final class FakeShell implements LiveSession {
-        final String id;
-        final List<TerminalObserver> observers = new CopyOnWriteArrayList<>();
-        final List<String> terminated = new CopyOnWriteArrayList<>();
-        final java.util.concurrent.atomic.AtomicLong out = new java.util.concurrent.atomic.AtomicLong(4096);
-        volatile Gate gate = () -> { };
-
+    static final class FakeShell extends FakeLiveShell {
         FakeShell(String id) {
-            this.id = id;
-        }
-
-        @Override public String id() { return id; }
-        @Override public String user() { return "alice"; }
-        @Override public String keyFingerprint() { return null; }
-        @Override public String login() { return "aiops"; }
-        @Override public String node() { return "gpu-node-1"; }
-        @Override public String kindName() { return "shell"; }
-        @Override public Instant start() { return Instant.parse("2026-11-30T04:59:00Z"); }
-        @Override public String userTenant() { return "team-a"; }
-        @Override public String nodeTenant() { return "team-a"; }
-        @Override public String grantId() { return null; }
-        @Override public Instant grantEnd() { return null; }
-        @Override public int warningsSent() { return 0; }
-        @Override public void warn(int level, String line) { }
-        @Override public void flushRecording() { }
-        @Override public long bytesOut() { return out.get(); }
-        @Override public boolean observable() { return true; }
-        @Override public void terminate(String reason) { terminated.add(reason); }
-
-        @Override
-        public TerminalObserver.Observation observe(String who, TerminalObserver observer) {
-            try {
-                gate.pass();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            observers.add(observer);
-            return () -> observers.remove(observer);
+            super(id, Instant.parse("2026-11-30T04:59:00Z"));
         }
     }
 }

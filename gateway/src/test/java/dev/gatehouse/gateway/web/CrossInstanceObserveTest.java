@@ -3,12 +3,10 @@ package dev.gatehouse.gateway.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.gateway.access.LiveDirectory;
 import dev.gatehouse.gateway.access.LiveSessions;
-import dev.gatehouse.gateway.session.LiveSession;
-import dev.gatehouse.gateway.session.TerminalObserver;
+import dev.gatehouse.gateway.session.FakeLiveShell;
 import dev.gatehouse.gateway.web.console.ApiRoutes;
 import dev.gatehouse.gateway.web.console.ConsoleModule;
 import dev.gatehouse.gateway.web.console.InstanceRelay;
@@ -30,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -302,45 +299,11 @@ class CrossInstanceObserveTest {
     }
 
     /** A live shell of alice's on team-a's node (on instance B), whose output the test writes. */
-    private static final class FakeShell implements LiveSession {
+    private static final class FakeShell extends FakeLiveShell {
         static final String ID = "01m8crossobserve000000000";
-        final List<TerminalObserver> observers = new CopyOnWriteArrayList<>();
-        /** Who the user was told watches, in order. */
-        final List<String> watchers = new CopyOnWriteArrayList<>();
 
-        void write(String text) {
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-            observers.forEach(o -> o.output(bytes, 0, bytes.length));
-        }
-
-        void end() {
-            observers.forEach(TerminalObserver::ended);
-        }
-
-        @Override public String id() { return ID; }
-        @Override public String user() { return "alice"; }
-        @Override public String keyFingerprint() { return null; }
-        @Override public String login() { return "aiops"; }
-        @Override public String node() { return "gpu-node-1"; }
-        @Override public String kindName() { return "shell"; }
-        @Override public Instant start() { return Instant.parse("2026-11-29T11:59:00Z"); }
-        @Override public String userTenant() { return "team-a"; }
-        @Override public String nodeTenant() { return "team-a"; }
-        @Override public String grantId() { return null; }
-        @Override public Instant grantEnd() { return null; }
-        @Override public int warningsSent() { return 0; }
-        @Override public void warn(int level, String line) { }
-        @Override public void flushRecording() { }
-        @Override public long bytesOut() { return 4096; }
-        @Override public boolean observable() { return true; }
-        @Override public void terminate(String reason) { }
-
-        @Override
-        public TerminalObserver.Observation observe(String who, TerminalObserver observer) {
-            watchers.add(who);
-            observers.add(observer);
-            observer.resize(80, 24);
-            return () -> observers.remove(observer);
+        FakeShell() {
+            super(ID, Instant.parse("2026-11-29T11:59:00Z"));
         }
     }
 }
