@@ -240,6 +240,18 @@ public final class LiveDirectory implements AutoCloseable {
                 s.observable(), s.start(), s.bytesIn(), s.bytesOut(), now);
     }
 
+    /**
+     * Stops heartbeating at once without recording a stop, as a process killed with -9 does;
+     * returns once a heartbeat already running has finished. For tests of dead instances.
+     */
+    void halt() throws InterruptedException {
+        stopped = true;
+        writer.shutdown();
+        if (!writer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException("heartbeat of " + name + " did not finish within 10 s");
+        }
+    }
+
     /** The graceful stop: marks this instance stopped and removes its session rows (after its sessions ended). */
     @Override
     public void close() {

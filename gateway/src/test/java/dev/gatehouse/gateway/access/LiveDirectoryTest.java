@@ -191,12 +191,14 @@ class LiveDirectoryTest {
     }
 
     @Test
-    void anInstanceThatStopsHeartbeatingIsListedDeadAndRefusesTerminationNamingIt() {
+    void anInstanceThatStopsHeartbeatingIsListedDeadAndRefusesTerminationNamingIt() throws Exception {
         FakeShell shell = new FakeShell("01M8LIVEB00000000000000003");
         b.registry.add(shell);
         b.directory.heartbeat();
         Instant lastSeen = clock.instant();
-        // b is killed -9: no graceful stop, no more heartbeats
+        // b is killed -9: no graceful stop, no more heartbeats (not even the one the add above
+        // scheduled, which otherwise could run after the clock moves and keep b alive)
+        b.directory.halt();
         b.feed.close();
         clock.advance(DEAD_AFTER.plusSeconds(1));
 
