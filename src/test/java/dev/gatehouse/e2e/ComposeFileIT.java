@@ -58,14 +58,18 @@ class ComposeFileIT {
         String copyCommand = String.join(" ", list(copy, "entrypoint"));
         assertThat(copyCommand).contains("cp -a /gw-a/keys/. /var/lib/gatehouse/keys/").doesNotContain("instance-id");
 
-        // the two configs differ only in instance.name, and name the compose network's addresses
+        // the two configs differ only in instance.name and instance.advertise (each its own fixed
+        // address, as the instances listen on every address: other instances call it there to
+        // observe its sessions), and name the compose network's addresses
         Map<String, Object> configA = yaml(DOCKER.resolve("gatehouse-a.yaml"));
         Map<String, Object> configB = yaml(DOCKER.resolve("gatehouse-b.yaml"));
         assertThat(map(configA, "instance")).containsEntry("name", "gw-a");
         assertThat(map(configB, "instance")).containsEntry("name", "gw-b");
-        assertThat(withoutInstanceName(configB)).isEqualTo(withoutInstanceName(configA));
+        assertThat(withoutInstanceNameAndAddress(configB)).isEqualTo(withoutInstanceNameAndAddress(configA));
         String ipA = address(services, "gateway-a");
         String ipB = address(services, "gateway-b");
+        assertThat(map(configA, "instance")).containsEntry("advertise", ipA);
+        assertThat(map(configB, "instance")).containsEntry("advertise", ipB);
         assertThat((String) map(configA, "store").get("url")).startsWith("jdbc:postgresql://" + address(services, "postgres") + ":5432/");
         assertThat(list(map(configA, "certificates"), "source_addresses")).containsExactlyInAnyOrder(ipA + "/32", ipB + "/32");
         String sshPort = port((String) map(configA, "ssh").get("listen"));
@@ -101,10 +105,11 @@ class ComposeFileIT {
         }
     }
 
-    private static Map<String, Object> withoutInstanceName(Map<String, Object> config) {
+    private static Map<String, Object> withoutInstanceNameAndAddress(Map<String, Object> config) {
         Map<String, Object> copy = new LinkedHashMap<>(config);
         Map<String, Object> instance = new LinkedHashMap<>(map(config, "instance"));
         instance.remove("name");
+        instance.remove("advertise");
         copy.put("instance", instance);
         return copy;
     }

@@ -50,6 +50,12 @@ import org.slf4j.LoggerFactory;
  * events, then the store drains and writes a final signed checkpoint.
  */
 public final class Gateway implements AutoCloseable {
+    /** {@code HOST:PORT} other instances reach {@code bound} at: instance.advertise when set, else {@code bound} itself. */
+    static String advertised(dev.gatehouse.gateway.config.GatewayConfig.Instance instance, InetSocketAddress bound) {
+        return instance.advertise().map(host -> dev.gatehouse.gateway.config.HostPort.format(host, bound.getPort()))
+                .orElseGet(() -> dev.gatehouse.gateway.config.HostPort.format(bound));
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     /** Gateway-shell commands running at once, across all sessions, before new ones are refused as "too busy". */
     static final int MAX_COMMAND_THREADS = 256;
@@ -232,10 +238,11 @@ public final class Gateway implements AutoCloseable {
                 LOG.error("closing connections of removed users failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
-        // the addresses as bound (a configured port 0 is known only now): other instances call this one there
+        // the addresses as bound (a configured port 0 is known only now), or instance.advertise with
+        // the bound ports: other instances call this one there
         try {
-            store.instanceRegistry().listening(store.chainId(), dev.gatehouse.gateway.config.HostPort.format(bound),
-                    webBound == null ? null : dev.gatehouse.gateway.config.HostPort.format(webBound));
+            store.instanceRegistry().listening(store.chainId(), advertised(config.instance(), bound),
+                    webBound == null ? null : advertised(config.instance(), webBound));
         } catch (dev.gatehouse.recorder.StoreUnavailableException e) {
             LOG.warn("live-session registry: could not record this instance's bound addresses: {}", e.getMessage());
         }

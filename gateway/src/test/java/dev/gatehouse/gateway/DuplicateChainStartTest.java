@@ -49,16 +49,20 @@ class DuplicateChainStartTest {
     }
 
     Path config(String name) throws IOException {
+        return config(name, "ssh: {listen: \"127.0.0.1:0\"}", "web: {enabled: false}", "instance: {name: " + name + "}");
+    }
+
+    Path config(String name, String ssh, String web, String instance) throws IOException {
         Path home = Files.createDirectories(dir.resolve(name));
         Files.writeString(home.resolve("policy.yaml"), "users: []\n");
         Files.writeString(home.resolve("gatehouse.yaml"), String.join("\n",
                 "data_dir: data",
-                "ssh: {listen: \"127.0.0.1:0\"}",
-                "web: {enabled: false}",
+                ssh,
+                web,
                 "ops: {enabled: false}",
                 "store:",
                 "  url: \"" + SERVER + "&currentSchema=" + schema + "\"",
-                "instance: {name: " + name + "}",
+                instance,
                 "policy: policy.yaml",
                 ""));
         return home.resolve("gatehouse.yaml");
@@ -87,6 +91,22 @@ class DuplicateChainStartTest {
         // a graceful stop frees the chain at once
         try (Gateway again = Gateway.start(ConfigLoader.load(dir.resolve("gw-b/gatehouse.yaml")), Clock.systemUTC())) {
             assertThat(again.services().directory().name()).isEqualTo("gw-b");
+        }
+    }
+
+    /**
+     * Threat: an instance listening on every address (as in the compose demo) registers a wildcard,
+     * so others cannot call it to observe its sessions; instance.advertise names where it is reached.
+     */
+    @Test
+    void anInstanceOnWildcardsRegistersItsAdvertisedHostWithTheBoundPorts() throws Exception {
+        Path home = config("gw-w", "ssh: {listen: \"0.0.0.0:0\"}", "web: {listen: \"0.0.0.0:0\"}",
+                "instance: {name: gw-w, advertise: 127.0.0.1}");
+        try (Gateway w = Gateway.start(ConfigLoader.load(home), Clock.systemUTC())) {
+            assertThat(w.services().audit().store().instanceRegistry().instances()).singleElement().satisfies(i -> {
+                assertThat(i.sshListen()).isEqualTo("127.0.0.1:" + w.address().getPort());
+                assertThat(i.webListen()).isEqualTo("127.0.0.1:" + w.webAddress().orElseThrow().getPort());
+            });
         }
     }
 

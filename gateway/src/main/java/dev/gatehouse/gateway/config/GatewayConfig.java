@@ -220,9 +220,19 @@ public record GatewayConfig(
      * @param deadAfter an instance whose heartbeat is older is listed as dead, its sessions as {@code dead}
      *     (default 10 s; longer than {@code heartbeat})
      */
-    public record Instance(Optional<String> name, Duration heartbeat, Duration deadAfter) {
+    /**
+     * {@code instance:}: how this instance is named and found by the others sharing its store.
+     *
+     * @param name shown in listings; absent: the chain id
+     * @param heartbeat how often it writes its heartbeat and sessions
+     * @param deadAfter a heartbeat older than this makes it dead to the others
+     * @param advertise the host name or address the other instances reach it at (with the
+     *     listeners' bound ports); absent: the listeners' bound addresses, which must then not be
+     *     wildcards for cross-instance observe
+     */
+    public record Instance(Optional<String> name, Duration heartbeat, Duration deadAfter, Optional<String> advertise) {
         public static Instance defaults() {
-            return new Instance(Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(10));
+            return new Instance(Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(10), Optional.empty());
         }
     }
 }

@@ -32,14 +32,15 @@ final class OpsConfig {
 
     /**
      * {@code instance:}: a name of 1 to 64 letters, digits, '.', '_' or '-' (it is shown in listings);
-     * {@code dead_after} longer than {@code heartbeat}, so one late heartbeat does not kill an instance.
+     * {@code dead_after} longer than {@code heartbeat}, so one late heartbeat does not kill an instance;
+     * {@code advertise} a DNS name or an IP literal other than a wildcard (no port: the listeners' are used).
      */
     static GatewayConfig.Instance instance(ConfigNode node) {
         GatewayConfig.Instance d = GatewayConfig.Instance.defaults();
         if (node == null) {
             return d;
         }
-        Map<String, ConfigNode> f = node.fields("instance", Set.of("name", "heartbeat", "dead_after"));
+        Map<String, ConfigNode> f = node.fields("instance", Set.of("name", "heartbeat", "dead_after", "advertise"));
         Optional<String> name = ConfigNode.optional(f, "name").map(n -> {
             String text = n.nonEmptyString("instance.name");
             if (!text.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -56,7 +57,23 @@ final class OpsConfig {
             throw at.error("instance.dead_after (" + deadAfter.toMillis() + " ms) must be longer than instance.heartbeat ("
                     + heartbeat.toMillis() + " ms): a few missed heartbeats make an instance dead, not one");
         }
-        return new GatewayConfig.Instance(name, heartbeat, deadAfter);
+        Optional<String> advertise = ConfigNode.optional(f, "advertise").map(n -> advertise(n));
+        return new GatewayConfig.Instance(name, heartbeat, deadAfter, advertise);
+    }
+
+    private static String advertise(ConfigNode n) {
+        String host = n.nonEmptyString("instance.advertise");
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        boolean ipv6 = bare.indexOf(':') >= 0 && org.apache.sshd.common.util.net.SshdSocketAddress.isIPv6Address(bare);
+        if (!ipv6 && !bare.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
+            throw n.error("instance.advertise must be a host name or an IP address the other instances reach this one at"
+                    + " (no port: the listeners' ports are used), such as gw-a.internal or 10.0.0.5, not '"
+                    + dev.gatehouse.policy.Printable.escape(host) + "'");
+        }
+        if (bare.equals("0.0.0.0") || (ipv6 && bare.replace("0", "").replace(":", "").isEmpty())) {
+            throw n.error("instance.advertise must be an address the other instances can call, not the wildcard " + host);
+        }
+        return bare;
     }
 
     static GatewayConfig.Audit audit(ConfigNode node, Path base) {

@@ -97,7 +97,18 @@ class OpsConfigTest {
         GatewayConfig.Instance set = parse("policy: p.yaml\ninstance:\n  name: gw-a\n  heartbeat: 500ms\n  dead_after: 3s\n")
                 .instance();
         assertThat(set).isEqualTo(new GatewayConfig.Instance(java.util.Optional.of("gw-a"), java.time.Duration.ofMillis(500),
-                java.time.Duration.ofSeconds(3)));
+                java.time.Duration.ofSeconds(3), java.util.Optional.empty()));
+        assertThat(parse("policy: p.yaml\ninstance:\n  advertise: gw-a.internal\n").instance().advertise()).contains("gw-a.internal");
+        assertThat(parse("policy: p.yaml\ninstance:\n  advertise: \"[fd00::5]\"\n").instance().advertise()).contains("fd00::5");
+    }
+
+    /** Threat: an advertised address other instances cannot call (or that carries more than a host) breaks observe silently. */
+    @Test
+    void advertiseMustBeOneCallableHost() {
+        for (String bad : java.util.List.of("0.0.0.0", "\"::\"", "\"[::]\"", "gw-a:8443", "\"gw a\"", "-gw", "https://gw-a")) {
+            assertThatThrownBy(() -> parse("policy: p.yaml\ninstance:\n  advertise: " + bad + "\n"))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("gatehouse.yaml:3: instance.advertise must be");
+        }
     }
 
     /** Threat: an instance name is printed in listings and on terminals; control characters must not get there. */

@@ -192,8 +192,8 @@ public final class InstanceRelay implements AutoCloseable {
         }
         if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
             throw ApiError.conflict("instance " + instanceName + " listens on every address (" + webListen + "), so other"
-                    + " instances cannot tell where to reach it: set its web.listen to an address they reach, or observe"
-                    + " the session from " + instanceName);
+                    + " instances cannot tell where to reach it: set its instance.advertise to a name or address they reach,"
+                    + " or observe the session from " + instanceName);
         }
         return new InetSocketAddress(host, port);
     }
