@@ -178,6 +178,17 @@ public final class LiveDirectory implements AutoCloseable {
     }
 
     /**
+     * The registered instance running chain {@code chainId} when it is alive now (not stopped, its
+     * heartbeat at most dead_after old), else empty.
+     *
+     * @throws StoreUnavailableException when the store cannot be read
+     */
+    public Optional<Instance> running(String chainId) {
+        Instant now = clock.instant();
+        return instance(chainId).filter(i -> i.alive(now, deadAfter));
+    }
+
+    /**
      * Asks the instance running {@code target} to terminate it, as {@code actor} with {@code reason},
      * and waits up to 5 s for its answer.
      *

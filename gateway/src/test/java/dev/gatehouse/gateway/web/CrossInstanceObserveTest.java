@@ -239,6 +239,27 @@ class CrossInstanceObserveTest {
     }
 
     @Test
+    void aTokenFromNoRunningInstanceOfTheFleetIsRefused() throws Exception {
+        // threat: something other than a running fleet instance (a tool holding the shared key, a decommissioned or
+        // dead instance, or a token naming another instance than its chain's) has B stream a shell to it
+        start(p -> p);
+        InstanceTokens tokens = a.h.tokens.instanceTokens();
+        String unregistered = tokens.issue("gw-x-chain", "gw-x", "erin", "team-a", List.of("admin"),
+                a.h.identity("erin").keyFingerprint(), "192.0.2.7:50000");
+        String misnamed = tokens.issue(a.directory.chainId(), "gw-b", "erin", "team-a", List.of("admin"),
+                a.h.identity("erin").keyFingerprint(), "192.0.2.7:50000");
+        for (String token : List.of(unregistered, misnamed)) {
+            HttpResponse<String> r = internal(token);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+            assertThat(JSON.readTree(r.body()).get("message").asText()).contains("is no running instance of this fleet");
+        }
+        a.directory.close(); // a graceful stop: A is no running instance any more
+        HttpResponse<String> stopped = internal(a.instanceToken("erin", tokens));
+        assertThat(stopped.statusCode()).as(stopped.body()).isEqualTo(403);
+        assertThat(shell.watchers).isEmpty();
+    }
+
+    @Test
     void aCookieOrNoCredentialOnTheInternalPathIsRefusedAndAudited() throws Exception {
         // threat: a logged-in console user (or anybody) calls the internal path directly, skipping A's judgement
         start(p -> p);

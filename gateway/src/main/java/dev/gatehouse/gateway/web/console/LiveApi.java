@@ -149,6 +149,19 @@ public final class LiveApi implements ConsoleModule {
         if (request.method().equals("HEAD")) {
             throw new ApiError(405, "method_not_allowed", "HEAD is not allowed on an observe stream; use GET");
         }
+        // the caller must be a running instance of this fleet under the name it claims (a token made
+        // with the shared key by anything else, or by a stopped or dead instance, is refused)
+        boolean known = call(() -> {
+            try {
+                return instances.directory().running(claims.issuer()).filter(i -> i.name().equals(claims.instance())).isPresent();
+            } catch (dev.gatehouse.recorder.StoreUnavailableException e) {
+                throw new LiveSessions.Refused(LiveSessions.Refused.Kind.UNAVAILABLE, "the audit store is unavailable");
+            }
+        });
+        if (!known) {
+            throw ApiError.forbidden("instance token issuer " + claims.instance() + " (chain " + claims.issuer()
+                    + ") is no running instance of this fleet");
+        }
         LiveSessions.Actor by = new LiveSessions.Actor(v.user(), claims.source(), "instance", v.keyFingerprint());
         LiveSession target = call(() -> live.find(by, request.param("id")));
         return observeHere(by, request.param("id"), target, claims.instance());
