@@ -21,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -123,8 +125,31 @@ public final class LiveDirectory implements AutoCloseable {
         return chainId;
     }
 
-    /** Writes the heartbeat and this instance's sessions with their counters now (on the registry's thread). */
+    /**
+     * Writes the heartbeat and this instance's sessions with their counters now, on the registry's
+     * thread after the syncs already queued there, and returns once it is written (a failed write is
+     * logged, as the gateway's own heartbeats are). Running it on the caller's thread instead would
+     * race a queued sync: one holding an older list of sessions could commit last and undo this one.
+     * Returns at once after {@link #close} or {@link #halt}.
+     */
     public void heartbeat() {
+        Future<?> written;
+        try {
+            written = writer.submit(this::beat);
+        } catch (RejectedExecutionException closed) {
+            return;
+        }
+        try {
+            written.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("heartbeat of " + name + " failed", e.getCause());
+        }
+    }
+
+    /** On the registry's thread: one heartbeat with this instance's sessions as they are now. */
+    private void beat() {
         syncQueued.set(false);
         if (stopped) {
             return;
@@ -139,12 +164,12 @@ public final class LiveDirectory implements AutoCloseable {
         }
     }
 
-    /** Schedules {@link #heartbeat} on the registry's thread (once, however many ask before it runs). */
+    /** Schedules a heartbeat on the registry's thread (once, however many ask before it runs). */
     public void syncSoon() {
         if (!stopped && syncQueued.compareAndSet(false, true)) {
             try {
-                writer.execute(this::heartbeat);
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                writer.execute(this::beat);
+            } catch (RejectedExecutionException closed) {
                 syncQueued.set(false);
             }
         }

@@ -19,8 +19,11 @@ import dev.gatehouse.recorder.AuditStore;
 import dev.gatehouse.recorder.ChangeFeed;
 import dev.gatehouse.recorder.CheckpointSigner;
 import dev.gatehouse.recorder.EventQuery;
+import dev.gatehouse.recorder.InstanceRegistry;
 import dev.gatehouse.recorder.StoreOptions;
 import dev.gatehouse.recorder.StoredEvent;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
@@ -254,6 +257,56 @@ class LiveDirectoryTest {
         b.registry.remove(shell.id());
         // the registry's change triggers a sync on its own: no heartbeat call here
         await().atMost(Duration.ofSeconds(5)).until(() -> a.live.list(actor("erin")).isEmpty());
+    }
+
+    /**
+     * A heartbeat asked for while the registry's thread is still writing an older list (here: the
+     * one taken before the session started) is written after it, never before: otherwise the older
+     * list commits last and the session vanishes from every other instance's list until the next
+     * sync (the flaky aTerminateOnOneInstance... failure, "no live session").
+     */
+    @Test
+    void aHeartbeatIsWrittenAfterTheSyncAlreadyRunningNotBeforeIt() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger syncs = new AtomicInteger();
+        AtomicInteger written = new AtomicInteger();
+        InstanceRegistry real = b.store.instanceRegistry();
+        InstanceRegistry held = (InstanceRegistry) Proxy.newProxyInstance(InstanceRegistry.class.getClassLoader(),
+                new Class<?>[] {InstanceRegistry.class}, (proxy, method, args) -> {
+                    boolean sync = method.getName().equals("sync");
+                    if (sync && syncs.incrementAndGet() == 1) {
+                        entered.countDown();
+                        release.await(10, TimeUnit.SECONDS);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    } finally {
+                        if (sync) {
+                            written.incrementAndGet();
+                        }
+                    }
+                });
+        SessionRegistry sessions = new SessionRegistry();
+        LiveDirectory c = new LiveDirectory(held, sessions, b.audit, b.feed, clock, "gw-c-chain", "gw-c", DEAD_AFTER);
+        closing.add(0, c::close);
+        c.register(null, null);
+        c.syncSoon(); // the registry's thread takes the list (empty) and is held inside its write
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        FakeShell shell = new FakeShell("01M8LIVEC00000000000000001");
+        sessions.add(shell); // no start(): no sync of its own is queued for this change
+
+        Thread beating = new Thread(c::heartbeat, "test-heartbeat");
+        beating.start();
+        // either it wrote at once, beside the held write, or it waits behind it
+        await().atMost(Duration.ofSeconds(10)).until(() -> written.get() == 1 || beating.getState() == Thread.State.WAITING);
+        release.countDown();
+        beating.join(10_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> written.get() == 2);
+
+        assertThat(real.sessions()).extracting(InstanceRegistry.LiveRow::sessionId).containsExactly(shell.id());
     }
 
     /**
