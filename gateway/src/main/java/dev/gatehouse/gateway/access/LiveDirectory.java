@@ -49,6 +49,8 @@ public final class LiveDirectory implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveDirectory.class);
     /** How long an instance that forwarded a termination waits for the owner to confirm it. */
     public static final Duration CONFIRM_WAIT = Duration.ofSeconds(5);
+    /** How long {@link #close} waits for a heartbeat already writing (a pool wait plus a lock wait, 5 s each). */
+    static final Duration STOP_WAIT = Duration.ofSeconds(12);
     /** {@link InstanceCommand#result()} of a termination done. */
     public static final String TERMINATED = "terminated";
     /** {@link InstanceCommand#result()} when the session had already ended. */
@@ -277,7 +279,14 @@ public final class LiveDirectory implements AutoCloseable {
         }
     }
 
-    /** The graceful stop: marks this instance stopped and removes its session rows (after its sessions ended). */
+    /**
+     * The graceful stop: marks this instance stopped and removes its session rows (after its sessions ended).
+     * Queued syncs are dropped; a heartbeat already writing is waited for (up to {@link #STOP_WAIT})
+     * before the stop is recorded, since one committed after the stop would put its session rows
+     * back, listed by the other instances as sessions of a dead instance until this chain starts
+     * again. The interrupt of {@code shutdownNow} only cuts short a wait for a pooled connection:
+     * pgjdbc and sqlite-jdbc ignore it during a statement, and each sync is one transaction.
+     */
     @Override
     public void close() {
         if (stopped) {
@@ -285,6 +294,14 @@ public final class LiveDirectory implements AutoCloseable {
         }
         stopped = true;
         writer.shutdownNow();
+        try {
+            if (!writer.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("live-session registry: a heartbeat of {} still runs after {} s; recording the stop anyway",
+                        name, STOP_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             store.stopped(chainId, clock.instant());
         } catch (StoreUnavailableException e) {
