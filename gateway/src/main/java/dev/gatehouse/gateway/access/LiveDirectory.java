@@ -49,8 +49,12 @@ public final class LiveDirectory implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveDirectory.class);
     /** How long an instance that forwarded a termination waits for the owner to confirm it. */
     public static final Duration CONFIRM_WAIT = Duration.ofSeconds(5);
-    /** How long {@link #close} waits for a heartbeat already writing (a pool wait plus a lock wait, 5 s each). */
-    static final Duration STOP_WAIT = Duration.ofSeconds(12);
+    /**
+     * How long {@link #close} waits for a heartbeat already writing: its statements wait at most the
+     * store's lock timeout (5 s by default) for a lock, and the interrupt of the stop ends a wait for
+     * a pooled connection at once; the rest is margin.
+     */
+    static final Duration STOP_WAIT = Duration.ofSeconds(6);
     /** {@link InstanceCommand#result()} of a termination done. */
     public static final String TERMINATED = "terminated";
     /** {@link InstanceCommand#result()} when the session had already ended. */
@@ -274,7 +278,7 @@ public final class LiveDirectory implements AutoCloseable {
     void halt() throws InterruptedException {
         stopped = true;
         writer.shutdown();
-        if (!writer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("heartbeat of " + name + " did not finish within 10 s");
         }
     }
