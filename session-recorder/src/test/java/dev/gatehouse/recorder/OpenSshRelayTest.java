@@ -73,10 +73,21 @@ class OpenSshRelayTest {
         return t;
     }
 
-    /** Relays between the FIFOs the client side uses and the server-side process. */
-    private void relay(Process server, Tap fromClient, Tap fromServer) throws IOException {
-        pump(Files.newInputStream(dir.resolve("c2s")), server.getOutputStream(), fromClient);
-        pump(server.getInputStream(), Files.newOutputStream(dir.resolve("s2c")), fromServer);
+    /** Relays between the FIFOs the client side uses and the server-side process; returns the two relay threads. */
+    private List<Thread> relay(Process server, Tap fromClient, Tap fromServer) throws IOException {
+        return List.of(pump(Files.newInputStream(dir.resolve("c2s")), server.getOutputStream(), fromClient),
+                pump(server.getInputStream(), Files.newOutputStream(dir.resolve("s2c")), fromServer));
+    }
+
+    /**
+     * Waits until both relay threads have shown the observer their last bytes (each ends at its
+     * input's EOF once the client and server are gone), so the observer is closed after them.
+     */
+    private static void drained(List<Thread> relays) throws InterruptedException {
+        for (Thread t : relays) {
+            t.join(10_000);
+            assertThat(t.isAlive()).as("relay thread ended after the client and server exited").isFalse();
+        }
     }
 
     @Test
@@ -100,9 +111,10 @@ class OpenSshRelayTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("client.log").toFile()).start();
         Process server = new ProcessBuilder(SFTP_SERVER.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         SftpObserver observer = SftpObserver.create(ops::add);
-        relay(server, observer::clientToServer, observer::serverToClient);
+        List<Thread> relays = relay(server, observer::clientToServer, observer::serverToClient);
         assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
         server.waitFor(10, TimeUnit.SECONDS);
+        drained(relays);
         observer.close();
         assertThat(client.exitValue()).as(Files.readString(dir.resolve("client.log"))).isZero();
 
@@ -172,10 +184,10 @@ class OpenSshRelayTest {
         ScpObserver observer = ScpObserver.forCommand(remoteCommand, ops::add);
         assertThat(observer).as(remoteCommand).isNotNull();
         Process server = new ProcessBuilder("sh", "-c", remoteCommand).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        relay(server, observer::clientToServer, observer::serverToClient);
+        List<Thread> relays = relay(server, observer::clientToServer, observer::serverToClient);
         assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
         server.waitFor(10, TimeUnit.SECONDS);
-        Thread.sleep(50); // let the relay threads hand over their last bytes
+        drained(relays);
         observer.close();
         assertThat(client.exitValue()).as(Files.readString(dir.resolve("client.log"))).isZero();
     }

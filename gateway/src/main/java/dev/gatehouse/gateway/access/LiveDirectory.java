@@ -21,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,6 +49,12 @@ public final class LiveDirectory implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveDirectory.class);
     /** How long an instance that forwarded a termination waits for the owner to confirm it. */
     public static final Duration CONFIRM_WAIT = Duration.ofSeconds(5);
+    /**
+     * How long {@link #close} waits for a heartbeat already writing: its statements wait at most the
+     * store's lock timeout (5 s by default) for a lock, and the interrupt of the stop ends a wait for
+     * a pooled connection at once; the rest is margin.
+     */
+    static final Duration STOP_WAIT = Duration.ofSeconds(6);
     /** {@link InstanceCommand#result()} of a termination done. */
     public static final String TERMINATED = "terminated";
     /** {@link InstanceCommand#result()} when the session had already ended. */
@@ -123,8 +131,31 @@ public final class LiveDirectory implements AutoCloseable {
         return chainId;
     }
 
-    /** Writes the heartbeat and this instance's sessions with their counters now (on the registry's thread). */
+    /**
+     * Writes the heartbeat and this instance's sessions with their counters now, on the registry's
+     * thread after the syncs already queued there, and returns once it is written (a failed write is
+     * logged, as the gateway's own heartbeats are). Running it on the caller's thread instead would
+     * race a queued sync: one holding an older list of sessions could commit last and undo this one.
+     * Returns at once after {@link #close} or {@link #halt}.
+     */
     public void heartbeat() {
+        Future<?> written;
+        try {
+            written = writer.submit(this::beat);
+        } catch (RejectedExecutionException closed) {
+            return;
+        }
+        try {
+            written.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("heartbeat of " + name + " failed", e.getCause());
+        }
+    }
+
+    /** On the registry's thread: one heartbeat with this instance's sessions as they are now. */
+    private void beat() {
         syncQueued.set(false);
         if (stopped) {
             return;
@@ -139,12 +170,12 @@ public final class LiveDirectory implements AutoCloseable {
         }
     }
 
-    /** Schedules {@link #heartbeat} on the registry's thread (once, however many ask before it runs). */
+    /** Schedules a heartbeat on the registry's thread (once, however many ask before it runs). */
     public void syncSoon() {
         if (!stopped && syncQueued.compareAndSet(false, true)) {
             try {
-                writer.execute(this::heartbeat);
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                writer.execute(this::beat);
+            } catch (RejectedExecutionException closed) {
                 syncQueued.set(false);
             }
         }
@@ -258,12 +289,19 @@ public final class LiveDirectory implements AutoCloseable {
     void halt() throws InterruptedException {
         stopped = true;
         writer.shutdown();
-        if (!writer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("heartbeat of " + name + " did not finish within 10 s");
         }
     }
 
-    /** The graceful stop: marks this instance stopped and removes its session rows (after its sessions ended). */
+    /**
+     * The graceful stop: marks this instance stopped and removes its session rows (after its sessions ended).
+     * Queued syncs are dropped; a heartbeat already writing is waited for (up to {@link #STOP_WAIT})
+     * before the stop is recorded, since one committed after the stop would put its session rows
+     * back, listed by the other instances as sessions of a dead instance until this chain starts
+     * again. The interrupt of {@code shutdownNow} only cuts short a wait for a pooled connection:
+     * pgjdbc and sqlite-jdbc ignore it during a statement, and each sync is one transaction.
+     */
     @Override
     public void close() {
         if (stopped) {
@@ -271,6 +309,14 @@ public final class LiveDirectory implements AutoCloseable {
         }
         stopped = true;
         writer.shutdownNow();
+        try {
+            if (!writer.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("live-session registry: a heartbeat of {} still runs after {} s; recording the stop anyway",
+                        name, STOP_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             store.stopped(chainId, clock.instant());
         } catch (StoreUnavailableException e) {

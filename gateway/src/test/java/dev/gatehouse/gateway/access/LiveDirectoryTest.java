@@ -19,8 +19,11 @@ import dev.gatehouse.recorder.AuditStore;
 import dev.gatehouse.recorder.ChangeFeed;
 import dev.gatehouse.recorder.CheckpointSigner;
 import dev.gatehouse.recorder.EventQuery;
+import dev.gatehouse.recorder.InstanceRegistry;
 import dev.gatehouse.recorder.StoreOptions;
 import dev.gatehouse.recorder.StoredEvent;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
@@ -254,6 +257,114 @@ class LiveDirectoryTest {
         b.registry.remove(shell.id());
         // the registry's change triggers a sync on its own: no heartbeat call here
         await().atMost(Duration.ofSeconds(5)).until(() -> a.live.list(actor("erin")).isEmpty());
+    }
+
+    /**
+     * A heartbeat asked for while the registry's thread is still writing an older list (here: the
+     * one taken before the session started) is written after it, never before: otherwise the older
+     * list commits last and the session vanishes from every other instance's list until the next
+     * sync (the flaky aTerminateOnOneInstance... failure, "no live session").
+     */
+    @Test
+    void aHeartbeatIsWrittenAfterTheSyncAlreadyRunningNotBeforeIt() throws Exception {
+        HeldRegistry held = new HeldRegistry(b.store.instanceRegistry());
+        SessionRegistry sessions = new SessionRegistry();
+        LiveDirectory c = held.directory(sessions);
+        c.syncSoon(); // the registry's thread takes the list (empty) and is held inside its write
+        assertThat(held.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        FakeShell shell = new FakeShell("01M8LIVEC00000000000000001");
+        sessions.add(shell); // no start(): no sync of its own is queued for this change
+
+        Thread beating = new Thread(c::heartbeat, "test-heartbeat");
+        beating.start();
+        // either it wrote at once, beside the held write, or it waits behind it
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.written.get() == 1 || beating.getState() == Thread.State.WAITING);
+        held.release.countDown();
+        beating.join(10_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.written.get() == 2);
+
+        assertThat(held.real.sessions()).extracting(InstanceRegistry.LiveRow::sessionId).containsExactly(shell.id());
+    }
+
+    /**
+     * Threat: a heartbeat still writing when the instance stops gracefully commits after the stop and
+     * puts its session rows back; other instances then list sessions that ended as sessions of a
+     * dead instance (and refuse to terminate them) until this chain starts again.
+     */
+    @Test
+    void aGracefulStopWaitsForTheHeartbeatWritingSoNoRowOutlivesIt() throws Exception {
+        HeldRegistry held = new HeldRegistry(b.store.instanceRegistry());
+        SessionRegistry sessions = new SessionRegistry();
+        LiveDirectory c = held.directory(sessions);
+        sessions.add(new FakeShell("01M8LIVEC00000000000000002"));
+        c.syncSoon(); // the registry's thread takes the list (one session) and is held inside its write
+        assertThat(held.entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        Thread stopping = new Thread(c::close, "test-stop");
+        stopping.start();
+        // either it recorded the stop at once, beside the held write, or it waits for that write
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.stops.get() == 1 || stopping.getState() == Thread.State.TIMED_WAITING);
+        held.release.countDown();
+        stopping.join(20_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.written.get() == 1 && held.stops.get() == 1);
+
+        assertThat(held.real.sessions()).isEmpty();
+        assertThat(c.instance("gw-c-chain")).get().extracting(dev.gatehouse.recorder.InstanceRegistry.Instance::stoppedAt)
+                .isNotNull();
+    }
+
+    /** The store of instance b, whose first sync waits inside the registry until the test releases it. */
+    final class HeldRegistry {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger syncs = new AtomicInteger();
+        final AtomicInteger written = new AtomicInteger();
+        final AtomicInteger stops = new AtomicInteger();
+        final InstanceRegistry real;
+        final InstanceRegistry held;
+
+        HeldRegistry(InstanceRegistry real) {
+            this.real = real;
+            this.held = (InstanceRegistry) Proxy.newProxyInstance(InstanceRegistry.class.getClassLoader(),
+                    new Class<?>[] {InstanceRegistry.class}, (proxy, method, args) -> {
+                        boolean sync = method.getName().equals("sync");
+                        if (sync && syncs.incrementAndGet() == 1) {
+                            entered.countDown();
+                            // uninterruptibly, as a JDBC statement waits (close() interrupts this thread)
+                            boolean interrupted = false;
+                            while (true) {
+                                try {
+                                    release.await(10, TimeUnit.SECONDS);
+                                    break;
+                                } catch (InterruptedException e) {
+                                    interrupted = true;
+                                }
+                            }
+                            if (interrupted) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        } finally {
+                            if (sync) {
+                                written.incrementAndGet();
+                            } else if (method.getName().equals("stopped")) {
+                                stops.incrementAndGet();
+                            }
+                        }
+                    });
+        }
+
+        /** A third instance, gw-c, registered on this store; not started (nothing syncs on its own). */
+        LiveDirectory directory(SessionRegistry sessions) {
+            LiveDirectory c = new LiveDirectory(held, sessions, b.audit, b.feed, clock, "gw-c-chain", "gw-c", DEAD_AFTER);
+            closing.add(0, c::close);
+            c.register(null, null);
+            return c;
+        }
     }
 
     /**
