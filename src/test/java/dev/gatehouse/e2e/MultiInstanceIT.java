@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Two gateway processes, gw-a and gw-b, on one fresh PostgreSQL database behave as one to their
  * users and admins (issue 13): a lock, a grant, a revoke or a terminate made on A reaches B's
- * real ssh sessions within 2 s; a B killed with -9 is listed by A as dead with its sessions; a
+ * real ssh sessions within 2 s; an admin on A observes a shell on B live through A's console API
+ * (B tells the user and records it); a B killed with -9 is listed by A as dead with its sessions; a
  * notification lost with B's change-feed connection is caught up. B is a peer of A as the README
  * describes (a copy of A's {@code data/keys/}, its own data folder and chain). Policy: the
  * elevation policy (bob approver and admin, erin approver, alice engineer).
@@ -220,6 +221,122 @@ class MultiInstanceIT {
             assertThat(Json.text(item, "node")).isEqualTo(Gateway.NODE);
             assertThat(onA.isAlive()).isTrue();
         }
+    }
+
+    /**
+     * Threat: a session on one instance escapes watching from another instance's console, or is
+     * watched there without the user being told who watches, or without a record on the instance
+     * running it naming the instance the viewer came through; or a watcher who left goes on
+     * reading (B's relay outlives A's client). Also: A relays for someone its own policy does not
+     * let observe. Real processes throughout: alice's {@code ssh -tt} through gw-b to the real
+     * node sshd, curl on gw-a's console API trusting the shared gateway TLS CA, and gw-a calling
+     * gw-b over HTTPS.
+     */
+    @Test
+    @Order(7)
+    void anAdminOnAObservesAnInteractiveShellOnBAndAliceIsToldWhoWatches() {
+        Web web = Web.of(a);
+        String bobAuth = bearer(a, bob);
+        try (PtySession onB = PtySession.open(b, b.alice(), Gateway.TARGET).awaitAnyOutput()) {
+            JsonNode listed = await("alice's shell on gw-b in gw-a's `live --json`").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> liveOnA("alice", "gw-b")
+                            .filter(s -> "shell".equals(Json.text(s, "kind")) && "live".equals(Json.text(s, "state"))),
+                            Optional::isPresent).orElseThrow();
+            String id = Json.text(listed, "id");
+            String observe = web.consoleUrl("/api/v1/live/" + id + "/observe");
+
+            // A judges its own viewer before calling B: erin (no audit, no admin) is forbidden, frank
+            // (another tenant's admin) finds no such session; alice is told of neither
+            Web.Response erin = web.request(observe, "-H", bearer(a, a.user("erin")));
+            assertThat(erin.status()).as(erin.describe()).isEqualTo(403);
+            Web.Response frank = web.request(observe, "-H", bearer(a, a.user("frank")));
+            assertThat(frank.status()).as(frank.describe()).isEqualTo(404);
+
+            String marker = "obs-" + Keys.token();
+            try (Web.Stream watch = web.stream(observe, "-H", bobAuth)) {
+                List<Web.Line> head = watch.awaitLines(2, Duration.ofSeconds(20));
+                assertThat(head.get(0).text()).as(watch.describe()).isEqualTo("event: header");
+                assertThat(head.get(1).text()).as(watch.describe()).startsWith("data: {\"version\":2,")
+                        .contains("alice -> " + Gateway.TARGET);
+                await("alice's terminal says who watches").atMost(Duration.ofSeconds(10))
+                        .until(onB::describe, t -> t.contains("gatehouse: bob is observing this session (read-only)"));
+                assertThat(onB.describe()).doesNotContain("erin").doesNotContain("frank");
+
+                // the typed line echoes "$((6*7))": only the shell's output holds MARKER-42
+                onB.type("echo " + marker + "-$((6*7))\r");
+                await("alice's output reaches the stream on gw-a").atMost(Duration.ofSeconds(5))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> watch.lines().stream()
+                                .anyMatch(l -> l.text().startsWith("data: [") && l.text().contains(",\"o\",\"")
+                                        && l.text().contains(marker + "-42")));
+                await("gw-b lists bob's observation among its live sessions").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(200)).until(() -> observationOnA("bob", "gw-b").isPresent());
+                assertThat(watch.isAlive()).as(watch.describe()).isTrue();
+            }
+            // the viewer left: A closes its call to B, and B stops the watch and tells alice
+            await("alice's terminal says bob stopped").atMost(Duration.ofSeconds(10))
+                    .until(onB::describe, t -> t.contains("gatehouse: bob stopped observing"));
+            await("bob's observation leaves gw-b's live sessions").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> observationOnA("bob", "gw-b").isEmpty());
+            assertThat(onB.process().isAlive()).as("the session goes on\n" + onB.describe()).isTrue();
+
+            // the other way round: the session ending on gw-b ends the stream gw-a relays, with B's end event
+            try (Web.Stream again = web.stream(observe, "-H", bobAuth)) {
+                again.awaitLines(2, Duration.ofSeconds(20));
+                onB.type("exit\r");
+                assertThat(onB.awaitExit()).as(onB.describe()).isZero();
+                assertThat(again.awaitExit(Duration.ofSeconds(10))).as(again.describe()).isZero();
+                assertThat(again.lines()).extracting(Web.Line::text).as(again.describe())
+                        .endsWith("event: end", "data: {\"reason\":\"the session ended\"}");
+            }
+
+            String chainB = Json.text(b.awaitEvent("session.start of " + id, e -> Json.type("session.start").test(e)
+                    && id.equals(Json.text(e, "session_id"))), "chain");
+            Predicate<JsonNode> observed = e -> Json.type("session.observe").test(e) && id.equals(Json.text(e, "session_id"));
+            JsonNode start = b.awaitEvent("gw-b's session.observe start", observed.and(e -> "gw-a".equals(Json.detail(e, "via_instance"))
+                    && "start".equals(Json.detail(e, "step"))));
+            assertThat(Json.text(start, "chain")).as("recorded by gw-b, which runs the session").isEqualTo(chainB);
+            assertThat(Json.text(start, "user")).isEqualTo("bob");
+            assertThat(Json.detail(start, "via")).isEqualTo("instance");
+            assertThat(Json.detail(start, "session_user")).isEqualTo("alice");
+            JsonNode left = b.awaitEvent("gw-b's session.observe end as the viewer left", observed.and(e -> "gw-a".equals(
+                    Json.detail(e, "via_instance")) && "end".equals(Json.detail(e, "step"))
+                    && "the observer left".equals(Json.detail(e, "reason"))));
+            assertThat(Json.text(left, "chain")).isEqualTo(chainB);
+            assertThat(Json.text(left, "user")).isEqualTo("bob");
+            JsonNode ended = b.awaitEvent("gw-b's session.observe end as the session ended", observed.and(e -> "gw-a".equals(
+                    Json.detail(e, "via_instance")) && "end".equals(Json.detail(e, "step"))
+                    && "the session ended".equals(Json.detail(e, "reason"))));
+            assertThat(Json.text(ended, "chain")).isEqualTo(chainB);
+
+            // gw-a records it too, on its own chain, naming the instance it went through
+            JsonNode viaA = a.awaitEvent("gw-a's session.observe end as the viewer left", observed.and(e -> "gw-b".equals(
+                    Json.detail(e, "instance")) && "end".equals(Json.detail(e, "step"))
+                    && "the observer left".equals(Json.detail(e, "reason"))));
+            assertThat(Json.text(viaA, "chain")).isNotEqualTo(chainB);
+            assertThat(Json.text(viaA, "user")).isEqualTo("bob");
+            assertThat(Json.detail(viaA, "via")).isEqualTo("token");
+            a.awaitEvent("gw-a's session.observe end as the session ended", observed.and(e -> "gw-b".equals(Json.detail(e, "instance"))
+                    && "the stream ended on instance gw-b".equals(Json.detail(e, "reason"))));
+            // the refusals were A's: recorded there, never reaching B
+            List<JsonNode> refused = a.auditLog().stream().filter(Json.type("observe.refused"))
+                    .filter(e -> id.equals(Json.detail(e, "session"))).toList();
+            assertThat(refused).extracting(e -> Json.text(e, "user")).containsExactlyInAnyOrder("erin", "frank");
+            assertThat(refused).extracting(e -> Json.text(e, "chain")).doesNotContain(chainB);
+        }
+    }
+
+    /** {@code Authorization: Bearer TOKEN} with a 10-minute api-token {@code user} gets from {@code gw}. */
+    private static String bearer(Gateway gw, Gateway.User user) {
+        String[] lines = gw.shell(user, "api-token --for 10m").requireSuccess().stdout().strip().split("\n");
+        return "Authorization: Bearer " + lines[lines.length - 1].strip();
+    }
+
+    /** {@code viewer}'s observation (kind observe, on the gateway) held by {@code instance}, in A's {@code live --json}. */
+    private Optional<JsonNode> observationOnA(String viewer, String instance) {
+        return Json.array(a.shell(bob, "live --json").requireSuccess()).stream()
+                .filter(s -> viewer.equals(Json.text(s, "user")) && instance.equals(Json.text(s, "instance"))
+                        && "observe".equals(Json.text(s, "kind")))
+                .findFirst();
     }
 
     private static Optional<JsonNode> apiItem(Web.Response r, String user, String instance) {
