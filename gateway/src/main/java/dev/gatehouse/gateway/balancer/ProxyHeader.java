@@ -62,7 +62,7 @@ public final class ProxyHeader {
             try {
                 channel.writeInbound(Unpooled.copiedBuffer(bytes, offset, taken));
             } catch (DecoderException e) {
-                throw new ProxyHeaderException(reason(e), e);
+                throw new ProxyHeaderException(reasonOf(e), e);
             }
             Object first = channel.readInbound();
             if (first == null) {
@@ -128,21 +128,21 @@ public final class ProxyHeader {
         return version + " PROXY " + message.proxiedProtocol() + source;
     }
 
-    private static String reason(Throwable e) {
+    /**
+     * Text for a decoder failure, for logs: the innermost message (Netty wraps its causes, whose
+     * text then starts with their class name), or the class when there is none.
+     */
+    public static String reasonOf(Throwable e) {
+        String reason = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HAProxyProtocolException && t.getMessage() != null) {
-                String m = t.getMessage();
-                Throwable c = t.getCause();
-                return c != null && c.getMessage() != null && !m.contains(c.getMessage()) ? m + ": " + c.getMessage() : m;
+            if (t.getMessage() != null) {
+                reason = t.getMessage();
             }
         }
-        return String.valueOf(e.getMessage());
-    }
-
-    /** Text for a decoder failure, for logs: its message, or its class when it has none. */
-    public static String reasonOf(Throwable e) {
-        String r = reason(e);
-        return r == null || "null".equals(r) ? e.getClass().getSimpleName() : r;
+        if (reason == null) {
+            return e.getClass().getSimpleName();
+        }
+        return reason.replaceFirst("^([A-Za-z_$][\\w$]*\\.)+[A-Za-z_$][\\w$]*(Exception|Error): ", "");
     }
 
     /** The bytes a connection began with are not an acceptable PROXY protocol header. */
