@@ -83,7 +83,9 @@ final class ProxyAcceptor implements ServerProxyAcceptor {
         } catch (ProxyHeader.ProxyHeaderException e) {
             LOG.warn("ssh connection from balancer {} closed: no valid PROXY protocol header ({}); ssh.proxy_protocol"
                     + " requires one on every connection from {}", session.getIoSession().getRemoteAddress(), e.getMessage(), trusted);
-            audit.connectionRefused(session, "no valid PROXY protocol header from the load balancer: " + e.getMessage());
+            // the decoder quotes what it read, which is the client's when the balancer sent no header
+            audit.connectionRefused(session, "no valid PROXY protocol header from the load balancer: "
+                    + dev.gatehouse.policy.Printable.shorten(dev.gatehouse.policy.Printable.escape(e.getMessage()), 200));
             throw new IOException("no valid PROXY protocol header: " + e.getMessage(), e);
         }
         if (parsed.isEmpty()) {
