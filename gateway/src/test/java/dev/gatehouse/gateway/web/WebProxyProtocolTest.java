@@ -120,11 +120,17 @@ class WebProxyProtocolTest extends WithWebFixture {
     }
 
     @Test
-    void aV2LocalHeaderKeepsTheBalancersAddress() {
+    void aV2LocalOrV1UnknownHeaderKeepsTheBalancersAddress() {
         PeerChannel ch = channel(BALANCER, TRUSTED);
         assertThat(send(ch, ProxyHeaderRelay.v2Local(), ascii(PROBE))).startsWith("HTTP/1.1 401");
         assertThat(deniedSources()).containsExactly("10.0.0.5:41000");
         ch.finishAndReleaseAll();
+
+        PeerChannel unknown = channel(BALANCER, TRUSTED);
+        assertThat(send(unknown, ascii("PROXY UNKNOWN\r\n"), ascii(PROBE))).as("v1 UNKNOWN: the spec says use the real peer")
+                .startsWith("HTTP/1.1 401");
+        assertThat(deniedSources()).containsExactly("10.0.0.5:41000", "10.0.0.5:41000");
+        unknown.finishAndReleaseAll();
     }
 
     /**
