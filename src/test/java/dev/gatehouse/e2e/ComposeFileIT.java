@@ -82,6 +82,20 @@ class ComposeFileIT {
         assertThat(servers(cfg)).containsExactlyInAnyOrder(
                 ipA + ":" + sshPort, ipB + ":" + sshPort, ipA + ":" + webPort, ipB + ":" + webPort);
 
+        // PROXY protocol: HAProxy sends a v2 header on every server line, and each gateway listener
+        // reads one from HAProxy's fixed address only (plus, on SSH, the loopback of the image's
+        // TCP health check); health checks go to the ops port, which takes no header, so HAProxy
+        // must not send one there (check-send-proxy)
+        String haproxyIp = address(services, "haproxy");
+        assertThat(serverLines(cfg)).hasSize(4).allSatisfy(line -> assertThat(line).as(line).containsPattern("\\ssend-proxy-v2(\\s|$)"));
+        assertThat(cfg).doesNotContain("check-send-proxy");
+        for (Map<String, Object> config : List.of(configA, configB)) {
+            assertThat(list(map(map(config, "ssh"), "proxy_protocol"), "from")).containsExactly(haproxyIp + "/32", "127.0.0.1/32");
+            assertThat(list(map(map(config, "web"), "proxy_protocol"), "from")).containsExactly(haproxyIp + "/32");
+        }
+        assertThat(Keys.read(DOCKER.resolve("Dockerfile"))).as("the SSH health check only opens a TCP connection (no header)")
+                .contains("exec 3<>/dev/tcp/127.0.0.1/" + sshPort);
+
         // the real gateway accepts both configs as written
         ConfigLoader.load(DOCKER.resolve("gatehouse-a.yaml"));
         ConfigLoader.load(DOCKER.resolve("gatehouse-b.yaml"));
@@ -123,6 +137,16 @@ class ComposeFileIT {
 
     private static String port(String listen) {
         return listen.substring(listen.lastIndexOf(':') + 1);
+    }
+
+    /** The whole {@code server NAME HOST:PORT ...} lines of haproxy.cfg. */
+    private static List<String> serverLines(String cfg) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^\\s*server\\s+.*$").matcher(cfg);
+        while (m.find()) {
+            out.add(m.group().strip());
+        }
+        return out;
     }
 
     /** {@code server NAME HOST:PORT} lines of haproxy.cfg. */

@@ -56,6 +56,8 @@ final class Gateway implements AutoCloseable {
         Function<Gateway, String> policy;
         /** A YAML block appended to the gateway config (such as {@code elevation:}); may be null. */
         String extraConfig;
+        /** More lines under {@code ssh:} ({@code key: value}), such as {@code proxy_protocol: ...}. */
+        final List<String> ssh = new ArrayList<>();
         /** Environment variables for the gateway process (such as a webhook secret). */
         final Map<String, String> env = new HashMap<>();
         /**
@@ -99,6 +101,12 @@ final class Gateway implements AutoCloseable {
 
         Options config(String yamlBlock) {
             extraConfig = yamlBlock;
+            return this;
+        }
+
+        /** More lines under {@code ssh:} ({@code key: value}, without indentation). */
+        Options ssh(String... lines) {
+            ssh.addAll(List.of(lines));
             return this;
         }
 

@@ -14,6 +14,7 @@ final class GatewayFiles {
                 "ssh:",
                 "  listen: \"" + options.listen + "\"",
                 "  idle_timeout: 30m",
+                String.join("\n", options.ssh.stream().map(l -> "  " + l).toList()),
                 "store:",
                 "  url: " + storeUrl,
                 "  fail_closed: true",

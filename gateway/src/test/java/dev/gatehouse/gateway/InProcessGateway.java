@@ -145,7 +145,12 @@ public final class InProcessGateway implements AutoCloseable {
 
     /** An authenticated connection for {@code user}'s key, asking for SSH user name {@code sshUser}. */
     ClientSession connect(String user, String sshUser) throws IOException {
-        ClientSession session = client.connect(sshUser, gateway.address().getHostString(), gateway.address().getPort()).verify(WAIT).getSession();
+        return connectTo(gateway.address().getPort(), user, sshUser);
+    }
+
+    /** As {@link #connect}, to {@code port} on the loopback (a relay in front of the gateway). */
+    ClientSession connectTo(int port, String user, String sshUser) throws IOException {
+        ClientSession session = client.connect(sshUser, gateway.address().getHostString(), port).verify(WAIT).getSession();
         session.addPublicKeyIdentity(keys.get(user));
         session.auth().verify(WAIT);
         return session;

@@ -73,10 +73,12 @@ public final class ConfigLoader {
         List<String> ciphers = Algorithms.DEFAULT_CIPHERS;
         List<String> upstreamKex = Algorithms.DEFAULT_UPSTREAM_KEX;
         int ioThreads = GatewayConfig.Ssh.defaultIoThreads();
+        Optional<GatewayConfig.ProxyProtocol> proxy = Optional.empty();
         if (node != null) {
             Map<String, ConfigNode> f = node.fields("ssh", Set.of("listen", "idle_timeout", "max_auth_attempts",
                     "auth_failures_per_minute", "refused_key_queries_per_minute", "max_unauthenticated_per_source",
-                    "upstream_connect_timeout", "kex", "ciphers", "upstream_kex", "io_threads"));
+                    "upstream_connect_timeout", "kex", "ciphers", "upstream_kex", "io_threads", "proxy_protocol"));
+            proxy = ProxyProtocolConfig.parse(f.get("proxy_protocol"), "ssh.proxy_protocol");
             if (f.containsKey("io_threads")) {
                 ioThreads = f.get("io_threads").integer("ssh.io_threads", 1, 256);
             }
@@ -112,7 +114,7 @@ public final class ConfigLoader {
             }
         }
         return new GatewayConfig.Ssh(listen, idle, attempts, failures, refusedQueries, unauthenticated, connect, kex, ciphers,
-                upstreamKex, ioThreads);
+                upstreamKex, ioThreads, proxy);
     }
 
     /** A non-empty list drawn from the algorithms R10 allows; anything else is refused by name. */
@@ -302,7 +304,7 @@ public final class ConfigLoader {
             return d;
         }
         Map<String, ConfigNode> f = node.fields("web", Set.of("enabled", "listen", "hostname", "tls_cert", "tls_key",
-                "tls12", "session_ttl", "login_ticket_ttl", "app_cert_ttl", "oidc", "tls_provider"));
+                "tls12", "session_ttl", "login_ticket_ttl", "app_cert_ttl", "oidc", "tls_provider", "proxy_protocol"));
         boolean enabled = f.containsKey("enabled") ? f.get("enabled").bool("web.enabled") : d.enabled();
         InetSocketAddress listen = f.containsKey("listen") ? address(f.get("listen"), "web.listen") : d.listen();
         String hostname = d.hostname();
@@ -346,7 +348,8 @@ public final class ConfigLoader {
                 throw p.error(e.getMessage());
             }
         }
-        return new GatewayConfig.Web(enabled, listen, hostname, cert, key, tls12, session, ticket, appCert, oidc, provider);
+        Optional<GatewayConfig.ProxyProtocol> proxy = ProxyProtocolConfig.parse(f.get("proxy_protocol"), "web.proxy_protocol");
+        return new GatewayConfig.Web(enabled, listen, hostname, cert, key, tls12, session, ticket, appCert, oidc, provider, proxy);
     }
 
     private static Duration bounded(ConfigNode node, String what, Duration min, Duration max) {

@@ -52,6 +52,8 @@ public record GatewayConfig(
      *     not authenticated yet
      * @param upstreamConnectTimeout how long to wait for a node to answer
      * @param ioThreads threads that run the sockets of both sides (default half the cores, at least 1)
+     * @param proxyProtocol {@code ssh.proxy_protocol}: the load balancers whose connections must start with a
+     *     PROXY protocol header; empty (the default) when the listener reads none
      */
     public record Ssh(
             InetSocketAddress listen,
@@ -64,7 +66,8 @@ public record GatewayConfig(
             List<String> kex,
             List<String> ciphers,
             List<String> upstreamKex,
-            int ioThreads) {
+            int ioThreads,
+            Optional<ProxyProtocol> proxyProtocol) {
 
         /** Half the cores: every socket event is one wake-up, and idle threads cost a hand-off per event. */
         public static int defaultIoThreads() {
@@ -154,6 +157,8 @@ public record GatewayConfig(
      * @param oidc browser login through an OpenID Connect provider, besides {@code web-login}; empty when not set
      * @param tlsProvider the TLS implementation ({@code web.tls_provider}: {@code auto}, the default, takes
      *     OpenSSL when its native library loads and the JDK's otherwise; {@code jdk}; {@code openssl})
+     * @param proxyProtocol {@code web.proxy_protocol}: the load balancers whose connections must start with a
+     *     PROXY protocol header (before TLS); empty (the default) when the listener reads none
      */
     public record Web(
             boolean enabled,
@@ -166,7 +171,22 @@ public record GatewayConfig(
             Duration loginTicketTtl,
             Duration appCertTtl,
             Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc,
-            dev.gatehouse.gateway.web.tls.TlsProvider tlsProvider) {
+            dev.gatehouse.gateway.web.tls.TlsProvider tlsProvider,
+            Optional<ProxyProtocol> proxyProtocol) {
+
+        /** As the canonical constructor without {@code web.proxy_protocol}. */
+        public Web(boolean enabled, InetSocketAddress listen, String hostname, Optional<Path> tlsCert, Optional<Path> tlsKey,
+                boolean tls12, Duration sessionTtl, Duration loginTicketTtl, Duration appCertTtl,
+                Optional<dev.gatehouse.gateway.web.oidc.OidcConfig> oidc, dev.gatehouse.gateway.web.tls.TlsProvider tlsProvider) {
+            this(enabled, listen, hostname, tlsCert, tlsKey, tls12, sessionTtl, loginTicketTtl, appCertTtl, oidc, tlsProvider,
+                    Optional.empty());
+        }
+
+        /** This listener with {@code web.proxy_protocol} set to {@code proxy} (tests). */
+        public Web withProxyProtocol(Optional<ProxyProtocol> proxy) {
+            return new Web(enabled, listen, hostname, tlsCert, tlsKey, tls12, sessionTtl, loginTicketTtl, appCertTtl, oidc,
+                    tlsProvider, proxy);
+        }
 
         /** As the canonical constructor with {@code web.tls_provider} at its default, {@code auto}. */
         public Web(boolean enabled, InetSocketAddress listen, String hostname, Optional<Path> tlsCert, Optional<Path> tlsKey,
@@ -180,6 +200,65 @@ public record GatewayConfig(
         public static Web defaults() {
             return new Web(true, InetSocketAddress.createUnresolved("127.0.0.1", 8443), "localhost", Optional.empty(),
                     Optional.empty(), false, Duration.ofHours(8), Duration.ofSeconds(60), Duration.ofHours(1), Optional.empty());
+        }
+    }
+
+    /**
+     * {@code ssh.proxy_protocol} / {@code web.proxy_protocol}: the PROXY protocol (HAProxy's
+     * proxy-protocol.txt, versions 1 and 2) from trusted load balancers. A connection from an address
+     * in {@code from} must start with a valid header, whose source address then stands for the client
+     * everywhere (audit, per-source limits, logs, live listings); a connection from any other address
+     * is closed unread.
+     *
+     * @param from the trusted balancers, at least one, in the configured order
+     */
+    public record ProxyProtocol(List<Cidr> from) {
+        public ProxyProtocol {
+            if (from.isEmpty()) {
+                throw new IllegalArgumentException("proxy_protocol.from must name at least one CIDR");
+            }
+            from = List.copyOf(from);
+        }
+
+        /** The CIDRs as configured, canonical ({@code 10.0.0.5/32}). */
+        public List<String> texts() {
+            return from.stream().map(Cidr::text).toList();
+        }
+    }
+
+    /**
+     * An IP network.
+     *
+     * @param address the network address: 4 bytes (IPv4) or 16 (IPv6), no bits set beyond {@code prefix}
+     * @param prefix the prefix length in bits, 0 to 32 or 0 to 128
+     * @param text its canonical text, {@code 10.0.0.0/8}
+     */
+    public record Cidr(byte[] address, int prefix, String text) {
+        public Cidr {
+            address = address.clone();
+            if ((address.length != 4 && address.length != 16) || prefix < 0 || prefix > address.length * 8) {
+                throw new IllegalArgumentException("not a CIDR: " + text);
+            }
+        }
+
+        @Override
+        public byte[] address() {
+            return address.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Cidr c && c.text.equals(text);
+        }
+
+        @Override
+        public int hashCode() {
+            return text.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return text;
         }
     }
 

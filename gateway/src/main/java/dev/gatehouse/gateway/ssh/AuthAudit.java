@@ -109,7 +109,7 @@ final class AuthAudit {
     /** A connection closed before authentication, for {@code reason}. */
     void connectionRefused(Session session, String reason) {
         unproven(session, services.audit().event(EventType.CONNECTION_REFUSED, "denied")
-                .withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress())).with("reason", reason));
+                .withSource(SessionAttributes.address(session)).with("reason", reason));
     }
 
     /**
@@ -119,7 +119,7 @@ final class AuthAudit {
     void countFailure(Session session) {
         AtomicInteger failures = session.computeAttributeIfAbsent(SessionAttributes.FAILURES, k -> new AtomicInteger());
         if (failures.incrementAndGet() >= services.config().ssh().maxAuthAttempts()) {
-            LOG.info("disconnecting {}: too many authentication failures", KeyAuthenticator.address(session.getIoSession().getRemoteAddress()));
+            LOG.info("disconnecting {}: too many authentication failures", SessionAttributes.address(session));
             try {
                 session.disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures");
             } catch (IOException e) {
@@ -138,7 +138,7 @@ final class AuthAudit {
     }
 
     private AuditEvent event(EventType type, String outcome, Session session, String sshUser) {
-        return services.audit().event(type, outcome).withSource(KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
+        return services.audit().event(type, outcome).withSource(SessionAttributes.address(session))
                 .with("ssh_user", sshUser);
     }
 

@@ -99,7 +99,7 @@ final class ChannelLimit extends ServerConnectionService {
             refusalRecorded = true;
             Identity identity = getSession().getAttribute(SessionAttributes.IDENTITY);
             audit.append(audit.event(EventType.CHANNEL_REFUSED, "denied")
-                    .withSource(identity != null ? identity.source() : KeyAuthenticator.address(getSession().getClientAddress()))
+                    .withSource(identity != null ? identity.source() : SessionAttributes.address(getSession()))
                     .withUser(identity != null ? identity.user() : null)
                     .with("request", "channel-open").with("name", type).with("reason", reason)
                     .with("ssh_user", getSession().getUsername())

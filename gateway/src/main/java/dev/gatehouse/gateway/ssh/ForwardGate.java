@@ -115,7 +115,7 @@ final class ForwardGate {
         }
         if (reason != null) {
             path.audit().append(path.audit().event(EventType.FORWARD_REFUSED, "denied")
-                    .withSource(identity != null ? identity.source() : KeyAuthenticator.address(session.getClientAddress()))
+                    .withSource(identity != null ? identity.source() : SessionAttributes.address(session))
                     .withUser(identity != null ? identity.user() : null)
                     .withTarget(target.map(Target::node).orElse(null), target.map(Target::login).orElse(null))
                     .with("forward", "tcp-direct-tcpip")

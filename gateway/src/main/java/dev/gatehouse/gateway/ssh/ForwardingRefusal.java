@@ -43,7 +43,7 @@ final class ForwardingRefusal implements ForwardingFilter {
     boolean refuse(Session session, String kind, String what) {
         Identity identity = session.getAttribute(SessionAttributes.IDENTITY);
         audit.append(audit.event(EventType.FORWARD_REFUSED, "denied")
-                .withSource(identity != null ? identity.source() : KeyAuthenticator.address(session.getIoSession().getRemoteAddress()))
+                .withSource(identity != null ? identity.source() : SessionAttributes.address(session))
                 .withUser(identity != null ? identity.user() : null)
                 .with("forward", kind)
                 .with("request", what)

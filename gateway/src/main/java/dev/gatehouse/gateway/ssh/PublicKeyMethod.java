@@ -141,7 +141,7 @@ final class PublicKeyMethod extends UserAuthPublicKey {
             return Boolean.FALSE;
         }
         Identity identity = established != null ? established
-                : new Identity(owner.name(), SshKeys.fingerprint(key), KeyAuthenticator.address(session.getClientAddress()));
+                : new Identity(owner.name(), SshKeys.fingerprint(key), SessionAttributes.address(session));
         if (established == null) {
             session.setAttribute(SessionAttributes.IDENTITY, identity);
         }

@@ -19,6 +19,8 @@ final class SessionAttributes {
     static final AttributeKey<SourceKey> SOURCE = new AttributeKey<>();
     /** The access verdict made when the connection authenticated (for its user name's target), if one was made. */
     static final AttributeKey<AccessJudge.Verdict> AUTH_VERDICT = new AttributeKey<>();
+    /** The client's address a trusted balancer's PROXY header named; unset without one (see {@link #clientAddress}). */
+    static final AttributeKey<java.net.InetSocketAddress> CLIENT_ADDRESS = new AttributeKey<>();
     /** Whether this connection offers keyboard-interactive, and so can ask for a second factor. */
     static final AttributeKey<Boolean> SECOND_FACTOR_OFFERED = new AttributeKey<>();
 
@@ -37,8 +39,26 @@ final class SessionAttributes {
         });
     }
 
-    /** The connection's source, computed from the peer address the first time it is asked for. */
+    /**
+     * The connection's source, computed from {@link #clientAddress} the first time it is asked for.
+     * With {@code ssh.proxy_protocol}, nothing asks before the PROXY header was read ({@link ProxyAcceptor}).
+     */
     static SourceKey source(Session session) {
-        return session.computeAttributeIfAbsent(SOURCE, k -> SourceKey.of(session.getIoSession().getRemoteAddress()));
+        return session.computeAttributeIfAbsent(SOURCE, k -> SourceKey.of(clientAddress(session)));
+    }
+
+    /**
+     * The client's address: the one place the SSH side asks for it (audit records, per-source
+     * limits, identities, logs). It is the address a trusted balancer's PROXY header named
+     * ({@code ssh.proxy_protocol}, {@link ProxyAcceptor}), else the TCP peer's.
+     */
+    static java.net.SocketAddress clientAddress(Session session) {
+        java.net.SocketAddress fromHeader = session.getAttribute(CLIENT_ADDRESS);
+        return fromHeader != null ? fromHeader : session.getIoSession().getRemoteAddress();
+    }
+
+    /** {@link #clientAddress} as audit events and {@link Identity#source()} carry it: {@code ip:port}, {@code [v6]:port}. */
+    static String address(Session session) {
+        return KeyAuthenticator.address(clientAddress(session));
     }
 }

@@ -69,6 +69,8 @@ public final class SshFront implements AutoCloseable {
     private final SessionPath sessionPath;
     private final SshServer server;
     private final AuthAudit authAudit;
+    /** {@code ssh.proxy_protocol}: reads the PROXY header of each connection; empty when not set. */
+    private final java.util.Optional<ProxyAcceptor> proxy;
     /** Connections not yet authenticated, per source; an entry goes when its count reaches zero. */
     private final Map<SourceKey, Integer> unauthenticated = new ConcurrentHashMap<>();
     private volatile boolean stopping;
@@ -126,7 +128,11 @@ public final class SshFront implements AutoCloseable {
         CoreModuleProperties.IDLE_TIMEOUT.set(server, ssh.idleTimeout());
         CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(server, MAX_CHANNELS);
         io.configure(server);
-        server.addSessionListener(new FloodLimit());
+        FloodLimit flood = new FloodLimit();
+        proxy = dev.gatehouse.gateway.balancer.TrustedBalancers.of(ssh.proxyProtocol())
+                .map(trusted -> new ProxyAcceptor(trusted, authAudit, flood::admit));
+        proxy.ifPresent(server::setServerProxyAcceptor);
+        server.addSessionListener(flood);
     }
 
     /** Adds a listener to every SSH connection (the operations metrics count them); call before {@link #start}. */
@@ -174,9 +180,23 @@ public final class SshFront implements AutoCloseable {
                     .anyMatch(e -> e.secondFactor().isPresent());
             CoreModuleProperties.AUTH_METHODS.set(session, totp ? "publickey keyboard-interactive" : "publickey");
             session.setAttribute(SessionAttributes.SECOND_FACTOR_OFFERED, totp);
+            if (proxy.isPresent()) {
+                // the client's address comes with the PROXY header: counted then (ProxyAcceptor calls admit)
+                proxy.get().admitsPeer(session);
+                return;
+            }
+            admit(session);
+        }
+
+        /** Counts the connection against its source, once the source is known; closes it over the limit. */
+        void admit(Session session) {
             SourceKey source = SessionAttributes.source(session);
             int now = unauthenticated.merge(source, 1, Integer::sum);
             session.setAttribute(COUNTED, source);
+            if (session.isClosing()) {
+                release(session); // closed while its PROXY header was read: sessionClosed may have run already
+                return;
+            }
             if (now > services.config().ssh().maxUnauthenticatedPerSource()) {
                 authAudit.connectionRefused(session, "too many unauthenticated connections from this source");
                 session.close(true);

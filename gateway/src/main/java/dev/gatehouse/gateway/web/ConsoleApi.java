@@ -460,7 +460,7 @@ final class ConsoleApi {
                 return false;
             }
             if (!channel.eventLoop().inEventLoop() && !awaitWritable()) {
-                LOG.info("console API stream to {} cut off: the client reads too slowly", channel.remoteAddress());
+                LOG.info("console API stream to {} cut off: the client reads too slowly", dev.gatehouse.gateway.balancer.ClientAddress.of(channel));
                 channel.close();
                 gone();
                 return false;

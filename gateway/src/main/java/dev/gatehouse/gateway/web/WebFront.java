@@ -112,6 +112,8 @@ public final class WebFront implements AutoCloseable {
     }
 
     private final Parts parts;
+    /** {@code web.proxy_protocol.from}; empty when connections carry no PROXY header. */
+    private final java.util.Optional<dev.gatehouse.gateway.balancer.TrustedBalancers> balancers;
     private final WebContext web;
     private final EventLoopGroup group;
     private final ChannelGroup channels = new DefaultChannelGroup("gatehouse-web", GlobalEventExecutor.INSTANCE);
@@ -123,6 +125,7 @@ public final class WebFront implements AutoCloseable {
 
     public WebFront(Parts parts) {
         this.parts = parts;
+        this.balancers = dev.gatehouse.gateway.balancer.TrustedBalancers.of(parts.config().proxyProtocol());
         this.web = context(parts);
         this.group = new MultiThreadIoEventLoopGroup(parts.ioThreads(), NioIoHandler.newFactory());
     }
@@ -196,8 +199,12 @@ public final class WebFront implements AutoCloseable {
         return bound;
     }
 
-    /** The pipeline of one accepted connection, up to the ALPN choice. */
+    /**
+     * The pipeline of one accepted connection, up to the ALPN choice; with {@code web.proxy_protocol},
+     * the PROXY header handlers first ({@link dev.gatehouse.gateway.balancer.ProxyProtocolHandlers}).
+     */
     void connection(Channel ch) {
+        dev.gatehouse.gateway.balancer.ProxyProtocolHandlers.install(ch.pipeline(), balancers, "web.proxy_protocol");
         ch.pipeline().addLast("sni", new SniHandler(name -> parts.tls(), 16 * 1024, HANDSHAKE_TIMEOUT.toMillis()));
         ch.pipeline().addLast("sni-name", new ChannelInboundHandlerAdapter() {
             @Override
@@ -234,7 +241,8 @@ public final class WebFront implements AutoCloseable {
 
             @Override
             protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-                LOG.debug("TLS handshake from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+                LOG.debug("TLS handshake from {} failed: {}", dev.gatehouse.gateway.balancer.ClientAddress.of(ctx.channel()),
+                        cause.toString());
                 ctx.close();
             }
         });

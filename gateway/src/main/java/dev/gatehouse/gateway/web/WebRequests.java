@@ -155,7 +155,7 @@ final class WebRequests extends ChannelInboundHandlerAdapter {
             return;
         }
         request.setUri(target);
-        WebRequest r = new WebRequest(request, HostPort.format(connection.remoteAddress()), peer(connection));
+        WebRequest r = new WebRequest(request, HostPort.format(dev.gatehouse.gateway.balancer.ClientAddress.of(connection)), peer(connection));
         HostRoute route = HostRoute.of(host, web.site().hostname());
         if (route instanceof HostRoute.Console) {
             if (ConsoleApi.handles(r.path())) {

@@ -291,7 +291,7 @@ public final class AppProxyHandler extends ChannelInboundHandlerAdapter implemen
             return;
         }
         pendingHead = RequestHeaders.upstream(req, session.assertion(),
-                RequestHeaders.clientIp(ctx.channel().remoteAddress(), session.identity().source()), webSocket);
+                RequestHeaders.clientIp(dev.gatehouse.gateway.balancer.ClientAddress.of(ctx.channel()), session.identity().source()), webSocket);
         if (upstream == null) {
             connect();
         }
