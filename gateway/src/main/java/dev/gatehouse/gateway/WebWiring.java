@@ -48,6 +48,7 @@ final class WebWiring {
         KeyPair assertionKey = keys.webAssertionKey();
         // the connector shares the listener's event loops, so it is made once the front exists
         java.util.concurrent.atomic.AtomicReference<AppConnector> connector = new java.util.concurrent.atomic.AtomicReference<>();
+        List<ConsoleModule> modules = consoleModules(services, site, auditKey);
         WebFront front = new WebFront(new WebFront.Parts(config, tls.context(), site, login, new PolicyApps(services.policy()),
                 services.policy(), () -> services.access().state(), services.audit(), services.sessions(), services.clock(),
                 bound -> new AssertionSigner(assertionKey, bound.consoleOrigin(), services.clock()),
@@ -56,12 +57,17 @@ final class WebWiring {
                 Math.max(1, Runtime.getRuntime().availableProcessors()),
                 bound -> config.oidc().map(o -> new OidcLogin(o, o.redirectUri(bound.hostname(), bound.port()),
                         o.clientSecret(System::getenv), services.commandPool(), services.clock())),
-                new ConsoleSetup(consoleModules(services, site, auditKey), consoleUi(services), services.commandPool(),
+                new ConsoleSetup(modules, consoleUi(services), services.commandPool(),
                         services.apiTokens().orElse(null))));
         AppConnectors apps = AppConnectors.forGateway(services, front.eventLoops());
         connector.set(apps);
         front.closeUpstreamWithSessions(apps);
         front.closeAfterChannels(apps);
+        for (ConsoleModule m : modules) {
+            if (m instanceof AutoCloseable c) {
+                front.closeAfterChannels(c); // such as the instance relay's event loop
+            }
+        }
         return front;
     }
 

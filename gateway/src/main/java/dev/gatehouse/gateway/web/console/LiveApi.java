@@ -31,7 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * </ul>
  * Sessions of another tenant, and unknown ids, are 404.
  */
-public final class LiveApi implements ConsoleModule {
+public final class LiveApi implements ConsoleModule, AutoCloseable {
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
 
@@ -77,6 +77,14 @@ public final class LiveApi implements ConsoleModule {
         }
         return new LiveApi(LiveSessions.of(services), services.clock(),
                 services.commandPool(), services.timer(), instances);
+    }
+
+    /** Stops the instance relay's event loop (the HTTPS listener does it once its channels are closed). */
+    @Override
+    public void close() {
+        if (instances != null) {
+            instances.relay().close();
+        }
     }
 
     @Override
