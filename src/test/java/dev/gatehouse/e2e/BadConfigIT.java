@@ -70,6 +70,14 @@ class BadConfigIT {
         assertExit2Naming(configWith("gatehouse.yaml", 10, "ops:\n  listen: 9464\npolicy: policy.yaml"), "gatehouse.yaml", 11);
     }
 
+    /** A port in an ops.hosts entry would never match a Host as the guard compares it: refused at start. */
+    @Test
+    void badOpsHostsEntryIsNamedByFileAndLine() {
+        assertExit2Naming(configWith("gatehouse.yaml", 10,
+                "ops:\n  listen: 127.0.0.1:0\n  hosts:\n    - gatehouse-1.mgmt.example\n    - gatehouse-1.mgmt.example:9464\n"
+                        + "policy: policy.yaml"), "gatehouse.yaml", 14);
+    }
+
     @Test
     void badSyslogFacilityIsNamedByFileAndLine() {
         assertExit2Naming(configWith("gatehouse.yaml", 10, "audit:\n  syslog:\n    host: siem.example\n    facility: local9\n"

@@ -38,6 +38,9 @@ public final class InProcessGateway implements AutoCloseable {
     private final Gateway gateway;
     private final SshClient client;
 
+    /** The one name in {@code ops.hosts} of every in-process gateway. */
+    static final String OPS_NAME = "gatehouse-1.mgmt.example";
+
     private InProcessGateway(Path dir, Clock clock, String listen, String sshSettings,
             Function<Map<String, String>, String> policy, String... users) throws IOException {
         this.dir = dir;
@@ -52,7 +55,8 @@ public final class InProcessGateway implements AutoCloseable {
                 sshSettings.stripTrailing(),
                 "web:",
                 "  listen: 127.0.0.1:0", // never the default 8443: tests run in parallel
-                "ops: {listen: \"127.0.0.1:0\"}", // nor the default 9464
+                // nor the default 9464; the name is what OpsEndpointsTest sends as Host
+                "ops: {listen: \"127.0.0.1:0\", hosts: [" + OPS_NAME + "]}",
                 "store:",
                 "  checkpoint_interval: 1h",
                 "policy: policy.yaml",

@@ -173,6 +173,34 @@ class OpsEndpointsTest {
         assertThat(send("DELETE", "/readyz").statusCode()).isEqualTo(405);
     }
 
+    /** Sends {@code request} on a plain socket to the ops listener; returns all it answered until it closed. */
+    private String raw(String request) throws IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.gateway().opsAddress().orElseThrow().getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
+     * Threat: DNS rebinding. A page at evil.example in a browser on the gateway host re-resolves
+     * its name to 127.0.0.1 and reads /metrics as its own origin (sessions, activity, certificate
+     * rates): the gateway as configured refuses its Host with 421 and no metric, and still serves
+     * IP literals, localhost and the name listed in ops.hosts.
+     */
+    @Test
+    void theGatewaysOpsListenerRefusesARebindingHostAndServesItsOwnNames() throws Exception {
+        gw.exec(gw.connect("alice", "aiops@gpu-node-1"), "hostname");
+        String refused = raw("GET /metrics HTTP/1.1\r\nHost: evil.example:9464\r\nOrigin: http://evil.example:9464\r\n\r\n");
+        assertThat(refused).startsWith("HTTP/1.1 421 Misdirected Request\r\n").doesNotContain("gatehouse_")
+                .containsIgnoringCase("cache-control: no-store").containsIgnoringCase("x-content-type-options: nosniff");
+        for (String host : List.of("127.0.0.1:9464", "[::1]:9464", "localhost", InProcessGateway.OPS_NAME + ":9464")) {
+            String served = raw("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+            assertThat(served).as(host).startsWith("HTTP/1.1 200 OK\r\n").contains("gatehouse_certificates_issued_total");
+        }
+        assertThat(raw("GET /readyz HTTP/1.0\r\n\r\n")).as("HAProxy's httpchk").startsWith("HTTP/1.1 200 ").endsWith("ready\n");
+    }
+
     /**
      * Threat: a load balancer keeps sending new sessions to a gateway whose audit store refuses
      * writes (they would all be refused, R15); {@code /readyz} must say so while it lasts, and

@@ -267,11 +267,18 @@ public record GatewayConfig(
      *
      * @param enabled whether it listens at all (default true)
      * @param listen address it binds (default {@code 127.0.0.1:9464}; port 0 picks a free port)
+     * @param hosts {@code ops.hosts}: DNS names, lower case without a trailing dot, that a request's
+     *     {@code Host} may name besides IP literals and {@code localhost} (default none; the
+     *     DNS-rebinding guard, see {@code OpsHosts})
      */
-    public record Ops(boolean enabled, InetSocketAddress listen) {
-        /** On {@code 127.0.0.1:9464}, the port Prometheus exporters conventionally take. */
+    public record Ops(boolean enabled, InetSocketAddress listen, java.util.List<String> hosts) {
+        public Ops {
+            hosts = java.util.List.copyOf(hosts);
+        }
+
+        /** On {@code 127.0.0.1:9464}, the port Prometheus exporters conventionally take; no extra host names. */
         public static Ops defaults() {
-            return new Ops(true, InetSocketAddress.createUnresolved("127.0.0.1", 9464));
+            return new Ops(true, InetSocketAddress.createUnresolved("127.0.0.1", 9464), java.util.List.of());
         }
     }
 

@@ -3,6 +3,8 @@ package dev.gatehouse.gateway.config;
 import dev.gatehouse.policy.ConfigNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -25,9 +27,51 @@ final class OpsConfig {
         if (node == null) {
             return d;
         }
-        Map<String, ConfigNode> f = node.fields("ops", Set.of("enabled", "listen"));
+        Map<String, ConfigNode> f = node.fields("ops", Set.of("enabled", "listen", "hosts"));
         boolean enabled = f.containsKey("enabled") ? f.get("enabled").bool("ops.enabled") : d.enabled();
-        return new GatewayConfig.Ops(enabled, f.containsKey("listen") ? ConfigLoader.address(f.get("listen"), "ops.listen") : d.listen());
+        List<String> hosts = new ArrayList<>();
+        if (f.containsKey("hosts")) {
+            for (ConfigNode item : f.get("hosts").list("ops.hosts")) {
+                String name = opsHost(item);
+                if (!hosts.contains(name)) {
+                    hosts.add(name);
+                }
+            }
+        }
+        return new GatewayConfig.Ops(enabled,
+                f.containsKey("listen") ? ConfigLoader.address(f.get("listen"), "ops.listen") : d.listen(), hosts);
+    }
+
+    /** One DNS label (RFC 1123 section 2.1: letters, digits, '-' inside, 1 to 63 characters), lower case. */
+    private static final String LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+
+    /**
+     * One {@code ops.hosts} entry: a DNS host name (RFC 1123 section 2.1 labels, at most 253
+     * characters, a last label that is not all digits), returned in lower case without a trailing
+     * dot. IP literals are refused (they are always accepted, so listing one suggests a
+     * misunderstanding), and so are ports, schemes, paths and wildcards.
+     */
+    private static String opsHost(ConfigNode item) {
+        String text = item.nonEmptyString("each item of ops.hosts");
+        String shown = dev.gatehouse.policy.Printable.escape(text);
+        String name = text.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        String bare = name.startsWith("[") && name.endsWith("]") ? name.substring(1, name.length() - 1) : name;
+        if (io.netty.util.NetUtil.isValidIpV4Address(bare) || io.netty.util.NetUtil.isValidIpV6Address(bare)) {
+            throw item.error("ops.hosts lists DNS names only: '" + shown + "' is an IP address, and requests naming"
+                    + " an IP address are always answered; remove it");
+        }
+        if (name.contains("*")) {
+            throw item.error("ops.hosts takes no wildcards: list each name a scraper uses, such as"
+                    + " gatehouse-1.mgmt.example, not '" + shown + "'");
+        }
+        if (name.length() > 253 || !name.matches(LABEL + "(\\." + LABEL + ")*") || name.matches("(.*\\.)?[0-9]+")) {
+            throw item.error("ops.hosts entries must be DNS names such as gatehouse-1.mgmt.example (letters, digits, '-'"
+                    + " and '.', without port, scheme or path), not '" + shown + "'");
+        }
+        return name;
     }
 
     /**

@@ -62,7 +62,7 @@ public final class Operations implements AutoCloseable {
         OpsListener listener = null;
         InetSocketAddress bound = null;
         if (config.ops().enabled()) {
-            listener = new OpsListener(config.ops().listen(), metrics, readiness);
+            listener = new OpsListener(config.ops().listen(), metrics, readiness, config.ops().hosts());
             bound = listener.start();
         }
         if (sink != null) {

@@ -19,8 +19,12 @@ import java.util.concurrent.TimeUnit;
  * The operations listener: plain HTTP/1.1 on one Netty event-loop thread of its own, so a
  * scrape never waits behind SSH or HTTPS traffic. Requests are tiny: headers up to 8 KiB, bodies
  * up to 4 KiB (larger ones get 413 from the aggregator), idle connections close after 30 s.
+ * Only requests whose {@code Host} names this listener are answered ({@link OpsHosts}: the
+ * DNS-rebinding guard); every answer carries {@code Cache-Control: no-store} and
+ * {@code X-Content-Type-Options: nosniff} ({@link OpsResponseHeaders}).
  */
 final class OpsListener implements AutoCloseable {
+    private static final OpsResponseHeaders RESPONSE_HEADERS = new OpsResponseHeaders();
     private final InetSocketAddress listen;
     private final OpsHandler handler;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -30,10 +34,12 @@ final class OpsListener implements AutoCloseable {
      * @param listen address to bind ({@code ops.listen}; port 0 picks a free port)
      * @param metrics what {@code /metrics} serves
      * @param readiness what {@code /readyz} asks
+     * @param hosts {@code ops.hosts}: DNS names answered as {@code Host} besides IP literals and
+     *     {@code localhost} (lower case, no trailing dot); see {@link OpsHosts}
      */
-    public OpsListener(InetSocketAddress listen, OpsMetrics metrics, Readiness readiness) {
+    public OpsListener(InetSocketAddress listen, OpsMetrics metrics, Readiness readiness, java.util.Collection<String> hosts) {
         this.listen = listen;
-        this.handler = new OpsHandler(metrics, readiness);
+        this.handler = new OpsHandler(metrics, readiness, new OpsHosts(hosts), System::nanoTime);
     }
 
     /** Binds; returns the bound address. @throws IOException naming {@code ops.listen} when the bind fails */
@@ -44,6 +50,7 @@ final class OpsListener implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec(4096, 8192, 8192))
+                                .addLast(RESPONSE_HEADERS)
                                 .addLast(new HttpObjectAggregator(4096))
                                 .addLast(handler);
                     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gatehouse.policy.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,34 @@ class OpsConfigTest {
                 .hasMessageStartingWith("gatehouse.yaml:3: ops.enabled");
         assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  port: 1\n"))
                 .hasMessageStartingWith("gatehouse.yaml:3:").hasMessageContaining("port");
+    }
+
+    @Test
+    void opsHostsAreNamesKeptInLowerCaseWithoutTheTrailingDot() {
+        assertThat(parse("policy: p.yaml\n").ops().hosts()).isEmpty();
+        assertThat(parse("policy: p.yaml\nops:\n  hosts: [Gatehouse-1.MGMT.example., scrape-2, gatehouse-1.mgmt.example]\n")
+                .ops().hosts()).containsExactly("gatehouse-1.mgmt.example", "scrape-2");
+    }
+
+    /**
+     * Threat: an entry that cannot be matched against a Host as written (a port, a scheme, a
+     * wildcard) silently guards nothing or everything; each is refused at start with its line.
+     */
+    @Test
+    void badOpsHostsNameFileLineAndEntry() {
+        for (String bad : List.of("\"*.mgmt.example\"", "gatehouse-1.mgmt.example:9464", "\"http://gatehouse-1\"",
+                "\"gate house\"", "-gw.example", "gw-.example", "\"a..b\"", "gw/metrics", "\"\"", "x" + "y".repeat(63) + ".example",
+                "10.0.0.5", "\"[::1]\"", "\"::1\"", "1.2.3.999", "{name: a}")) {
+            assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  hosts:\n    - ok.example\n    - " + bad + "\n"))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("gatehouse.yaml:5: ")
+                    .hasMessageContaining("ops.hosts");
+        }
+        assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  hosts: gw.example\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: ops.hosts must be a list");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  hosts: [10.0.0.5]\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: ops.hosts lists DNS names only: '10.0.0.5' is an IP address");
+        assertThatThrownBy(() -> parse("policy: p.yaml\nops:\n  hosts: [\"*.example\"]\n"))
+                .hasMessageStartingWith("gatehouse.yaml:3: ops.hosts takes no wildcards");
     }
 
     @Test
