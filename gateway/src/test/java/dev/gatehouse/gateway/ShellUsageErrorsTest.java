@@ -78,6 +78,17 @@ class ShellUsageErrorsTest {
     }
 
     @Test
+    void unlockTakesAReasonAsLockDoesAndAuditsIt() throws Exception {
+        // The console's Unlock asks for a reason; the shell's unlock must take one too, and lock.lifted
+        // must carry it, so the audit trail says why a kill switch was lifted.
+        assertThat(gw.exec("admin", "lock user admin2 --reason leaver").status()).isZero();
+        InProcessGateway.Result r = gw.exec("admin", "unlock user admin2 --reason 'back from leave'");
+        assertThat(r.stderr()).isEmpty();
+        assertThat(r.status()).isZero();
+        assertThat(gw.events("lock.lifted")).extracting(e -> e.details().get("reason")).containsExactly("back from leave");
+    }
+
+    @Test
     void aMissingRequiredOptionIsNamedToo() throws Exception {
         assertThat(gw.exec("admin", "terminate 01JTESTSESSION000000000000").stderr())
                 .startsWith("gatehouse: terminate: --reason TEXT is required; usage: terminate ID --reason TEXT");

@@ -42,7 +42,7 @@ final class AccessRules {
         return Result.ok(new Lock(kind, name, tenant, admin.name(), at, Texts.blank(reason) ? null : reason.strip()));
     }
 
-    static Result<Lock> unlock(Policy policy, String by, Lock lock) {
+    static Result<Lock> unlock(Policy policy, String by, Lock lock, String reason) {
         Actors actors = new Actors(policy);
         User admin = actors.user(by);
         String problem = adminProblem(actors, admin, "unlock");
@@ -50,6 +50,9 @@ final class AccessRules {
             problem = lock.tenant() == null
                     ? "the lock on " + lock.describe() + " applies to every tenant; only an admin without a tenant can lift it"
                     : "no lock on " + lock.describe() + " in your tenant";
+        }
+        if (problem == null) {
+            problem = Texts.problem(reason, "reason");
         }
         return problem == null ? Result.ok(lock) : Result.refused(problem);
     }

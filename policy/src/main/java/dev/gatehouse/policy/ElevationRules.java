@@ -139,6 +139,15 @@ public final class ElevationRules {
 
     /** {@code lock} if {@code by} may lift it (an enabled admin of the lock's tenant scope), or why not. */
     public static Result<Lock> unlock(Policy policy, String by, Lock lock) {
-        return AccessRules.unlock(policy, by, lock);
+        return unlock(policy, by, lock, null);
+    }
+
+    /**
+     * As {@link #unlock(Policy, String, Lock)}, with the reason given for lifting it: null or free
+     * text of at most 500 characters without control or invisible characters (refused otherwise,
+     * naming the character), as for a lock's reason.
+     */
+    public static Result<Lock> unlock(Policy policy, String by, Lock lock, String reason) {
+        return AccessRules.unlock(policy, by, lock, reason);
     }
 }

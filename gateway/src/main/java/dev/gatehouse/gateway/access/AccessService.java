@@ -472,13 +472,25 @@ public final class AccessService {
      * locks of their own tenant and the ones that apply to every tenant.
      */
     public synchronized void unlock(String by, Lock.Kind kind, String name) {
+        unlock(by, kind, name, null);
+    }
+
+    /**
+     * As {@link #unlock(String, Lock.Kind, String)}, with why: {@code reason} (null, or at most 500
+     * characters without control or invisible characters; blank counts as none) is kept on the
+     * access chain's unlock row and in the {@code lock.lifted} event. A bad reason is refused
+     * before anything is written.
+     *
+     * @throws Refused naming what is wrong
+     */
+    public synchronized void unlock(String by, Lock.Kind kind, String name, String reason) {
         judged("the unlock of " + kind.name().toLowerCase(Locale.ROOT) + " " + name + " by " + by, () -> {
-            unlockOnce(by, kind, name);
+            unlockOnce(by, kind, name, reason == null || reason.isBlank() ? null : reason.strip());
             return null;
         });
     }
 
-    private void unlockOnce(String by, Lock.Kind kind, String name) {
+    private void unlockOnce(String by, Lock.Kind kind, String name, String reason) {
         Policy p = policy.current().policy();
         String kindName = kind.name().toLowerCase(Locale.ROOT);
         java.util.Optional<String> notAdmin = dev.gatehouse.policy.ElevationRules.adminProblem(p, by, "unlock");
@@ -496,18 +508,18 @@ public final class AccessService {
             refusedEvent(EventType.UNLOCK_REFUSED, by, null, why, Map.of("kind", kindName, "name", name));
             throw new Refused(why);
         }
-        Result<Lock> result = dev.gatehouse.policy.ElevationRules.unlock(p, by, existing);
+        Result<Lock> result = dev.gatehouse.policy.ElevationRules.unlock(p, by, existing, reason);
         if (!result.isOk()) {
             refusedEvent(EventType.UNLOCK_REFUSED, by, null, result.reason(), Map.of("kind", kindName, "name", name));
             throw new Refused(result.reason());
         }
         Instant now = now();
-        log.appendLock(new AccessLog.LockRow(0, "unlock", kindName, name, existing.tenant(), by, null, now), folded);
+        log.appendLock(new AccessLog.LockRow(0, "unlock", kindName, name, existing.tenant(), by, reason, now), folded);
         wrote();
         state = state.withoutLock(kind, name, existing.tenant());
         announce();
         audit.append(audit.event(EventType.LOCK_LIFTED, "success").withUser(by).with("kind", kindName)
-                .with("name", name).with("tenant", existing.tenant()));
+                .with("name", name).with("tenant", existing.tenant()).with("reason", reason));
     }
 
     /**

@@ -135,9 +135,9 @@ final class AccessCommands {
     }
 
     private int lock(List<String> args, PrintStream out, boolean on) {
-        Map<String, String> opts = options(args, on ? Set.of("--reason") : Set.of());
+        Map<String, String> opts = options(args, Set.of("--reason"));
         String command = on ? "lock" : "unlock";
-        ShellUsage.operands(command, args, 2, command + " user|node|login|tenant NAME" + (on ? " [--reason TEXT]" : ""));
+        ShellUsage.operands(command, args, 2, command + " user|node|login|tenant NAME [--reason TEXT]");
         Lock.Kind kind;
         try {
             kind = Lock.Kind.valueOf(args.get(0).toUpperCase(Locale.ROOT));
@@ -149,7 +149,7 @@ final class AccessCommands {
             services.access().lock(identity.user(), kind, name, opts.get("--reason"));
             out.println("locked " + kind.name().toLowerCase(Locale.ROOT) + " " + Views.escape(name));
         } else {
-            services.access().unlock(identity.user(), kind, name);
+            services.access().unlock(identity.user(), kind, name, opts.get("--reason"));
             out.println("unlocked " + kind.name().toLowerCase(Locale.ROOT) + " " + Views.escape(name));
         }
         return 0;

@@ -125,7 +125,7 @@ public final class ShellCommands {
         Set<Permission> permissions = permissions();
         if (permissions.contains(Permission.ADMIN)) {
             out.println("  lock user|node|login|tenant NAME [--reason T]   kill switch: end sessions, refuse new ones");
-            out.println("  unlock user|node|login|tenant NAME");
+            out.println("  unlock user|node|login|tenant NAME [--reason T]");
             out.println("  terminate ID --reason TEXT   end a live session now; the user sees the reason");
         }
         if (permissions.contains(Permission.AUDIT) || permissions.contains(Permission.ADMIN)) {

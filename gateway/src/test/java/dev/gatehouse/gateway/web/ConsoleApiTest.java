@@ -225,6 +225,27 @@ class ConsoleApiTest {
     }
 
     @Test
+    void theConsolesUnlockReasonIsStoredAndAudited() throws Exception {
+        // The console's Unlock asks for a reason (README: "Unlock with a reason") and sends it as the
+        // DELETE body; an auditor reading lock.lifted must find it, not an unlock without a why.
+        String erin = h.token("erin", Duration.ofHours(1)).jwt();
+        assertThat(bearer(erin, "POST", "/api/v1/locks", "{\"kind\": \"user\", \"name\": \"dan\", \"reason\": \"leaver\"}")
+                .statusCode()).isEqualTo(201);
+        HttpResponse<String> bad = bearer(erin, "DELETE", "/api/v1/locks/user/dan", "{\"reason\": \"all clear\\u001b[2J\"}");
+        assertThat(bad.statusCode()).as(bad.body()).isEqualTo(403);
+        assertThat(json(bad).get("message").asText()).isEqualTo("reason contains a control character (U+001B)");
+        assertThat(h.access.state().locks()).extracting(Lock::name).containsExactly("dan");
+
+        HttpResponse<String> ok = bearer(erin, "DELETE", "/api/v1/locks/user/dan", "{\"reason\": \"  back from leave  \"}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(h.access.state().locks()).isEmpty();
+        assertThat(h.store.accessLog().locks()).filteredOn(l -> l.action().equals("unlock"))
+                .extracting(dev.gatehouse.recorder.AccessLog.LockRow::reason).containsExactly("back from leave");
+        assertThat(h.store.events(new dev.gatehouse.recorder.EventQuery("lock.lifted", "erin", null, null, 10)))
+                .extracting(e -> e.event().details().get("reason")).containsExactly("back from leave");
+    }
+
+    @Test
     void cookieCallsThatChangeStateNeedTheConsoleOriginAndTheCsrfToken() throws Exception {
         // threat: another site's page makes the browser POST with the console cookie (CSRF)
         String alice = h.cookie("alice");

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *       {@code POST .../{id}/deny {reason}}, {@code POST .../{id}/cancel}
  *   <li>{@code GET /api/v1/grants} (active, with {@code seconds_left}), {@code POST /api/v1/grants/{id}/revoke}
  *   <li>{@code GET /api/v1/locks}, {@code POST /api/v1/locks {kind, name, reason}} (201),
- *       {@code DELETE /api/v1/locks/{kind}/{name}} (ADMIN)
+ *       {@code DELETE /api/v1/locks/{kind}/{name}} with an optional body {@code {reason}} (ADMIN)
  * </ul>
  *
  * A request the viewer may not see is 404, exactly as a missing one (tenants never see each other's).
@@ -219,7 +219,7 @@ public final class AccessApi implements ConsoleModule {
         Lock.Kind kind = kind(r.param("kind"));
         String name = r.param("name");
         try {
-            access.unlock(r.viewer().user(), kind, name);
+            access.unlock(r.viewer().user(), kind, name, r.bodyText("reason"));
         } catch (AccessService.Refused e) {
             String m = e.getMessage();
             if (m.endsWith("is not locked") || m.startsWith("no lock on")) {
