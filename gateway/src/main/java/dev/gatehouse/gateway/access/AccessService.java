@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * <p>Several instances on one database (DESIGN.md "Several instances and operations"): the log is
  * the one truth. Each write is announced on the {@link ChangeFeed} ({@link ChangeFeed#ACCESS},
  * with the access chain's head); on every announcement and at least once a poll interval,
- * {@link #catchUp()} folds the log again when its head moved past the one last folded, cuts the
+ * {@link #catchUp()} folds the rows after the last one folded when the head moved past it (the
+ * whole log only at the start and when something is unusual, see {@link #fold}), cuts the
  * local sessions that a new lock or a revocation ends (the same lines as on the instance that
  * made the change), and {@link #enforce()} judges the rest. Every write catches up first, so the
  * state machine judges the newest state. Time-driven writes (pending-request expiry, grant end)
