@@ -126,6 +126,48 @@ public interface AccessLog {
     List<LockRow> locks();
 
     /**
+     * The access-chain links after {@code afterSeq}, oldest first, each with the request, decision
+     * or lock row it chains (issue 13: an instance catching up reads only what is new). Reads the
+     * links by their seq and each row by its key (the tables' unique keys), so the cost is that of
+     * the new rows, not of the whole log. Links of other kinds (issued certificates, TOTP
+     * enrolments, API tokens) are listed without a row: they move the {@link #head()} too.
+     *
+     * <p>A link whose row is missing (only a hand-made link can be) is listed with no row; the
+     * caller should then read everything ({@link #requests()}, {@link #allDecisions()},
+     * {@link #locks()}). Rows stored without a link (an INSERT into the tables alone) are not
+     * listed: they are on no chain.
+     *
+     * @param afterSeq an access-chain seq (0 for all)
+     * @return the links with seq &gt; {@code afterSeq}, in seq order, as committed when read
+     * @throws StoreUnavailableException when the database fails
+     * @throws UnsupportedOperationException when this log keeps no access chain
+     */
+    default List<Change> changesAfter(long afterSeq) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no access chain");
+    }
+
+    /**
+     * One access-chain link and the row it chains.
+     *
+     * @param chainSeq the link's seq on the access chain (the {@link #head()} once it is the newest)
+     * @param kind what the link chains: request, decision, lock, issued, totp or api_token
+     * @param request the request row, for kind request (null when it is missing)
+     * @param decision the decision row, for kind decision (null when it is missing)
+     * @param lock the lock or unlock row, for kind lock (null when it is missing)
+     */
+    record Change(long chainSeq, String kind, RequestRow request, DecisionRow decision, LockRow lock) {
+        /** Whether the row this link chains is one of the kinds that fold into the access state. */
+        public boolean folds() {
+            return "request".equals(kind) || "decision".equals(kind) || "lock".equals(kind);
+        }
+
+        /** Whether it is a request, decision or lock link whose row was not found. */
+        public boolean missingRow() {
+            return folds() && request == null && decision == null && lock == null;
+        }
+    }
+
+    /**
      * The decisions and locks whose access-chain links no gateway's own event proves (R29): links
      * bound by nothing, or only by the {@code access.unbound} a gateway recorded at its start.
      * An honest crash between a link and its event leaves such rows, and so does an attacker who

@@ -189,6 +189,67 @@ final class JdbcAccessLog implements AccessLog {
     }
 
     @Override
+    public List<Change> changesAfter(long afterSeq) {
+        open();
+        try (Connection c = dataSource.getConnection()) {
+            List<Object[]> links = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq, kind, row_key FROM access_chain WHERE seq > ? ORDER BY seq")) {
+                ps.setLong(1, afterSeq);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        links.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)});
+                    }
+                }
+            }
+            List<Change> out = new ArrayList<>(links.size());
+            if (links.isEmpty()) {
+                return out;
+            }
+            // a link is committed with its row, so every row of a link read above is visible now
+            try (PreparedStatement requests = c.prepareStatement("SELECT " + REQUEST_COLUMNS + " FROM access_requests WHERE id = ?");
+                    PreparedStatement decisions = c.prepareStatement("SELECT " + DECISION_COLUMNS
+                            + " FROM access_decisions WHERE request_id = ? AND seq = ?");
+                    PreparedStatement locks = c.prepareStatement("SELECT " + LOCK_COLUMNS + " FROM access_locks WHERE seq = ?")) {
+                for (Object[] link : links) {
+                    long seq = (Long) link[0];
+                    String kind = (String) link[1];
+                    List<Object> key;
+                    try {
+                        key = CanonicalJson.parseArray((String) link[2]);
+                    } catch (RuntimeException e) {
+                        key = List.of(); // a damaged key: listed without its row
+                    }
+                    RequestRow request = null;
+                    DecisionRow decision = null;
+                    LockRow lock = null;
+                    if (AccessKind.REQUEST.label().equals(kind) && key.size() == 1 && key.get(0) instanceof String id) {
+                        requests.setString(1, id);
+                        request = first(requests, AccessRows::request);
+                    } else if (AccessKind.DECISION.label().equals(kind) && key.size() == 2 && key.get(0) instanceof String id
+                            && key.get(1) instanceof Number n) {
+                        decisions.setString(1, id);
+                        decisions.setLong(2, n.longValue());
+                        decision = first(decisions, AccessRows::decision);
+                    } else if (AccessKind.LOCK.label().equals(kind) && key.size() == 1 && key.get(0) instanceof Number n) {
+                        locks.setLong(1, n.longValue());
+                        lock = first(locks, AccessRows::lock);
+                    }
+                    out.add(new Change(seq, kind, request, decision, lock));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("access log read failed: " + BatchWriter.describe(e), e);
+        }
+    }
+
+    private static <T> T first(PreparedStatement ps, EventRows.Mapper<T> mapper) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? mapper.map(rs) : null;
+        }
+    }
+
+    @Override
     public Unproven unproven() {
         open();
         awaitQueued.run(); // this writer's own binding events may still be queued: they prove its rows

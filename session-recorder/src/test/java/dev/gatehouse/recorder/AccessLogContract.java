@@ -74,6 +74,34 @@ interface AccessLogContract extends StoreFixture {
     }
 
     /**
+     * Issue 13 (scaling): an instance catching up reads the links after the last one it folded,
+     * each with its row, in chain order, whichever instance wrote them; links of the kinds that do
+     * not fold (issued certificates, TOTP enrolments, API tokens) come without a row.
+     */
+    @Test
+    default void changesAfterListTheNewLinksWithTheirRowsInChainOrder() {
+        try (AuditStore a = open("gw-a"); AuditStore b = open("gw-b")) {
+            oneOfEach(a.accessLog()); // links 1..6
+            assertThat(b.accessLog().changesAfter(0)).extracting(AccessLog.Change::chainSeq, AccessLog.Change::kind)
+                    .containsExactly(tuple(1L, "request"), tuple(2L, "decision"), tuple(3L, "lock"), tuple(4L, "issued"),
+                            tuple(5L, "totp"), tuple(6L, "api_token"));
+            assertThat(b.accessLog().changesAfter(6)).isEmpty();
+            b.accessLog().appendDecision(decision("r-1", "revoke", "carol", 70));
+            b.accessLog().createRequest(nodeRequest("r-2"));
+            b.accessLog().appendLock(lock("unlock", "user", "mallory", 71));
+            List<AccessLog.Change> changes = a.accessLog().changesAfter(6);
+            assertThat(changes).extracting(AccessLog.Change::chainSeq).containsExactly(7L, 8L, 9L);
+            assertThat(changes.get(0).decision()).isEqualTo(new DecisionRow("r-1", 2, "revoke", "carol", null,
+                    T0.plusSeconds(70), null, null));
+            assertThat(changes.get(1).request()).isEqualTo(nodeRequest("r-2"));
+            assertThat(changes.get(2).lock()).isEqualTo(new LockRow(2, "unlock", "user", "mallory", "root-admin", null,
+                    T0.plusSeconds(71)));
+            assertThat(changes).allSatisfy(c -> assertThat(c.missingRow()).isFalse());
+            assertThat(a.accessLog().changesAfter(0).get(3).folds()).isFalse();
+        }
+    }
+
+    /**
      * Threat (issue 13): two instances judge one state at once and write opposite decisions (a
      * deny and an approval of one request, an unlock of a lock just replaced). A write given the
      * head it was judged against is refused once another instance's row moved it, stores nothing,

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * <p>Several instances on one database (DESIGN.md "Several instances and operations"): the log is
  * the one truth. Each write is announced on the {@link ChangeFeed} ({@link ChangeFeed#ACCESS},
  * with the access chain's head); on every announcement and at least once a poll interval,
- * {@link #catchUp()} folds the log again when its head moved past the one last folded, cuts the
+ * {@link #catchUp()} folds the rows after the last one folded when the head moved past it (the
+ * whole log only at the start and when something is unusual, see {@link #fold}), cuts the
  * local sessions that a new lock or a revocation ends (the same lines as on the instance that
  * made the change), and {@link #enforce()} judges the rest. Every write catches up first, so the
  * state machine judges the newest state. Time-driven writes (pending-request expiry, grant end)
@@ -79,6 +80,25 @@ public final class AccessService {
     private volatile AccessState state = AccessState.empty();
     /** The access chain's head as of the last fold (-1 before the first); guarded by {@code this}. */
     private long folded = -1;
+    /**
+     * What the log says, as folded up to access-chain seq {@link #logFolded}: requests by id, the
+     * newest decision seq read per request, the locks on and the newest lock seq read, and the rows
+     * ignored for want of proof. Unlike {@link #state}, it holds nothing in memory only (this
+     * instance's writes not folded yet, expiries held until the leader writes them); guarded by
+     * {@code this}.
+     */
+    private final Map<String, AccessRequest> logRequests = new HashMap<>();
+    private final Map<String, Long> lastDecision = new HashMap<>();
+    private final Set<Lock> logLocks = new HashSet<>();
+    private long lastLockSeq;
+    private final Map<String, Ignored> ignoredRows = new java.util.LinkedHashMap<>();
+    /** The access-chain seq the log's fold covers (-1 before the first); guarded by {@code this}. */
+    private long logFolded = -1;
+    /** The head read just after the last full fold: links up to it may be folded already; guarded by {@code this}. */
+    private long overlapUntil = -1;
+    private int fullFolds;
+    /** The most links a catch-up folds one by one; more (an instance that was cut off long) are folded in full. */
+    static final int MAX_INCREMENT = 1000;
     /** Unproven rows found by a fold after the start and not reported yet, with when first found; guarded by {@code this}. */
     private final Map<String, Instant> unprovenSince = new HashMap<>();
     /** Unproven rows reported ({@code access.ignored}) by this process; guarded by {@code this}. */
@@ -212,63 +232,268 @@ public final class AccessService {
     }
 
     /**
-     * Rebuilds the state from the whole log. Rows no gateway's own event proves count only where
-     * they restrict access; at the start they are reported at once, later only once they stayed
-     * unproven for {@link #UNPROVEN_GRACE} (another instance's row is stored a moment before the
-     * event that proves it; until then it is folded again at every poll).
+     * Brings the state up to the log's head. At the start, and whenever anything is unusual, from
+     * the whole log ({@link #foldAll}); otherwise from the links after the last one folded only
+     * ({@link #foldNew}): a catch-up after one write reads that row, not the year of history
+     * before it (issue 13).
+     *
+     * <p>Rows no gateway's own event proves count only where they restrict access; at the start
+     * they are reported at once, later only once they stayed unproven for {@link #UNPROVEN_GRACE}
+     * (another instance's row is stored a moment before the event that proves it; until then it is
+     * checked again at every poll).
      */
     private void fold(boolean atStart) {
+        if (atStart || !foldNew()) {
+            foldAll();
+        }
+        state = new AccessState(List.copyOf(logRequests.values()), logLocks);
+        folded = logFolded;
+        report(atStart);
+    }
+
+    /** A full fold: every request, decision and lock, read again. */
+    private void foldAll() {
         long head = log.head(); // first: rows added while reading are folded again next time
+        Rebuilt r = rebuild(log, pendingTimeout);
+        logRequests.clear();
+        logRequests.putAll(r.requests());
+        lastDecision.clear();
+        lastDecision.putAll(r.lastDecision());
+        logLocks.clear();
+        logLocks.addAll(r.locks());
+        lastLockSeq = r.lastLockSeq();
+        ignoredRows.clear();
+        ignoredRows.putAll(r.ignored());
+        logFolded = head;
+        // rows stored while the log was read (after head) may be folded already: the next catch-up
+        // reads them again from head and skips the ones it finds folded
+        overlapUntil = log.head();
+        fullFolds++;
+    }
+
+    /** What a full fold rebuilds from the log. */
+    record Rebuilt(Map<String, AccessRequest> requests, Map<String, Long> lastDecision, Set<Lock> locks, long lastLockSeq,
+            Map<String, Ignored> ignored) {
+        AccessState state() {
+            return new AccessState(List.copyOf(requests.values()), locks);
+        }
+    }
+
+    /**
+     * A row that is not folded because no gateway's event proves it.
+     *
+     * @param requestId the request of an approval, or null for an unlock
+     * @param seq the decision's seq in its request, or the unlock's lock seq
+     */
+    record Ignored(String kind, String what, String requestId, long seq) {
+        boolean stillUnproven(AccessLog.Unproven unproven) {
+            return requestId != null ? unproven.decision(requestId, seq) : unproven.lock(seq);
+        }
+    }
+
+    /** Rebuilds the state from the whole log, reading and changing nothing else. */
+    static Rebuilt rebuild(AccessLog log, Duration pendingTimeout) {
         Map<String, AccessRequest> byId = new HashMap<>();
+        Map<String, Long> lastDecision = new HashMap<>();
         for (AccessLog.RequestRow row : log.requests()) {
             byId.put(row.id(), RequestReplay.pending(row, pendingTimeout));
         }
         // rows no gateway's own event proves count only where they restrict access (fail safe):
         // an approval or an unlock that may have been INSERTed by hand is not folded in
         AccessLog.Unproven unproven = log.unproven();
-        Map<String, String[]> ignored = new java.util.LinkedHashMap<>();
+        Map<String, Ignored> ignored = new java.util.LinkedHashMap<>();
         for (AccessLog.DecisionRow d : log.allDecisions()) {
             AccessRequest r = byId.get(d.requestId());
             if (r == null) {
                 continue;
             }
+            lastDecision.merge(d.requestId(), d.seq(), Math::max);
             if (d.action().equals("approve") && unproven.decision(d.requestId(), d.seq())) {
-                ignored.put("d:" + d.requestId() + "#" + d.seq(),
-                        new String[] {"decision", d.requestId() + " #" + d.seq() + " (approve by " + d.actor() + ")"});
+                ignored.put(decisionKey(d), ignoredDecision(d));
                 continue;
             }
             byId.put(r.id(), RequestReplay.apply(r, d));
         }
         Set<Lock> locks = new HashSet<>();
+        long lastLock = 0;
         for (AccessLog.LockRow row : log.locks()) {
+            lastLock = Math.max(lastLock, row.seq());
             if (row.action().equals("unlock") && unproven.lock(row.seq())) {
-                ignored.put("l:" + row.seq(), new String[] {"lock",
-                    "#" + row.seq() + " (unlock " + row.kind() + " " + row.name() + " by " + row.actor() + ")"});
+                ignored.put(lockKey(row), ignoredUnlock(row));
                 continue;
             }
-            Lock lock = RequestReplay.lock(row);
-            if (row.action().equals("lock")) {
-                locks.add(lock);
-            } else {
-                locks.removeIf(l -> l.kind() == lock.kind() && l.name().equals(lock.name())
-                        && java.util.Objects.equals(l.tenant(), lock.tenant()));
+            applyLock(locks, row);
+        }
+        return new Rebuilt(byId, lastDecision, locks, lastLock, ignored);
+    }
+
+    private static String decisionKey(AccessLog.DecisionRow d) {
+        return "d:" + d.requestId() + "#" + d.seq();
+    }
+
+    private static String lockKey(AccessLog.LockRow row) {
+        return "l:" + row.seq();
+    }
+
+    private static Ignored ignoredDecision(AccessLog.DecisionRow d) {
+        return new Ignored("decision", d.requestId() + " #" + d.seq() + " (approve by " + d.actor() + ")", d.requestId(), d.seq());
+    }
+
+    private static Ignored ignoredUnlock(AccessLog.LockRow row) {
+        return new Ignored("lock", "#" + row.seq() + " (unlock " + row.kind() + " " + row.name() + " by " + row.actor() + ")",
+                null, row.seq());
+    }
+
+    private static void applyLock(Set<Lock> locks, AccessLog.LockRow row) {
+        Lock lock = RequestReplay.lock(row);
+        if (row.action().equals("lock")) {
+            locks.add(lock);
+        } else {
+            locks.removeIf(l -> l.kind() == lock.kind() && l.name().equals(lock.name())
+                    && java.util.Objects.equals(l.tenant(), lock.tenant()));
+        }
+    }
+
+    /**
+     * Folds the links after {@link #logFolded} into what was folded, in chain order: a request,
+     * its decisions in seq order, locks and unlocks in seq order, exactly as {@link #rebuild} would
+     * with the rows read so far. Asks whether rows are proven only when one could need it (a new
+     * approval or unlock, or a row still waiting for its proof).
+     *
+     * @return false, having changed nothing a full fold does not replace, when a full fold is
+     *     needed: the head went backwards or jumped more than {@link #MAX_INCREMENT} rows, a gap, a
+     *     link without its row, a row out of order or of an unknown request, a log that keeps no
+     *     chain, or a row ignored for want of proof that is proven now (it would have to be
+     *     applied before rows already folded)
+     */
+    private boolean foldNew() {
+        if (logFolded < 0) {
+            return false;
+        }
+        long head = log.head();
+        if (head < logFolded || head - logFolded > MAX_INCREMENT) {
+            return false;
+        }
+        List<AccessLog.Change> changes;
+        try {
+            changes = head == logFolded ? List.of() : log.changesAfter(logFolded);
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+        long expect = logFolded + 1;
+        boolean needsProof = !ignoredRows.isEmpty();
+        for (AccessLog.Change c : changes) {
+            if (c.chainSeq() != expect++ || c.missingRow()) {
+                return false;
+            }
+            needsProof |= c.decision() != null && c.decision().action().equals("approve")
+                    || c.lock() != null && c.lock().action().equals("unlock");
+        }
+        if (expect - 1 < head) {
+            return false; // the head said more than the links read: something is off
+        }
+        AccessLog.Unproven unproven = needsProof ? log.unproven() : AccessLog.Unproven.NONE;
+        for (Ignored i : ignoredRows.values()) {
+            if (!i.stillUnproven(unproven)) {
+                return false; // proven now: it belongs before rows folded after it
             }
         }
-        state = new AccessState(List.copyOf(byId.values()), locks);
-        folded = head;
+        // checks before changes: what follows returns false only before changing anything it cannot undo
+        Map<String, AccessRequest> requests = new HashMap<>();
+        Map<String, Long> decisions = new HashMap<>();
+        long lockSeq = lastLockSeq;
+        for (AccessLog.Change c : changes) {
+            boolean overlap = c.chainSeq() <= overlapUntil;
+            if (c.request() != null) {
+                String id = c.request().id();
+                if (logRequests.containsKey(id) || requests.containsKey(id)) {
+                    if (overlap) {
+                        continue; // the full fold read it already
+                    }
+                    return false;
+                }
+                requests.put(id, null);
+            } else if (c.decision() != null) {
+                AccessLog.DecisionRow d = c.decision();
+                if (!logRequests.containsKey(d.requestId()) && !requests.containsKey(d.requestId())) {
+                    return false;
+                }
+                long last = decisions.getOrDefault(d.requestId(), lastDecision.getOrDefault(d.requestId(), 0L));
+                if (d.seq() <= last) {
+                    if (overlap) {
+                        continue;
+                    }
+                    return false;
+                }
+                decisions.put(d.requestId(), d.seq());
+            } else if (c.lock() != null) {
+                if (c.lock().seq() <= lockSeq) {
+                    if (overlap) {
+                        continue;
+                    }
+                    return false;
+                }
+                lockSeq = c.lock().seq();
+            }
+        }
+        for (AccessLog.Change c : changes) {
+            if (c.request() != null) {
+                if (!logRequests.containsKey(c.request().id())) {
+                    logRequests.put(c.request().id(), RequestReplay.pending(c.request(), pendingTimeout));
+                }
+            } else if (c.decision() != null) {
+                AccessLog.DecisionRow d = c.decision();
+                if (d.seq() <= lastDecision.getOrDefault(d.requestId(), 0L)) {
+                    continue; // folded already (the overlap after a full fold)
+                }
+                lastDecision.put(d.requestId(), d.seq());
+                if (d.action().equals("approve") && unproven.decision(d.requestId(), d.seq())) {
+                    ignoredRows.put(decisionKey(d), ignoredDecision(d));
+                    continue;
+                }
+                logRequests.put(d.requestId(), RequestReplay.apply(logRequests.get(d.requestId()), d));
+            } else if (c.lock() != null) {
+                AccessLog.LockRow row = c.lock();
+                if (row.seq() <= lastLockSeq) {
+                    continue;
+                }
+                lastLockSeq = row.seq();
+                if (row.action().equals("unlock") && unproven.lock(row.seq())) {
+                    ignoredRows.put(lockKey(row), ignoredUnlock(row));
+                    continue;
+                }
+                applyLock(logLocks, row);
+            }
+        }
+        logFolded = expect - 1;
+        return true;
+    }
+
+    /** Reports the rows ignored for want of proof: at the start at once, later once they stayed unproven for the grace. */
+    private void report(boolean atStart) {
         Instant now = now();
-        unprovenSince.keySet().retainAll(ignored.keySet());
-        for (Map.Entry<String, String[]> e : ignored.entrySet()) {
+        unprovenSince.keySet().retainAll(ignoredRows.keySet());
+        for (Map.Entry<String, Ignored> e : ignoredRows.entrySet()) {
             if (unprovenReported.contains(e.getKey())) {
                 continue;
             }
             Instant since = unprovenSince.computeIfAbsent(e.getKey(), k -> now);
             if (atStart || !now.isBefore(since.plus(UNPROVEN_GRACE))) {
-                ignored(e.getValue()[0], e.getValue()[1]);
+                ignored(e.getValue().kind(), e.getValue().what());
                 unprovenReported.add(e.getKey());
                 unprovenSince.remove(e.getKey());
             }
         }
+    }
+
+    /** The state a full fold of the log gives now, changing nothing (for tests comparing it with the caught-up state). */
+    AccessState rebuiltFromLog() {
+        return rebuild(log, pendingTimeout).state();
+    }
+
+    /** How many full folds this service made (for tests). */
+    synchronized int fullFolds() {
+        return fullFolds;
     }
 
     /** Tells the other instances (and this one's feed) that the access log changed; never fails the write. */
