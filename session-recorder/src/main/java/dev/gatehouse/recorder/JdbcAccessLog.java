@@ -258,18 +258,42 @@ final class JdbcAccessLog implements AccessLog {
             AccessBindings.Links links = AccessBindings.read(c);
             java.util.Set<String> decisions = new java.util.HashSet<>();
             java.util.Set<Long> locks = new java.util.HashSet<>();
+            java.util.Set<String> linkedDecisions = new java.util.HashSet<>();
+            java.util.Set<Long> linkedLocks = new java.util.HashSet<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT seq, kind, row_key FROM access_chain ORDER BY seq");
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     AccessBindings.Status status = links.statuses().getOrDefault(rs.getLong(1), AccessBindings.Status.NONE);
-                    if (status.bound()) {
-                        continue;
-                    }
                     java.util.List<Object> key = CanonicalJson.parseArray(rs.getString(3));
                     if (AccessKind.DECISION.label().equals(rs.getString(2)) && key.size() == 2) {
-                        decisions.add(key.get(0) + "#" + key.get(1));
+                        linkedDecisions.add(key.get(0) + "#" + key.get(1));
+                        if (!status.bound()) {
+                            decisions.add(key.get(0) + "#" + key.get(1));
+                        }
                     } else if (AccessKind.LOCK.label().equals(rs.getString(2)) && key.size() == 1) {
-                        locks.add(((Number) key.get(0)).longValue());
+                        linkedLocks.add(((Number) key.get(0)).longValue());
+                        if (!status.bound()) {
+                            locks.add(((Number) key.get(0)).longValue());
+                        }
+                    }
+                }
+            }
+            // an approval or an unlock with no link at all was INSERTed beside the chain: no more proven
+            // than one whose link no event binds (the incremental catch-up never even sees it)
+            try (PreparedStatement ps = c.prepareStatement("SELECT request_id, seq FROM access_decisions WHERE action = 'approve'");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String key = rs.getString(1) + "#" + rs.getLong(2);
+                    if (!linkedDecisions.contains(key)) {
+                        decisions.add(key);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM access_locks WHERE action = 'unlock'");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!linkedLocks.contains(rs.getLong(1))) {
+                        locks.add(rs.getLong(1));
                     }
                 }
             }

@@ -50,6 +50,28 @@ interface UnsignedRecordsContract extends StoreFixture {
     }
 
     /**
+     * Threat: someone who may only INSERT adds an unlock and an approval to the access tables with no
+     * access-chain link at all; the gateway must not take them as proven (they would lift a lock or
+     * grant elevation that no admin decided).
+     */
+    @Test
+    default void accessRowsInsertedWithoutAnyLinkAreUnproven() throws SQLException {
+        try (AuditStore store = open(CHAIN)) {
+            store.accessLog().appendLock(new AccessLog.LockRow(0, "lock", "user", "mallory", null, "root-admin", "incident", T0));
+        }
+        tamper("INSERT INTO access_locks (seq, action, kind, name, actor, time_micros) VALUES (2, 'unlock', 'user', 'mallory',"
+                + " 'root-admin', " + ChainHash.micros(T0.plusSeconds(1)) + ")",
+                "INSERT INTO access_decisions (request_id, seq, action, actor, time_micros) VALUES ('01FORGEDREQUEST00000000000',"
+                + " 1, 'approve', 'root-admin', " + ChainHash.micros(T0.plusSeconds(1)) + ")");
+        try (AuditStore reader = openReadOnly()) {
+            AccessLog.Unproven unproven = reader.accessLog().unproven();
+            assertThat(unproven.lock(2)).as("the linkless unlock").isTrue();
+            assertThat(unproven.decision("01FORGEDREQUEST00000000000", 1)).as("the linkless approval").isTrue();
+            assertThat(unproven.lock(1)).as("the gateway's own lock").isFalse();
+        }
+    }
+
+    /**
      * Threat: the same forger also inserts a chain whose one event is an access.adopted of the
      * first release's form (a row count, no hash), claiming every link as adopted at the upgrade.
      */
