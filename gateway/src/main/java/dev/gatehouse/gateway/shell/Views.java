@@ -102,12 +102,21 @@ public final class Views {
         return node == null ? login : login + "@" + node;
     }
 
+    /**
+     * One line per event: time, seq, type, outcome, then {@code key=value} fields. When the events
+     * come from more than one chain (several instances on one PostgreSQL store), each line also
+     * names its chain ({@code chain=ID}), since each chain counts its seq from 1.
+     */
     public static String eventsText(List<StoredEvent> events) {
         StringBuilder b = new StringBuilder();
+        boolean chains = events.stream().map(StoredEvent::chainId).distinct().limit(2).count() > 1;
         for (StoredEvent e : events) {
             var ev = e.event();
             b.append(ev.time()).append("  ").append(e.seq()).append("  ").append(escape(ev.type())).append("  ")
                     .append(escape(ev.outcome()));
+            if (chains) {
+                append(b, "chain", e.chainId());
+            }
             append(b, "user", ev.user());
             append(b, "target", target(ev.login(), ev.node()));
             append(b, "session", ev.sessionId());

@@ -56,6 +56,18 @@ class ViewsTest {
     }
 
     @Test
+    void eventsOfSeveralChainsNameTheirChainSinceEachCountsFromOne() {
+        // two instances on one PostgreSQL: seq 3 of gw-a and seq 3 of gw-b are different events
+        AuditEvent e = AuditEvent.of("session.start", T, "ok").withUser("alice");
+        String two = Views.eventsText(List.of(new StoredEvent("gw-a", 3, e, "0".repeat(64), "1".repeat(64)),
+                new StoredEvent("gw-b", 3, e, "0".repeat(64), "1".repeat(64))));
+        assertThat(two.lines()).hasSize(2).anySatisfy(l -> assertThat(l).contains("  3  session.start  ok  chain=gw-a"))
+                .anySatisfy(l -> assertThat(l).contains("  3  session.start  ok  chain=gw-b"));
+        String one = Views.eventsText(List.of(new StoredEvent("gw-a", 3, e, "0".repeat(64), "1".repeat(64))));
+        assertThat(one).doesNotContain("chain=");
+    }
+
+    @Test
     void aValueCannotPassForAnotherField() {
         // Threat: a reason of "x  user=bob" makes a line of the audit log read as if bob did it.
         AuditEvent e = AuditEvent.of("request.denied", T, "denied").withUser("mallory").with("reason", "x  user=bob \"y\"");
