@@ -149,6 +149,58 @@ class ShellObserveTest {
         await().atMost(WAIT).until(() -> admin.output().contains("roles: admin"));
     }
 
+    @Test
+    void ctrlCAndCtrlDStopWatchingToo() throws Exception {
+        Term alice = aliceShell();
+        String id = liveId();
+        Term first = observe("auditor", id, true);
+        await().atMost(WAIT).until(() -> first.text().contains("press q or Ctrl-C to stop"));
+        first.type("\u0003");
+        await().atMost(WAIT).until(first::closed);
+        assertThat(first.exitStatus()).isZero();
+        assertThat(first.text()).contains("gatehouse: stopped observing");
+
+        Term second = observe("admin", id, true);
+        await().atMost(WAIT).until(() -> second.text().contains("press q or Ctrl-C to stop"));
+        second.type("\u0004");
+        await().atMost(WAIT).until(second::closed);
+        assertThat(second.exitStatus()).isZero();
+        await().atMost(WAIT).until(() -> gw.events("session.observe").size() == 4);
+        assertThat(gw.events("session.observe")).extracting(e -> e.details().get("reason")).containsExactly(null,
+                "the observer stopped", null, "the observer stopped");
+        assertThat(node.typed.toString()).doesNotContain("\u0003").doesNotContain("\u0004");
+        assertThat(alice.closed()).isFalse();
+    }
+
+    /** Threat: an observer that stops reading holds the session's output in memory without bound, or slows it. */
+    @Test
+    void anObserverThatStopsReadingIsDroppedWithoutSlowingTheSession() throws Exception {
+        Term alice = aliceShell();
+        String id = liveId();
+        ClientSession session = gw.connect("auditor", "auditor");
+        open.add(session);
+        ChannelExec stalled = session.createExecChannel("observe " + id);
+        stalled.setUsePty(true);
+        stalled.setStreaming(org.apache.sshd.client.channel.ClientChannel.Streaming.Async); // and never read
+        stalled.open().verify(WAIT);
+        await().atMost(WAIT).until(() -> alice.text().contains("auditor is observing"));
+
+        // well past the SSH window the observer's client grants plus the 1 MiB the gateway queues for it
+        String line = "x".repeat(1023) + "\n";
+        int lines = 6 * 1024;
+        int before = alice.output.size();
+        for (int i = 0; i < lines; i++) {
+            alice.type(line);
+        }
+        await("the session's output flows while the observer reads nothing").atMost(WAIT)
+                .until(() -> alice.output.size() - before >= lines * line.length());
+        await().atMost(WAIT).until(() -> alice.text().contains("gatehouse: auditor stopped observing"));
+        await().atMost(WAIT).until(() -> gw.events("session.observe").size() == 2);
+        assertThat((String) gw.events("session.observe").get(1).details().get("reason"))
+                .isEqualTo(dev.gatehouse.gateway.access.LiveSessions.OBSERVER_TOO_SLOW);
+        assertThat(alice.closed()).isFalse();
+    }
+
     /** Threat: an auditor locked during an incident keeps watching a session they opened from the shell. */
     @Test
     void lockingTheObserverEndsTheirObservationButNotTheSession() throws Exception {
