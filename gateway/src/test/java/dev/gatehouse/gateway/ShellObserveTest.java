@@ -118,7 +118,12 @@ class ShellObserveTest {
         await().atMost(WAIT).until(missing::closed);
         assertThat(missing.text()).isEqualTo("gatehouse: no live session 'nope'\r\n");
 
-        assertThat(gw.events("observe.refused")).extracting(e -> e.user()).containsExactly("alice", "carol", "admin");
+        // without a pty the permission and the session are checked first: alice without one is refused as above
+        Term userNoPty = observe("alice", id, false);
+        await().atMost(WAIT).until(userNoPty::closed);
+        assertThat(userNoPty.text()).isEqualTo("gatehouse: you need the audit or admin permission to observe sessions\n");
+
+        assertThat(gw.events("observe.refused")).extracting(e -> e.user()).containsExactly("alice", "carol", "admin", "alice");
         assertThat(gw.events("session.observe")).isEmpty();
         assertThat(alice.text()).doesNotContain("observing");
         assertThat(alice.closed()).isFalse();

@@ -278,20 +278,22 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
     }
 
     /**
-     * {@code observe ID} (on the command pool): needs a pty; the session is found and watched
+     * {@code observe ID} (on the command pool): the session is found (refusals first), a pty is
+     * required, and the session is watched
      * through {@link LiveCommands}, the console's service and rules; its output streams to this
      * terminal through {@link ShellObservation} while input is read only for the keys that stop it.
      */
     private void observe(String sessionId, boolean once) {
-        if (!pty) {
-            refuseCommand(once, "observe needs a terminal: connect with ssh -t (ssh -t -p PORT GATEWAY observe "
-                    + Views.escape(sessionId) + ")");
-            return;
-        }
         LiveCommands commands = new LiveCommands(services, identity);
         ShellObservation observation;
         try {
+            // the service's refusals (permission, tenant, unknown, another instance) come first, audited
             LiveSession target = commands.target(sessionId);
+            if (!pty) {
+                refuseCommand(once, "observe needs a terminal: connect with ssh -t (ssh -t -p PORT GATEWAY observe "
+                        + target.id() + ")");
+                return;
+            }
             String header = "observing " + Views.escape(target.user()) + " on "
                     + (target.node() == null ? "the gateway" : Views.escape(target.login() + "@" + target.node()))
                     + ", session " + target.id() + " (" + target.kindName() + ")";
