@@ -103,6 +103,50 @@ class LiveSessionIT extends GatewayTest {
         gw.awaitEvent("session.observe end", e -> Json.type("session.observe").test(e) && "end".equals(Json.detail(e, "step")));
     }
 
+    /**
+     * {@code observe ID} in the gateway shell, both sides on the real {@code ssh -tt}: bob watches
+     * alice's shell on the real sshd node from his gateway shell. Threats: the observer's keys reach
+     * the session; alice, who controls every byte bob's terminal is shown, writes bob's clipboard
+     * (OSC 52) or makes his terminal answer (device status); the observation goes unaudited.
+     */
+    @Test
+    void anAdminObservesALiveShellFromTheGatewayShellReadOnlyAndFiltered() {
+        Gateway.User bob = gw.user("bob");
+        try (PtySession alice = PtySession.open(gw, gw.alice(), Gateway.TARGET).awaitAnyOutput()) {
+            String id = liveId(bob, "alice");
+            try (PtySession watcher = PtySession.open(gw, bob, bob.name()).awaitOutput("gatehouse> ")) {
+                watcher.type("observe " + id + "\r");
+                watcher.awaitOutput("press q or Ctrl-C to stop");
+                assertThat(watcher.output()).contains("gatehouse: observing alice on " + Gateway.TARGET + ", session " + id + " (shell)");
+                awaitTerminal(alice, "gatehouse: bob is observing this session (read-only)");
+
+                watcher.type("touch /tmp/typed-by-the-observer\r");
+                alice.type("printf 'A\\033]52;c;ZXZpbA==\\007B\\033[6nC-%s\\n' $((6*7))\r");
+                watcher.awaitOutput("ABC-42");
+                awaitTerminal(alice, "\u001b]52;c;ZXZpbA==");
+                assertThat(watcher.output()).as("the clipboard write and the status request never reach bob's terminal")
+                        .doesNotContain("\u001b]52").doesNotContain("\u001b[6n");
+
+                watcher.type("q");
+                watcher.awaitOutput("gatehouse: stopped observing");
+                awaitTerminal(alice, "gatehouse: bob stopped observing");
+                watcher.type("exit\r");
+                assertThat(watcher.awaitExit()).as(watcher.describe()).isZero();
+                alice.type("ls /tmp/typed-by-the-observer; echo listed-$((6*7))\r");
+                awaitTerminal(alice, "listed-42");
+                assertThat(alice.output()).as("the observer's keys never reached the session").contains("No such file");
+            }
+        }
+        // the gateway (and its audit log) is shared by this class's tests: only the shell's observation counts here
+        JsonNode start = gw.awaitEvent("session.observe start via shell", e -> Json.type("session.observe").test(e)
+                && "start".equals(Json.detail(e, "step")) && "shell".equals(Json.detail(e, "via")));
+        assertThat(Json.text(start, "user")).isEqualTo("bob");
+        assertThat(Json.detail(start, "session_user")).isEqualTo("alice");
+        JsonNode end = gw.awaitEvent("session.observe end via shell", e -> Json.type("session.observe").test(e)
+                && "end".equals(Json.detail(e, "step")) && "shell".equals(Json.detail(e, "via")));
+        assertThat(Json.detail(end, "reason")).isEqualTo("the observer stopped");
+    }
+
     private static void awaitTerminal(PtySession session, String needle) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!session.describe().contains(needle) && System.nanoTime() < deadline) {

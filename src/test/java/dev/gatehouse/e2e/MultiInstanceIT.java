@@ -251,6 +251,8 @@ class MultiInstanceIT {
             assertThat(erin.status()).as(erin.describe()).isEqualTo(403);
             Web.Response frank = web.request(observe, "-H", bearer(a, a.user("frank")));
             assertThat(frank.status()).as(frank.describe()).isEqualTo(404);
+            // the gateway shell's observe watches its own instance's sessions only, and says where to go
+            assertRefused(a.shell(bob, "observe " + id), "session " + id + " is on instance gw-b; observe it from gw-b");
 
             String marker = "obs-" + Keys.token();
             try (Web.Stream watch = web.stream(observe, "-H", bobAuth)) {
@@ -317,10 +319,10 @@ class MultiInstanceIT {
             assertThat(Json.detail(viaA, "via")).isEqualTo("token");
             a.awaitEvent("gw-a's session.observe end as the session ended", observed.and(e -> "gw-b".equals(Json.detail(e, "instance"))
                     && "the stream ended on instance gw-b".equals(Json.detail(e, "reason"))));
-            // the refusals were A's: recorded there, never reaching B
+            // the refusals (erin's and frank's, bob's observe in A's gateway shell) were A's: recorded there, never reaching B
             List<JsonNode> refused = a.auditLog().stream().filter(Json.type("observe.refused"))
                     .filter(e -> id.equals(Json.detail(e, "session"))).toList();
-            assertThat(refused).extracting(e -> Json.text(e, "user")).containsExactlyInAnyOrder("erin", "frank");
+            assertThat(refused).extracting(e -> Json.text(e, "user")).containsExactlyInAnyOrder("erin", "frank", "bob");
             assertThat(refused).extracting(e -> Json.text(e, "chain")).doesNotContain(chainB);
         }
     }

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The live sessions of this instance, and of the other instances sharing its database (issue
  * 13, through {@link LiveDirectory}), as admins and auditors act on them: list, terminate,
- * observe. The one implementation behind the gateway shell ({@code live}, {@code terminate}) and
+ * observe. The one implementation behind the gateway shell ({@code live}, {@code terminate}, {@code observe}) and
  * the console API ({@code /api/v1/live}). Permissions come from the current policy on every call:
  * listing and observing need AUDIT or ADMIN, terminating needs ADMIN. Tenants isolate: a session
  * belongs to its node's tenant (a gateway shell to its user's), and in a multi-tenant policy a
@@ -46,6 +46,15 @@ public final class LiveSessions {
     /** The other instances' sessions, or null on a single instance. */
     private final LiveDirectory directory;
     private final String instance;
+
+    /**
+     * Bytes of output an observer (the console's stream or the gateway shell's {@code observe}) may
+     * fall behind the session before it is dropped: the relay never waits for an observer.
+     */
+    public static final int OBSERVER_MAX_BEHIND = 1 << 20;
+    /** Why an observer that fell further behind than {@link #OBSERVER_MAX_BEHIND} was dropped. */
+    public static final String OBSERVER_TOO_SLOW = "the observer fell more than " + (OBSERVER_MAX_BEHIND >> 10)
+            + " KiB behind the session and was dropped; observe again to resume";
 
     /** The {@link LiveSession#kindName()} of an observation in the registry. */
     public static final String OBSERVE_KIND = "observe";

@@ -73,6 +73,8 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
     /** A command of the interactive shell runs; guarded by this. */
     private boolean running;
     private volatile Playback playing;
+    /** The {@code observe} in progress, or null; guarded by this. */
+    private ShellObservation observing;
 
     /** @param commandLine the exec command, or null for an interactive shell */
     public GatewayShell(GatewayServices services, Identity identity, String commandLine) {
@@ -170,6 +172,18 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
             return;
         }
         Buffer b = f.getBuffer();
+        if (observing != null) {
+            // read-only: no keystroke reaches the observed session; q, Ctrl-C or Ctrl-D stop watching
+            while (b.available() > 0) {
+                byte key = b.getByte();
+                if (key == 'q' || key == 3 || key == 4) {
+                    observing.stop();
+                    return;
+                }
+            }
+            read();
+            return;
+        }
         Playback playback = playing;
         if (playback != null) {
             while (b.available() > 0) {
@@ -242,6 +256,10 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
                             .getBytes(StandardCharsets.UTF_8));
                 }
                 ShellCommands.Result done = result;
+                if (done.observe() != null) {
+                    observe(done.observe(), once);
+                    return;
+                }
                 IoWriteFuture written = write(out, o.toString(StandardCharsets.UTF_8));
                 IoWriteFuture errors = once ? write(err, e.toString(StandardCharsets.UTF_8)) : written;
                 // the exit status (or the next prompt) follows the output once it is on its way
@@ -256,6 +274,71 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
         } catch (RejectedExecutionException busy) {
             write(once ? err : out, "gatehouse: the gateway is too busy to run commands now; try again\n")
                     .addListener(f -> afterCommand(1, once));
+        }
+    }
+
+    /**
+     * {@code observe ID} (on the command pool): the session is found (refusals first), a pty is
+     * required, and the session is watched
+     * through {@link LiveCommands}, the console's service and rules; its output streams to this
+     * terminal through {@link ShellObservation} while input is read only for the keys that stop it.
+     */
+    private void observe(String sessionId, boolean once) {
+        LiveCommands commands = new LiveCommands(services, identity);
+        ShellObservation observation;
+        try {
+            // the service's refusals (permission, tenant, unknown, another instance) come first, audited
+            LiveSession target = commands.target(sessionId);
+            if (!pty) {
+                refuseCommand(once, "observe needs a terminal: connect with ssh -t (ssh -t -p PORT GATEWAY observe "
+                        + target.id() + ")");
+                return;
+            }
+            String header = "observing " + Views.escape(target.user()) + " on "
+                    + (target.node() == null ? "the gateway" : Views.escape(target.login() + "@" + target.node()))
+                    + ", session " + target.id() + " (" + target.kindName() + ")";
+            observation = new ShellObservation(out, text -> write(out, text), header, services.commandPool(),
+                    end -> observationEnded(end, once));
+            synchronized (this) {
+                observing = observation;
+            }
+            observation.attach(commands.watch(sessionId, observation));
+        } catch (dev.gatehouse.gateway.access.LiveSessions.Refused refused) {
+            synchronized (this) {
+                observing = null;
+            }
+            refuseCommand(once, refused.getMessage());
+            return;
+        }
+        read();
+    }
+
+    /** The observation ended (not because the shell did): the terminal is reset, the reason shown, then the prompt or the exit. */
+    private void observationEnded(ShellObservation.End end, boolean once) {
+        synchronized (this) {
+            observing = null;
+        }
+        if (ended.get()) {
+            return;
+        }
+        out.write(new ByteArrayBuffer(ShellObservation.RESET.getBytes(StandardCharsets.US_ASCII)));
+        SerialSink.whenWritten(write(out, "\n" + end.line() + "\n"), services.timer(), () -> afterCommand(end.status(), once));
+    }
+
+    /** A command's one-line refusal (stderr for an exec command), then the prompt or the exit with status 1. */
+    private void refuseCommand(boolean once, String why) {
+        write(once ? err : out, "gatehouse: " + why + "\n").addListener(f -> afterCommand(1, once));
+    }
+
+    /** The shell ends: an observation in progress closes with {@code why}. */
+    private void leaveObservation(String why) {
+        ShellObservation o;
+        synchronized (this) {
+            o = observing;
+            observing = null;
+        }
+        if (o != null) {
+            o.leave(why);
         }
     }
 
@@ -413,6 +496,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
             return;
         }
         cancelPlayback();
+        leaveObservation("the observer left");
         services.sessions().remove(id);
         if (lastLine == null) {
             exit.onExit(status);
@@ -425,6 +509,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
     public void destroy(ChannelSession channel) {
         ended.set(true);
         cancelPlayback();
+        leaveObservation("the observer left");
         services.sessions().remove(id);
     }
 
@@ -517,6 +602,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
 
     @Override
     public void terminate(String reason) {
+        leaveObservation(reason);
         end(255, "\ngatehouse: " + reason + "\n");
     }
 }

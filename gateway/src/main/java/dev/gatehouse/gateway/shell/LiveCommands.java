@@ -11,8 +11,9 @@ import java.util.Set;
 
 /**
  * The gateway shell's live-session commands, on the same {@link LiveSessions} service as the
- * console API: {@code live [--json]} (auditors and admins) and {@code terminate ID --reason TEXT}
- * (admins). Each refusal is one line.
+ * console API: {@code live [--json]} (auditors and admins), {@code terminate ID --reason TEXT}
+ * (admins), and the service calls behind {@code observe ID} (auditors and admins; streamed by
+ * {@link GatewayShell} through {@link ShellObservation}). Each refusal is one line.
  */
 final class LiveCommands {
     /**
@@ -41,6 +42,19 @@ final class LiveCommands {
         } catch (LiveSessions.Refused | IllegalArgumentException e) {
             return ShellCommands.refuse(err, e.getMessage());
         }
+    }
+
+    /**
+     * The live session {@code id} of this instance the caller may observe, refused (audited as
+     * {@code observe.refused}) as the console refuses it: see {@link LiveSessions#find}.
+     */
+    LiveSession target(String id) {
+        return live.find(actor, id);
+    }
+
+    /** Starts watching {@code id} for the caller ({@code via shell}): see {@link LiveSessions#observe}. */
+    LiveSessions.Watch watch(String id, dev.gatehouse.gateway.session.TerminalObserver observer) {
+        return live.observe(actor, id, observer);
     }
 
     private int list(List<String> args, PrintStream out) {

@@ -34,12 +34,19 @@ public final class ShellCommands {
     }
 
     /**
-     * What a command left to do once its output is written: nothing, or a recording to play.
+     * What a command left to do once its output is written: nothing, a recording to play, or a
+     * live session to observe.
      *
      * @param status the exit status
      * @param playback frames to play (the {@code replay} command), or null
+     * @param observe the id of the live session to observe (the {@code observe} command; the shell
+     *     checks its terminal and starts the watch through {@link LiveCommands}), or null
      */
-    public record Result(int status, Iterator<Asciicast.Frame> playback) {}
+    public record Result(int status, Iterator<Asciicast.Frame> playback, String observe) {
+        public Result(int status, Iterator<Asciicast.Frame> playback) {
+            this(status, playback, null);
+        }
+    }
 
     /** Runs one command line; output goes to {@code out}, the refusal line to {@code err}. @return exit status */
     public int run(String line, PrintStream out, PrintStream err) {
@@ -83,6 +90,14 @@ public final class ShellCommands {
                 .withSource(identity.source()).withUser(identity.user()).with("command", line));
         if (name.equals("replay")) {
             return replay(rest, out, err);
+        }
+        if (name.equals("observe")) {
+            try {
+                ShellUsage.operands("observe", rest, 1, "observe ID");
+            } catch (IllegalArgumentException e) {
+                return done(refuse(err, e.getMessage()));
+            }
+            return new Result(0, null, rest.get(0));
         }
         return done(switch (name) {
             case "help" -> help(out);
@@ -130,6 +145,7 @@ public final class ShellCommands {
         }
         if (permissions.contains(Permission.AUDIT) || permissions.contains(Permission.ADMIN)) {
             out.println("  live [--json]             live sessions on this gateway, with bytes so far");
+            out.println("  observe ID                watch a live shell read-only (needs ssh -t); q or Ctrl-C stops");
         }
         if (permissions.contains(Permission.AUDIT)) {
             out.println("  sessions [--json] [--user U] [--node N] [--login L] [--kind K] [--from T] [--to T]");

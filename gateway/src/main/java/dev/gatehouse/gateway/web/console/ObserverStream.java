@@ -39,11 +39,10 @@ import java.util.function.Consumer;
  */
 final class ObserverStream implements TerminalObserver {
     /** Bytes of output (characters of other events) an observer may fall behind before it is dropped. */
-    static final int MAX_BEHIND = 1 << 20;
+    static final int MAX_BEHIND = dev.gatehouse.gateway.access.LiveSessions.OBSERVER_MAX_BEHIND;
     /** How soon a stream waiting for the client's connection to drain looks again. */
     static final Duration WRITABLE_POLL = Duration.ofMillis(20);
-    static final String TOO_SLOW = "the observer fell more than " + (MAX_BEHIND >> 10)
-            + " KiB behind the session and was dropped; observe again to resume";
+    static final String TOO_SLOW = dev.gatehouse.gateway.access.LiveSessions.OBSERVER_TOO_SLOW;
 
     private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
 
