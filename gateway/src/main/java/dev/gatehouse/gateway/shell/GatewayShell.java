@@ -374,6 +374,8 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
 
     /** One replay in progress; {@link #stop} ends it at once, even in the middle of a pause. */
     private final class Playback {
+        /** The recorded user chose every byte: what could act on the auditor's terminal is dropped (as in observe). */
+        private final TerminalOutputFilter filter = new TerminalOutputFilter();
         private final Iterator<Asciicast.Frame> frames;
         private final Runnable then;
         private ScheduledFuture<?> waiting;
@@ -425,7 +427,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
                     finish();
                     return;
                 }
-                IoWriteFuture written = out.write(new ByteArrayBuffer(crlf(frame.bytes())));
+                IoWriteFuture written = out.write(new ByteArrayBuffer(crlf(filter.filter(frame.bytes()))));
                 if (!written.isDone()) {
                     written.addListener(f -> next());
                     return;
@@ -443,7 +445,7 @@ public final class GatewayShell implements AsyncCommand, LiveSession {
                 finish();
                 return;
             }
-            out.write(new ByteArrayBuffer(crlf(frame.bytes()))).addListener(f -> next());
+            out.write(new ByteArrayBuffer(crlf(filter.filter(frame.bytes())))).addListener(f -> next());
         }
 
         /**
