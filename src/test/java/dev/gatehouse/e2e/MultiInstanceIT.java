@@ -78,15 +78,7 @@ class MultiInstanceIT {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {b, a, node, db}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        Closing.all(b, a, node, db);
     }
 
     /** Threat: the kill switch thrown on one instance leaves the user working, and getting in again, through another. */

@@ -38,15 +38,7 @@ class TwoInstancesIT {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {b, a, node, db}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        Closing.all(b, a, node, db);
     }
 
     /**

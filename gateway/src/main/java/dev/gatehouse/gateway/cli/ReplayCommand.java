@@ -40,18 +40,8 @@ final class ReplayCommand implements Callable<Integer> {
             }
             // the recorded user chose every byte: what could act on this terminal (clipboard, titles,
             // answers typed back) is dropped, as when an admin observes a live session
-            dev.gatehouse.gateway.shell.TerminalOutputFilter filter = new dev.gatehouse.gateway.shell.TerminalOutputFilter();
-            java.io.PrintStream shown = new java.io.PrintStream(new java.io.FilterOutputStream(System.out) {
-                @Override
-                public void write(byte[] b, int off, int len) throws java.io.IOException {
-                    out.write(filter.filter(b, off, len));
-                }
-
-                @Override
-                public void write(int b) throws java.io.IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-            }, false);
+            java.io.PrintStream shown = new java.io.PrintStream(
+                    dev.gatehouse.gateway.shell.TerminalOutputFilter.onto(System.out), false);
             Asciicast.replay(store.recording(id), shown, speed,
                     micros -> Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000));
             shown.flush();

@@ -54,6 +54,22 @@ public final class TerminalOutputFilter {
     private int utf8Length;
     private int utf8Needed;
 
+    /** A stream that writes to {@code out} what a new filter lets through of the bytes written to it. */
+    public static java.io.OutputStream onto(java.io.OutputStream out) {
+        TerminalOutputFilter filter = new TerminalOutputFilter();
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                out.write(filter.filter(b, off, len));
+            }
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+        };
+    }
+
     /** Filters {@code length} bytes of {@code data} from {@code offset}; returns what may be shown. */
     public byte[] filter(byte[] data, int offset, int length) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(length);

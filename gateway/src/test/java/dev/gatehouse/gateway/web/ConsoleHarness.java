@@ -191,4 +191,11 @@ final class ConsoleHarness implements AutoCloseable {
         pool.shutdownNow();
         store.close();
     }
+
+    /** The next line of a streamed answer read into {@code lines}, waiting at most 10 s (fails the test otherwise). */
+    static String nextLine(java.util.concurrent.BlockingQueue<String> lines) throws InterruptedException {
+        String line = lines.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        org.assertj.core.api.Assertions.assertThat(line).as("an event line within 10 s").isNotNull();
+        return line;
+    }
 }

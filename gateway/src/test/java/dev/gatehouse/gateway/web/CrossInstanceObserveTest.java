@@ -141,19 +141,19 @@ class CrossInstanceObserveTest {
         reader.setDaemon(true);
         reader.start();
 
-        assertThat(next(lines)).isEqualTo("event: header");
-        assertThat(next(lines)).startsWith("data: {\"version\":2,\"width\":80,\"height\":24,");
-        assertThat(next(lines)).isEmpty();
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("event: header");
+        assertThat(ConsoleHarness.nextLine(lines)).startsWith("data: {\"version\":2,\"width\":80,\"height\":24,");
+        assertThat(ConsoleHarness.nextLine(lines)).isEmpty();
         // the user on B is told who watches: B's session was asked to be observed by erin
         assertThat(shell.watchers).containsExactly("erin");
         shell.write("nvidia-smi\r\n");
-        assertThat(next(lines)).isEqualTo("event: output");
-        assertThat(next(lines)).isEqualTo("data: [0.000000,\"o\",\"nvidia-smi\\r\\n\"]");
-        assertThat(next(lines)).isEmpty();
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("event: output");
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("data: [0.000000,\"o\",\"nvidia-smi\\r\\n\"]");
+        assertThat(ConsoleHarness.nextLine(lines)).isEmpty();
 
         shell.end();
-        assertThat(next(lines)).isEqualTo("event: end");
-        assertThat(next(lines)).isEqualTo("data: {\"reason\":\"the session ended\"}");
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("event: end");
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("data: {\"reason\":\"the session ended\"}");
         reader.join(10_000);
         assertThat(reader.isAlive()).as("the relayed response ended after the end event").isFalse();
 
@@ -311,12 +311,6 @@ class CrossInstanceObserveTest {
     private static void assertRefused(HttpResponse<String> r, String why) throws Exception {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
         assertThat(JSON.readTree(r.body()).get("message").asText()).contains(why);
-    }
-
-    private static String next(BlockingQueue<String> lines) throws InterruptedException {
-        String line = lines.poll(10, TimeUnit.SECONDS);
-        assertThat(line).as("an event line within 10 s").isNotNull();
-        return line;
     }
 
     /** A live shell of alice's on team-a's node (on instance B), whose output the test writes. */

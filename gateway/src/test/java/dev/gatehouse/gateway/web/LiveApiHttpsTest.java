@@ -124,19 +124,19 @@ class LiveApiHttpsTest {
         reader.setDaemon(true);
         reader.start();
 
-        assertThat(next(lines)).isEqualTo("event: header");
-        assertThat(next(lines)).startsWith("data: {\"version\":2,\"width\":80,\"height\":24,");
-        assertThat(next(lines)).isEmpty();
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("event: header");
+        assertThat(ConsoleHarness.nextLine(lines)).startsWith("data: {\"version\":2,\"width\":80,\"height\":24,");
+        assertThat(ConsoleHarness.nextLine(lines)).isEmpty();
         // nothing more arrives until the session writes: each event is sent when it happens
         assertThat(lines.poll(200, TimeUnit.MILLISECONDS)).isNull();
         shell.write("nvidia-smi\r\n");
-        assertThat(next(lines)).isEqualTo("event: output");
-        assertThat(next(lines)).isEqualTo("data: [0.000000,\"o\",\"nvidia-smi\\r\\n\"]");
-        assertThat(next(lines)).isEmpty();
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("event: output");
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("data: [0.000000,\"o\",\"nvidia-smi\\r\\n\"]");
+        assertThat(ConsoleHarness.nextLine(lines)).isEmpty();
 
         shell.end();
-        assertThat(next(lines)).isEqualTo("event: end");
-        assertThat(next(lines)).isEqualTo("data: {\"reason\":\"the session ended\"}");
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("event: end");
+        assertThat(ConsoleHarness.nextLine(lines)).isEqualTo("data: {\"reason\":\"the session ended\"}");
         reader.join(10_000);
         assertThat(reader.isAlive()).as("the response ended after the end event").isFalse();
         assertThat(h.events("session.observe")).extracting(e -> e.details().get("step")).containsExactly("start", "end");
@@ -180,12 +180,6 @@ class LiveApiHttpsTest {
 
     private String token(String user) {
         return h.token(user, Duration.ofHours(1)).jwt();
-    }
-
-    private static String next(BlockingQueue<String> lines) throws InterruptedException {
-        String line = lines.poll(10, TimeUnit.SECONDS);
-        assertThat(line).as("an event line within 10 s").isNotNull();
-        return line;
     }
 
     /** A live shell of alice's on team-a's node, whose output the test writes. */
